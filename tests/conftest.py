@@ -1,0 +1,35 @@
+"""Shared pytest set-up: quiet TensorFlow, the --runslow switch, small fixtures."""
+
+import os
+import pathlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import pytest  # noqa: E402
+
+SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--runslow", action="store_true", default=False,
+        help="also run the tests marked slow (skipped by default and in CI)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
+
+
+@pytest.fixture
+def var_u_path():
+    """Path of the original 12-bit task file (skips the test when absent)."""
+    path = SHARED_DATA / "var_u.mat"
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    return str(path)
