@@ -1,0 +1,111 @@
+"""The bottleneck residual unit of the original TensorFlow CIFAR ResNet (ResNet-164)."""
+
+import keras
+from keras import ops
+
+from models.initializers import conv_initializer
+
+
+@keras.saving.register_keras_serializable(package="infodl")
+class BottleneckUnit(keras.layers.Layer):
+    """Pre-activation bottleneck unit y = s(x) + L(x) (1×1, 3×3, 1×1 convolutions).
+
+    L(x) = conv1x1(act(BN(conv3x3(act(BN(conv1x1_stride(act(BN(x))))))))) with inner width
+    filters / 4 and act the leaky ReLU; s(x) is the identity, or a strided 1×1
+    projection convolution when the channel count changes (as in the original
+    `_bottleneck_residual`). Same `residual_parts()` API as `ResidualUnit`.
+
+    Args:
+        filters: output channels (a multiple of 4).
+        strides: stride of the first convolution and of the projection.
+        activate_before_residual: share BN + activation between branch and shortcut.
+        use_shortcut: False drops the shortcut.
+        leaky_slope, weight_decay, bn_momentum, bn_epsilon, stage, unit: as in `ResidualUnit`.
+
+    Returns:
+        A tensor of shape (batch, H / strides, W / strides, filters).
+
+    Example:
+        >>> unit = BottleneckUnit(64, stage=1, unit=0)
+        >>> y = unit(keras.random.normal((2, 32, 32, 16)))   # (2, 32, 32, 64)
+
+    Reference: He et al. 2016; tensorflow/models research/resnet `_bottleneck_residual`.
+    """
+
+    def __init__(self, filters, strides=1, activate_before_residual=False,
+                 use_shortcut=True, leaky_slope=0.1, weight_decay=0.0,
+                 bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(filters) < 4 or int(filters) % 4:
+            raise ValueError(
+                f"Expected filters to be a positive multiple of 4. Received: filters={filters}")
+        if weight_decay < 0:
+            raise ValueError(
+                f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
+        self.filters = int(filters)
+        self.strides = int(strides)
+        self.activate_before_residual = bool(activate_before_residual)
+        self.use_shortcut = bool(use_shortcut)
+        self.leaky_slope = float(leaky_slope)
+        self.weight_decay = float(weight_decay)
+        self.bn_momentum = float(bn_momentum)
+        self.bn_epsilon = float(bn_epsilon)
+        self.stage = stage
+        self.unit = unit
+        regularizer = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
+        inner = self.filters // 4
+
+        def conv(width, kernel, stride, name):
+            return keras.layers.Conv2D(
+                width, kernel, strides=stride, padding="same", use_bias=False,
+                kernel_initializer=conv_initializer(), kernel_regularizer=regularizer,
+                name=name)
+
+        bn_args = dict(momentum=bn_momentum, epsilon=bn_epsilon)
+        self.bns = [keras.layers.BatchNormalization(name=f"bn{i}", **bn_args)
+                    for i in (1, 2, 3)]
+        self.convs = [conv(inner, 1, self.strides, "conv1"), conv(inner, 3, 1, "conv2"),
+                      conv(self.filters, 1, 1, "conv3")]
+        self.projection = conv(self.filters, 1, self.strides, "project")
+
+    def build(self, input_shape):
+        self.in_filters = int(input_shape[-1])
+        shape = tuple(input_shape)
+        for bn, conv in zip(self.bns, self.convs):
+            bn.build(shape)
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+        self.needs_projection = self.in_filters != self.filters or self.strides != 1
+        if self.needs_projection:
+            self.projection.build(tuple(input_shape))
+
+    def residual_parts(self, inputs, training=False):
+        """Returns (s(x), L(x)); s(x) is None when the unit has no shortcut."""
+        x = inputs
+        shortcut_input = inputs
+        for i, (bn, conv) in enumerate(zip(self.bns, self.convs)):
+            x = ops.leaky_relu(bn(x, training=training), negative_slope=self.leaky_slope)
+            if i == 0 and self.activate_before_residual:
+                shortcut_input = x
+            x = conv(x)
+        if not self.use_shortcut:
+            return None, x
+        shortcut = self.projection(shortcut_input) if self.needs_projection else shortcut_input
+        return shortcut, x
+
+    def call(self, inputs, training=None):
+        shortcut, branch = self.residual_parts(inputs, training=training)
+        return branch if shortcut is None else shortcut + branch
+
+    def compute_output_shape(self, input_shape):
+        return self.convs[0].compute_output_shape(input_shape)[:-1] + (self.filters,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters, strides=self.strides,
+            activate_before_residual=self.activate_before_residual,
+            use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
+            weight_decay=self.weight_decay, bn_momentum=self.bn_momentum,
+            bn_epsilon=self.bn_epsilon, stage=self.stage, unit=self.unit)
+        return config

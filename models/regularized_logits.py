@@ -1,0 +1,129 @@
+"""The logits layer with the information regularizer of P2 (eq. 5-7)."""
+
+import keras
+from keras import ops
+
+from models.initializers import dense_initializer
+
+REGULARIZERS = ("info", "naive", "none")
+L1_METHODS = ("proximal", "subgradient")
+
+
+@keras.saving.register_keras_serializable(package="infodl")
+class RegularizedLogits(keras.layers.Layer):
+    """Dense logits layer z = F(x)·w + b that regularizes its own classifier w.
+
+    With `regularizer="info"` the terms added to the loss of a batch of n examples are
+
+        α1 · ||w||_1  +  α2 · (1/n) Σ_k ||w_{y_k}||_2 · ||F(x_k)||_2
+
+    where w_{y_k} is the column of the example's label only. `regularizer="naive"` is the
+    first row of P2 Table 1: α1 · ||w||_1 + α2 · ||w||_F (whole matrix, no F(x) term);
+    `"none"` adds nothing. The α1 term is applied either as a sub-gradient penalty in the
+    loss (`l1_method="subgradient"`) or, as in P2 appendix E, by a proximal
+    soft-threshold step every `l1_every` iterations (`l1_method="proximal"`, the
+    default; `training.ProximalL1` calls `apply_proximal_l1`), which produces exact zeros.
+
+    The regularizer acts only on calls that receive `labels` (training and evaluation);
+    without labels the layer is a plain dense layer (inference). Every term is tracked
+    by its own metric (`alpha1_term`, `alpha2_term`) so that `fit()` logs it.
+
+    Args:
+        units: number of classes.
+        regularizer: "info", "naive" or "none".
+        alpha1: ℓ1 coefficient (>= 0).
+        alpha2: coefficient of the information term (>= 0).
+        l1_method: "proximal" or "subgradient".
+        l1_every: proximal step interval in iterations (>= 1).
+        weight_decay: L2 coefficient of the original code on w, wd · Σw²/2.
+
+    Returns:
+        Logits of shape (batch, units).
+
+    Example:
+        >>> layer = RegularizedLogits(10, alpha2=0.03, name="logits")
+        >>> logits = layer(features, labels=labels)   # adds α2·mean ||w_y||·||F||
+
+    Reference: P2 (Information Regularized Neural Networks) eq. 5-7, Table 1, appendix E.
+    """
+
+    def __init__(self, units, regularizer="info", alpha1=0.0, alpha2=0.0,
+                 l1_method="proximal", l1_every=30, weight_decay=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) < 2:
+            raise ValueError(f"Expected units >= 2 classes. Received: units={units}")
+        if regularizer not in REGULARIZERS:
+            raise ValueError(
+                f"Expected regularizer in {REGULARIZERS}. Received: regularizer={regularizer!r}")
+        for name, value in (("alpha1", alpha1), ("alpha2", alpha2),
+                            ("weight_decay", weight_decay)):
+            if not value >= 0:  # also rejects NaN
+                raise ValueError(f"Expected {name} >= 0. Received: {name}={value}")
+        if l1_method not in L1_METHODS:
+            raise ValueError(
+                f"Expected l1_method in {L1_METHODS}. Received: l1_method={l1_method!r}")
+        if int(l1_every) < 1:
+            raise ValueError(f"Expected l1_every >= 1. Received: l1_every={l1_every}")
+        self.units = int(units)
+        self.regularizer = regularizer
+        self.alpha1 = float(alpha1) if regularizer != "none" else 0.0
+        self.alpha2 = float(alpha2) if regularizer != "none" else 0.0
+        self.l1_method = l1_method
+        self.l1_every = int(l1_every)
+        self.weight_decay = float(weight_decay)
+        self.alpha1_tracker = keras.metrics.Mean(name="alpha1_term")
+        self.alpha2_tracker = keras.metrics.Mean(name="alpha2_term")
+
+    def build(self, input_shape):
+        wd = keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None
+        self.kernel = self.add_weight(
+            name="kernel", shape=(int(input_shape[-1]), self.units),
+            initializer=dense_initializer(), regularizer=wd)
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+
+    def alpha1_term(self):
+        """α1 · ||w||_1 (its value; in proximal mode it is not part of the loss)."""
+        return self.alpha1 * ops.sum(ops.abs(self.kernel))
+
+    def alpha2_term(self, features, labels=None):
+        """α2 · mean_k ||w_{y_k}|| · ||F(x_k)|| ("info") or α2 · ||w||_F ("naive")."""
+        if self.regularizer == "naive":
+            return self.alpha2 * ops.sqrt(ops.sum(ops.square(self.kernel)))
+        column_norms = ops.sqrt(ops.sum(ops.square(self.kernel), axis=0))
+        label_column_norms = ops.take(column_norms, ops.cast(labels, "int32"))
+        feature_norms = ops.sqrt(ops.sum(ops.square(features), axis=-1))
+        return self.alpha2 * ops.mean(label_column_norms * feature_norms)
+
+    def call(self, features, labels=None):
+        logits = ops.matmul(features, self.kernel) + self.bias
+        if labels is None or self.regularizer == "none":
+            return logits
+        if self.alpha2 > 0:
+            term = self.alpha2_term(features, ops.reshape(labels, (-1,)))
+            self.add_loss(term)
+            self.alpha2_tracker.update_state(term)
+        if self.alpha1 > 0:
+            term = self.alpha1_term()
+            if self.l1_method == "subgradient":
+                self.add_loss(term)
+            self.alpha1_tracker.update_state(term)
+        return logits
+
+    def apply_proximal_l1(self, learning_rate):
+        """Soft-thresholds w by lr · α1 · l1_every: w ← sign(w) · max(|w| − τ, 0)."""
+        if self.alpha1 <= 0 or self.l1_method != "proximal":
+            return
+        threshold = ops.cast(learning_rate, self.kernel.dtype) * (self.alpha1 * self.l1_every)
+        kernel = self.kernel
+        kernel.assign(ops.sign(kernel) * ops.maximum(ops.abs(kernel) - threshold, 0.0))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units, regularizer=self.regularizer, alpha1=self.alpha1,
+            alpha2=self.alpha2, l1_method=self.l1_method, l1_every=self.l1_every,
+            weight_decay=self.weight_decay)
+        return config

@@ -1,0 +1,152 @@
+"""The pre-activation residual unit of the original TensorFlow CIFAR ResNet."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from models.initializers import conv_initializer
+
+
+@keras.saving.register_keras_serializable(package="infodl")
+class ResidualUnit(keras.layers.Layer):
+    """Pre-activation residual unit y = s(x) + L(x) of tensorflow/models `research/resnet`.
+
+    The branch is L(x) = conv3x3(act(BN(conv3x3_stride(act(BN(x)))))) with act the
+    leaky ReLU (slope 0.1). The shortcut s(x) is the identity, or, when the channel
+    count changes, the "option A" shortcut: average pooling with the unit's stride
+    followed by zero-padding of the channels. With `activate_before_residual=True`
+    (first unit of the first stage) the shortcut starts from act(BN(x)) instead of x.
+    No activation follows the addition. `use_shortcut=False` gives the PlainNet unit
+    y = L(x).
+
+    The two parts are exposed by `residual_parts()` so that the ratio
+    ||L(x)|| / ||s(x)|| of P1 §3.3 can be measured on any trained model.
+
+    Args:
+        filters: output channels of the unit.
+        strides: stride of the first convolution (and of the shortcut pooling).
+        activate_before_residual: share BN + activation between branch and shortcut.
+        use_shortcut: False drops the shortcut (PlainNet).
+        leaky_slope: negative slope of the leaky ReLU.
+        dropout_rate: dropout between the two convolutions (Wide ResNet); 0 disables.
+        weight_decay: L2 coefficient of the original code, wd · Σw²/2 per kernel.
+        bn_momentum, bn_epsilon: batch-norm moving-average decay and epsilon.
+        stage, unit: position in the network (`unit_{stage}_{unit}` in the original).
+
+    Returns:
+        A tensor of shape (batch, H / strides, W / strides, filters).
+
+    Example:
+        >>> unit = ResidualUnit(32, strides=2, stage=2, unit=0)
+        >>> y = unit(keras.random.normal((4, 32, 32, 16)))   # (4, 16, 16, 32)
+        >>> s, branch = unit.residual_parts(keras.random.normal((4, 32, 32, 16)))
+
+    Reference: He et al. 2016 (identity mappings); P1 §3.3; P2 appendix D.
+    """
+
+    def __init__(self, filters, strides=1, activate_before_residual=False,
+                 use_shortcut=True, leaky_slope=0.1, dropout_rate=0.0,
+                 weight_decay=0.0, bn_momentum=0.9, bn_epsilon=1e-3,
+                 stage=None, unit=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(filters) < 1:
+            raise ValueError(f"Expected filters >= 1. Received: filters={filters}")
+        if int(strides) < 1:
+            raise ValueError(f"Expected strides >= 1. Received: strides={strides}")
+        if not 0.0 <= dropout_rate < 1.0:
+            raise ValueError(
+                f"Expected 0 <= dropout_rate < 1. Received: dropout_rate={dropout_rate}")
+        if weight_decay < 0:
+            raise ValueError(
+                f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
+        self.filters = int(filters)
+        self.strides = int(strides)
+        self.activate_before_residual = bool(activate_before_residual)
+        self.use_shortcut = bool(use_shortcut)
+        self.leaky_slope = float(leaky_slope)
+        self.dropout_rate = float(dropout_rate)
+        self.weight_decay = float(weight_decay)
+        self.bn_momentum = float(bn_momentum)
+        self.bn_epsilon = float(bn_epsilon)
+        self.stage = stage
+        self.unit = unit
+        regularizer = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
+        bn_args = dict(momentum=bn_momentum, epsilon=bn_epsilon)
+        self.bn1 = keras.layers.BatchNormalization(name="init_bn", **bn_args)
+        self.conv1 = keras.layers.Conv2D(
+            self.filters, 3, strides=self.strides, padding="same", use_bias=False,
+            kernel_initializer=conv_initializer(), kernel_regularizer=regularizer,
+            name="conv1")
+        self.bn2 = keras.layers.BatchNormalization(name="bn2", **bn_args)
+        self.dropout = (keras.layers.Dropout(self.dropout_rate, name="dropout")
+                        if self.dropout_rate else None)
+        self.conv2 = keras.layers.Conv2D(
+            self.filters, 3, strides=1, padding="same", use_bias=False,
+            kernel_initializer=conv_initializer(), kernel_regularizer=regularizer,
+            name="conv2")
+
+    def build(self, input_shape):
+        in_filters = int(input_shape[-1])
+        self.in_filters = in_filters
+        self.bn1.build(input_shape)
+        self.conv1.build(input_shape)
+        inner_shape = self.conv1.compute_output_shape(input_shape)
+        self.bn2.build(inner_shape)
+        self.conv2.build(inner_shape)
+        self.pad_channels = self.filters - in_filters
+        if self.pad_channels < 0 or self.pad_channels % 2:
+            raise ValueError(
+                "The option-A shortcut zero-pads channels evenly: expected an even, "
+                f"non-negative channel increase. Received: {in_filters} -> {self.filters}")
+
+    def _activate(self, x):
+        return ops.leaky_relu(x, negative_slope=self.leaky_slope)
+
+    def _shortcut(self, x):
+        if self.in_filters == self.filters and self.strides == 1:
+            return x
+        if self.strides > 1:
+            x = ops.average_pool(x, self.strides, self.strides, padding="valid")
+        half = self.pad_channels // 2
+        return ops.pad(x, [[0, 0], [0, 0], [0, 0], [half, half]])
+
+    def residual_parts(self, inputs, training=False):
+        """Returns (s(x), L(x)); s(x) is None when the unit has no shortcut."""
+        activated = self._activate(self.bn1(inputs, training=training))
+        shortcut_input = activated if self.activate_before_residual else inputs
+        x = self.conv1(activated)
+        x = self._activate(self.bn2(x, training=training))
+        if self.dropout is not None:
+            x = self.dropout(x, training=training)
+        branch = self.conv2(x)
+        shortcut = self._shortcut(shortcut_input) if self.use_shortcut else None
+        return shortcut, branch
+
+    def call(self, inputs, training=None):
+        shortcut, branch = self.residual_parts(inputs, training=training)
+        return branch if shortcut is None else shortcut + branch
+
+    def compute_output_shape(self, input_shape):
+        return self.conv1.compute_output_shape(input_shape)[:-1] + (self.filters,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters, strides=self.strides,
+            activate_before_residual=self.activate_before_residual,
+            use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
+            dropout_rate=self.dropout_rate, weight_decay=self.weight_decay,
+            bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon,
+            stage=self.stage, unit=self.unit)
+        return config
+
+
+def option_a_shortcut_numpy(x, strides, out_filters):
+    """NumPy reference of the option-A shortcut (for tests and analysis)."""
+    x = np.asarray(x)
+    if strides > 1:
+        n, h, w, c = x.shape
+        x = x[:, :h // strides * strides, :w // strides * strides]
+        x = x.reshape(n, h // strides, strides, w // strides, strides, c).mean(axis=(2, 4))
+    half = (out_filters - x.shape[-1]) // 2
+    return np.pad(x, [(0, 0), (0, 0), (0, 0), (half, half)])

@@ -1,0 +1,114 @@
+"""The CIFAR ResNet family of tensorflow/models `research/resnet`, as Keras functional models."""
+
+import dataclasses
+
+import keras
+from models.bottleneck_unit import BottleneckUnit
+from models.initializers import conv_initializer
+from models.regularized_logits import RegularizedLogits
+from models.residual_unit import ResidualUnit
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    """Depth and widths of one network of the family."""
+    units_per_stage: int
+    widths: tuple          # (stem, stage1, stage2, stage3)
+    bottleneck: bool = False
+    use_shortcut: bool = True
+    dropout_rate: float = 0.0
+
+
+ARCHITECTURES = {
+    "resnet20": Architecture(3, (16, 16, 32, 64)),
+    "resnet32": Architecture(5, (16, 16, 32, 64)),
+    "resnet56": Architecture(9, (16, 16, 32, 64)),
+    "resnet110": Architecture(18, (16, 16, 32, 64)),
+    "resnet164": Architecture(18, (16, 64, 128, 256), bottleneck=True),
+    "plainnet32": Architecture(5, (16, 16, 32, 64), use_shortcut=False),
+    "wrn28_10": Architecture(4, (16, 160, 320, 640), dropout_rate=0.3),
+}
+
+STAGE_STRIDES = (1, 2, 2)
+ACTIVATE_BEFORE_RESIDUAL = (True, False, False)
+
+
+def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3),
+                 regularizer="info", alpha1=0.0, alpha2=0.0, l1_method="proximal",
+                 l1_every=30, weight_decay=2e-4, leaky_slope=0.1, dropout_rate=None,
+                 bn_momentum=0.9, bn_epsilon=1e-3):
+    """Builds a CIFAR ResNet v1 (pre-activation units) with a regularized logits layer.
+
+    image → conv3x3(16) → 3 stages of residual units (stride 2 at the first unit of
+    stages 2 and 3) → BN → leaky ReLU → global average pool = F(x) (layer "features")
+    → RegularizedLogits = w (layer "logits"). Units are named `unit_{stage}_{unit}`.
+
+    Args:
+        architecture: one of `ARCHITECTURES` (resnet20/32/56/110/164, plainnet32, wrn28_10).
+        num_classes: classes of the logits layer.
+        input_shape: image shape (H, W, C).
+        regularizer, alpha1, alpha2, l1_method, l1_every: see `RegularizedLogits`.
+        weight_decay: the original wd (2e-4), applied as wd · Σw²/2 to every kernel.
+        leaky_slope: slope of the leaky ReLU (0.1 in the original code).
+        dropout_rate: overrides the architecture's dropout (0.3 for wrn28_10).
+        bn_momentum, bn_epsilon: batch-norm settings (0.9, 1e-3 as in the original).
+
+    Returns:
+        A `keras.Model` with inputs {"image": (H, W, C) float32, "label": () int32,
+        optional} and logits as output. Pass `{"image": x, "label": None}` for inference.
+
+    Example:
+        >>> model = build_resnet("resnet32", num_classes=10, alpha2=0.03)
+        >>> model.count_params()   # ≈ 0.47 M
+        >>> logits = model({"image": images, "label": None}, training=False)
+
+    Reference: He et al. 2016; tensorflow/models research/resnet resnet_model.py; P2 §4.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"Expected architecture in {sorted(ARCHITECTURES)}. "
+            f"Received: architecture={architecture!r}")
+    if weight_decay < 0:
+        raise ValueError(f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
+    spec = ARCHITECTURES[architecture]
+    dropout = spec.dropout_rate if dropout_rate is None else dropout_rate
+    l2 = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
+    common = dict(leaky_slope=leaky_slope, weight_decay=weight_decay,
+                  bn_momentum=bn_momentum, bn_epsilon=bn_epsilon,
+                  use_shortcut=spec.use_shortcut)
+    if spec.bottleneck:
+        if dropout:
+            raise ValueError("Dropout is not supported in bottleneck units. "
+                             f"Received: dropout_rate={dropout}")
+        unit_class = BottleneckUnit
+    else:
+        unit_class = ResidualUnit
+        common["dropout_rate"] = dropout
+
+    image = keras.Input(shape=input_shape, name="image")
+    label = keras.Input(shape=(), dtype="int32", name="label", optional=True)
+    x = keras.layers.Conv2D(spec.widths[0], 3, padding="same", use_bias=False,
+                            kernel_initializer=conv_initializer(), kernel_regularizer=l2,
+                            name="init_conv")(image)
+    for stage in range(3):
+        for unit in range(spec.units_per_stage):
+            first = unit == 0
+            x = unit_class(
+                spec.widths[stage + 1],
+                strides=STAGE_STRIDES[stage] if first else 1,
+                activate_before_residual=ACTIVATE_BEFORE_RESIDUAL[stage] and first,
+                stage=stage + 1, unit=unit, name=f"unit_{stage + 1}_{unit}", **common)(x)
+    x = keras.layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon,
+                                        name="final_bn")(x)
+    x = keras.layers.LeakyReLU(negative_slope=leaky_slope, name="final_act")(x)
+    features = keras.layers.GlobalAveragePooling2D(name="features")(x)
+    logits = RegularizedLogits(
+        num_classes, regularizer=regularizer, alpha1=alpha1, alpha2=alpha2,
+        l1_method=l1_method, l1_every=l1_every, weight_decay=weight_decay,
+        name="logits")(features, labels=label)
+    return keras.Model({"image": image, "label": label}, logits, name=architecture)
+
+
+def residual_units(model):
+    """The model's residual units (any layer with a `residual_parts` method), in order."""
+    return [layer for layer in model.layers if hasattr(layer, "residual_parts")]
