@@ -1,0 +1,134 @@
+"""Input checks and small helpers shared by the mutual-information estimators.
+
+Every check raises one `ValueError` whose message says what was expected and
+what was received, in the Keras style
+(`Expected noise_variance > 0. Received: noise_variance=-1`).
+"""
+
+import numbers
+
+import numpy as np
+
+UNITS = ("bits", "nats")
+
+
+def check_units(units):
+    """Returns `units` if it is "bits" or "nats", else raises ValueError."""
+    if not isinstance(units, str) or units not in UNITS:
+        raise ValueError(
+            f"Expected units to be one of {UNITS}. Received: units={units!r}")
+    return units
+
+
+def check_positive(value, name, allow_none=False):
+    """Returns `value` as a float if it is a finite real number > 0."""
+    if value is None and allow_none:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not np.isfinite(value) or value <= 0):
+        raise ValueError(f"Expected {name} > 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_positive_int(value, name, minimum=1):
+    """Returns `value` as an int if it is an integer >= `minimum`."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or value < minimum):
+        raise ValueError(
+            f"Expected {name} >= {minimum} (an integer). Received: {name}={value!r}")
+    return int(value)
+
+
+def to_units(value_nats, units):
+    """Converts a value in nats to `units` ("bits" divides by ln 2)."""
+    return float(value_nats / np.log(2.0)) if units == "bits" else float(value_nats)
+
+
+def check_activations(activations, name="activations"):
+    """Returns one layer's activations as a finite (N, D) float array.
+
+    Each example's entries are flattened, so (N, H, W, C) becomes (N, H*W*C).
+    float32/float64 arrays are kept (no copy); other numeric types become float64.
+
+    Raises:
+        ValueError: not numeric, no example, no unit, or a NaN/inf entry.
+    """
+    array = np.asarray(activations)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == bool):
+        raise ValueError(f"Expected {name} to be a numeric array. "
+                         f"Received: dtype={array.dtype}")
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise ValueError(f"Expected real-valued {name}. Received: dtype={array.dtype}")
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"Expected {name} of shape (N, ...) with N >= 1 examples. "
+                         f"Received: shape={array.shape}")
+    array = array.reshape(array.shape[0], -1)
+    if array.shape[1] == 0:
+        raise ValueError(f"Expected {name} with at least one unit per example. "
+                         f"Received: shape={array.shape}")
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float64)
+    # Fast path: a float64 sum is finite iff every entry is (barring overflow).
+    if not np.isfinite(np.sum(array, dtype=np.float64)):
+        num_bad = int(np.count_nonzero(~np.isfinite(array)))
+        if num_bad:
+            raise ValueError(
+                f"Expected {name} to contain only finite values. Received: {num_bad} "
+                f"NaN/inf entries in {name} of shape {array.shape}")
+    return array
+
+
+def check_labels(labels, num_examples):
+    """Returns labels as class indices 0..C-1 (int64, shape (N,)) and C.
+
+    Accepts integer (or integer-valued float) labels of shape (N,) or (N, 1),
+    and one-hot / score rows of shape (N, C) (their argmax is the label).
+
+    Raises:
+        ValueError: wrong length, wrong rank, NaN/inf or non-integer values.
+    """
+    array = np.asarray(labels)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim not in (1, 2) or array.dtype == object or not (
+            np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError("Expected labels as integers of shape (N,) or one-hot rows of "
+                         f"shape (N, C). Received: shape={array.shape}, dtype={array.dtype}")
+    if array.shape[0] != num_examples:
+        raise ValueError(
+            f"Expected labels of length {num_examples} (one per example of the "
+            f"activations). Received: labels of shape {array.shape}")
+    if np.issubdtype(array.dtype, np.inexact):
+        if not np.all(np.isfinite(array)):
+            raise ValueError("Expected finite labels. Received: NaN/inf in labels")
+        if array.ndim == 1 and not np.all(array == np.round(array)):
+            raise ValueError("Expected integer class labels. Received: non-integer "
+                             "values such as " + repr(array[array != np.round(array)][0]))
+    if array.ndim == 2:
+        array = np.argmax(array, axis=1)
+    _, label_ids = np.unique(array, return_inverse=True)
+    label_ids = label_ids.reshape(-1).astype(np.int64)
+    return label_ids, int(label_ids.max()) + 1
+
+
+def check_layer_list(activations_per_layer):
+    """Returns a list of layers; rejects a bare array (ambiguous with one layer)."""
+    if isinstance(activations_per_layer, np.ndarray) or not isinstance(
+            activations_per_layer, (list, tuple)) or not activations_per_layer:
+        raise ValueError(
+            "Expected a non-empty list of per-layer activations [(N, ...), ...]. "
+            f"Received: {type(activations_per_layer).__name__}")
+    return list(activations_per_layer)
+
+
+def entropy_from_counts(counts):
+    """Shannon entropy in nats of the empirical distribution counts / sum(counts).
+
+    H = -sum_k p_k log p_k over the non-zero counts.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    counts = counts[counts > 0]
+    total = counts.sum()
+    probabilities = counts / total
+    return float(-np.sum(probabilities * np.log(probabilities)))
