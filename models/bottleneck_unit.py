@@ -81,6 +81,8 @@ class BottleneckUnit(keras.layers.Layer):
 
     def residual_parts(self, inputs, training=False):
         """Returns (s(x), L(x)); s(x) is None when the unit has no shortcut."""
+        if not self.built:
+            self.build(tuple(inputs.shape))
         x = inputs
         shortcut_input = inputs
         for i, (bn, conv) in enumerate(zip(self.bns, self.convs)):

@@ -112,6 +112,8 @@ class ResidualUnit(keras.layers.Layer):
 
     def residual_parts(self, inputs, training=False):
         """Returns (s(x), L(x)); s(x) is None when the unit has no shortcut."""
+        if not self.built:
+            self.build(tuple(inputs.shape))
         activated = self._activate(self.bn1(inputs, training=training))
         shortcut_input = activated if self.activate_before_residual else inputs
         x = self.conv1(activated)
