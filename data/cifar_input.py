@@ -1,0 +1,134 @@
+"""The CIFAR input pipeline of tensorflow/models research/resnet (cifar_input.py) in tf.data.
+
+Training: zero-pad `pad` pixels per side (2 -> 36×36), random crop back to H×W,
+random horizontal flip, then per-image standardization
+
+    x' = (x − mean(x)) / max(std(x), 1/√(H·W·C));
+
+shuffled, repeated forever, batches of exactly `batch_size`. Evaluation:
+standardization only, one pass, the last partial batch kept.
+"""
+
+import numbers
+
+import numpy as np
+import tensorflow as tf
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"Expected {name} > 0 (an integer). Received: {name}={value!r}")
+
+
+def _check_arrays(images, labels):
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 4 or images.shape[0] == 0:
+        raise ValueError("Expected images of shape (N, H, W, C) with N > 0. "
+                         f"Received: images with shape {images.shape}")
+    if not (images.dtype == np.uint8 or np.issubdtype(images.dtype, np.floating)):
+        raise ValueError(f"Expected uint8 or float images. Received: {images.dtype}")
+    if np.issubdtype(images.dtype, np.floating) and not np.all(np.isfinite(images)):
+        raise ValueError("Expected finite images. Received: images with NaN or inf")
+    if labels.shape != images.shape[:1] or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"Expected integer labels of shape {images.shape[:1]}. "
+            f"Received: {labels.dtype} labels with shape {labels.shape}")
+    return images, labels.astype(np.int32)
+
+
+def standardize_image(image):
+    """Per-image standardization of one H×W×C image (any real dtype) as float32."""
+    return tf.image.per_image_standardization(tf.cast(image, tf.float32))
+
+
+def pad_crop_flip(image, pad, seed):
+    """Zero-pads `pad` px per side, crops a random H×W window, flips with prob. ½.
+
+    Args:
+        image: H×W×C float32 tensor with a static shape.
+        pad: non-negative integer.
+        seed: int64 tensor of shape [2] for the stateless random ops.
+
+    Returns:
+        H×W×C float32 tensor.
+    """
+    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    padded = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]])
+    cropped = tf.image.stateless_random_crop(padded, tf.shape(image), seed=crop_seed)
+    return tf.image.stateless_random_flip_left_right(cropped, seed=flip_seed)
+
+
+def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
+                        shuffle_buffer=10000):
+    """Infinite, shuffled, augmented training batches (resnet cifar_input.py, train).
+
+    Args:
+        x: images N×H×W×C (uint8 or finite float).
+        y: integer labels, length N.
+        batch_size: positive integer; every batch has exactly this many examples
+            (batches run across epoch boundaries, so N < batch_size also works).
+        augment: pad + random crop + random horizontal flip before standardizing.
+        pad: pixels of zero padding per side (SPEC: 2 -> 36×36; 4 is common too).
+        seed: integer for a reproducible order and augmentation; None draws one.
+        shuffle_buffer: size of the shuffle buffer (capped at N).
+
+    Returns:
+        tf.data.Dataset of (images float32 batch×H×W×C, labels int32 batch).
+
+    Example:
+        >>> train = make_train_pipeline(ds.x_train, ds.y_train, batch_size=128)
+        >>> model.fit(train, steps_per_epoch=390, epochs=205)
+
+    Reference: tensorflow/models research/resnet/cifar_input.py; SPEC §1.
+    """
+    _check_positive_int("batch_size", batch_size)
+    _check_positive_int("shuffle_buffer", shuffle_buffer)
+    if isinstance(pad, bool) or not isinstance(pad, numbers.Integral) or pad < 0:
+        raise ValueError(f"Expected pad >= 0 (an integer). Received: pad={pad!r}")
+    images, labels = _check_arrays(x, y)
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"Expected seed to be an integer or None. Received: seed={seed!r}")
+    seed = int(seed)
+
+    def preprocess(index, example):
+        image, label = example
+        image = tf.cast(image, tf.float32)
+        if augment:
+            element_seed = tf.stack([tf.constant(seed, tf.int64), index])
+            image = pad_crop_flip(image, int(pad), element_seed)
+        return standardize_image(image), label
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    dataset = dataset.shuffle(min(int(shuffle_buffer), len(images)), seed=seed,
+                              reshuffle_each_iteration=True)
+    dataset = dataset.repeat().enumerate()
+    dataset = dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.batch(int(batch_size), drop_remainder=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def make_eval_pipeline(x, y, batch_size):
+    """One ordered pass of standardized batches; the last batch may be smaller.
+
+    Args:
+        x: images N×H×W×C (uint8 or finite float).
+        y: integer labels, length N.
+        batch_size: positive integer.
+
+    Returns:
+        tf.data.Dataset of (images float32 ≤batch×H×W×C, labels int32), covering
+        every example exactly once, in order.
+
+    Example:
+        >>> model.evaluate(make_eval_pipeline(ds.x_test, ds.y_test, 100))
+
+    Reference: tensorflow/models research/resnet/cifar_input.py (eval mode); SPEC §1.
+    """
+    _check_positive_int("batch_size", batch_size)
+    images, labels = _check_arrays(x, y)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    dataset = dataset.map(lambda image, label: (standardize_image(image), label),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
