@@ -1,0 +1,95 @@
+"""The ResNet experiment end to end on synthetic data: train, checkpoint, resume, eval, NaN."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from experiments.resnet import TrainingDivergedError, run
+from experiments.resnet_config import ResNetConfig
+from training.checkpoints import list_checkpoints
+
+
+def _config(log_dir, **overrides):
+    settings = dict(model="resnet20", dataset="synthetic", alpha1=1e-4, alpha2=0.03,
+                    batch_size=16, train_steps=4, eval_every=2, summary_every=1,
+                    measurements=False, log_dir=str(log_dir), verbose=0)
+    settings.update(overrides)
+    return ResNetConfig(**settings)
+
+
+def _scalars(log_dir):
+    accumulator = EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
+    accumulator.Reload()
+    return {tag: [(e.step, float(tf.make_ndarray(e.tensor_proto)))
+                  for e in accumulator.Tensors(tag)]
+            for tag in accumulator.Tags()["tensors"]}
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("run")
+    first = run(_config(log_dir))
+    second = run(_config(log_dir, train_steps=6))  # same config, more steps: resumes
+    return log_dir, first, second
+
+
+def test_trains_checkpoints_and_resumes(trained_run):
+    log_dir, first, second = trained_run
+    assert first["step"] == 4 and first["resumed_from"] == 0
+    assert second["step"] == 6 and second["resumed_from"] == 4
+    steps = [step for step, _ in list_checkpoints(log_dir / "checkpoints")]
+    assert steps == [4, 6] or steps == [2, 4, 6]
+    saved = json.loads((log_dir / "config.json").read_text())
+    assert saved["alpha2"] == 0.03 and saved["train_steps"] == 6
+    results = json.loads((log_dir / "results.json").read_text())
+    assert results["test_accuracy"] == pytest.approx(second["test_accuracy"])
+    assert 0.0 <= results["best_test_accuracy"] <= 1.0
+
+
+def test_tensorboard_has_the_training_tags(trained_run):
+    log_dir, _, _ = trained_run
+    scalars = _scalars(log_dir)
+    for tag in ("loss/total", "loss/cross_entropy", "regularizer/alpha1_term",
+                "regularizer/alpha2_term", "train/learning_rate", "train/accuracy",
+                "test/accuracy", "test/best_accuracy"):
+        assert tag in scalars, tag
+    assert [s for s, _ in scalars["train/learning_rate"]] == [1, 2, 3, 4, 5, 6]
+    assert scalars["train/learning_rate"][0][1] == pytest.approx(0.1)
+    best = scalars["test/best_accuracy"]
+    accuracies = [a for _, a in scalars["test/accuracy"]]
+    assert best[-1][1] == pytest.approx(max(accuracies))
+    # total = cross-entropy + regularizer + weight decay > cross-entropy
+    assert all(t > c for (_, t), (_, c) in zip(scalars["loss/total"],
+                                               scalars["loss/cross_entropy"]))
+
+
+def test_eval_mode_scores_every_test_image(trained_run):
+    log_dir, _, second = trained_run
+    results = run(_config(log_dir, mode="eval"))
+    assert results["num_examples"] == 512 and results["step"] == 6
+    assert results["accuracy"] == pytest.approx(second["test_accuracy"], abs=1e-6)
+
+
+def test_different_config_is_refused_and_overwrite_restarts(trained_run, tmp_path):
+    log_dir, _, _ = trained_run
+    with pytest.raises(FileExistsError, match=r"alpha2: 0.03 -> 0.05"):
+        run(_config(log_dir, alpha2=0.05))
+    fresh = tmp_path / "fresh"
+    run(_config(fresh, train_steps=2))
+    results = run(_config(fresh, train_steps=2, alpha2=0.05, overwrite=True))
+    assert results["resumed_from"] == 0
+    assert json.loads((fresh / "config.json").read_text())["alpha2"] == 0.05
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    config = _config(tmp_path, train_steps=8, lr_boundaries=(2,), lr_values=(0.01, 1e30))
+    with pytest.raises(TrainingDivergedError, match=r"NaN/inf at step \d+; last good checkpoint"):
+        run(config)
+    checkpoints = list_checkpoints(tmp_path / "checkpoints")
+    assert checkpoints and checkpoints[-1][0] == 2
+    import keras
+    restored = keras.models.load_model(checkpoints[-1][1])
+    assert all(np.isfinite(w.numpy()).all() for w in restored.weights)
