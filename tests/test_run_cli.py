@@ -1,0 +1,73 @@
+"""run.py: bad input ends in one clear error line and exit code 1, never a traceback."""
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, timeout=120):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(result, fragment):
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr[-2000:]
+    assert fragment in errors[0]
+
+
+@pytest.mark.parametrize("flag, fragment", [
+    ("--model=resnet33", "Expected model in"),
+    ("--dataset=imagenet", "Expected dataset in"),
+    ("--alpha2=-1", "Expected alpha2 >= 0. Received: alpha2=-1.0"),
+    ("--alpha1=-0.5", "Expected alpha1 >= 0"),
+    ("--batch_size=0", "Expected batch_size >= 1"),
+    ("--train_steps=-5", "Expected train_steps >= 1"),
+    ("--lr_values=0.1,0.01", "Expected one more lr value than lr boundaries"),
+    ("--regularizer=ib", "Expected regularizer in"),
+])
+def test_bad_flag_values(flag, fragment, tmp_path):
+    result = run_cli(flag, "--dataset=synthetic" if "dataset" not in flag else flag,
+                     f"--log_dir={tmp_path / 'run'}")
+    assert_one_line_error(result, fragment)
+    assert not (tmp_path / "run").exists()  # nothing written for a rejected config
+
+
+def test_missing_data_folder(tmp_path):
+    result = run_cli(f"--data_dir={tmp_path / 'nowhere'}", f"--log_dir={tmp_path / 'run'}")
+    assert_one_line_error(result, "nowhere")
+
+
+def test_corrupt_cifar_file(tmp_path):
+    data_dir = tmp_path / "cifar"
+    data_dir.mkdir()
+    for name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+        (data_dir / name).write_bytes(b"\x01" * 1000)  # not a multiple of 3073 bytes
+    result = run_cli(f"--data_dir={data_dir}", f"--log_dir={tmp_path / 'run'}")
+    assert_one_line_error(result, "data_batch_1.bin")
+
+
+def _online():
+    try:
+        socket.create_connection(("www.cs.toronto.edu", 443), timeout=3).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_offline_tfds_fails_fast_with_the_offline_options(tmp_path):
+    if _online():
+        pytest.skip("this machine can download CIFAR-10; the offline path is not reachable")
+    result = run_cli("--model=resnet32", "--alpha2=0.03", f"--log_dir={tmp_path / 'run'}",
+                     timeout=90)
+    assert_one_line_error(result, "--dataset=synthetic")
+    assert "--data_dir" in result.stderr
