@@ -2,7 +2,7 @@
 
 Pixel values 0..16 are scaled to uint8 0..255 as round(v · 255 / 16); the 80/20
 train/test split is stratified and fixed (seed `DIGITS_SPLIT_SEED`), so every run and
-every `train_fraction` subset share the same 360-image test set.
+every `train_fraction` subset share the same 359-image test set.
 """
 
 import numpy as np
@@ -19,12 +19,12 @@ def load_digits_arrays():
 
     Returns:
         (x_train, y_train, x_test, y_test): uint8 N×8×8×1 images (0..255) and int64
-        labels; 1437 training and 360 test images.
+        labels; 1438 training and 359 test images.
 
     Example:
         >>> x_train, y_train, x_test, y_test = load_digits_arrays()
         >>> x_train.shape, x_test.shape
-        ((1437, 8, 8, 1), (360, 8, 8, 1))
+        ((1438, 8, 8, 1), (359, 8, 8, 1))
 
     Reference: SPEC §10 (offline demos of the MNIST experiments); sklearn
     `load_digits` (UCI optical recognition of handwritten digits).

@@ -16,6 +16,10 @@ TFDS_DOWNLOAD_HOSTS = {
     "cifar100": ("www.cs.toronto.edu", 443),
     "mnist": ("storage.googleapis.com", 443),
 }
+# Chunked reading instead of batch_size=-1: when tfds does not know a split's size
+# (e.g. under tfds.testing.mock_data) batch_size=-1 becomes padded_batch(sys.maxsize),
+# which aborts the process in TF 2.21 (std::length_error in vector::reserve).
+_LOAD_CHUNK = 10000
 OFFLINE_OPTIONS = ("--data_dir=<folder with the original CIFAR/MNIST files>, "
                    "--dataset=synthetic, or --dataset=digits")
 
@@ -66,8 +70,8 @@ def _unavailable(name, data_dir, reason):
 def load_from_tfds(name, tfds_data_dir=None, connect_timeout=3.0):
     """Loads the train and test splits of a tfds dataset as NumPy arrays.
 
-    Uses `tfds.load(name, split=["train", "test"], as_supervised=True,
-    batch_size=-1)` (CIFAR-100: the fine `label`). When the dataset is not prepared,
+    Uses `tfds.load(name, split=["train", "test"], as_supervised=True)` in
+    chunks of 10 000 examples joined into arrays (CIFAR-100: the fine `label`). When the dataset is not prepared,
     the download host is probed first; an unreachable host, or a failing download,
     raises `DatasetUnavailableError` instead of letting tfds retry for minutes.
 
@@ -105,7 +109,10 @@ def load_from_tfds(name, tfds_data_dir=None, connect_timeout=3.0):
                 name, builder.data_dir_root,
                 f"download failed: {type(error).__name__}: {first_line}") from error
     splits = tfds.load(name, split=["train", "test"], as_supervised=True,
-                       batch_size=-1, data_dir=tfds_data_dir, download=False)
-    (x_train, y_train), (x_test, y_test) = tfds.as_numpy(splits)
-    return (np.asarray(x_train, dtype=np.uint8), np.asarray(y_train, dtype=np.int64),
-            np.asarray(x_test, dtype=np.uint8), np.asarray(y_test, dtype=np.int64))
+                       batch_size=_LOAD_CHUNK, data_dir=tfds_data_dir, download=False)
+    arrays = []
+    for split in tfds.as_numpy(splits):
+        images, labels = zip(*split)
+        arrays += [np.concatenate(images).astype(np.uint8),
+                   np.concatenate(labels).astype(np.int64)]
+    return tuple(arrays)
