@@ -7,8 +7,9 @@ bilinearly to 32×32×3. An example of class c is
 
 with a random circular shift (dy, dx) ∈ [−8, 8]², a per-image brightness offset
 b ~ U(−20, 20), pixel noise z ~ N(0, 1), A = 20 and σ = 70. The shifts keep the task
-from being trivial for linear rules on pixels (nearest class centroid ≈ 0.8 test
-accuracy at seed 0), while a small CNN learns it within a few epochs.
+from being trivial for linear rules on pixels (nearest class centroid: 0.83 test
+accuracy at seed 0 and the default sizes), while a small CNN reaches 0.84 after
+480 steps of batch 64 (tests/data/test_synthetic.py, slow).
 """
 
 import numbers
