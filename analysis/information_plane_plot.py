@@ -57,7 +57,7 @@ def plot_information_plane(trajectory, x_limit=None, y_limit=None, title=None,
     axes.set_xlim(_limits(x_limit, i_xt))
     axes.set_ylim(_limits(y_limit, i_ty))
     if title:
-        axes.set_title(title)
+        axes.set_title(title, fontsize=10)
     mappable = cm.ScalarMappable(norm=normalize, cmap=color_map)
     mappable.set_array(np.asarray(epochs, dtype=np.float64))
     figure.colorbar(mappable, ax=axes, label="epoch")

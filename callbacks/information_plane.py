@@ -59,6 +59,7 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         keep_activations: also keep every logged activation in `activation_history`.
         batch_size: forward-pass batch size.
         add_to_logs: put the values into `logs` at logged epochs.
+        metadata: JSON-serializable dict stored with the trajectory.
 
     Example:
         logger = InformationPlaneLogger(x, y, BinningEstimator(30), log_dir="runs/a",
@@ -71,7 +72,7 @@ class InformationPlaneLogger(keras.callbacks.Callback):
     def __init__(self, inputs, labels, estimator, layers=None, log_epochs=None,
                  num_log_points=100, output_path=None, log_dir=None, figure_path=None,
                  x_limit=None, y_limit=None, keep_activations=False, batch_size=4096,
-                 add_to_logs=True):
+                 add_to_logs=True, metadata=None):
         super().__init__()
         self.inputs = np.asarray(inputs)
         if self.inputs.ndim < 1 or self.inputs.shape[0] < 1:
@@ -104,10 +105,12 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         self.keep_activations = keep_activations
         self.batch_size = batch_size
         self.add_to_logs = add_to_logs
+        self.metadata = dict(metadata or {})
         self._to_bits = (1.0 / math.log(2.0)
                          if getattr(estimator, "units", "bits") == "nats" else 1.0)
         self.epochs_logged, self.values_bits, self.activation_history = [], [], []
         self.layer_names, self._probe, self._writer, self._schedule = [], None, None, set()
+        self._write_scalars = None
 
     def scheduled_epochs(self, num_epochs):
         """Completed-epoch counts this logger measures in a run of `num_epochs`."""
@@ -121,7 +124,8 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         return InformationPlaneTrajectory(
             self.epochs_logged, np.asarray(self.values_bits).reshape(
                 len(self.epochs_logged), len(self.layer_names), 2),
-            self.layer_names, {"estimator": type(self.estimator).__name__})
+            self.layer_names, dict({"estimator": type(self.estimator).__name__},
+                                   **self.metadata))
 
     def on_train_begin(self, logs=None):
         num_epochs = int((self.params or {}).get("epochs") or 0)
@@ -178,22 +182,20 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         if self.keep_activations:
             self.activation_history.append(activations)
         if self.log_dir is not None:
-            with self._summary_writer().as_default():
-                for index in range(len(self.layer_names)):
-                    tag = f"info_plane/layer{index}"
-                    tf.summary.scalar(f"{tag}/I_XT_bits", values[index, 0],
-                                      step=completed_epochs)
-                    tf.summary.scalar(f"{tag}/I_TY_bits", values[index, 1],
-                                      step=completed_epochs)
+            self._summary_writer()
+            self._write_scalars(tf.constant(values, tf.float32),
+                                tf.constant(completed_epochs, tf.int64))
         return values
 
     def _forward(self):
         """Outputs of the chosen layers on the evaluation set, one list of arrays."""
         if self._probe is None:
-            self._probe = self._build_probe()
+            probe = self._build_probe()
+            self._probe = tf.function(lambda batch: probe(batch, training=False),
+                                      reduce_retracing=True)
         batches = []
         for start in range(0, self.inputs.shape[0], self.batch_size):
-            outputs = self._probe(self.inputs[start:start + self.batch_size], training=False)
+            outputs = self._probe(tf.constant(self.inputs[start:start + self.batch_size]))
             outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
             batches.append([keras.ops.convert_to_numpy(output) for output in outputs])
         return [np.concatenate(parts, axis=0) for parts in zip(*batches)]
@@ -230,8 +232,20 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         return chosen
 
     def _summary_writer(self):
+        """The file writer, and a compiled function writing all scalars of one epoch."""
         if self._writer is None:
-            self._writer = tf.summary.create_file_writer(os.fspath(self.log_dir))
+            self._writer = writer = tf.summary.create_file_writer(os.fspath(self.log_dir))
+            num_layers = len(self.layer_names)
+
+            @tf.function
+            def write_scalars(values, step):
+                with writer.as_default():
+                    for index in range(num_layers):
+                        tag = f"info_plane/layer{index}"
+                        tf.summary.scalar(f"{tag}/I_XT_bits", values[index, 0], step=step)
+                        tf.summary.scalar(f"{tag}/I_TY_bits", values[index, 1], step=step)
+
+            self._write_scalars = write_scalars
         return self._writer
 
 

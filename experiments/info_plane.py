@@ -1,0 +1,228 @@
+"""The information-plane experiment: the 12-bit task, 12-10-7-5-4-3-2, tanh vs ReLU.
+
+`run(InfoPlaneConfig(...))` trains `num_seeds` networks (IDNNs defaults: Adam 4e-4,
+batch 512, 80 % train split), logs (I(X;T_k), I(T_k;Y)) of every layer on all 4096
+inputs at log-spaced epochs, averages the trajectories over seeds,
+I_bar[e, k] = (1/S) sum_s I_s[e, k], and draws the information plane.
+Output layout under `log_dir`: `seed_{s}/` (TensorBoard events, trajectory.npz,
+info_plane.png), `trajectory_mean.npz`, `trajectory_mean.csv`, `info_plane.png`.
+
+Example:
+    results = run(InfoPlaneConfig(activation="relu", estimator="binning_adaptive",
+                                  epochs=3000, log_dir="runs/relu"))
+
+Reference: Shwartz-Ziv & Tishby 2017; Saxe et al. 2018; P1 §1.2-1.3, §3.4; SPEC §7.
+"""
+
+import dataclasses
+import glob
+import os
+import shutil
+import time
+
+import keras
+import numpy as np
+
+from analysis.information_plane_plot import plot_information_plane, save_figure_png
+from analysis.information_plane_trajectory import InformationPlaneTrajectory
+from callbacks.information_plane import InformationPlaneLogger
+from data.twelve_bit import load_twelve_bit_task, train_test_split_indices
+from models.mlp import build_mlp
+from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from training.langevin_sgd import LangevinSGD
+
+ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
+OPTIMIZERS = ("adam", "langevin")
+
+
+def _field(default, help_text):
+    return dataclasses.field(default=default, metadata={"help": help_text})
+
+
+@dataclasses.dataclass
+class InfoPlaneConfig:
+    """Settings of one information-plane run (defaults: IDNNs / SPEC §7)."""
+
+    activation: str = _field("tanh", "Hidden activation: tanh or relu (or sigmoid, ...).")
+    last_activation: str = _field(None, "Activation of the last hidden layer only "
+                                  "(e.g. sigmoid with a relu body); None = --activation.")
+    layer_sizes: tuple = _field((10, 7, 5, 4, 3, 2), "Hidden widths then output width.")
+    epochs: int = _field(8000, "Training epochs.")
+    batch_size: int = _field(512, "Minibatch size.")
+    learning_rate: float = _field(4e-4, "Adam learning rate, or a_1 of Langevin SGD.")
+    optimizer: str = _field("adam", "adam or langevin (w <- w - a_t grad - b_t N(0,I)).")
+    langevin_noise_scale: float = _field(1e-3, "b_1 of Langevin SGD.")
+    langevin_decay_steps: float = _field(1.0, "Time scale tau of a_t = a_1/(1+(t-1)/tau), "
+                                         "b_t = b_1/sqrt(1+(t-1)/tau); 1 = P1's 1/t, 1/sqrt(t).")
+    train_fraction: float = _field(0.8, "Fraction of the 4096 inputs used for training.")
+    estimator: str = _field("binning", "binning (fixed range), binning_adaptive (observed "
+                            "min/max), binning_width, kde or mine.")
+    num_bins: int = _field(30, "Bin edges on [-1, 1] (binning) or bins (binning_adaptive).")
+    bin_width: float = _field(0.07, "Bin width of binning_width (Saxe et al.: 0.07).")
+    noise_variance: float = _field(0.1, "Noise variance sigma^2 of the KDE estimator.")
+    kde_bound: str = _field("upper", "KDE bound: upper or lower.")
+    mine_steps: int = _field(500, "Critic steps per MINE estimate (estimator=mine).")
+    num_log_points: int = _field(100, "Log-spaced epochs at which MI is measured.")
+    num_seeds: int = _field(1, "Runs whose trajectories are averaged (the papers use 50).")
+    seed: int = _field(0, "Seed of the first run (run s uses seed + s).")
+    var_u_path: str = _field(None, "Path of the original var_u.mat; None = generated task.")
+    log_dir: str = _field(None, "Output folder; None = runs/info_plane_<activation>.")
+    overwrite: bool = _field(False, "Allow writing into a non-empty log_dir.")
+    verbose: int = _field(1, "1 = progress bar, 0 = silent.")
+
+
+def _check_config(config):
+    if config.estimator not in ESTIMATORS:
+        raise ValueError(f"Expected estimator in {ESTIMATORS}. "
+                         f"Received: estimator={config.estimator!r}")
+    if config.optimizer not in OPTIMIZERS:
+        raise ValueError(f"Expected optimizer in {OPTIMIZERS}. "
+                         f"Received: optimizer={config.optimizer!r}")
+    for name in ("epochs", "batch_size", "num_seeds", "num_log_points", "num_bins"):
+        value = getattr(config, name)
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"Expected {name} >= 1 (int). Received: {name}={value!r}")
+    if not config.learning_rate > 0:
+        raise ValueError(f"Expected learning_rate > 0. Received: "
+                         f"learning_rate={config.learning_rate}")
+
+
+def make_estimator(config, inputs=None):
+    """The estimator named by `config.estimator` (MINE needs the inputs X)."""
+    if config.estimator.startswith("binning"):
+        from estimators.binning import BinningEstimator
+        if config.estimator == "binning_width":
+            return BinningEstimator(bin_width=config.bin_width)
+        bin_range = "adaptive" if config.estimator == "binning_adaptive" else (-1.0, 1.0)
+        return BinningEstimator(num_bins=config.num_bins, bin_range=bin_range)
+    if config.estimator == "kde":
+        from estimators.kde import KDEEstimator
+        return KDEEstimator(noise_variance=config.noise_variance, bound=config.kde_bound)
+    return _MINELayerEstimator(inputs, config.mine_steps, config.seed)
+
+
+class _MINELayerEstimator:
+    """I(X;T_k) = MINE(x, t_k), I(T_k;Y) = MINE(t_k, onehot y), in nats (P3 critic)."""
+
+    units = "nats"
+
+    def __init__(self, inputs, steps, seed):
+        self.inputs, self.steps, self.seed = np.asarray(inputs, np.float32), steps, seed
+
+    def information_per_layer(self, activations, labels):
+        from estimators.mine import MINE
+        one_hot = np.eye(int(np.max(labels)) + 1, dtype=np.float32)[np.asarray(labels)]
+        values = []
+        for layer in activations:
+            layer = np.asarray(layer, np.float32).reshape(len(layer), -1)
+            pair_values = []
+            for s, t in ((self.inputs, layer), (layer, one_hot)):
+                mine = MINE(hidden_units=(256, 256), seed=self.seed)
+                pair_values.append(max(mine.fit_estimate(
+                    s, t, steps=self.steps, batch_size=512, verbose=0,
+                    learning_rate=1e-3), 0.0))
+            values.append(pair_values)
+        return np.asarray(values)
+
+
+def _prepare_log_dir(config):
+    log_dir = config.log_dir or os.path.join("runs", f"info_plane_{config.activation}")
+    if os.path.isdir(log_dir) and os.listdir(log_dir):
+        if not config.overwrite:
+            raise FileExistsError(f"Expected an empty or new log_dir. Received: {log_dir!r} "
+                                  "is not empty (pass overwrite=True to write into it)")
+        for path in glob.glob(os.path.join(log_dir, "seed_*")):
+            shutil.rmtree(path)
+    os.makedirs(log_dir, exist_ok=True)
+    return log_dir
+
+
+def _make_optimizer(config, seed):
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(config.learning_rate)
+    return LangevinSGD(learning_rate=config.learning_rate,
+                       noise_scale=config.langevin_noise_scale,
+                       decay_steps=config.langevin_decay_steps, seed=seed)
+
+
+def _axis_limits(config, labels):
+    if config.estimator == "mine":
+        return None, None
+    return (0.0, float(np.log2(len(labels)))), (0.0, 1.0)
+
+
+def run(config):
+    """Train, measure and plot; returns results and the paths written.
+
+    Returns:
+        dict with "trajectory" (the seed average), "trajectory_path", "figure_path",
+        "log_dir", "runs" (per seed: train/test accuracy, seconds, epochs_per_second,
+        trajectory_path) and "end_points" (per layer: I_XT max / final, I_TY max /
+        final of the average, in bits).
+    """
+    _check_config(config)
+    log_dir = _prepare_log_dir(config)
+    inputs, labels = load_twelve_bit_task(config.var_u_path)
+    x_limit, y_limit = _axis_limits(config, labels)
+    runs, trajectories = [], []
+    for run_index in range(config.num_seeds):
+        seed = config.seed + run_index
+        seed_dir = os.path.join(log_dir, f"seed_{seed}")
+        keras.utils.set_random_seed(seed)
+        train, test = train_test_split_indices(len(labels), config.train_fraction, seed)
+        model = build_mlp(inputs.shape[1], config.layer_sizes, config.activation,
+                          config.last_activation, seed=seed)
+        logger = InformationPlaneLogger(
+            inputs, labels, make_estimator(config, inputs),
+            num_log_points=config.num_log_points,
+            output_path=os.path.join(seed_dir, "trajectory.npz"), log_dir=seed_dir,
+            figure_path=os.path.join(seed_dir, "info_plane.png"),
+            x_limit=x_limit, y_limit=y_limit, add_to_logs=False,
+            metadata=_metadata(config, seed))
+        trainer = InMemoryEpochTrainer(model, _make_optimizer(config, seed),
+                                       batch_size=config.batch_size, seed=seed)
+        start = time.perf_counter()
+        history = trainer.fit(inputs[train], labels[train], config.epochs,
+                              callbacks=[logger], validation_data=(inputs[test], labels[test]),
+                              verbose=config.verbose)
+        seconds = time.perf_counter() - start
+        trajectories.append(logger.trajectory)
+        runs.append({"seed": seed, "seconds": seconds,
+                     "epochs_per_second": config.epochs / seconds,
+                     "train_accuracy": history["accuracy"][-1],
+                     "test_accuracy": history["val_accuracy"][-1],
+                     "trajectory_path": os.path.join(seed_dir, "trajectory.npz")})
+    mean = InformationPlaneTrajectory.average(trajectories)
+    trajectory_path = mean.save(os.path.join(log_dir, "trajectory_mean.npz"))
+    mean.save(os.path.join(log_dir, "trajectory_mean.csv"))
+    title = figure_title(config)
+    figure = plot_information_plane(mean, x_limit, y_limit, title=title)
+    figure_path = save_figure_png(figure, os.path.join(log_dir, "info_plane.png"))
+    return {"trajectory": mean, "trajectory_path": trajectory_path,
+            "figure_path": figure_path, "log_dir": log_dir, "runs": runs,
+            "end_points": end_points(mean)}
+
+
+def figure_title(config):
+    """E.g. "tanh net, binning, var_u.mat, 4000 epochs, mean of 5 seeds"."""
+    body = config.activation + (f"/{config.last_activation}" if config.last_activation else "")
+    task = os.path.basename(config.var_u_path) if config.var_u_path else "generated task"
+    runs = f"mean of {config.num_seeds} seeds" if config.num_seeds > 1 else "1 seed"
+    return f"{body} net, {config.estimator}, {task}, {config.epochs} epochs, {runs}"
+
+
+def _metadata(config, seed):
+    fields = dataclasses.asdict(config)
+    fields["layer_sizes"] = list(config.layer_sizes)
+    return dict(fields, seed=seed)
+
+
+def end_points(trajectory):
+    """Per layer: max and final I(X;T), I(T;Y) (bits) and the epoch of the I(X;T) max."""
+    points = {}
+    for index, name in enumerate(trajectory.layer_names):
+        i_xt, i_ty = trajectory.i_xt_bits[:, index], trajectory.i_ty_bits[:, index]
+        points[name] = {"I_XT_max": float(i_xt.max()), "I_XT_final": float(i_xt[-1]),
+                        "epoch_of_I_XT_max": int(trajectory.epochs[int(np.argmax(i_xt))]),
+                        "I_TY_max": float(i_ty.max()), "I_TY_final": float(i_ty[-1])}
+    return points
