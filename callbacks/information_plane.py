@@ -61,6 +61,9 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         add_to_logs: put the values into `logs` at logged epochs.
         metadata: JSON-serializable dict stored with the trajectory.
 
+    A later `fit(..., initial_epoch=k)` continues the trajectory; epochs not after
+    the last logged one are skipped (a new fit from epoch 0 needs a new logger).
+
     Example:
         logger = InformationPlaneLogger(x, y, BinningEstimator(30), log_dir="runs/a",
                                         output_path="runs/a/plane.npz")
@@ -138,7 +141,8 @@ class InformationPlaneLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         completed = int(epoch) + 1
-        if completed not in self._schedule:
+        if completed not in self._schedule or (
+                self.epochs_logged and completed <= self.epochs_logged[-1]):
             return
         values = self._measure(completed)
         if self.add_to_logs and logs is not None:

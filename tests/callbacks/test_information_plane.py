@@ -116,22 +116,30 @@ class _MeanActivationEstimator:
         return np.array([[a.mean(), np.abs(a).mean()] for a in activations])
 
 
-def test_unbuilt_model_chosen_layers_custom_estimator_and_kept_activations():
+def test_unbuilt_model_chosen_layers_custom_estimator_and_kept_activations(tmp_path):
     inputs, labels = _gaussian_task(64)
     keras.utils.set_random_seed(1)
     model = _user_model(with_input=False)
     model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
     logger = InformationPlaneLogger(inputs, labels, _MeanActivationEstimator(),
                                     layers=["second", 0], log_epochs=[0, 2, 3, 50],
-                                    keep_activations=True, batch_size=16)
+                                    keep_activations=True, batch_size=16,
+                                    output_path=tmp_path / "plane.npz")
     model.fit(inputs, labels, batch_size=32, epochs=3, verbose=0, callbacks=[logger])
     assert logger.epochs_logged == [0, 2, 3]
+    with np.load(tmp_path / "plane_activations.npz") as saved:
+        assert saved["layer0"].shape == (3, 64, 3) and saved["layer1"].shape == (3, 64, 6)
+        np.testing.assert_array_equal(saved["epochs"], [0, 2, 3])
     assert logger.layer_names == ["second", "first"]
     outputs = _numpy_layer_outputs(model, inputs)
     np.testing.assert_allclose(logger.activation_history[-1][0], outputs[1], atol=1e-5)
     expected_bits = np.array([outputs[1].mean(), np.abs(outputs[1]).mean()]) / math.log(2)
     np.testing.assert_allclose(logger.trajectory.information_bits[-1, 0], expected_bits,
                                rtol=1e-4)
+    # continuing with initial_epoch extends the trajectory (epoch 50 is scheduled)
+    model.fit(inputs, labels, batch_size=32, epochs=50, initial_epoch=3, verbose=0,
+              callbacks=[logger])
+    assert logger.epochs_logged == [0, 2, 3, 50]
 
 
 class _NaNEstimator:
