@@ -32,9 +32,10 @@ def _count_edges_at_or_below(values, edges):
         [[-np.inf], _round_up_to_dtype(edges, values.dtype), [np.inf]]).astype(values.dtype)
     # float32 keeps the estimate within one bin while edges.size * 2**-24 << 1.
     work_dtype = values.dtype if edges.size <= 1 << 16 else np.dtype(np.float64)
-    estimate = values.astype(work_dtype) - work_dtype.type(edges[0])
-    estimate *= work_dtype.type(1.0 / step)
-    estimate += 1.0
+    with np.errstate(over="ignore"):  # huge values: inf, clipped just below
+        estimate = values.astype(work_dtype) - work_dtype.type(edges[0])
+        estimate *= work_dtype.type(1.0 / step)
+        estimate += 1.0
     np.clip(estimate, 0, edges.size, out=estimate)
     index = estimate.astype(np.min_scalar_type(edges.size + 1))
     index -= values < bounds[index]

@@ -67,7 +67,7 @@ def test_fixed_range_indices_equal_np_digitize(dtype, num_bins):
     values = np.concatenate([
         rng.uniform(-1.5, 1.5, 4000).astype(dtype), on_edges,
         np.nextafter(on_edges, dtype(-np.inf)), np.nextafter(on_edges, dtype(np.inf)),
-        np.array([-1.0, 1.0, 0.0, -7.0, 50.0], dtype=dtype)])
+        np.array([-1.0, 1.0, 0.0, -7.0, 50.0, 3e38, -3e38], dtype=dtype)])
     activations = values.reshape(-1, 1)
     indices = BinningEstimator(num_bins=num_bins).bin_indices(activations)
     np.testing.assert_array_equal(indices, np.digitize(activations, edges))
