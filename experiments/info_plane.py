@@ -27,65 +27,10 @@ from analysis.information_plane_plot import plot_information_plane, save_figure_
 from analysis.information_plane_trajectory import InformationPlaneTrajectory
 from callbacks.information_plane import InformationPlaneLogger
 from data.twelve_bit import load_twelve_bit_task, train_test_split_indices
+from experiments.info_plane_config import ESTIMATORS, OPTIMIZERS, InfoPlaneConfig  # noqa: F401
 from models.mlp import build_mlp
 from training.in_memory_epoch_trainer import InMemoryEpochTrainer
 from training.langevin_sgd import LangevinSGD
-
-ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
-OPTIMIZERS = ("adam", "langevin")
-
-
-def _field(default, help_text):
-    return dataclasses.field(default=default, metadata={"help": help_text})
-
-
-@dataclasses.dataclass
-class InfoPlaneConfig:
-    """Settings of one information-plane run (defaults: IDNNs / SPEC §7)."""
-
-    activation: str = _field("tanh", "Hidden activation: tanh or relu (or sigmoid, ...).")
-    last_activation: str = _field(None, "Activation of the last hidden layer only "
-                                  "(e.g. sigmoid with a relu body); None = --activation.")
-    layer_sizes: tuple = _field((10, 7, 5, 4, 3, 2), "Hidden widths then output width.")
-    epochs: int = _field(8000, "Training epochs.")
-    batch_size: int = _field(512, "Minibatch size.")
-    learning_rate: float = _field(4e-4, "Adam learning rate, or a_1 of Langevin SGD.")
-    optimizer: str = _field("adam", "adam or langevin (w <- w - a_t grad - b_t N(0,I)).")
-    langevin_noise_scale: float = _field(1e-3, "b_1 of Langevin SGD.")
-    langevin_decay_steps: float = _field(1.0, "Time scale tau of a_t = a_1/(1+(t-1)/tau), "
-                                         "b_t = b_1/sqrt(1+(t-1)/tau); 1 = P1's 1/t, 1/sqrt(t).")
-    train_fraction: float = _field(0.8, "Fraction of the 4096 inputs used for training.")
-    estimator: str = _field("binning", "binning (fixed range), binning_adaptive (observed "
-                            "min/max), binning_width, kde or mine.")
-    num_bins: int = _field(30, "Bin edges on [-1, 1] (binning) or bins (binning_adaptive).")
-    bin_width: float = _field(0.07, "Bin width of binning_width (Saxe et al.: 0.07).")
-    noise_variance: float = _field(0.1, "Noise variance sigma^2 of the KDE estimator.")
-    kde_bound: str = _field("upper", "KDE bound: upper or lower.")
-    mine_steps: int = _field(500, "Critic steps per MINE estimate (estimator=mine).")
-    num_log_points: int = _field(100, "Log-spaced epochs at which MI is measured.")
-    num_seeds: int = _field(1, "Runs whose trajectories are averaged (the papers use 50).")
-    seed: int = _field(0, "Seed of the first run (run s uses seed + s).")
-    var_u_path: str = _field(None, "Path of the original var_u.mat; None = generated task.")
-    log_dir: str = _field(None, "Output folder; None = runs/info_plane_<activation>.")
-    overwrite: bool = _field(False, "Allow writing into a non-empty log_dir.")
-    verbose: int = _field(1, "1 = progress bar, 0 = silent.")
-
-
-def _check_config(config):
-    if config.estimator not in ESTIMATORS:
-        raise ValueError(f"Expected estimator in {ESTIMATORS}. "
-                         f"Received: estimator={config.estimator!r}")
-    if config.optimizer not in OPTIMIZERS:
-        raise ValueError(f"Expected optimizer in {OPTIMIZERS}. "
-                         f"Received: optimizer={config.optimizer!r}")
-    for name in ("epochs", "batch_size", "num_seeds", "num_log_points", "num_bins"):
-        value = getattr(config, name)
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"Expected {name} >= 1 (int). Received: {name}={value!r}")
-    if not config.learning_rate > 0:
-        raise ValueError(f"Expected learning_rate > 0. Received: "
-                         f"learning_rate={config.learning_rate}")
-
 
 def make_estimator(config, inputs=None):
     """The estimator named by `config.estimator` (MINE needs the inputs X)."""
@@ -160,7 +105,7 @@ def run(config):
         trajectory_path) and "end_points" (per layer: I_XT max / final, I_TY max /
         final of the average, in bits).
     """
-    _check_config(config)
+    config.validate()
     log_dir = _prepare_log_dir(config)
     inputs, labels = load_twelve_bit_task(config.var_u_path)
     x_limit, y_limit = _axis_limits(config, labels)

@@ -71,3 +71,40 @@ def test_offline_tfds_fails_fast_with_the_offline_options(tmp_path):
                      timeout=90)
     assert_one_line_error(result, "--dataset=synthetic")
     assert "--data_dir" in result.stderr
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--experiment=info_plane", "--model=resnet20"),
+     "--model does not apply to --experiment=info_plane"),
+    (("--estimator=kde",), "--estimator does not apply to --experiment=resnet"),
+    (("--experiment=info_plane", "--activation=softmaxx"), "Expected activation in"),
+    (("--experiment=info_plane", "--layer_sizes=10,x,2"), "Expected integers in --layer_sizes"),
+    (("--experiment=info_plane", "--train_fraction=1.0"), "Expected 0 < train_fraction < 1"),
+])
+def test_info_plane_bad_flags(args, fragment, tmp_path):
+    result = run_cli(*args, f"--log_dir={tmp_path / 'run'}")
+    assert_one_line_error(result, fragment)
+    assert not (tmp_path / "run").exists()
+
+
+def test_info_plane_command_writes_trajectory_and_figure(tmp_path):
+    import json
+
+    import numpy as np
+
+    log_dir = tmp_path / "tanh"
+    result = run_cli("--experiment=info_plane", "--epochs=20", "--num_log_points=4",
+                     "--layer_sizes=6,4,2", "--batch_size=256", f"--log_dir={log_dir}",
+                     "--verbose=0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (log_dir / "info_plane.png").stat().st_size > 10_000
+    trajectory = np.load(log_dir / "trajectory_mean.npz")
+    # the flags reached the config; 4096 generated inputs -> I(X;T) <= log2 4096 = 12 bits
+    metadata = json.loads(str(trajectory["metadata"]))
+    assert (metadata["batch_size"], metadata["train_fraction"]) == (256, 0.8)
+    assert metadata["layer_sizes"] == [6, 4, 2] and metadata["activation"] == "tanh"
+    assert list(trajectory["layer_names"]) == ["hidden_1", "hidden_2", "output"]
+    assert np.all(trajectory["I_XT_bits"] <= 12.0 + 1e-9)
+    assert trajectory["epochs"][-1] == 20
+    first_line = [line for line in result.stdout.splitlines() if line.startswith("hidden_1")]
+    assert first_line and "I(X;T) max" in first_line[0]

@@ -99,8 +99,10 @@ def test_var_u_file_langevin_and_last_hidden_activation(tmp_path, var_u_path):
 
 @pytest.mark.parametrize("field, value, message", [
     ("estimator", "histogram", "estimator"), ("optimizer", "rmsprop", "optimizer"),
-    ("epochs", 0, "epochs"), ("num_seeds", 0, "num_seeds"), ("learning_rate", -1.0,
-                                                              "learning_rate")])
+    ("epochs", 0, "epochs"), ("num_seeds", 0, "num_seeds"),
+    ("learning_rate", -1.0, "learning_rate"), ("activation", "softmaxx", "activation"),
+    ("layer_sizes", (3,), "layer_sizes"), ("noise_variance", 0.0, "noise_variance"),
+    ("train_fraction", 1.0, "train_fraction"), ("kde_bound", "middle", "kde_bound")])
 def test_bad_config_raises(tmp_path, field, value, message):
     config = InfoPlaneConfig(log_dir=str(tmp_path / "bad"), **{field: value})
     with pytest.raises(ValueError, match=message):
