@@ -1,0 +1,59 @@
+"""The log-folder guard: new, resume the same config, refuse another unless overwrite."""
+
+import json
+
+import pytest
+
+from training.run_directory import prepare_log_dir, write_json_atomic
+
+
+def test_new_then_resume_with_a_resumable_change(tmp_path):
+    log_dir = tmp_path / "run"
+    assert prepare_log_dir(log_dir, {"model": "resnet32", "train_steps": 50}) == "new"
+    assert json.loads((log_dir / "config.json").read_text())["train_steps"] == 50
+    assert prepare_log_dir(log_dir, {"model": "resnet32", "train_steps": 80},
+                           resumable_keys=("train_steps",)) == "resume"
+    assert json.loads((log_dir / "config.json").read_text())["train_steps"] == 80
+
+
+def test_other_config_is_refused_and_nothing_is_touched(tmp_path):
+    log_dir = tmp_path / "run"
+    prepare_log_dir(log_dir, {"model": "resnet32", "alpha2": 0.03})
+    (log_dir / "events.out").write_text("precious")
+    with pytest.raises(FileExistsError, match=r"alpha2: 0.03 -> 0.05"):
+        prepare_log_dir(log_dir, {"model": "resnet32", "alpha2": 0.05})
+    assert (log_dir / "events.out").read_text() == "precious"
+    assert json.loads((log_dir / "config.json").read_text())["alpha2"] == 0.03
+
+
+def test_overwrite_empties_the_folder(tmp_path):
+    log_dir = tmp_path / "run"
+    prepare_log_dir(log_dir, {"alpha2": 0.03})
+    (log_dir / "events.out").write_text("old")
+    assert prepare_log_dir(log_dir, {"alpha2": 0.05}, overwrite=True) == "new"
+    assert not (log_dir / "events.out").exists()
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda d: (d / "notes.txt").write_text("x"), "holds no config.json"),
+    (lambda d: (d / "config.json").write_text("{truncated"), "is corrupt"),
+])
+def test_foreign_or_corrupt_folder_is_refused(tmp_path, setup, message):
+    log_dir = tmp_path / "run"
+    log_dir.mkdir()
+    setup(log_dir)
+    with pytest.raises(FileExistsError, match=message):
+        prepare_log_dir(log_dir, {"alpha2": 0.03})
+
+
+def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
+    (tmp_path / "run").write_text("x")
+    with pytest.raises(FileExistsError, match="is not a folder"):
+        prepare_log_dir(tmp_path / "run", {})
+
+
+def test_write_json_atomic_leaves_no_partial_file(tmp_path):
+    write_json_atomic(tmp_path / "results.json", {"accuracy": 0.9, "steps": (1, 2)})
+    assert json.loads((tmp_path / "results.json").read_text()) == {"accuracy": 0.9,
+                                                                   "steps": [1, 2]}
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
