@@ -1,0 +1,50 @@
+"""The estimators package: every public name is exported, NumPy users never load TF."""
+
+import importlib
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import estimators
+
+ROOT = str(pathlib.Path(__file__).resolve().parents[2])
+
+
+def test_numpy_estimators_do_not_import_tensorflow():
+    code = ("import sys, estimators, estimators.binning, estimators.kde\n"
+            "from estimators import BinningEstimator, KDEEstimator, prediction_information\n"
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_public_name_resolves_to_its_module_object():
+    from estimators import aa_mine, binning, critic, kde, mi_bounds, mine
+    # The package attribute prediction_information is the function, not the module.
+    prediction = importlib.import_module("estimators.prediction_information")
+    expected = {
+        "BinningEstimator": binning.BinningEstimator,
+        "KDEEstimator": kde.KDEEstimator,
+        "MINE": mine.MINE,
+        "ArchitectureAwareMINE": aa_mine.ArchitectureAwareMINE,
+        "Critic": critic.Critic,
+        "donsker_varadhan": mi_bounds.donsker_varadhan,
+        "nguyen_wainwright_jordan": mi_bounds.nguyen_wainwright_jordan,
+        "info_nce": mi_bounds.info_nce,
+        "prediction_information": prediction.prediction_information,
+        "input_prediction_information": prediction.input_prediction_information,
+        "label_prediction_information": prediction.label_prediction_information,
+        "information_constraint": prediction.information_constraint,
+    }
+    assert set(estimators.__all__) == set(expected)
+    for name, value in expected.items():
+        assert getattr(estimators, name) is value
+    assert set(expected) <= set(dir(estimators))
+
+
+def test_unknown_name_raises_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'Mine'"):
+        estimators.Mine  # noqa: B018
