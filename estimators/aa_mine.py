@@ -23,6 +23,10 @@ class ArchitectureAwareMINE(MINE):
     I(X; L_i + eps) >= E_P[D] - log E_Q[e^D]. Gradients reach the network's
     weights through t = F_i(x) + eps (for IB training).
 
+    Bad input: NaN/inf in x or in layer i's activations, fewer than 2 samples, x and
+    t of different lengths, and noise_variance <= 0 raise ValueError; a constant
+    layer i (or constant x) makes t independent of x, and `fit_estimate` returns 0.0.
+
     Args:
         network: a built Keras model with defined inputs (functional or Sequential).
         layer: name of layer i, or its index in `network.layers`.
@@ -104,12 +108,34 @@ class ArchitectureAwareMINE(MINE):
                              f"shuffle). Received: {len(x)} sample(s)")
         return x, None
 
+    def layer_features(self, x, batch_size=4096):
+        """F_i(x) as a NumPy array, computed in batches.
+
+        Raises:
+            ValueError: if layer i gives NaN/inf for some x (a diverged network).
+        """
+        features = np.concatenate(
+            [np.asarray(self.feature_extractor(x[i:i + batch_size], training=False))
+             for i in range(0, len(x), batch_size)], axis=0)
+        bad = int(features.size - np.count_nonzero(np.isfinite(features)))
+        if bad:
+            raise ValueError(f"Expected finite activations of layer {self.layer!r}. "
+                             f"Received: {bad} NaN/inf entries for {len(x)} inputs")
+        return features
+
     def _complete_arrays(self, x, t):
         if t is not None:
             return x, t
-        samples = [np.asarray(self.sample_pairs(x[i:i + 4096])[1])
-                   for i in range(0, len(x), 4096)]
-        return x, np.concatenate(samples, axis=0)
+        features = self.layer_features(x)
+        noise = keras.random.normal(features.shape, stddev=math.sqrt(self.noise_variance),
+                                    seed=self.seed_generator, dtype=features.dtype)
+        return x, features + np.asarray(noise)
+
+    def _carries_no_information(self, x, t):
+        """A constant x or layer i (t = constant + eps, independent of x): I = 0."""
+        if t is None:
+            t = self.layer_features(x)
+        return super()._carries_no_information(x, t)
 
     def estimate(self, x, t=None, batch_size=None):
         """Held-out bound (nats) on (x, t); t = F_i(x) + fresh noise when omitted."""

@@ -196,6 +196,10 @@ class MINE(keras.Model):
     def _complete_arrays(self, s, t):
         return s, t
 
+    def _carries_no_information(self, s, t):
+        """True when s or t is constant (every sample equal): then I(S; T) = 0."""
+        return _is_constant(s) or _is_constant(t)
+
     def fit_estimate(self, s, t=None, steps=5000, batch_size=256, validation_fraction=0.2,
                      patience=10, verbose=1, eval_every=100, learning_rate=1e-4):
         """Trains the critic with early stopping on held-out pairs; returns their estimate.
@@ -206,9 +210,24 @@ class MINE(keras.Model):
         weights are kept. The returned value is the bound on the second half, so
         picking the best of many noisy evaluations does not bias it upward.
         An uncompiled model is compiled with Adam(`learning_rate`) (P3: 1e-4).
+        With `verbose=1` a `keras.utils.Progbar` shows the training bound and the
+        held-out value at every evaluation.
+
+        A constant s or t (every sample equal) carries no information: the result
+        is 0.0 without training (on such pairs joint and marginal pairs coincide and
+        every bound is <= 0 for any critic, by Jensen's inequality).
+
+        Returns:
+            The bound (nats) on the second held-out half, a float.
+
+        Raises:
+            ValueError: mismatched lengths, fewer pairs than a split needs, NaN/inf
+                samples, or a bad argument (steps, batch_size, ...).
         """
         s, t = self._validated(s, t)
         _check_fit_arguments(steps, batch_size, validation_fraction, patience, eval_every)
+        if self._carries_no_information(s, t):
+            return 0.0
         rng = np.random.default_rng(self.seed)
         order = rng.permutation(len(s))
         num_validation = int(round(len(s) * validation_fraction))
@@ -272,6 +291,10 @@ class MINE(keras.Model):
             bound=self.bound, hidden_units=list(self.hidden_units),
             ema_decay=self.ema_decay, seed=self.seed)
         return config
+
+
+def _is_constant(samples):
+    return samples is not None and bool(np.all(samples == samples[:1]))
 
 
 def _check_fit_arguments(steps, batch_size, validation_fraction, patience, eval_every):

@@ -92,6 +92,27 @@ def test_table_critic_matches_numpy_for_every_shuffle(bound):
     assert len(seen) >= 3  # and the shuffle is fresh at each call
 
 
+def test_compiled_steps_draw_a_fresh_shuffle_each_call():
+    """Inside tf.function (as in fit / fit_estimate) the seed state advances per call."""
+    table = np.array([[0.3, -1.2, 2.0], [1.1, 0.0, -0.4], [-2.5, 0.7, 1.6]])
+    s, t = np.array([0, 1, 2, 2, 1, 0], "float32"), np.array([1, 2, 0, 2, 1, 1], "float32")
+    mine = MINE(critic=TableCritic(table), seed=3)
+    compiled = tf.function(mine.lower_bound)
+    values = {round(float(compiled(s, t)), 6) for _ in range(20)}
+    assert len(values) >= 3
+
+
+def test_fit_estimate_shows_a_progress_bar(capsys):
+    s, t = correlated_gaussians(400, 1, 0.5, seed=5)
+    MINE(hidden_units=(8,), seed=0).fit_estimate(s, t, steps=20, batch_size=64,
+                                                  eval_every=10, verbose=1)
+    shown = capsys.readouterr().out
+    assert "20/20" in shown and "mi_nats" in shown and "val_mi_nats" in shown
+    MINE(hidden_units=(8,), seed=0).fit_estimate(s, t, steps=20, batch_size=64,
+                                                  eval_every=10, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
 def test_infonce_matches_numpy_and_never_exceeds_log_batch():
     table = np.array([[0.3, -1.2, 2.0], [1.1, 0.0, -0.4], [-2.5, 0.7, 1.6]])
     s, t = np.array([0, 1, 2, 2, 1]), np.array([1, 2, 0, 2, 1])
@@ -212,8 +233,14 @@ def test_bad_inputs_raise_clear_errors():
         mine.estimate(broken, t)
     with pytest.raises(ValueError, match="finite values in s"):
         mine.lower_bound(broken, t)
+    infinite = t.copy()
+    infinite[0, 0] = -np.inf
+    with pytest.raises(ValueError, match="finite values in t"):
+        mine.fit_estimate(s, infinite, steps=1, verbose=0)
     with pytest.raises(ValueError, match="at least 2"):
         mine.estimate(s[:1], t[:1])
+    with pytest.raises(ValueError, match="at least 2"):
+        mine.fit_estimate(s[:1], t[:1], steps=1, verbose=0)
     with pytest.raises(ValueError, match="t=None"):
         mine.fit_estimate(s, None, steps=1, verbose=0)
     with pytest.raises(ValueError, match="validation_fraction"):
@@ -224,6 +251,19 @@ def test_bad_inputs_raise_clear_errors():
         MINE(ema_decay=1.0)
     with pytest.raises(ValueError, match="hidden_units"):
         Critic(hidden_units=(0,))
+
+
+@pytest.mark.parametrize("bound", ["dv", "nwj", "infonce"])
+def test_constant_input_carries_no_information(bound):
+    """Constant t: joint and marginal pairs coincide, so every bound is <= 0 (Jensen)
+    and fit_estimate returns exactly 0 without training."""
+    s, _ = correlated_gaussians(500, 3, 0.5, seed=4)
+    t = np.full((500, 2), 0.7, dtype="float32")
+    mine = MINE(hidden_units=(16,), bound=bound, seed=0)
+    assert mine.fit_estimate(s, t, steps=50, verbose=0) == 0.0
+    assert mine.fit_estimate(t, s, steps=50, verbose=0) == 0.0
+    assert getattr(mine, "optimizer", None) is None  # nothing was trained
+    assert -5.0 < mine.estimate(s, t) <= 1e-6
 
 
 @pytest.mark.slow
