@@ -72,14 +72,47 @@ def prepare_inputs(inputs, name):
     return structure, sizes.pop()
 
 
+def _graph_error(model, description, error):
+    return ValueError(
+        f"Expected a functional or Sequential Keras model whose {description} can be "
+        f"read from its graph. Received: model {model.name!r} ({error})")
+
+
+def model_input(model):
+    """The symbolic input structure of a functional or Sequential model.
+
+    `Sequential.input` is undefined until the model is called on a symbolic tensor,
+    but a Sequential model built from `keras.Input` (or `build()`) has one `inputs`.
+    """
+    try:
+        return model.input
+    except (AttributeError, ValueError) as error:
+        inputs = None
+        if isinstance(model, keras.Sequential):
+            try:
+                inputs = model.inputs
+            except (AttributeError, ValueError):
+                inputs = None
+        if not inputs or len(inputs) != 1:
+            raise _graph_error(model, "inputs", error) from error
+        return inputs[0]
+
+
+def layer_inputs(model, layers, description):
+    """The symbolic inputs of `layers` in `model`'s graph, or a clear error."""
+    try:
+        return [layer.input for layer in layers]
+    except (AttributeError, ValueError) as error:
+        raise _graph_error(model, description, error) from error
+
+
 def functional_outputs(model, tensors, description):
     """A Keras model from `model`'s inputs to the symbolic `tensors`, or a clear error."""
+    inputs = model_input(model)
     try:
-        return keras.Model(model.input, tensors)
+        return keras.Model(inputs, tensors)
     except (AttributeError, ValueError) as error:
-        raise ValueError(
-            f"Expected a functional or Sequential Keras model whose {description} can be "
-            f"read from its graph. Received: model {model.name!r} ({error})") from error
+        raise _graph_error(model, description, error) from error
 
 
 def output_list(outputs):
@@ -100,8 +133,9 @@ def layer_output(model, layer_name):
         return layer.output
     except (AttributeError, ValueError) as error:
         raise ValueError(
-            f"Expected layer {layer_name!r} to be called exactly once in the model's "
-            f"graph. Received: {error}") from error
+            f"Expected layer {layer_name!r} to be called exactly once in the graph of a "
+            f"functional or Sequential model. Received: model {model.name!r} "
+            f"({error})") from error
 
 
 def maybe_compile(function):

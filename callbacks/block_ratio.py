@@ -5,6 +5,7 @@ from keras import ops
 
 from callbacks._summary import IntervalLogger
 from callbacks._summary import functional_outputs
+from callbacks._summary import layer_inputs
 from callbacks._summary import layer_output
 from callbacks._summary import maybe_compile
 from callbacks._summary import output_list
@@ -121,7 +122,8 @@ class BlockRatioLogger(IntervalLogger):
                      or getattr(layer, "unit", None) is None
                      else f"stage{layer.stage}_unit{layer.unit}" for layer in units]
             extractor = functional_outputs(
-                model, [unit.input for unit in units], "residual unit inputs")
+                model, layer_inputs(model, units, "residual unit inputs"),
+                "residual unit inputs")
 
             def block_norms(inputs):
                 unit_inputs = output_list(extractor(inputs, training=False))

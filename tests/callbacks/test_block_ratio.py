@@ -217,3 +217,56 @@ def test_diverged_model_raises_instead_of_logging_nan():
 def test_bad_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
         BlockRatioLogger(**kwargs)
+
+
+def test_single_example_probe_through_shortcut_units_equals_numpy():
+    model = unit_model(name="one_example")
+    randomize_batch_norms(model, seed=6)
+    probe = np.random.default_rng(6).normal(size=(1, 4, 4, 4)).astype("float32")
+    logger = BlockRatioLogger(probe)
+    logger.set_model(model)
+    values = logger.measure_now(step=0)
+    io = keras.Model(model.input, [[u.input, u.output] for u in model.layers[1:3]])(probe)
+    for (x, y), unit, name in zip(io, model.layers[1:3], ("stage1_unit0", "stage2_unit0")):
+        ratio = numpy_unit_ratios(unit, x, y)[0]
+        assert values[f"block_ratio/{name}/mean"] == pytest.approx(ratio, rel=1e-5)
+        assert values[f"block_ratio/{name}/max"] == pytest.approx(ratio, rel=1e-5)
+
+
+def test_sequential_model_of_residual_units_equals_numpy():
+    model = keras.Sequential([
+        keras.Input((4, 4, 4)),
+        ResidualUnit(4, activate_before_residual=True, stage=1, unit=0, name="u10"),
+        ResidualUnit(8, strides=2, stage=2, unit=0, name="u20"),
+        keras.layers.GlobalAveragePooling2D(name="features"),
+        keras.layers.Dense(3, name="logits")], name="sequential_units")
+    randomize_batch_norms(model, seed=8)
+    probe = np.random.default_rng(8).normal(size=(3, 4, 4, 4)).astype("float32")
+    logger = BlockRatioLogger(probe)
+    logger.set_model(model)
+    values = logger.measure_now(step=0)
+    units = model.layers[:2]
+    io = keras.Model(model.inputs[0], [[u.input, u.output] for u in units])(probe)
+    for (x, y), unit, name in zip(io, units, ("stage1_unit0", "stage2_unit0")):
+        ratios = numpy_unit_ratios(unit, x, y)
+        assert values[f"block_ratio/{name}/mean"] == pytest.approx(ratios.mean(), rel=1e-5)
+        assert values[f"block_ratio/{name}/max"] == pytest.approx(ratios.max(), rel=1e-5)
+
+
+def test_subclassed_model_raises_clear_error():
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__(name="subclassed")
+            self.unit = ResidualUnit(4, stage=1, unit=0)
+
+        def call(self, inputs):
+            return self.unit(inputs)
+
+    model = Subclassed()
+    probe = np.ones((2, 4, 4, 4), "float32")
+    model(probe)
+    logger = BlockRatioLogger(probe)
+    logger.set_model(model)
+    with pytest.raises(ValueError, match="Expected a functional or Sequential Keras model"
+                                         ".*'subclassed'"):
+        logger.measure_now(step=0)

@@ -148,3 +148,30 @@ def test_bad_arguments_raise(kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         ClassifierStatsLogger(**arguments)
+
+
+def test_sequential_model_and_subclassed_model_error():
+    sequential = keras.Sequential([
+        keras.Input((5,)), keras.layers.Dense(6, activation="relu", name="features"),
+        keras.layers.Dense(3, name="logits")])
+    probe = np.random.default_rng(3).normal(size=(4, 5))
+    logger = ClassifierStatsLogger(probe)
+    logger.set_model(sequential)
+    features, w, expected = numpy_statistics(sequential, probe)
+    assert logger.measure_now(step=0) == pytest.approx(expected, rel=1e-5)
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__(name="subclassed")
+            self.features = keras.layers.Dense(6, name="features")
+            self.logits = keras.layers.Dense(3, name="logits")
+
+        def call(self, inputs):
+            return self.logits(self.features(inputs))
+
+    model = Subclassed()
+    model(probe)
+    logger = ClassifierStatsLogger(probe)
+    logger.set_model(model)
+    with pytest.raises(ValueError, match="functional or Sequential model.*'subclassed'"):
+        logger.measure_now(step=0)

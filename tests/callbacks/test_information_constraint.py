@@ -148,3 +148,19 @@ def test_bad_arguments_raise(kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         InformationConstraintLogger(**arguments)
+
+
+def test_all_zero_classifier_gives_zero_information_in_logs():
+    model = dense_classifier()
+    logits = model.get_layer("logits")
+    logits.set_weights([np.zeros_like(w) for w in logits.get_weights()])
+    model.compile(optimizer=keras.optimizers.SGD(0.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = make_data(12)
+    logger = InformationConstraintLogger(x[:7], y[:7])
+    history = model.fit(x, y, batch_size=4, epochs=1, callbacks=[logger], verbose=0)
+    # w = 0 (and lr 0): every prediction is uniform, p(ŷ|x) = p̂(ŷ) = 1/4, so both
+    # informations vanish.
+    for key in ("info/I_X_Yhat_nats", "info/I_Y_Yhat_nats", "info/constraint_nats",
+                "info/constraint_running_mean_nats"):
+        assert history.history[key] == [pytest.approx(0.0, abs=1e-7)], key
