@@ -3,7 +3,8 @@
 Each measurement runs in a fresh subprocess:
   - tracemalloc: peak of the Python/NumPy allocations made by `information()`;
   - getrusage: growth of the peak resident set size (ru_maxrss) during `information()`,
-    which also sees BLAS buffers (measured without tracemalloc).
+    which also sees BLAS buffers (measured without tracemalloc), and the whole
+    process's peak RSS.
 Both are printed next to the 8 * N^2 bytes (3.2 GB) a full float64 distance matrix takes.
 
 Usage: python benchmarks/kde_memory.py [--num_examples 20000] [--width 100] [--chunk_size 2048]
@@ -37,7 +38,9 @@ result = estimator.information(activations, labels)
 seconds = time.perf_counter() - start
 peak = tracemalloc.get_traced_memory()[1] if mode == "tracemalloc" else (
     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
-print(json.dumps({{"peak_bytes": peak, "seconds": seconds, "result": result}}))
+total = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({{"peak_bytes": peak, "process_peak_bytes": total, "seconds": seconds,
+                  "result": result}}))
 """
 
 
@@ -66,6 +69,10 @@ def main():
               f"  ({100 * report['peak_bytes'] / full_matrix:.1f} % of the full matrix)"
               f"  time {report['seconds']:6.1f} s"
               f"  (I(X;T), I(T;Y)) = ({i_xt:.4f}, {i_ty:.4f}) bits")
+        if mode == "ru_maxrss":
+            print(f"  whole process peak RSS (Python, NumPy, the {args.num_examples} x "
+                  f"{args.width} float64 inputs and the estimate): "
+                  f"{report['process_peak_bytes'] / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
