@@ -1,13 +1,12 @@
 """The bottleneck residual unit of the original TensorFlow CIFAR ResNet (ResNet-164)."""
 
 import keras
-from keras import ops
 
-from models.initializers import conv_initializer
+from models.pre_activation_unit import PreActivationUnit
 
 
 @keras.saving.register_keras_serializable(package="infodl")
-class BottleneckUnit(keras.layers.Layer):
+class BottleneckUnit(PreActivationUnit):
     """Pre-activation bottleneck unit y = s(x) + L(x) (1×1, 3×3, 1×1 convolutions).
 
     L(x) = conv1x1(act(BN(conv3x3(act(BN(conv1x1_stride(act(BN(x))))))))) with inner width
@@ -32,41 +31,17 @@ class BottleneckUnit(keras.layers.Layer):
     Reference: He et al. 2016; tensorflow/models research/resnet `_bottleneck_residual`.
     """
 
-    def __init__(self, filters, strides=1, activate_before_residual=False,
-                 use_shortcut=True, leaky_slope=0.1, weight_decay=0.0,
-                 bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, filters, **kwargs):
         if int(filters) < 4 or int(filters) % 4:
             raise ValueError(
                 f"Expected filters to be a positive multiple of 4. Received: filters={filters}")
-        if weight_decay < 0:
-            raise ValueError(
-                f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
-        self.filters = int(filters)
-        self.strides = int(strides)
-        self.activate_before_residual = bool(activate_before_residual)
-        self.use_shortcut = bool(use_shortcut)
-        self.leaky_slope = float(leaky_slope)
-        self.weight_decay = float(weight_decay)
-        self.bn_momentum = float(bn_momentum)
-        self.bn_epsilon = float(bn_epsilon)
-        self.stage = stage
-        self.unit = unit
-        regularizer = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
+        super().__init__(filters, **kwargs)
         inner = self.filters // 4
-
-        def conv(width, kernel, stride, name):
-            return keras.layers.Conv2D(
-                width, kernel, strides=stride, padding="same", use_bias=False,
-                kernel_initializer=conv_initializer(), kernel_regularizer=regularizer,
-                name=name)
-
-        bn_args = dict(momentum=bn_momentum, epsilon=bn_epsilon)
-        self.bns = [keras.layers.BatchNormalization(name=f"bn{i}", **bn_args)
-                    for i in (1, 2, 3)]
-        self.convs = [conv(inner, 1, self.strides, "conv1"), conv(inner, 3, 1, "conv2"),
-                      conv(self.filters, 1, 1, "conv3")]
-        self.projection = conv(self.filters, 1, self.strides, "project")
+        self.bns = [self._batch_norm(f"bn{i}") for i in (1, 2, 3)]
+        self.convs = [self._conv(inner, 1, self.strides, "conv1"),
+                      self._conv(inner, 3, 1, "conv2"),
+                      self._conv(self.filters, 1, 1, "conv3")]
+        self.projection = self._conv(self.filters, 1, self.strides, "project")
 
     def build(self, input_shape):
         self.in_filters = int(input_shape[-1])
@@ -86,7 +61,7 @@ class BottleneckUnit(keras.layers.Layer):
         x = inputs
         shortcut_input = inputs
         for i, (bn, conv) in enumerate(zip(self.bns, self.convs)):
-            x = ops.leaky_relu(bn(x, training=training), negative_slope=self.leaky_slope)
+            x = self._activate(bn(x, training=training))
             if i == 0 and self.activate_before_residual:
                 shortcut_input = x
             x = conv(x)
@@ -95,19 +70,5 @@ class BottleneckUnit(keras.layers.Layer):
         shortcut = self.projection(shortcut_input) if self.needs_projection else shortcut_input
         return shortcut, x
 
-    def call(self, inputs, training=None):
-        shortcut, branch = self.residual_parts(inputs, training=training)
-        return branch if shortcut is None else shortcut + branch
-
     def compute_output_shape(self, input_shape):
         return self.convs[0].compute_output_shape(input_shape)[:-1] + (self.filters,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters, strides=self.strides,
-            activate_before_residual=self.activate_before_residual,
-            use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
-            weight_decay=self.weight_decay, bn_momentum=self.bn_momentum,
-            bn_epsilon=self.bn_epsilon, stage=self.stage, unit=self.unit)
-        return config

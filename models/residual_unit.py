@@ -4,11 +4,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from models.initializers import conv_initializer
+from models.pre_activation_unit import PreActivationUnit
 
 
 @keras.saving.register_keras_serializable(package="infodl")
-class ResidualUnit(keras.layers.Layer):
+class ResidualUnit(PreActivationUnit):
     """Pre-activation residual unit y = s(x) + L(x) of tensorflow/models `research/resnet`.
 
     The branch is L(x) = conv3x3(act(BN(conv3x3_stride(act(BN(x)))))) with act the
@@ -44,46 +44,18 @@ class ResidualUnit(keras.layers.Layer):
     Reference: He et al. 2016 (identity mappings); P1 §3.3; P2 appendix D.
     """
 
-    def __init__(self, filters, strides=1, activate_before_residual=False,
-                 use_shortcut=True, leaky_slope=0.1, dropout_rate=0.0,
-                 weight_decay=0.0, bn_momentum=0.9, bn_epsilon=1e-3,
-                 stage=None, unit=None, **kwargs):
-        super().__init__(**kwargs)
-        if int(filters) < 1:
-            raise ValueError(f"Expected filters >= 1. Received: filters={filters}")
-        if int(strides) < 1:
-            raise ValueError(f"Expected strides >= 1. Received: strides={strides}")
+    def __init__(self, filters, strides=1, dropout_rate=0.0, **kwargs):
+        super().__init__(filters, strides=strides, **kwargs)
         if not 0.0 <= dropout_rate < 1.0:
             raise ValueError(
                 f"Expected 0 <= dropout_rate < 1. Received: dropout_rate={dropout_rate}")
-        if weight_decay < 0:
-            raise ValueError(
-                f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
-        self.filters = int(filters)
-        self.strides = int(strides)
-        self.activate_before_residual = bool(activate_before_residual)
-        self.use_shortcut = bool(use_shortcut)
-        self.leaky_slope = float(leaky_slope)
         self.dropout_rate = float(dropout_rate)
-        self.weight_decay = float(weight_decay)
-        self.bn_momentum = float(bn_momentum)
-        self.bn_epsilon = float(bn_epsilon)
-        self.stage = stage
-        self.unit = unit
-        regularizer = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
-        bn_args = dict(momentum=bn_momentum, epsilon=bn_epsilon)
-        self.bn1 = keras.layers.BatchNormalization(name="init_bn", **bn_args)
-        self.conv1 = keras.layers.Conv2D(
-            self.filters, 3, strides=self.strides, padding="same", use_bias=False,
-            kernel_initializer=conv_initializer(), kernel_regularizer=regularizer,
-            name="conv1")
-        self.bn2 = keras.layers.BatchNormalization(name="bn2", **bn_args)
+        self.bn1 = self._batch_norm("init_bn")
+        self.conv1 = self._conv(self.filters, 3, self.strides, "conv1")
+        self.bn2 = self._batch_norm("bn2")
         self.dropout = (keras.layers.Dropout(self.dropout_rate, name="dropout")
                         if self.dropout_rate else None)
-        self.conv2 = keras.layers.Conv2D(
-            self.filters, 3, strides=1, padding="same", use_bias=False,
-            kernel_initializer=conv_initializer(), kernel_regularizer=regularizer,
-            name="conv2")
+        self.conv2 = self._conv(self.filters, 3, 1, "conv2")
 
     def build(self, input_shape):
         in_filters = int(input_shape[-1])
@@ -98,9 +70,6 @@ class ResidualUnit(keras.layers.Layer):
             raise ValueError(
                 "The option-A shortcut zero-pads channels evenly: expected an even, "
                 f"non-negative channel increase. Received: {in_filters} -> {self.filters}")
-
-    def _activate(self, x):
-        return ops.leaky_relu(x, negative_slope=self.leaky_slope)
 
     def _shortcut(self, x):
         if self.in_filters == self.filters and self.strides == 1:
@@ -124,23 +93,11 @@ class ResidualUnit(keras.layers.Layer):
         shortcut = self._shortcut(shortcut_input) if self.use_shortcut else None
         return shortcut, branch
 
-    def call(self, inputs, training=None):
-        shortcut, branch = self.residual_parts(inputs, training=training)
-        return branch if shortcut is None else shortcut + branch
-
     def compute_output_shape(self, input_shape):
         return self.conv1.compute_output_shape(input_shape)[:-1] + (self.filters,)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters, strides=self.strides,
-            activate_before_residual=self.activate_before_residual,
-            use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
-            dropout_rate=self.dropout_rate, weight_decay=self.weight_decay,
-            bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon,
-            stage=self.stage, unit=self.unit)
-        return config
+        return dict(super().get_config(), dropout_rate=self.dropout_rate)
 
 
 def option_a_shortcut_numpy(x, strides, out_filters):

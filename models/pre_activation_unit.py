@@ -1,0 +1,81 @@
+"""What the residual and bottleneck units of the original ResNet code have in common."""
+
+import keras
+from keras import ops
+
+from models.initializers import conv_initializer
+
+
+class PreActivationUnit(keras.layers.Layer):
+    """Base of the pre-activation units y = s(x) + L(x): arguments, convolutions, call.
+
+    Subclasses build their layers in `__init__` with `self._conv(...)` and
+    `self._batch_norm(...)` and implement `residual_parts(inputs, training)`, which
+    returns (s(x), L(x)) with s(x) None when `use_shortcut=False`. The output is
+    s(x) + L(x), or L(x) alone without a shortcut; no activation follows the addition.
+
+    Args:
+        filters: output channels of the unit.
+        strides: stride of the first convolution (and of the shortcut).
+        activate_before_residual: share BN + activation between branch and shortcut.
+        use_shortcut: False drops the shortcut (PlainNet).
+        leaky_slope: negative slope of the leaky ReLU.
+        weight_decay: L2 coefficient of the original code, wd · Σw²/2 per kernel.
+        bn_momentum, bn_epsilon: batch-norm moving-average decay and epsilon.
+        stage, unit: position in the network (`unit_{stage}_{unit}` in the original).
+    """
+
+    def __init__(self, filters, strides=1, activate_before_residual=False,
+                 use_shortcut=True, leaky_slope=0.1, weight_decay=0.0,
+                 bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(filters) < 1:
+            raise ValueError(f"Expected filters >= 1. Received: filters={filters}")
+        if int(strides) < 1:
+            raise ValueError(f"Expected strides >= 1. Received: strides={strides}")
+        if weight_decay < 0:
+            raise ValueError(
+                f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
+        self.filters = int(filters)
+        self.strides = int(strides)
+        self.activate_before_residual = bool(activate_before_residual)
+        self.use_shortcut = bool(use_shortcut)
+        self.leaky_slope = float(leaky_slope)
+        self.weight_decay = float(weight_decay)
+        self.bn_momentum = float(bn_momentum)
+        self.bn_epsilon = float(bn_epsilon)
+        self.stage = stage
+        self.unit = unit
+        self._kernel_regularizer = (
+            keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None)
+
+    def _conv(self, width, kernel, stride, name):
+        """A bias-free 'same' convolution with the original initializer and wd."""
+        return keras.layers.Conv2D(
+            width, kernel, strides=stride, padding="same", use_bias=False,
+            kernel_initializer=conv_initializer(),
+            kernel_regularizer=self._kernel_regularizer, name=name)
+
+    def _batch_norm(self, name):
+        return keras.layers.BatchNormalization(
+            momentum=self.bn_momentum, epsilon=self.bn_epsilon, name=name)
+
+    def _activate(self, x):
+        return ops.leaky_relu(x, negative_slope=self.leaky_slope)
+
+    def residual_parts(self, inputs, training=False):
+        raise NotImplementedError
+
+    def call(self, inputs, training=None):
+        shortcut, branch = self.residual_parts(inputs, training=training)
+        return branch if shortcut is None else shortcut + branch
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters, strides=self.strides,
+            activate_before_residual=self.activate_before_residual,
+            use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
+            weight_decay=self.weight_decay, bn_momentum=self.bn_momentum,
+            bn_epsilon=self.bn_epsilon, stage=self.stage, unit=self.unit)
+        return config
