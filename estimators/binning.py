@@ -92,7 +92,9 @@ class BinningEstimator:
     - `bin_width=w`: index floor(a / w) (Saxe et al. use w = 0.07); then
       `num_bins` and `bin_range` are ignored.
 
-    A single example gives (0, 0): one symbol has no entropy.
+    A single example, or a constant layer, gives (0, 0): one symbol has no entropy.
+    NaN/inf activations, labels of another length than the activations, and
+    num_bins < 1 or bin_width <= 0 raise ValueError.
 
     Args:
         num_bins: integer >= 1, edges (fixed range) or bins (adaptive).

@@ -59,7 +59,9 @@ class KDEEstimator:
     The pairwise squared distances are computed tile by tile (chunk_size x
     chunk_size, upper triangle only) into per-row log-sum-exps, so memory does
     not grow as N^2.
-    A single example gives I(X;T) = I(T;Y) = 0 and H(T) = d/2 log(2 pi e sigma^2).
+    A single example or a constant layer gives I(X;T) = I(T;Y) = 0 and
+    H(T) = d/2 log(2 pi e sigma^2). NaN/inf activations, labels of another length
+    than the activations, and noise_variance <= 0 raise ValueError.
 
     Args:
         noise_variance: sigma^2 > 0 of the added Gaussian noise.

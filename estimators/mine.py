@@ -26,6 +26,9 @@ class MINE(keras.Model):
     `bound="nwj"` uses E_P[D] - E_Q[e^(D - 1)]; `bound="infonce"` the batch-wise
     InfoNCE bound (at most log batch size), both trained on the bound itself.
 
+    Bad input: NaN/inf samples, s and t of different lengths, or fewer than 2 pairs
+    raise ValueError; a constant s or t gives 0.0 from `fit_estimate` (no training).
+
     Args:
         critic: a layer mapping [s, t] to n scores; default `Critic(hidden_units)`.
         bound: "dv", "nwj" or "infonce".
