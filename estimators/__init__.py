@@ -2,7 +2,10 @@
 
 NumPy estimators (imported eagerly, no TensorFlow):
     BinningEstimator, KDEEstimator, input_prediction_information,
-    label_prediction_information, prediction_information, information_constraint.
+    label_prediction_information, information_constraint; the function
+    `prediction_information` (all three at once) stays in its module of the same name,
+    `estimators.prediction_information`, so that the package attribute of that name is
+    the module and `import estimators.prediction_information as m` keeps working.
 Neural estimators (Keras models; imported on first access, so that
 `from estimators import BinningEstimator` does not load TensorFlow):
     MINE, ArchitectureAwareMINE, Critic, and the bound functions
@@ -17,11 +20,11 @@ import importlib
 
 from estimators.binning import BinningEstimator
 from estimators.kde import KDEEstimator
+from estimators import prediction_information
 from estimators.prediction_information import (
     information_constraint,
     input_prediction_information,
     label_prediction_information,
-    prediction_information,
 )
 
 # Public name -> module that defines it; these modules import TensorFlow.
@@ -39,8 +42,8 @@ __all__ = [
     "KDEEstimator",
     "input_prediction_information",
     "label_prediction_information",
-    "prediction_information",
     "information_constraint",
+    "prediction_information",
     *_LAZY,
 ]
 

@@ -14,7 +14,7 @@ ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 
 def test_numpy_estimators_do_not_import_tensorflow():
     code = ("import sys, estimators, estimators.binning, estimators.kde\n"
-            "from estimators import BinningEstimator, KDEEstimator, prediction_information\n"
+            "from estimators import BinningEstimator, KDEEstimator, information_constraint\n"
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)
@@ -23,7 +23,6 @@ def test_numpy_estimators_do_not_import_tensorflow():
 
 def test_every_public_name_resolves_to_its_module_object():
     from estimators import aa_mine, binning, critic, kde, mi_bounds, mine
-    # The package attribute prediction_information is the function, not the module.
     prediction = importlib.import_module("estimators.prediction_information")
     expected = {
         "BinningEstimator": binning.BinningEstimator,
@@ -34,7 +33,7 @@ def test_every_public_name_resolves_to_its_module_object():
         "donsker_varadhan": mi_bounds.donsker_varadhan,
         "nguyen_wainwright_jordan": mi_bounds.nguyen_wainwright_jordan,
         "info_nce": mi_bounds.info_nce,
-        "prediction_information": prediction.prediction_information,
+        "prediction_information": prediction,  # the module, not shadowed by its function
         "input_prediction_information": prediction.input_prediction_information,
         "label_prediction_information": prediction.label_prediction_information,
         "information_constraint": prediction.information_constraint,
@@ -43,6 +42,12 @@ def test_every_public_name_resolves_to_its_module_object():
     for name, value in expected.items():
         assert getattr(estimators, name) is value
     assert set(expected) <= set(dir(estimators))
+
+
+def test_prediction_information_module_is_not_shadowed():
+    import estimators.prediction_information as module
+    assert module.prediction_information is estimators.prediction_information.prediction_information
+    assert callable(estimators.input_prediction_information)
 
 
 def test_unknown_name_raises_attribute_error():
