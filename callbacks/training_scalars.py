@@ -59,19 +59,21 @@ class TrainingScalars(keras.callbacks.Callback):
                 if key in logs:
                     tf.summary.scalar(tag, float(logs[key]))
 
+    def _write_train(self, logs):
+        self._write(TRAIN_TAGS, logs)
+        with self.writer.as_default(step=self.step):
+            tf.summary.scalar("train/learning_rate", float(self.model.optimizer.learning_rate))
+
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         if self.step % self.every_n_steps == 0 and logs:
-            self._write(TRAIN_TAGS, logs)
-            with self.writer.as_default(step=self.step):
-                tf.summary.scalar("train/learning_rate",
-                                  float(self.model.optimizer.learning_rate))
+            self._write_train(logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
         if self.step % self.every_n_steps:  # not already written by on_train_batch_end
-            self._write(TRAIN_TAGS, logs)
+            self._write_train(logs)
         if "val_accuracy" in logs:
             self.best_accuracy = max(self.best_accuracy, float(logs["val_accuracy"]))
             logs["best_val_accuracy"] = self.best_accuracy
