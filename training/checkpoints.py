@@ -8,6 +8,7 @@ import re
 import keras
 
 CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.keras$")
+LOSS_KEYS = ("loss", "cross_entropy", "val_loss", "val_cross_entropy")
 
 
 def list_checkpoints(directory):
@@ -64,8 +65,8 @@ def restore_checkpoint(model, path):
 class StepCheckpoint(keras.callbacks.Callback):
     """Saves a checkpoint at the end of every `fit()` epoch (= evaluation interval).
 
-    A checkpoint is skipped when any logged value is NaN or infinite, so that the last
-    good checkpoint survives a divergence.
+    A checkpoint is skipped when a logged loss (`LOSS_KEYS`) is NaN or infinite, so
+    that the last good checkpoint survives a divergence.
 
     Args:
         directory: where `ckpt-{step}.keras` files go.
@@ -81,7 +82,10 @@ class StepCheckpoint(keras.callbacks.Callback):
         self.last_saved = None
 
     def on_epoch_end(self, epoch, logs=None):
-        values = [v for v in (logs or {}).values() if isinstance(v, (int, float))]
+        # Only the losses decide: a measurement may be legitimately infinite (a block
+        # ratio over a zero shortcut) without the weights being bad.
+        values = [v for k, v in (logs or {}).items()
+                  if k in LOSS_KEYS and isinstance(v, (int, float))]
         if any(not math.isfinite(v) for v in values):
             return
         step = int(self.model.optimizer.iterations.numpy())

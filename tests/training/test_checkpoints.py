@@ -55,7 +55,11 @@ def test_step_checkpoint_skips_non_finite_logs(tmp_path):
     callback.set_model(model)
     callback.on_epoch_end(0, {"loss": 0.5})
     callback.on_epoch_end(1, {"loss": float("nan")})
-    callback.on_epoch_end(2, {"loss": 0.4, "accuracy": float("inf")})
+    callback.on_epoch_end(2, {"loss": 0.4, "val_loss": float("inf")})
     assert len(list_checkpoints(tmp_path)) == 1
+    # an infinite measurement (block ratio over a zero shortcut) does not stop saving
+    model.optimizer.iterations.assign(7)
+    callback.on_epoch_end(3, {"loss": 0.3, "block_ratio/max": float("inf")})
+    assert [step for step, _ in list_checkpoints(tmp_path)] == [0, 7]
     with pytest.raises(ValueError, match="keep >= 1"):
         StepCheckpoint(tmp_path, keep=0)
