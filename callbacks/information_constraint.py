@@ -5,6 +5,7 @@ import numpy as np
 from callbacks._summary import IntervalLogger
 from callbacks._summary import prepare_inputs
 from estimators.prediction_information import MARGINALS
+from estimators.prediction_information import label_vector
 from estimators.prediction_information import prediction_information
 
 
@@ -32,7 +33,8 @@ class InformationConstraintLogger(IntervalLogger):
     Args:
         inputs: held-out inputs in the model's input format (an array, or e.g.
             `{"image": x, "label": None}` for the project's ResNet).
-        labels: integer class labels of `inputs`, shape (n,) or (n, 1).
+        labels: integer class labels of `inputs`, shape (n,) or (n, 1) (integral
+            floats such as 3.0 are accepted, 0.5 is not).
         every_n_steps: None (default) measures at every epoch end; an integer
             measures every that many optimizer steps (and at epoch ends when due).
         batch_size: batch size of the held-out `predict`.
@@ -60,16 +62,7 @@ class InformationConstraintLogger(IntervalLogger):
         if marginal not in MARGINALS:
             raise ValueError(f"Expected marginal in {MARGINALS}. Received: marginal={marginal!r}")
         self.inputs, num_examples = prepare_inputs(inputs, "inputs")
-        labels = np.asarray(labels)
-        if labels.ndim == 2 and labels.shape[1] == 1:
-            labels = labels[:, 0]
-        if labels.shape != (num_examples,):
-            raise ValueError(
-                f"Expected labels of shape ({num_examples},) to match the inputs. "
-                f"Received: shape={labels.shape}")
-        if labels.dtype.kind not in "iu":
-            raise ValueError(f"Expected integer class labels. Received: dtype={labels.dtype}")
-        self.labels = labels.astype(np.int64)
+        self.labels = label_vector(labels, num_examples, matched="the inputs")
         self.num_examples = num_examples
         self.batch_size = int(batch_size)
         self.from_logits = bool(from_logits)

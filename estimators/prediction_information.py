@@ -52,20 +52,28 @@ def _check_probabilities(probabilities, from_logits):
     return values / row_sums[:, None]
 
 
-def _check_labels(labels, num_examples, num_classes):
+def label_vector(labels, num_examples, matched="the probabilities"):
+    """Integer class labels of shape (n,) from (n,) or (n, 1) ints (or integral floats).
+
+    Raises ValueError naming `matched` when the length differs from `num_examples`.
+    """
     values = np.asarray(labels)
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
     if values.shape != (num_examples,):
         raise ValueError(
-            f"Expected labels of shape ({num_examples},) to match the probabilities. "
+            f"Expected labels of shape ({num_examples},) to match {matched}. "
             f"Received: shape={values.shape}")
     if values.dtype.kind not in "iu":
         if values.dtype.kind != "f" or not np.all(np.isfinite(values)) or np.any(
                 values != np.round(values)):
             raise ValueError(
                 f"Expected integer class labels. Received: dtype={values.dtype}")
-    values = values.astype(np.int64)
+    return values.astype(np.int64)
+
+
+def _check_labels(labels, num_examples, num_classes):
+    values = label_vector(labels, num_examples)
     if np.min(values) < 0 or np.max(values) >= num_classes:
         raise ValueError(
             f"Expected labels in [0, {num_classes}). "
