@@ -10,15 +10,8 @@ import math
 
 import keras
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "softmax", "elu", "leaky_relu",
-               "softplus", "hard_tanh")
-
-
-def _check_activation(name, value, allow_none=False):
-    if value is None and allow_none:
-        return
-    if value not in ACTIVATIONS:
-        raise ValueError(f"Expected {name} in {ACTIVATIONS}. Received: {name}={value!r}")
+from infodl.checks import check_choice
+from infodl.choices import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
 
 def build_mlp(input_dim, layer_sizes=(10, 7, 5, 4, 3, 2), activation="tanh",
@@ -59,9 +52,9 @@ def build_mlp(input_dim, layer_sizes=(10, 7, 5, 4, 3, 2), activation="tanh",
         raise ValueError(
             "Expected layer_sizes to be a non-empty sequence of positive ints. "
             f"Received: layer_sizes={layer_sizes}")
-    _check_activation("activation", activation)
-    _check_activation("last_hidden_activation", last_hidden_activation, allow_none=True)
-    _check_activation("output_activation", output_activation)
+    check_choice(activation, "activation", ACTIVATIONS)
+    check_choice(last_hidden_activation, "last_hidden_activation", ACTIVATIONS, allow_none=True)
+    check_choice(output_activation, "output_activation", OUTPUT_ACTIVATIONS)
     if seed is not None and not isinstance(seed, int):
         raise ValueError(f"Expected seed to be an int or None. Received: seed={seed!r}")
 

@@ -3,10 +3,9 @@
 import keras
 from keras import ops
 
+from infodl.choices import L1_METHODS, REGULARIZERS
 from models.initializers import dense_initializer
 
-REGULARIZERS = ("info", "naive", "none")
-L1_METHODS = ("proximal", "subgradient")
 
 
 @keras.saving.register_keras_serializable(package="infodl")

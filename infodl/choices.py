@@ -1,0 +1,33 @@
+"""Every list of allowed values, in one TensorFlow-free module.
+
+The configs validate flags against these lists before TensorFlow loads, and the
+builders (models, estimators, data loaders) check their arguments against the same
+lists, so a value that passes validation also builds. `tests/test_choices.py` builds
+every listed value.
+"""
+
+from models.architectures import ARCHITECTURES
+
+# Models and training (P2, SPEC §1-2).
+MODELS = tuple(ARCHITECTURES)
+REGULARIZERS = ("info", "naive", "none")
+L1_METHODS = ("proximal", "subgradient")
+MODES = ("train", "eval", "train_and_eval")
+
+# Data (SPEC §10): name -> number of classes.
+DATASET_NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10, "digits": 10,
+                       "synthetic": 10}
+DATASETS = tuple(DATASET_NUM_CLASSES)
+
+# Fully connected nets (information plane, IB training): hidden-layer activations.
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "elu", "selu", "gelu", "leaky_relu",
+               "softplus", "softsign", "hard_tanh")
+OUTPUT_ACTIVATIONS = ACTIVATIONS + ("softmax",)
+OPTIMIZERS = ("adam", "langevin")
+
+# Estimators (SPEC §3, §6).
+INFO_PLANE_ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
+KDE_BOUNDS = ("upper", "lower")
+MINE_BOUNDS = ("dv", "nwj", "infonce")
+MARGINALS = ("empirical", "uniform")
+UNITS = ("bits", "nats")
