@@ -168,5 +168,5 @@ def train_test_split_indices(num_examples, train_fraction=0.8, seed=0):
     if num_examples < 2:
         raise ValueError(f"Expected num_examples >= 2. Received: num_examples={num_examples}")
     permutation = np.random.default_rng(seed).permutation(num_examples)
-    num_train = min(max(int(round(train_fraction * num_examples)), 1), num_examples - 1)
+    num_train = min(max(round(train_fraction * num_examples), 1), num_examples - 1)
     return np.sort(permutation[:num_train]), np.sort(permutation[num_train:])

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from data import DatasetUnavailableError, load_dataset
-from data import tfds_source
+from data import DatasetUnavailableError, load_dataset, tfds_source
 from data.subset import stratified_subset_indices
 from data.tfds_source import TFDS_DOWNLOAD_HOSTS, host_is_reachable, load_from_tfds
 
@@ -47,9 +46,9 @@ def test_mocked_tfds_with_train_fraction(online):
 
 def test_unreachable_host_raises_before_tfds_downloads(monkeypatch):
     monkeypatch.setattr(tfds_source, "host_is_reachable", lambda *args: False)
-    with tfds.testing.mock_data(num_examples=5):
-        with pytest.raises(DatasetUnavailableError) as info:
-            load_from_tfds("cifar10")
+    with (tfds.testing.mock_data(num_examples=5),
+          pytest.raises(DatasetUnavailableError) as info):
+        load_from_tfds("cifar10")
     message = str(info.value)
     assert "\n" not in message and "www.cs.toronto.edu:443 unreachable" in message
     assert all(option in message for option in OPTIONS)

@@ -4,9 +4,14 @@ import numpy as np
 import pytest
 import scipy.io
 
-from data.twelve_bit import (all_binary_patterns, generate_twelve_bit_task,
-                             icosahedron_vertices, load_twelve_bit_task, load_var_u,
-                             train_test_split_indices)
+from data.twelve_bit import (
+    all_binary_patterns,
+    generate_twelve_bit_task,
+    icosahedron_vertices,
+    load_twelve_bit_task,
+    load_var_u,
+    train_test_split_indices,
+)
 
 
 def _entropy_bits(p):
