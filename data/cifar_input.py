@@ -9,15 +9,10 @@ shuffled, repeated forever, batches of exactly `batch_size`. Evaluation:
 standardization only, one pass, the last partial batch kept.
 """
 
-import numbers
-
 import numpy as np
 import tensorflow as tf
 
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"Expected {name} > 0 (an integer). Received: {name}={value!r}")
+from infodl.checks import check_integer
 
 
 def _check_arrays(images, labels):
@@ -81,16 +76,13 @@ def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
 
     Reference: tensorflow/models research/resnet/cifar_input.py; SPEC §1.
     """
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("shuffle_buffer", shuffle_buffer)
-    if isinstance(pad, bool) or not isinstance(pad, numbers.Integral) or pad < 0:
-        raise ValueError(f"Expected pad >= 0 (an integer). Received: pad={pad!r}")
+    batch_size = check_integer(batch_size, "batch_size")
+    shuffle_buffer = check_integer(shuffle_buffer, "shuffle_buffer")
+    pad = check_integer(pad, "pad", minimum=0)
     images, labels = _check_arrays(x, y)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
-    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"Expected seed to be an integer or None. Received: seed={seed!r}")
-    seed = int(seed)
+    seed = check_integer(seed, "seed", minimum=None)
 
     def preprocess(index, example):
         image, label = example
@@ -126,7 +118,7 @@ def make_eval_pipeline(x, y, batch_size):
 
     Reference: tensorflow/models research/resnet/cifar_input.py (eval mode); SPEC §1.
     """
-    _check_positive_int("batch_size", batch_size)
+    batch_size = check_integer(batch_size, "batch_size")
     images, labels = _check_arrays(x, y)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     dataset = dataset.map(lambda image, label: (standardize_image(image), label),

@@ -108,7 +108,7 @@ def test_train_without_augment_is_standardization_only_and_small_sets_work():
 @pytest.mark.parametrize("make", [make_train_pipeline, make_eval_pipeline])
 @pytest.mark.parametrize("batch_size", [0, -4, 2.5])
 def test_bad_batch_size_is_rejected(make, batch_size):
-    with pytest.raises(ValueError, match=r"Expected batch_size > 0"):
+    with pytest.raises(ValueError, match=r"Expected batch_size >= 1 \(an integer\)"):
         make(_random_images(4), np.arange(4), batch_size)
 
 
