@@ -8,42 +8,12 @@ with `data` (N×3072 uint8, same channel-major layout) and `labels` (CIFAR-10) o
 `fine_labels`/`coarse_labels` (CIFAR-100).
 """
 
-import io
-import pickle
-
 import numpy as np
+
+from data.file_checks import check_labels, check_record_count, load_restricted_pickle
 
 CIFAR_IMAGE_SHAPE = (32, 32, 3)
 CIFAR_IMAGE_BYTES = 32 * 32 * 3
-
-# Globals a genuine CIFAR pickle may reference (numpy arrays, python-2 strings).
-# Anything else is refused, so that a tampered file cannot run code on load.
-_ALLOWED_PICKLE_GLOBALS = {
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("_codecs", "encode"),
-}
-
-
-class _CifarUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):
-        if (module, name) not in _ALLOWED_PICKLE_GLOBALS:
-            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed")
-        return super().find_class(module, name)
-
-
-def check_labels(labels, num_classes, path):
-    """Raises ValueError naming `path` unless all labels lie in [0, num_classes)."""
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"Corrupt file {path}: expected labels in [0, {num_classes}). "
-            f"Received: labels in [{labels.min()}, {labels.max()}]")
 
 
 def channel_major_to_images(rows):
@@ -52,7 +22,7 @@ def channel_major_to_images(rows):
         rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)).astype(np.uint8)
 
 
-def read_cifar_binary(path, label_bytes, num_classes):
+def read_cifar_binary(path, label_bytes, num_classes, expected_records=None):
     """Reads one CIFAR binary file.
 
     The label used is the last label byte of each record: the only one for CIFAR-10
@@ -62,9 +32,20 @@ def read_cifar_binary(path, label_bytes, num_classes):
         path: path of a `*.bin` file.
         label_bytes: 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine).
         num_classes: 10 or 100, for the label range check.
+        expected_records: record count of the original file (10 000 per CIFAR-10
+            batch, 50 000 / 10 000 for CIFAR-100 train / test); None accepts any.
 
     Returns:
         (images uint8 N×32×32×3, labels int64 N).
+
+    Raises:
+        ValueError: naming the file: a size that is not a positive multiple of the
+            record, another record count than `expected_records`, labels out of range.
+
+    Example:
+        >>> images, labels = read_cifar_binary("test_batch.bin", 1, 10, 10000)
+
+    Reference: https://www.cs.toronto.edu/~kriz/cifar.html (binary version).
     """
     record_bytes = label_bytes + CIFAR_IMAGE_BYTES
     raw = np.fromfile(path, dtype=np.uint8)
@@ -74,8 +55,8 @@ def read_cifar_binary(path, label_bytes, num_classes):
             f"{record_bytes}-byte record ({label_bytes} label byte(s) + "
             f"{CIFAR_IMAGE_BYTES} image bytes). Received: {raw.size} bytes")
     records = raw.reshape(-1, record_bytes)
-    labels = records[:, label_bytes - 1].astype(np.int64)
-    check_labels(labels, num_classes, path)
+    check_record_count(len(records), expected_records, path)
+    labels = check_labels(records[:, label_bytes - 1], num_classes, path)
     return channel_major_to_images(records[:, label_bytes:]), labels
 
 
@@ -86,25 +67,32 @@ def _entry(batch, key):
     return None
 
 
-def read_cifar_pickle(path, label_key, num_classes):
+def read_cifar_pickle(path, label_key, num_classes, expected_records=None):
     """Reads one CIFAR python-pickle batch (`data_batch_1`, `test_batch`, `train`, ...).
+
+    The file is unpickled with a whitelist of NumPy globals
+    (`data.file_checks.load_restricted_pickle`), so a tampered file cannot run code.
 
     Args:
         path: path of the pickle file.
         label_key: "labels" (CIFAR-10) or "fine_labels" (CIFAR-100).
         num_classes: 10 or 100, for the label range check.
+        expected_records: record count of the original file; None accepts any.
 
     Returns:
         (images uint8 N×32×32×3, labels int64 N).
+
+    Raises:
+        ValueError: naming the file: it fails to load, lacks `data` or `label_key`,
+            holds arrays of the wrong shape or dtype, another record count than
+            `expected_records`, or labels out of range.
+
+    Example:
+        >>> images, labels = read_cifar_pickle("data_batch_1", "labels", 10, 10000)
+
+    Reference: https://www.cs.toronto.edu/~kriz/cifar.html (python version).
     """
-    try:
-        with open(path, "rb") as handle:
-            batch = _CifarUnpickler(io.BytesIO(handle.read()), encoding="bytes").load()
-    except Exception as error:  # any unpickling failure means a corrupt file
-        raise ValueError(
-            f"Corrupt file {path}: expected a CIFAR python pickle batch. "
-            f"Received a file that fails to load ({type(error).__name__}: {error})"
-        ) from error
+    batch = load_restricted_pickle(path, "a CIFAR python pickle batch")
     data = _entry(batch, "data") if isinstance(batch, dict) else None
     labels = _entry(batch, label_key) if isinstance(batch, dict) else None
     if data is None or labels is None:
@@ -121,8 +109,8 @@ def read_cifar_pickle(path, label_key, num_classes):
             f"Corrupt file {path}: expected 'data' uint8 of shape (N, "
             f"{CIFAR_IMAGE_BYTES}) and N integer '{label_key}'. Received: data "
             f"{data.dtype} {data.shape}, {label_key} {labels.dtype} {labels.shape}")
-    labels = labels.astype(np.int64)
-    check_labels(labels, num_classes, path)
+    check_record_count(len(data), expected_records, path)
+    labels = check_labels(labels, num_classes, path)
     return channel_major_to_images(data), labels
 
 

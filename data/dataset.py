@@ -1,19 +1,19 @@
 """`Dataset` (train/test arrays of one image classification task) and `load_dataset`."""
 
 import dataclasses
-import numbers
 
 import numpy as np
 
 from data.digits import load_digits_arrays
+from data.file_checks import check_flag
 from data.local_files import read_local_dataset
-from data.subset import check_fraction, stratified_subset_indices
+from data.subset import stratified_subset_indices
 from data.synthetic import make_synthetic
 from data.tfds_source import load_from_tfds
+from infodl.checks import check_choice, check_fraction, check_integer
+from infodl.choices import DATASET_NUM_CLASSES, DATASETS
 
-DATASET_NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10, "digits": 10,
-                       "synthetic": 10}
-DATASET_NAMES = tuple(DATASET_NUM_CLASSES)
+DATASET_NAMES = DATASETS  # the names load_dataset accepts (alias of infodl.choices)
 DATASET_SOURCES = ("tfds", "local", "synthetic", "sklearn")
 
 
@@ -47,14 +47,8 @@ class Dataset:
     num_classes: int
 
     def __post_init__(self):
-        if self.source not in DATASET_SOURCES:
-            raise ValueError(f"Expected source in {DATASET_SOURCES}. "
-                             f"Received: source={self.source!r}")
-        if (isinstance(self.num_classes, bool)
-                or not isinstance(self.num_classes, numbers.Integral)
-                or self.num_classes < 1):
-            raise ValueError("Expected num_classes to be a positive integer. "
-                             f"Received: num_classes={self.num_classes!r}")
+        check_choice(self.source, "source", DATASET_SOURCES)
+        check_integer(self.num_classes, "num_classes", minimum=1)
         for split in ("train", "test"):
             images, labels = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
             if (not isinstance(images, np.ndarray) or images.dtype != np.uint8
@@ -85,60 +79,84 @@ class Dataset:
         return tuple(self.x_train.shape[1:])
 
 
+def _check_several_classes(labels, split, name, source, data_dir):
+    """Refuses a split whose labels hold fewer than 2 classes (issue #8)."""
+    classes = np.unique(labels)
+    if classes.size < 2:
+        where = f" read from {data_dir}" if source == "local" else f" from {source}"
+        found = f"all of class {classes[0]}" if classes.size else "no class"
+        raise ValueError(
+            f"Expected the {split} split of {name!r}{where} to hold at least 2 classes. "
+            f"Received: {labels.size} {split} labels, {found} (a zero-filled or "
+            f"mislabelled file?)")
+
+
 def load_dataset(name, data_dir=None, train_fraction=1.0, seed=0,
-                 synthetic_sizes=(2560, 512)):
+                 synthetic_sizes=(2560, 512), allow_partial_files=False):
     """Loads an image classification data set as uint8/int64 NumPy arrays.
 
     Sources: "synthetic" is generated (`data.synthetic`), "digits" is scikit-learn's
     bundled 8×8 digits; "cifar10", "cifar100" (fine labels) and "mnist" are read
-    from the original files in `data_dir` when given, else from TensorFlow Datasets
-    (which fails within seconds, with `DatasetUnavailableError`, when offline).
-    With train_fraction < 1, the training set is replaced by a stratified subset
-    of round(train_fraction · N) examples drawn with `seed`; the test set is kept.
+    from the original files in `data_dir` when given (`data.local_files`: CIFAR
+    binary or python batches, MNIST idx, npz or the classic `mnist.pkl.gz`, whose
+    train + validation pairs become the 60 000 training images), else from
+    TensorFlow Datasets (which fails within seconds, with `DatasetUnavailableError`,
+    when offline). With train_fraction < 1, the training set is replaced by a
+    stratified subset of round(train_fraction · N) examples drawn with `seed`; the
+    test set is kept. Bad data does not train silently: local files must hold the
+    record counts of the originals (unless allow_partial_files=True), and a train or
+    test split whose labels hold a single class is refused, for every source.
 
     Args:
-        name: one of `DATASET_NAMES`.
-        data_dir: folder with the original CIFAR/MNIST files; ignored by "digits"
-            and "synthetic".
+        name: one of `DATASET_NAMES` (`infodl.choices.DATASETS`).
+        data_dir: folder with the original CIFAR/MNIST files (for "mnist" also the
+            `mnist.npz` or `mnist.pkl[.gz]` file itself); ignored by "digits" and
+            "synthetic".
         train_fraction: share of the training set to keep, in (0, 1].
         seed: non-negative integer seed of the subset and of the synthetic data.
         synthetic_sizes: (num_train, num_test) of the synthetic data.
+        allow_partial_files: read local files whose record counts differ from the
+            originals' (subset files made on purpose).
 
     Returns:
         A `Dataset`.
 
     Raises:
-        ValueError: unknown name, bad train_fraction/seed, corrupt local file.
+        ValueError: unknown name, bad train_fraction/seed; a corrupt local file or
+            (unless allow_partial_files) one with another record count than the
+            original (the message names the file); a split with a single class.
         FileNotFoundError: data_dir missing or without recognised files.
         DatasetUnavailableError: tfds dataset not prepared and not downloadable.
 
     Example:
         >>> ds = load_dataset("mnist", data_dir="~/mnist", train_fraction=0.01)
+        >>> ds = load_dataset("mnist", data_dir="../shared/data/mnist.pkl.gz")
+        >>> len(ds.y_train), len(ds.y_test)
+        (60000, 10000)
 
-    Reference: SPEC §10; P3 (003) Table 1 (1 % of the training set).
+    Reference: SPEC §10; P3 (003) Table 1 (1 % of the training set); issues #8, #10.
     """
-    if name not in DATASET_NUM_CLASSES:
-        raise ValueError(
-            f"Expected name in {list(DATASET_NAMES)}. Received: name={name!r}")
-    check_fraction(train_fraction)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            f"Expected seed to be a non-negative integer. Received: seed={seed!r}")
+    check_choice(name, "name", DATASET_NAMES)
+    train_fraction = check_fraction(train_fraction, "train_fraction")
+    seed = check_integer(seed, "seed", minimum=0)
+    allow_partial_files = check_flag(allow_partial_files, "allow_partial_files")
     if name == "synthetic":
         if not isinstance(synthetic_sizes, (tuple, list)) or len(synthetic_sizes) != 2:
             raise ValueError("Expected synthetic_sizes=(num_train, num_test). "
                              f"Received: synthetic_sizes={synthetic_sizes!r}")
-        arrays, source = make_synthetic(*synthetic_sizes, seed=int(seed)), "synthetic"
+        arrays, source = make_synthetic(*synthetic_sizes, seed=seed), "synthetic"
     elif name == "digits":
         arrays, source = load_digits_arrays(), "sklearn"
     elif data_dir is not None:
-        arrays, source = read_local_dataset(name, data_dir), "local"
+        arrays, source = read_local_dataset(name, data_dir, allow_partial_files), "local"
     else:
         arrays, source = load_from_tfds(name), "tfds"
     x_train, y_train, x_test, y_test = arrays
     if train_fraction < 1.0:
-        keep = stratified_subset_indices(y_train, train_fraction, int(seed))
+        keep = stratified_subset_indices(y_train, train_fraction, seed)
         x_train, y_train = x_train[keep], y_train[keep]
+    for split, labels in (("train", y_train), ("test", y_test)):
+        _check_several_classes(labels, split, name, source, data_dir)
     return Dataset(name=name, source=source, x_train=x_train, y_train=y_train,
                    x_test=x_test, y_test=y_test,
                    num_classes=DATASET_NUM_CLASSES[name])

@@ -3,6 +3,9 @@
 idx format (http://yann.lecun.com/exdb/mnist/): two zero bytes, a type byte
 (0x08 = unsigned byte), the number of dimensions d, then d big-endian uint32 sizes,
 then the values in row-major order. Images are idx3 (N×28×28), labels idx1 (N).
+The original files hold 60 000 training and 10 000 test examples
+(`MNIST_TRAIN_RECORDS`, `MNIST_TEST_RECORDS`). The classic pickle `mnist.pkl.gz` is
+read by `data.mnist_pickle`.
 """
 
 import gzip
@@ -10,10 +13,13 @@ import zipfile
 
 import numpy as np
 
-from data.cifar_files import check_labels
+from data.file_checks import check_labels, check_record_count
 
 MNIST_NUM_CLASSES = 10
 MNIST_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+MNIST_TRAIN_RECORDS = 60000
+MNIST_TEST_RECORDS = 10000
+MNIST_NPZ_RECORDS = (MNIST_TRAIN_RECORDS, MNIST_TEST_RECORDS)
 
 
 def read_idx(path, expected_ndim):
@@ -51,27 +57,59 @@ def read_idx(path, expected_ndim):
     return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes).reshape(shape).copy()
 
 
-def read_mnist_idx_pair(images_path, labels_path):
+def read_mnist_idx_pair(images_path, labels_path, expected_records=None):
     """Reads one split from its idx3 images file and idx1 labels file.
+
+    Args:
+        images_path: idx3 file of N×H×W unsigned bytes (`.gz` decompressed).
+        labels_path: idx1 file of N labels in [0, 10).
+        expected_records: N of the original files (60 000 train, 10 000 t10k);
+            None accepts any N.
 
     Returns:
         (images uint8 N×H×W×1, labels int64 N).
+
+    Raises:
+        ValueError: naming the file: corrupt idx, another count than
+            `expected_records`, as many labels as images, labels out of range.
+
+    Example:
+        >>> x, y = read_mnist_idx_pair("t10k-images-idx3-ubyte.gz",
+        ...                            "t10k-labels-idx1-ubyte.gz", 10000)
+
+    Reference: http://yann.lecun.com/exdb/mnist/ (file formats).
     """
     images = read_idx(images_path, 3)
-    labels = read_idx(labels_path, 1).astype(np.int64)
+    check_record_count(images.shape[0], expected_records, images_path, "images")
+    labels = read_idx(labels_path, 1)
+    check_record_count(labels.shape[0], expected_records, labels_path, "labels")
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
             f"Corrupt files {images_path}, {labels_path}: expected as many labels as "
             f"images. Received: {images.shape[0]} images, {labels.shape[0]} labels")
-    check_labels(labels, MNIST_NUM_CLASSES, labels_path)
+    labels = check_labels(labels, MNIST_NUM_CLASSES, labels_path)
     return images[..., None], labels
 
 
-def read_mnist_npz(path):
+def read_mnist_npz(path, expected_records=MNIST_NPZ_RECORDS):
     """Reads `mnist.npz` (keys x_train, y_train, x_test, y_test, as Keras ships it).
+
+    Args:
+        path: the `.npz` file.
+        expected_records: (train, test) counts of the original file, (60000, 10000);
+            None accepts any counts (a subset made on purpose).
 
     Returns:
         (x_train, y_train, x_test, y_test): uint8 N×28×28×1 images, int64 labels.
+
+    Raises:
+        ValueError: naming the file: not an npz archive, missing keys, wrong shapes
+            or dtypes, other counts than `expected_records`, labels out of range.
+
+    Example:
+        >>> x_train, y_train, x_test, y_test = read_mnist_npz("~/mnist/mnist.npz")
+
+    Reference: `keras.datasets.mnist.load_data` (the same file).
     """
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -86,7 +124,8 @@ def read_mnist_npz(path):
             f"Corrupt file {path}: expected keys {list(MNIST_NPZ_KEYS)}. "
             f"Received: {sorted(arrays)}")
     result = []
-    for split in ("train", "test"):
+    counts = expected_records or (None, None)
+    for split, expected in zip(("train", "test"), counts):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if images.ndim == 3:
             images = images[..., None]
@@ -97,7 +136,6 @@ def read_mnist_npz(path):
                 f"Corrupt file {path}: expected x_{split} uint8 of shape (N, H, W) and "
                 f"y_{split} integer of shape (N,). Received: x_{split} {images.dtype} "
                 f"{images.shape}, y_{split} {labels.dtype} {labels.shape}")
-        labels = labels.astype(np.int64)
-        check_labels(labels, MNIST_NUM_CLASSES, path)
-        result += [images, labels]
+        check_record_count(images.shape[0], expected, path, f"x_{split} images")
+        result += [images, check_labels(labels, MNIST_NUM_CLASSES, path)]
     return tuple(result)

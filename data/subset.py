@@ -1,17 +1,8 @@
 """Stratified, seeded subsets of a labelled training set (P3 trains on 1 % of MNIST)."""
 
-import math
-import numbers
-
 import numpy as np
 
-
-def check_fraction(fraction):
-    """Raises ValueError unless `fraction` is a real number in (0, 1]."""
-    if (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
-            or not math.isfinite(fraction) or not 0.0 < fraction <= 1.0):
-        raise ValueError(
-            f"Expected train_fraction in (0, 1]. Received: train_fraction={fraction!r}")
+from infodl.checks import check_fraction
 
 
 def stratified_subset_indices(labels, fraction, seed=0):
@@ -37,7 +28,7 @@ def stratified_subset_indices(labels, fraction, seed=0):
 
     Reference: P3 (003) §5, Table 1 "1 % of the training set".
     """
-    check_fraction(fraction)
+    fraction = check_fraction(fraction, "fraction")
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(
@@ -47,7 +38,7 @@ def stratified_subset_indices(labels, fraction, seed=0):
     classes, counts = np.unique(labels, return_counts=True)
     quotas = counts * float(fraction)
     per_class = np.floor(quotas).astype(np.int64)
-    total = max(1, int(round(labels.size * float(fraction))))
+    total = max(1, round(labels.size * fraction))
     missing = total - int(per_class.sum())
     if missing > 0:
         # Largest fractional parts first; ties go to the lower class (stable sort).

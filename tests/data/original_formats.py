@@ -57,3 +57,28 @@ def write_mnist_idx(folder, x_train, y_train, x_test, y_test, gz=True):
     write_idx(folder / f"train-labels-idx1-ubyte{suffix}", y_train)
     write_idx(folder / f"t10k-images-idx3-ubyte{suffix}", x_test)
     write_idx(folder / f"t10k-labels-idx1-ubyte{suffix}", y_test)
+
+
+def mnist_pickle_splits(rng, counts=(30, 10, 10)):
+    """(train, validation, test) pairs of uint8 N×28×28 images and int64 labels; every
+    pixel value 0..255 occurs in the train images, every class in every split."""
+    splits = []
+    for count in counts:
+        images = rng.integers(0, 256, (count, 28, 28), dtype=np.uint8)
+        labels = rng.permutation(np.arange(count) % 10).astype(np.int64)
+        splits.append((images, labels))
+    splits[0][0].reshape(-1)[:256] = np.arange(256)
+    return splits
+
+
+def write_mnist_pickle(path, splits, scale=256, protocol=2, compress=True):
+    """Like the classic mnist.pkl.gz: a tuple of 3 (float32 N×784 = v / scale, int64 N)."""
+    payload = tuple(
+        ((np.asarray(images, np.float32).reshape(len(images), -1) / np.float32(scale)),
+         np.asarray(labels, np.int64)) for images, labels in splits)
+    write_pickle(path, payload, protocol=protocol, compress=compress)
+
+
+def write_pickle(path, obj, protocol=2, compress=True):
+    with (gzip.open(path, "wb", compresslevel=1) if compress else open(path, "wb")) as handle:
+        pickle.dump(obj, handle, protocol=protocol)

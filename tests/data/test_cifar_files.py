@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from data.cifar_files import read_cifar_binary, read_cifar_pickle
-from tests.data.original_formats import (random_images, write_cifar_binary,
-                                         write_cifar_pickle)
+from tests.data.original_formats import (
+    random_images,
+    write_cifar_binary,
+    write_cifar_pickle,
+)
 
 
 def test_binary_record_layout_is_label_then_red_green_blue_planes(tmp_path):
@@ -56,7 +59,7 @@ def test_truncated_binary_names_the_file(tmp_path):
 def test_label_out_of_range_names_the_file(tmp_path):
     rng = np.random.default_rng(2)
     write_cifar_binary(tmp_path / "test_batch.bin", random_images(rng, 3), [1, 10, 2])
-    with pytest.raises(ValueError, match=r"test_batch\.bin.*\[0, 10\).*\[1, 10\]"):
+    with pytest.raises(ValueError, match=r"test_batch\.bin: Expected labels in \[0, 10\).*max=10"):
         read_cifar_binary(tmp_path / "test_batch.bin", 1, 10)
     write_cifar_pickle(tmp_path / "test", random_images(rng, 2), [5, 100], "fine_labels")
     with pytest.raises(ValueError, match=r"test.*\[0, 100\)"):

@@ -1,19 +1,23 @@
 """Tests of the Dataset container and of load_dataset's argument checks."""
 
 import dataclasses
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from data import DATASET_NAMES, Dataset, load_dataset
+from infodl.choices import DATASETS
 
 
 def _arrays(num_classes=10, train=6, test=4, shape=(5, 5, 3)):
     rng = np.random.default_rng(0)
-    return dict(x_train=rng.integers(0, 256, (train,) + shape, dtype=np.uint8),
-                y_train=np.arange(train, dtype=np.int64) % num_classes,
-                x_test=rng.integers(0, 256, (test,) + shape, dtype=np.uint8),
-                y_test=np.arange(test, dtype=np.int64) % num_classes)
+    return {"x_train": rng.integers(0, 256, (train,) + shape, dtype=np.uint8),
+                "y_train": np.arange(train, dtype=np.int64) % num_classes,
+                "x_test": rng.integers(0, 256, (test,) + shape, dtype=np.uint8),
+                "y_test": np.arange(test, dtype=np.int64) % num_classes}
 
 
 def test_dataset_is_frozen_and_reports_image_shape():
@@ -24,14 +28,14 @@ def test_dataset_is_frozen_and_reports_image_shape():
 
 
 @pytest.mark.parametrize("change, message", [
-    (dict(x_train=np.zeros((6, 5, 5, 3), np.float32)), "x_train to be a uint8"),
-    (dict(x_test=np.zeros((4, 5, 5), np.uint8)), r"x_test to be a uint8 .*\(4, 5, 5\)"),
-    (dict(y_train=np.arange(6, dtype=np.int32)), "y_train to be an int64"),
-    (dict(y_test=np.arange(5, dtype=np.int64)), r"shape \(4,\)"),
-    (dict(y_train=np.array([0, 1, 2, 3, 4, 10])), r"y_train in \[0, 10\).*\[0, 10\]"),
-    (dict(x_test=np.zeros((4, 6, 5, 3), np.uint8)), r"\(5, 5, 3\).*\(6, 5, 3\)"),
-    (dict(source="web"), "source in"),
-    (dict(num_classes=0), "num_classes"),
+    ({"x_train": np.zeros((6, 5, 5, 3), np.float32)}, "x_train to be a uint8"),
+    ({"x_test": np.zeros((4, 5, 5), np.uint8)}, r"x_test to be a uint8 .*\(4, 5, 5\)"),
+    ({"y_train": np.arange(6, dtype=np.int32)}, "y_train to be an int64"),
+    ({"y_test": np.arange(5, dtype=np.int64)}, r"shape \(4,\)"),
+    ({"y_train": np.array([0, 1, 2, 3, 4, 10])}, r"y_train in \[0, 10\).*\[0, 10\]"),
+    ({"x_test": np.zeros((4, 6, 5, 3), np.uint8)}, r"\(5, 5, 3\).*\(6, 5, 3\)"),
+    ({"source": "web"}, "source in"),
+    ({"num_classes": 0}, "num_classes"),
 ])
 def test_dataset_rejects_inconsistent_arrays(change, message):
     kwargs = dict(name="toy", source="local", num_classes=10, **_arrays())
@@ -49,10 +53,10 @@ def test_unknown_name_lists_the_valid_names():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(train_fraction=0.0), "train_fraction"),
-    (dict(train_fraction=1.01), "train_fraction"),
-    (dict(seed=-1), "seed"),
-    (dict(seed=1.5), "seed"),
+    ({"train_fraction": 0.0}, "train_fraction"),
+    ({"train_fraction": 1.01}, "train_fraction"),
+    ({"seed": -1}, "seed"),
+    ({"seed": 1.5}, "seed"),
 ])
 def test_bad_arguments_fail_before_any_loading(kwargs, message):
     # cifar10 without data_dir would go to tfds: the check must come first.
@@ -68,3 +72,30 @@ def test_train_fraction_subsets_train_only():
     # Every kept example is one of the full set's examples with its label.
     rows = {img.tobytes(): lab for img, lab in zip(full.x_train, full.y_train)}
     assert all(rows[img.tobytes()] == lab for img, lab in zip(part.x_train, part.y_train))
+
+
+def test_numpy_parts_import_without_tensorflow():
+    # `data` loads TensorFlow (cifar_input) and SciPy (twelve_bit) only on first access.
+    code = ("import sys, data, data.dataset, data.local_files, data.subset, data.digits, "
+            "data.synthetic, data.mnist_pickle\n"
+            "from data import DATASET_NAMES, Dataset, DatasetUnavailableError, load_dataset\n"
+            "assert 'tensorflow' not in sys.modules and 'scipy.io' not in sys.modules\n"
+            "from data import load_var_u\n"
+            "assert 'scipy.io' in sys.modules and 'tensorflow' not in sys.modules\n"
+            "print(sorted(set(data.__all__) - set(dir(data))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False,                             cwd=pathlib.Path(__file__).resolve().parents[2], timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_lazy_names_resolve_to_their_modules():
+    import data
+    from data import cifar_input, twelve_bit
+
+    assert data.make_train_pipeline is cifar_input.make_train_pipeline
+    assert data.make_eval_pipeline is cifar_input.make_eval_pipeline
+    assert data.load_var_u is twelve_bit.load_var_u
+    assert DATASET_NAMES == DATASETS
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        data.missing  # noqa: B018

@@ -5,8 +5,12 @@ import pytest
 
 from data import load_dataset
 from data.local_files import read_local_dataset
-from tests.data.original_formats import (random_images, write_cifar_binary,
-                                         write_cifar_pickle, write_mnist_idx)
+from tests.data.original_formats import (
+    random_images,
+    write_cifar_binary,
+    write_cifar_pickle,
+    write_mnist_idx,
+)
 
 
 def _cifar10_batches(rng, per_batch=3):
@@ -31,7 +35,8 @@ def test_cifar10_binary_in_folder_or_usual_subfolder(tmp_path, subfolder):
     names = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
     for name, (images, labels) in zip(names, batches):
         write_cifar_binary(folder / name, images, labels)
-    _assert_cifar10(read_local_dataset("cifar10", tmp_path), batches)
+    _assert_cifar10(read_local_dataset("cifar10", tmp_path, allow_partial_files=True),
+                    batches)
 
 
 def test_cifar10_python_batches(tmp_path):
@@ -42,7 +47,8 @@ def test_cifar10_python_batches(tmp_path):
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     for name, (images, labels) in zip(names, batches):
         write_cifar_pickle(folder / name, images, labels)
-    _assert_cifar10(read_local_dataset("cifar10", tmp_path), batches)
+    _assert_cifar10(read_local_dataset("cifar10", tmp_path, allow_partial_files=True),
+                    batches)
 
 
 @pytest.mark.parametrize("layout", ["cifar-100-binary", "cifar-100-python"])
@@ -60,7 +66,7 @@ def test_cifar100_fine_labels(tmp_path, layout):
             write_cifar_pickle(folder / split, images, fine, "fine_labels",
                                coarse_labels=coarse)
         splits[split] = (images, fine)
-    dataset = load_dataset("cifar100", data_dir=str(tmp_path))
+    dataset = load_dataset("cifar100", data_dir=str(tmp_path), allow_partial_files=True)
     assert dataset.source == "local" and dataset.num_classes == 100
     np.testing.assert_array_equal(dataset.x_train, splits["train"][0])
     np.testing.assert_array_equal(dataset.y_train, splits["train"][1])
@@ -74,7 +80,8 @@ def test_mnist_idx_gz_and_npz(tmp_path):
     x_test = rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)
     y_test = rng.integers(0, 10, 6)
     write_mnist_idx(tmp_path, x_train, y_train, x_test, y_test, gz=True)
-    dataset = load_dataset("mnist", data_dir=tmp_path, train_fraction=0.5, seed=4)
+    dataset = load_dataset("mnist", data_dir=tmp_path, train_fraction=0.5, seed=4,
+                           allow_partial_files=True)
     assert dataset.image_shape == (28, 28, 1) and dataset.source == "local"
     assert np.bincount(dataset.y_train).tolist() == [2] * 10
     np.testing.assert_array_equal(dataset.x_test[..., 0], x_test)
@@ -83,7 +90,8 @@ def test_mnist_idx_gz_and_npz(tmp_path):
     npz_folder.mkdir(parents=True)
     np.savez(npz_folder / "mnist.npz", x_train=x_train, y_train=y_train,
              x_test=x_test, y_test=y_test)
-    x_tr, y_tr, x_te, y_te = read_local_dataset("mnist", tmp_path / "other")
+    x_tr, _y_tr, _x_te, y_te = read_local_dataset("mnist", tmp_path / "other",
+                                                allow_partial_files=True)
     np.testing.assert_array_equal(x_tr[..., 0], x_train)
     np.testing.assert_array_equal(y_te, y_test)
 
@@ -121,4 +129,4 @@ def test_corrupt_file_in_folder_is_named(tmp_path):
     write_cifar_binary(tmp_path / "train.bin", random_images(rng, 2), [1, 2], [0, 0])
     (tmp_path / "test.bin").write_bytes(b"\x00" * 100)
     with pytest.raises(ValueError, match=r"test\.bin.*3074-byte record"):
-        load_dataset("cifar100", data_dir=tmp_path)
+        load_dataset("cifar100", data_dir=tmp_path, allow_partial_files=True)

@@ -54,7 +54,7 @@ def test_idx_pair_checks_counts_and_label_range(tmp_path):
     with pytest.raises(ValueError, match="3 images, 2 labels"):
         read_mnist_idx_pair(tmp_path / "images", tmp_path / "labels")
     write_idx(tmp_path / "labels", np.array([1, 2, 11]))
-    with pytest.raises(ValueError, match=r"labels.*\[0, 10\).*\[1, 11\]"):
+    with pytest.raises(ValueError, match=r"labels.*\[0, 10\).*max=11"):
         read_mnist_idx_pair(tmp_path / "images", tmp_path / "labels")
 
 
@@ -65,17 +65,18 @@ def test_npz_round_trip_and_errors(tmp_path):
               "x_test": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
               "y_test": rng.integers(0, 10, 3).astype(np.uint8)}
     np.savez(tmp_path / "mnist.npz", **arrays)
-    x_train, y_train, x_test, y_test = read_mnist_npz(tmp_path / "mnist.npz")
+    x_train, y_train, x_test, y_test = read_mnist_npz(tmp_path / "mnist.npz",
+                                                      expected_records=None)
     np.testing.assert_array_equal(x_train[..., 0], arrays["x_train"])
     np.testing.assert_array_equal(y_test, arrays["y_test"])
     assert x_test.shape == (3, 28, 28, 1) and y_train.dtype == np.int64
 
     np.savez(tmp_path / "partial.npz", x_train=arrays["x_train"])
     with pytest.raises(ValueError, match=r"partial\.npz.*keys.*\['x_train'\]"):
-        read_mnist_npz(tmp_path / "partial.npz")
+        read_mnist_npz(tmp_path / "partial.npz", expected_records=None)
     np.savez(tmp_path / "floats.npz", **{**arrays, "x_test": np.zeros((3, 28, 28))})
     with pytest.raises(ValueError, match=r"floats\.npz.*x_test float64"):
-        read_mnist_npz(tmp_path / "floats.npz")
+        read_mnist_npz(tmp_path / "floats.npz", expected_records=None)
     (tmp_path / "cut.npz").write_bytes((tmp_path / "mnist.npz").read_bytes()[:100])
     with pytest.raises(ValueError, match=r"cut\.npz.*fails to load"):
-        read_mnist_npz(tmp_path / "cut.npz")
+        read_mnist_npz(tmp_path / "cut.npz", expected_records=None)

@@ -40,5 +40,5 @@ def test_fraction_one_keeps_everything_and_tiny_fraction_keeps_each_class():
 @pytest.mark.parametrize("fraction", [0, -0.1, 1.5, float("nan"), float("inf"), True,
                                       "0.5", None])
 def test_fraction_out_of_range_is_rejected(fraction):
-    with pytest.raises(ValueError, match=r"train_fraction in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"Expected 0 < fraction <= 1"):
         stratified_subset_indices(np.arange(10) % 2, fraction)

@@ -1,0 +1,150 @@
+"""Checks shared by the readers of the original CIFAR / MNIST files.
+
+Every failure is one `ValueError` whose message names the file:
+
+- `load_restricted_pickle`: unpickles with a whitelist of NumPy globals, so that a
+  tampered file cannot run code, and turns any load failure (truncated gzip, cut-off
+  pickle, foreign global) into "Corrupt file <path>: ...";
+- `check_record_count`: the original files have known record counts (10 000 per
+  CIFAR-10 batch, 50 000 / 10 000 for CIFAR-100, 60 000 / 10 000 for MNIST); a file
+  cut at a record boundary is refused unless the caller allows partial files;
+- `check_labels`: integer labels in [0, num_classes) (`infodl.checks.check_class_labels`).
+
+Reference: SPEC §10; issue #8 (bad data must not train silently).
+"""
+
+import gzip
+import pickle
+
+import numpy as np
+
+from infodl.checks import check_class_labels
+
+PARTIAL_FILES_HINT = "pass allow_partial_files=True"
+GZIP_MAGIC = b"\x1f\x8b"
+
+# Globals a genuine CIFAR or MNIST pickle may reference (NumPy arrays, python-2
+# strings). Anything else is refused, so that a tampered file cannot run code on load.
+ALLOWED_PICKLE_GLOBALS = frozenset({
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("_codecs", "encode"),
+})
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the globals in `ALLOWED_PICKLE_GLOBALS`."""
+
+    def find_class(self, module, name):
+        if (module, name) not in ALLOWED_PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed")
+        return super().find_class(module, name)
+
+
+def load_restricted_pickle(path, description, encoding="bytes"):
+    """Loads a (possibly gzipped) pickle with `RestrictedUnpickler`.
+
+    Args:
+        path: the file; a gzip file (found by its magic bytes 1f 8b, whatever its
+            name) is decompressed while reading.
+        description: what the file should be, for the message ("a CIFAR python
+            pickle batch").
+        encoding: how python-2 `str` objects are decoded ("bytes" keeps them as
+            bytes, as the CIFAR batches' dict keys need; "latin1" for NumPy-only files).
+
+    Returns:
+        The unpickled object.
+
+    Raises:
+        ValueError: the file fails to load for any reason (truncated or corrupt gzip
+            or pickle, a global outside the whitelist); the message names the file.
+
+    Example:
+        >>> batch = load_restricted_pickle("data_batch_1", "a CIFAR python pickle batch")
+
+    Reference: SPEC §10; Python `pickle` docs, "Restricting Globals".
+    """
+    try:
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            handle = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+            return RestrictedUnpickler(handle, encoding=encoding).load()
+    except Exception as error:  # any load failure means a corrupt or foreign file
+        raise ValueError(
+            f"Corrupt file {path}: expected {description}. Received a file that fails "
+            f"to load ({type(error).__name__}: {error})") from error
+
+
+def check_record_count(count, expected, path, what="records"):
+    """Raises ValueError naming `path` unless `count == expected` (None: any count).
+
+    Args:
+        count: number of records read from the file.
+        expected: the record count of the original file, or None to accept any.
+        path: the file, for the message.
+        what: what is counted ("records", "validation images", ...).
+
+    Raises:
+        ValueError: one line: the file, the expected and received counts, and the way
+            to read a subset file made on purpose (allow_partial_files=True).
+
+    Example:
+        >>> check_record_count(10, 10000, "data_batch_1.bin")
+        Traceback (most recent call last):
+        ValueError: Partial file data_batch_1.bin: expected 10000 records as in the ...
+
+    Reference: issue #8 (a file cut at a record boundary trained silently).
+    """
+    if expected is not None and count != expected:
+        raise ValueError(
+            f"Partial file {path}: expected {expected} {what} as in the original file. "
+            f"Received: {count} {what}. To read a subset file made on purpose, "
+            f"{PARTIAL_FILES_HINT}")
+
+
+def check_flag(value, name):
+    """Returns `value` as a bool if it is True or False (NumPy bools too).
+
+    Raises:
+        ValueError: `Expected allow_partial_files to be True or False. Received: ...`
+            (a ValueError like every argument check of `infodl.checks`).
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(  # noqa: TRY004 (the project reports bad arguments as ValueError)
+            f"Expected {name} to be True or False. Received: {name}={value!r}")
+    return bool(value)
+
+
+def check_labels(labels, num_classes, path):
+    """Returns `labels` as int64 class ids in [0, num_classes), else raises naming `path`.
+
+    Args:
+        labels: integer labels of shape (N,) read from the file.
+        num_classes: number of classes of the data set.
+        path: the file, for the message.
+
+    Returns:
+        int64 array (N,).
+
+    Raises:
+        ValueError: "Corrupt file <path>: " followed by the message of
+            `infodl.checks.check_class_labels` (wrong shape, no labels, out of range).
+
+    Example:
+        >>> check_labels(np.array([1, 10]), 10, "test_batch.bin")
+        Traceback (most recent call last):
+        ValueError: Corrupt file test_batch.bin: Expected labels in [0, 10). ...
+
+    Reference: SPEC §10.
+    """
+    try:
+        return check_class_labels(labels, num_classes=num_classes, allow_one_hot=False)
+    except ValueError as error:
+        raise ValueError(f"Corrupt file {path}: {error}") from None
