@@ -27,7 +27,8 @@ Direct measurement (`--direct_steps N`, e.g. 1000): two identical models at batc
 `--direct_batch` train N steps each in alternating chunks of `--direct_chunk` steps,
 one with the three callbacks attached to `fit()` (default intervals, one-time tracing
 done before timing); printed are the ratio of total wall times and, less sensitive to
-machine noise, 1 + (time spent inside the callbacks' hooks) / (time without them). A smaller batch makes
+machine noise, 1 + (time spent inside the callbacks' hooks) / (time without them). A smaller
+batch makes
 the callbacks' share larger (their cost does not depend on the batch size), so this
 ratio is an upper bound of the batch-128 one.
 """
@@ -50,8 +51,8 @@ from experiments.resnet import _measurement_callbacks  # noqa: E402
 from experiments.resnet import _with_label_input  # noqa: E402
 from experiments.resnet import build_compiled_model  # noqa: E402
 from experiments.resnet_config import ResNetConfig  # noqa: E402
-from training.nan_guard import NaNGuard  # noqa: E402
-from training.proximal_l1 import ProximalL1  # noqa: E402
+from callbacks.nan_guard import NaNGuard  # noqa: E402
+from callbacks.proximal_l1 import ProximalL1  # noqa: E402
 
 INTERVAL_FIELDS = {"BlockRatioLogger": "block_ratio_every",
                    "InformationConstraintLogger": "info_every",
@@ -66,7 +67,7 @@ def make_config(log_dir, batch_size):
 
 def training_callbacks(log_dir, config):
     """The experiment's always-on callbacks (both sides of the comparison get them)."""
-    return [NaNGuard(), ProximalL1("logits"),
+    return [NaNGuard(), ProximalL1(),
             TrainingScalars(log_dir, every_n_steps=config.summary_every)]
 
 

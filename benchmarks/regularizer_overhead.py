@@ -24,7 +24,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from models.resnet import build_resnet  # noqa: E402
-from training.proximal_l1 import ProximalL1  # noqa: E402
+from callbacks.proximal_l1 import ProximalL1  # noqa: E402
 
 
 def make_model(regularized):
@@ -72,7 +72,7 @@ def main():
     args = parser.parse_args()
     batches = make_batches(args.batch_size)
     trainers = {"plain": Trainer(make_model(False), []),
-                "regularized": Trainer(make_model(True), [ProximalL1("logits")])}
+                "regularized": Trainer(make_model(True), [ProximalL1()])}
     for trainer in trainers.values():  # warm-up: tracing at the benchmark batch size
         for batch in batches[:2]:
             trainer.timed_step(batch)

@@ -4,11 +4,10 @@ import matplotlib
 import numpy as np
 from keras import ops
 
-from callbacks._summary import IntervalLogger
-from callbacks._summary import functional_outputs
-from callbacks._summary import layer_output
-from callbacks._summary import maybe_compile
-from callbacks._summary import prepare_inputs
+from callbacks.interval_logger import IntervalLogger
+from callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
+                                   layer_output, prepare_inputs)
+from infodl.checks import check_integer
 
 HEATMAP_COLORMAP = "RdBu_r"  # zero = white, positive = red, negative = blue
 HEATMAP_MIN_SIDE = 256       # pixels; each entry of w becomes a block of pixels
@@ -51,8 +50,8 @@ class ClassifierStatsLogger(IntervalLogger):
     `classifier/weights`, `classifier/features`, image `classifier/weights_heatmap`.
 
     Args:
-        probe_inputs: a fixed probe batch in the model's input format (an array, or
-            e.g. `{"image": x, "label": None}` for the project's ResNet).
+        probe_inputs: a fixed probe batch in the model's input format (an array; for
+            the project's ResNet an image array or `{"image": x, "label": None}`).
         every_n_steps: logging interval in optimizer steps (default 100).
         feature_layer: name of the layer whose output is F(x) (default "features").
         logits_layer: name of the layer holding w as `.kernel` (default "logits").
@@ -69,9 +68,8 @@ class ClassifierStatsLogger(IntervalLogger):
 
     def __init__(self, probe_inputs, every_n_steps=100, feature_layer="features",
                  logits_layer="logits", log_dir=None):
-        super().__init__(every_n_steps=every_n_steps, log_dir=log_dir)
-        if self.every_n_steps is None:
-            raise ValueError("Expected every_n_steps to be an integer >= 1. Received: None")
+        super().__init__(every_n_steps=check_integer(every_n_steps, "every_n_steps"),
+                         log_dir=log_dir)
         for name, value in (("feature_layer", feature_layer), ("logits_layer", logits_layer)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f"Expected {name} to be a layer name. Received: {value!r}")
@@ -91,7 +89,9 @@ class ClassifierStatsLogger(IntervalLogger):
         self._kernel = kernel
         extractor = functional_outputs(
             model, layer_output(model, self.feature_layer), f"layer {self.feature_layer!r}")
-        self._features = maybe_compile(lambda inputs: extractor(inputs, training=False))
+        self._features = compile_probe(lambda inputs: extractor(inputs, training=False))
+        self._probe = prepare_inputs(adapt_to_model(model, self.probe_inputs, "probe_inputs"),
+                                     "probe_inputs")[0]
 
     def compute_statistics(self):
         """Returns (scalars dict, features (n, ...) array, kernel (d, C) array)."""
@@ -114,7 +114,7 @@ class ClassifierStatsLogger(IntervalLogger):
     def _measure(self, step):
         scalars, features, kernel = self.compute_statistics()
         self._record(step, scalars)
-        if self.log_dir is not None:
-            self._write_histogram("classifier/weights", kernel.ravel(), step)
-            self._write_histogram("classifier/features", features.ravel(), step)
-            self._write_image("classifier/weights_heatmap", weight_heatmap(kernel), step)
+        if self.writer is not None:
+            self.writer.histogram("classifier/weights", kernel, step)
+            self.writer.histogram("classifier/features", features, step)
+            self.writer.image("classifier/weights_heatmap", weight_heatmap(kernel), step)

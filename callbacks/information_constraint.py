@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from callbacks._summary import IntervalLogger
-from callbacks._summary import prepare_inputs
-from estimators.prediction_information import MARGINALS
-from estimators.prediction_information import label_vector
+from callbacks.interval_logger import IntervalLogger
+from callbacks.model_probe import adapt_to_model, prepare_inputs
+from infodl.checks import check_choice, check_class_labels, check_integer
+from infodl.choices import MARGINALS
 from estimators.prediction_information import prediction_information
 
 
@@ -55,21 +55,18 @@ class InformationConstraintLogger(IntervalLogger):
     def __init__(self, inputs, labels, every_n_steps=None, batch_size=256,
                  from_logits=True, marginal="empirical", log_dir=None):
         super().__init__(every_n_steps=every_n_steps, log_dir=log_dir)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(
-                f"Expected batch_size to be an integer >= 1. Received: batch_size={batch_size!r}")
-        if marginal not in MARGINALS:
-            raise ValueError(f"Expected marginal in {MARGINALS}. Received: marginal={marginal!r}")
+        self.batch_size = check_integer(batch_size, "batch_size")
+        check_choice(marginal, "marginal", MARGINALS)
+        self.raw_inputs = inputs
         self.inputs, num_examples = prepare_inputs(inputs, "inputs")
-        self.labels = label_vector(labels, num_examples, matched="the inputs")
+        self.labels = check_class_labels(labels, num_examples)
         self.num_examples = num_examples
-        self.batch_size = int(batch_size)
         self.from_logits = bool(from_logits)
         self.marginal = marginal
 
     def _prepare(self, model):
-        pass
+        self.inputs = prepare_inputs(adapt_to_model(model, self.raw_inputs, "inputs"),
+                                     "inputs")[0]
 
     def compute_information(self):
         """I(X;Ŷ), I(Y;Ŷ) and the constraint (nats) of the current model, as a dict."""

@@ -5,11 +5,13 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from analysis.information_plane_plot import (figure_to_png_bytes, plot_information_plane,
                                              save_figure_png)
 from analysis.information_plane_trajectory import InformationPlaneTrajectory
+from callbacks.model_probe import compile_probe, model_input, output_list
+from callbacks.summary_writer import SummaryWriter
+from infodl.checks import check_integer
 
 _DEFAULT_LAYER_TYPES = (keras.layers.Dense, keras.layers.EinsumDense, keras.layers.Conv1D,
                         keras.layers.Conv2D, keras.layers.Conv3D,
@@ -21,10 +23,8 @@ def log_spaced_epochs(num_epochs, num_points=100, include_initial=True):
 
     Epochs count completed epochs: 0 is the untrained network, num_epochs the end.
     """
-    if not isinstance(num_epochs, (int, np.integer)) or num_epochs < 1:
-        raise ValueError(f"Expected num_epochs >= 1 (int). Received: num_epochs={num_epochs!r}")
-    if not isinstance(num_points, (int, np.integer)) or num_points < 1:
-        raise ValueError(f"Expected num_points >= 1 (int). Received: num_points={num_points!r}")
+    check_integer(num_epochs, "num_epochs")
+    check_integer(num_points, "num_points")
     points = np.unique(np.round(np.logspace(0.0, math.log10(num_epochs), num_points)))
     points = np.unique(np.append(points, num_epochs)).astype(np.int64)
     return np.concatenate([[0], points]) if include_initial else points
@@ -95,8 +95,7 @@ class InformationPlaneLogger(keras.callbacks.Callback):
             if log_epochs.size == 0 or log_epochs[0] < 0:
                 raise ValueError("Expected a non-empty list of epochs >= 0. "
                                  f"Received: log_epochs={log_epochs.tolist()}")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
+        check_integer(batch_size, "batch_size")
         self.estimator = estimator
         self.layer_selection = layers
         self.log_epochs = log_epochs
@@ -112,8 +111,7 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         self._to_bits = (1.0 / math.log(2.0)
                          if getattr(estimator, "units", "bits") == "nats" else 1.0)
         self.epochs_logged, self.values_bits, self.activation_history = [], [], []
-        self.layer_names, self._probe, self._writer, self._schedule = [], None, None, set()
-        self._write_scalars = None
+        self.layer_names, self._probe, self._schedule = [], None, set()
 
     def scheduled_epochs(self, num_epochs):
         """Completed-epoch counts this logger measures in a run of `num_epochs`."""
@@ -167,11 +165,10 @@ class InformationPlaneLogger(keras.callbacks.Callback):
             if self.figure_path is not None:
                 save_figure_png(figure, self.figure_path)
             if self.log_dir is not None:
-                image = tf.image.decode_png(figure_to_png_bytes(figure), channels=4)
-                with self._summary_writer().as_default():
-                    tf.summary.image("info_plane/figure", image[None],
-                                     step=int(self.epochs_logged[-1]))
-                self._writer.flush()
+                writer = SummaryWriter.for_log_dir(self.log_dir)
+                writer.png("info_plane/figure", figure_to_png_bytes(figure),
+                           int(self.epochs_logged[-1]))
+                writer.flush()
 
     def _measure(self, completed_epochs):
         """Forward pass, estimator, bookkeeping and TensorBoard for one epoch."""
@@ -186,21 +183,22 @@ class InformationPlaneLogger(keras.callbacks.Callback):
         if self.keep_activations:
             self.activation_history.append(activations)
         if self.log_dir is not None:
-            self._summary_writer()
-            self._write_scalars(tf.constant(values, tf.float32),
-                                tf.constant(completed_epochs, tf.int64))
+            scalars = {}
+            for index in range(len(self.layer_names)):
+                scalars[f"info_plane/layer{index}/I_XT_bits"] = values[index, 0]
+                scalars[f"info_plane/layer{index}/I_TY_bits"] = values[index, 1]
+            SummaryWriter.for_log_dir(self.log_dir).scalars(scalars, completed_epochs)
         return values
 
     def _forward(self):
         """Outputs of the chosen layers on the evaluation set, one list of arrays."""
         if self._probe is None:
             probe = self._build_probe()
-            self._probe = tf.function(lambda batch: probe(batch, training=False),
-                                      reduce_retracing=True)
+            self._probe = compile_probe(lambda batch: probe(batch, training=False))
         batches = []
         for start in range(0, self.inputs.shape[0], self.batch_size):
-            outputs = self._probe(tf.constant(self.inputs[start:start + self.batch_size]))
-            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            batch = keras.ops.convert_to_tensor(self.inputs[start:start + self.batch_size])
+            outputs = output_list(self._probe(batch))
             batches.append([keras.ops.convert_to_numpy(output) for output in outputs])
         return [np.concatenate(parts, axis=0) for parts in zip(*batches)]
 
@@ -213,8 +211,7 @@ class InformationPlaneLogger(keras.callbacks.Callback):
                              f"are reachable. Received: {type(model).__name__} without inputs")
         layers = self._resolve_layers(model)
         self.layer_names = [layer.name for layer in layers]
-        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-        return keras.Model(inputs, [layer.output for layer in layers],
+        return keras.Model(model_input(model), [layer.output for layer in layers],
                            name=f"{model.name}_information_probe")
 
     def _resolve_layers(self, model):
@@ -234,23 +231,6 @@ class InformationPlaneLogger(keras.callbacks.Callback):
             raise ValueError(f"Expected at least one layer to measure. Received: no "
                              f"Dense/Conv layer in {model.name} and layers={self.layer_selection}")
         return chosen
-
-    def _summary_writer(self):
-        """The file writer, and a compiled function writing all scalars of one epoch."""
-        if self._writer is None:
-            self._writer = writer = tf.summary.create_file_writer(os.fspath(self.log_dir))
-            num_layers = len(self.layer_names)
-
-            @tf.function
-            def write_scalars(values, step):
-                with writer.as_default():
-                    for index in range(num_layers):
-                        tag = f"info_plane/layer{index}"
-                        tf.summary.scalar(f"{tag}/I_XT_bits", values[index, 0], step=step)
-                        tf.summary.scalar(f"{tag}/I_TY_bits", values[index, 1], step=step)
-
-            self._write_scalars = write_scalars
-        return self._writer
 
 
 def _has_symbolic_inputs(model):

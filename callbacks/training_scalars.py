@@ -3,7 +3,10 @@
 import math
 
 import keras
-import tensorflow as tf
+
+from callbacks.step_callback import StepCallback
+from callbacks.summary_writer import SummaryWriter
+from infodl.checks import check_integer
 
 # logs key -> TensorBoard tag
 TRAIN_TAGS = {
@@ -13,59 +16,55 @@ TRAIN_TAGS = {
     "alpha2_term": "regularizer/alpha2_term",
     "accuracy": "train/accuracy",
 }
-TEST_TAGS = {
-    "val_accuracy": "test/accuracy",
-    "val_cross_entropy": "test/cross_entropy",
-    "val_loss": "test/loss",
-}
+TEST_TAGS = {"val_accuracy": "accuracy", "val_cross_entropy": "cross_entropy",
+             "val_loss": "loss", "val_num_examples": "num_examples"}
 
 
-class TrainingScalars(keras.callbacks.Callback):
+class TrainingScalars(StepCallback):
     """Writes the training curves of a run under readable TensorBoard tags.
 
     Every `every_n_steps` steps: `loss/total`, `loss/cross_entropy`,
     `regularizer/alpha1_term`, `regularizer/alpha2_term`, `train/accuracy` (running means
     over the current epoch, as Keras logs them) and `train/learning_rate`. After each
-    evaluation: `test/accuracy`, `test/cross_entropy`, `test/loss` and
-    `test/best_accuracy` (also added to `logs` as `best_val_accuracy`). The step is the
-    optimizer's global iteration count, so curves of resumed runs join up.
+    evaluation: `test/accuracy`, `test/cross_entropy`, `test/loss`, `test/num_examples`
+    and `test/best_accuracy` (also added to `logs` as `best_val_accuracy`), under
+    `test_original/...` for the original 50 × 100 protocol. The step is the optimizer's
+    global iteration count, so curves of resumed runs join up.
 
     Args:
         log_dir: TensorBoard folder.
         every_n_steps: interval of the training scalars.
         best_accuracy: best test accuracy of earlier (resumed) parts of the run.
+        test_tag_root: root of the test tags ("test", or "test_original").
 
     Example:
         >>> model.fit(ds, validation_data=test_ds, callbacks=[TrainingScalars("runs/a")])
     """
 
-    def __init__(self, log_dir, every_n_steps=100, best_accuracy=None):
+    def __init__(self, log_dir, every_n_steps=100, best_accuracy=None, test_tag_root="test"):
         super().__init__()
-        if int(every_n_steps) < 1:
-            raise ValueError(
-                f"Expected every_n_steps >= 1. Received: every_n_steps={every_n_steps}")
         self.log_dir = str(log_dir)
-        self.every_n_steps = int(every_n_steps)
+        self.every_n_steps = check_integer(every_n_steps, "every_n_steps")
         self.best_accuracy = -math.inf if best_accuracy is None else float(best_accuracy)
+        self.test_tags = {key: f"{test_tag_root}/{tag}" for key, tag in TEST_TAGS.items()}
+        self.test_tag_root = test_tag_root
         self.writer = None
 
     def on_train_begin(self, logs=None):
-        self.writer = tf.summary.create_file_writer(self.log_dir)
-        self.step = int(self.model.optimizer.iterations.numpy())
+        super().on_train_begin(logs)
+        self.writer = SummaryWriter.for_log_dir(self.log_dir)
 
     def _write(self, tags, logs):
-        with self.writer.as_default(step=self.step):
-            for key, tag in tags.items():
-                if key in logs:
-                    tf.summary.scalar(tag, float(logs[key]))
+        self.writer.scalars({tag: logs[key] for key, tag in tags.items() if key in logs},
+                            self.step)
 
     def _write_train(self, logs):
         self._write(TRAIN_TAGS, logs)
-        with self.writer.as_default(step=self.step):
-            tf.summary.scalar("train/learning_rate", float(self.model.optimizer.learning_rate))
+        learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        self.writer.scalar("train/learning_rate", learning_rate, self.step)
 
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
+        super().on_train_batch_end(batch, logs)
         if self.step % self.every_n_steps == 0 and logs:
             self._write_train(logs)
 
@@ -77,9 +76,9 @@ class TrainingScalars(keras.callbacks.Callback):
         if "val_accuracy" in logs:
             self.best_accuracy = max(self.best_accuracy, float(logs["val_accuracy"]))
             logs["best_val_accuracy"] = self.best_accuracy
-            self._write(TEST_TAGS, logs)
-            with self.writer.as_default(step=self.step):
-                tf.summary.scalar("test/best_accuracy", self.best_accuracy)
+            self._write(self.test_tags, logs)
+            self.writer.scalar(f"{self.test_tag_root}/best_accuracy", self.best_accuracy,
+                               self.step)
         self.writer.flush()
 
     def on_train_end(self, logs=None):

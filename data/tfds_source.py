@@ -71,8 +71,9 @@ def load_from_tfds(name, tfds_data_dir=None, connect_timeout=3.0):
     """Loads the train and test splits of a tfds dataset as NumPy arrays.
 
     Uses `tfds.load(name, split=["train", "test"], as_supervised=True)` in
-    chunks of 10 000 examples joined into arrays (CIFAR-100: the fine `label`). When the dataset is not prepared,
-    the download host is probed first; an unreachable host, or a failing download,
+    chunks of 10 000 examples joined into arrays (CIFAR-100: the fine `label`). When the
+    dataset is not prepared, the download host is probed first; an unreachable host, or a
+    failing download,
     raises `DatasetUnavailableError` instead of letting tfds retry for minutes.
 
     Args:

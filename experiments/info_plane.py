@@ -5,7 +5,10 @@ batch 512, 80 % train split), logs (I(X;T_k), I(T_k;Y)) of every layer on all 40
 inputs at log-spaced epochs, averages the trajectories over seeds,
 I_bar[e, k] = (1/S) sum_s I_s[e, k], and draws the information plane.
 Output layout under `log_dir`: `seed_{s}/` (TensorBoard events, trajectory.npz,
-info_plane.png), `trajectory_mean.npz`, `trajectory_mean.csv`, `info_plane.png`.
+info_plane.png, results.json), `trajectory_mean.npz`, `trajectory_mean.csv`,
+`info_plane.png`, `results.json`. A rerun of the same config reuses the seeds already
+done (and trains the missing ones when `num_seeds` grew); another config in the same
+folder is refused, as for the ResNet runs.
 
 Example:
     results = run(InfoPlaneConfig(activation="relu", estimator="binning_adaptive",
@@ -14,8 +17,7 @@ Example:
 Reference: Shwartz-Ziv & Tishby 2017; Saxe et al. 2018; P1 §1.2-1.3, §3.4; SPEC §7.
 """
 
-import dataclasses
-import glob
+import json
 import os
 import shutil
 import time
@@ -26,11 +28,15 @@ import numpy as np
 from analysis.information_plane_plot import plot_information_plane, save_figure_png
 from analysis.information_plane_trajectory import InformationPlaneTrajectory
 from callbacks.information_plane import InformationPlaneLogger
+from callbacks.summary_writer import SummaryWriter
 from data.twelve_bit import load_twelve_bit_task, train_test_split_indices
-from experiments.info_plane_config import ESTIMATORS, OPTIMIZERS, InfoPlaneConfig  # noqa: F401
+from experiments.info_plane_config import InfoPlaneConfig  # noqa: F401 (re-exported)
 from models.mlp import build_mlp
 from training.in_memory_epoch_trainer import InMemoryEpochTrainer
 from training.langevin_sgd import LangevinSGD
+from training.run_directory import prepare_log_dir, write_json_atomic
+
+SEED_RESULTS = "results.json"
 
 def make_estimator(config, inputs=None):
     """The estimator named by `config.estimator` (MINE needs the inputs X)."""
@@ -70,18 +76,6 @@ class _MINELayerEstimator:
         return np.asarray(values)
 
 
-def _prepare_log_dir(config):
-    log_dir = config.log_dir or os.path.join("runs", f"info_plane_{config.activation}")
-    if os.path.isdir(log_dir) and os.listdir(log_dir):
-        if not config.overwrite:
-            raise FileExistsError(f"Expected an empty or new log_dir. Received: {log_dir!r} "
-                                  "is not empty (pass overwrite=True to write into it)")
-        for path in glob.glob(os.path.join(log_dir, "seed_*")):
-            shutil.rmtree(path)
-    os.makedirs(log_dir, exist_ok=True)
-    return log_dir
-
-
 def _make_optimizer(config, seed):
     if config.optimizer == "adam":
         return keras.optimizers.Adam(config.learning_rate)
@@ -96,56 +90,110 @@ def _axis_limits(config, labels):
     return (0.0, float(np.log2(len(labels)))), (0.0, 1.0)
 
 
+def _train_seed(config, seed, inputs, labels, seed_dir, axis_limits):
+    """Trains one network and logs its trajectory into `seed_dir`; returns its record."""
+    keras.utils.set_random_seed(seed)
+    train, test = train_test_split_indices(len(labels), config.train_fraction, seed)
+    model = build_mlp(inputs.shape[1], config.layer_sizes, config.activation,
+                      config.last_activation, seed=seed)
+    x_limit, y_limit = axis_limits
+    logger = InformationPlaneLogger(
+        inputs, labels, make_estimator(config, inputs),
+        num_log_points=config.num_log_points,
+        output_path=os.path.join(seed_dir, "trajectory.npz"), log_dir=seed_dir,
+        figure_path=os.path.join(seed_dir, "info_plane.png"),
+        x_limit=x_limit, y_limit=y_limit, add_to_logs=False,
+        metadata=_metadata(config, seed))
+    trainer = InMemoryEpochTrainer(model, _make_optimizer(config, seed),
+                                   batch_size=config.batch_size, seed=seed)
+    start = time.perf_counter()
+    history = trainer.fit(inputs[train], labels[train], config.epochs,
+                          callbacks=[logger], validation_data=(inputs[test], labels[test]),
+                          verbose=config.verbose)
+    seconds = time.perf_counter() - start
+    SummaryWriter.close_log_dir(seed_dir)
+    record = {"seed": seed, "seconds": seconds, "epochs_per_second": config.epochs / seconds,
+              "train_accuracy": history["accuracy"][-1],
+              "test_accuracy": history["val_accuracy"][-1],
+              "trajectory_path": os.path.join(seed_dir, "trajectory.npz")}
+    write_json_atomic(os.path.join(seed_dir, SEED_RESULTS), record)  # last: seed complete
+    return record
+
+
+def _finished_seed(seed_dir):
+    """The record of a seed whose run completed, or None (then its folder is redone)."""
+    path = os.path.join(seed_dir, SEED_RESULTS)
+    if not os.path.isfile(path) or not os.path.isfile(os.path.join(seed_dir, "trajectory.npz")):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def run(config):
     """Train, measure and plot; returns results and the paths written.
+
+    Seeds whose run finished in an earlier call with the same config are reused, not
+    trained again (`results["reused_seeds"]`).
 
     Returns:
         dict with "trajectory" (the seed average), "trajectory_path", "figure_path",
         "log_dir", "runs" (per seed: train/test accuracy, seconds, epochs_per_second,
-        trajectory_path) and "end_points" (per layer: I_XT max / final, I_TY max /
-        final of the average, in bits).
+        trajectory_path), "reused_seeds", "trained_seeds" and "end_points" (per layer:
+        I_XT max / final, its compression max - final and the epoch of the max,
+        I_TY max / final of the average, in bits).
     """
     config.validate()
-    log_dir = _prepare_log_dir(config)
+    log_dir = config.log_dir
+    if config.overwrite:
+        SummaryWriter.close_log_dir(log_dir)
+    prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
+                    resumable_keys=config.resumable_keys())
     inputs, labels = load_twelve_bit_task(config.var_u_path)
-    x_limit, y_limit = _axis_limits(config, labels)
-    runs, trajectories = [], []
+    axis_limits = _axis_limits(config, labels)
+    runs, trajectories, reused, trained = [], [], [], []
     for run_index in range(config.num_seeds):
         seed = config.seed + run_index
         seed_dir = os.path.join(log_dir, f"seed_{seed}")
-        keras.utils.set_random_seed(seed)
-        train, test = train_test_split_indices(len(labels), config.train_fraction, seed)
-        model = build_mlp(inputs.shape[1], config.layer_sizes, config.activation,
-                          config.last_activation, seed=seed)
-        logger = InformationPlaneLogger(
-            inputs, labels, make_estimator(config, inputs),
-            num_log_points=config.num_log_points,
-            output_path=os.path.join(seed_dir, "trajectory.npz"), log_dir=seed_dir,
-            figure_path=os.path.join(seed_dir, "info_plane.png"),
-            x_limit=x_limit, y_limit=y_limit, add_to_logs=False,
-            metadata=_metadata(config, seed))
-        trainer = InMemoryEpochTrainer(model, _make_optimizer(config, seed),
-                                       batch_size=config.batch_size, seed=seed)
-        start = time.perf_counter()
-        history = trainer.fit(inputs[train], labels[train], config.epochs,
-                              callbacks=[logger], validation_data=(inputs[test], labels[test]),
-                              verbose=config.verbose)
-        seconds = time.perf_counter() - start
-        trajectories.append(logger.trajectory)
-        runs.append({"seed": seed, "seconds": seconds,
-                     "epochs_per_second": config.epochs / seconds,
-                     "train_accuracy": history["accuracy"][-1],
-                     "test_accuracy": history["val_accuracy"][-1],
-                     "trajectory_path": os.path.join(seed_dir, "trajectory.npz")})
+        record = _finished_seed(seed_dir)
+        if record is None:
+            if os.path.isdir(seed_dir):
+                SummaryWriter.close_log_dir(seed_dir)
+                shutil.rmtree(seed_dir)  # an interrupted seed starts afresh
+            record = _train_seed(config, seed, inputs, labels, seed_dir, axis_limits)
+            trained.append(seed)
+        else:
+            reused.append(seed)
+        runs.append(record)
+        trajectories.append(InformationPlaneTrajectory.load(record["trajectory_path"]))
     mean = InformationPlaneTrajectory.average(trajectories)
     trajectory_path = mean.save(os.path.join(log_dir, "trajectory_mean.npz"))
     mean.save(os.path.join(log_dir, "trajectory_mean.csv"))
-    title = figure_title(config)
-    figure = plot_information_plane(mean, x_limit, y_limit, title=title)
+    figure = plot_information_plane(mean, *axis_limits, title=figure_title(config))
     figure_path = save_figure_png(figure, os.path.join(log_dir, "info_plane.png"))
-    return {"trajectory": mean, "trajectory_path": trajectory_path,
-            "figure_path": figure_path, "log_dir": log_dir, "runs": runs,
-            "end_points": end_points(mean)}
+    results = {"trajectory_path": trajectory_path, "figure_path": figure_path,
+               "log_dir": log_dir, "runs": runs, "reused_seeds": reused,
+               "trained_seeds": trained, "end_points": end_points(mean)}
+    write_json_atomic(os.path.join(log_dir, "results.json"), results)
+    return dict(results, trajectory=mean)
+
+
+def summary(results):
+    """The lines `run.py` prints at the end of a run."""
+    lines = []
+    if results["reused_seeds"] and not results["trained_seeds"]:
+        lines.append(f"all {len(results['reused_seeds'])} seed(s) of this config were "
+                     f"already done in {results['log_dir']}; nothing trained")
+    elif results["reused_seeds"]:
+        lines.append(f"reused seeds {results['reused_seeds']}, trained seeds "
+                     f"{results['trained_seeds']}")
+    for layer, point in results["end_points"].items():
+        lines.append(f"{layer}: I(X;T) max {point['I_XT_max']:.3f} (epoch "
+                     f"{point['epoch_of_I_XT_max']}) -> final {point['I_XT_final']:.3f}, "
+                     f"compression {point['compression_bits']:.3f}, "
+                     f"I(T;Y) final {point['I_TY_final']:.3f} bits")
+    lines.append(f"figure: {results['figure_path']}")
+    lines.append(f"trajectory: {results['trajectory_path']}")
+    return lines
 
 
 def figure_title(config):
@@ -157,17 +205,17 @@ def figure_title(config):
 
 
 def _metadata(config, seed):
-    fields = dataclasses.asdict(config)
-    fields["layer_sizes"] = list(config.layer_sizes)
-    return dict(fields, seed=seed)
+    return dict(config.to_dict(), seed=seed)
 
 
 def end_points(trajectory):
-    """Per layer: max and final I(X;T), I(T;Y) (bits) and the epoch of the I(X;T) max."""
+    """Per layer: max and final I(X;T), I(T;Y) (bits), the epoch of the I(X;T) max, and
+    the compression max I(X;T) - final I(X;T) (0 when I(X;T) only grows)."""
     points = {}
     for index, name in enumerate(trajectory.layer_names):
         i_xt, i_ty = trajectory.i_xt_bits[:, index], trajectory.i_ty_bits[:, index]
         points[name] = {"I_XT_max": float(i_xt.max()), "I_XT_final": float(i_xt[-1]),
+                        "compression_bits": float(i_xt.max() - i_xt[-1]),
                         "epoch_of_I_XT_max": int(trajectory.epochs[int(np.argmax(i_xt))]),
                         "I_TY_max": float(i_ty.max()), "I_TY_final": float(i_ty[-1])}
     return points

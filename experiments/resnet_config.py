@@ -1,108 +1,141 @@
-"""The configuration of a ResNet run, with the original code's defaults per model."""
+"""The configuration of a ResNet run, with the original code's defaults (P2, SPEC §1-2)."""
 
 import dataclasses
 import math
 from typing import Optional
 
-from models.regularized_logits import L1_METHODS, REGULARIZERS
-from models.resnet import ARCHITECTURES
+from experiments.config import ExperimentConfig, setting
+from infodl.choices import (DATASETS, EVAL_PROTOCOLS, L1_METHODS, MODELS, MODES, RECIPES,
+                            REGULARIZERS)
 
-DATASETS = ("cifar10", "cifar100", "mnist", "digits", "synthetic")
-MODES = ("train", "eval", "train_and_eval")
 CIFAR_TRAIN_SIZE = 50_000
 
-# Keys that may change when a run is resumed in the same log folder.
-RESUMABLE_KEYS = (
-    "train_steps", "mode", "overwrite", "verbose", "data_dir", "summary_every",
-    "block_ratio_every", "info_every", "classifier_stats_every", "measurements",
-    "keep_checkpoints")
+# The two training recipes (`--recipe`). "original": tensorflow/models research/resnet
+# (resnet_main.py), for every model including WRN-28-10 (P2's WRN baseline, 78.51 % on
+# CIFAR-100, fits it), and wenxinxu/resnet-in-tensorflow's hyper_parameters.py for
+# resnet32_wenxinxu (the same schedule). "zagoruyko": Zagoruyko & Komodakis' WRN
+# recipe, 200 epochs, lr 0.1 x 0.2 at epochs 60/120/160, wd 5e-4, Nesterov, dropout 0.3.
+ORIGINAL_RECIPE = dict(train_steps=80_000, lr_boundaries=(40_000, 60_000),
+                       lr_values=(0.1, 0.01, 0.001), weight_decay=2e-4, nesterov=False,
+                       dropout_rate=0.0)
 
 
-def _wrn_defaults(batch_size):
-    """WRN-28-10 (Zagoruyko & Komodakis): 200 epochs, lr 0.1 × 0.2 at 60/120/160, wd 5e-4."""
+def zagoruyko_recipe(batch_size):
+    """Zagoruyko & Komodakis (2016): 200 epochs of CIFAR, lr 0.1 × 0.2 at 60/120/160."""
     steps_per_epoch = math.ceil(CIFAR_TRAIN_SIZE / batch_size)
     return dict(train_steps=200 * steps_per_epoch,
                 lr_boundaries=tuple(e * steps_per_epoch for e in (60, 120, 160)),
-                lr_values=(0.1, 0.02, 0.004, 0.0008), weight_decay=5e-4, nesterov=True)
+                lr_values=(0.1, 0.02, 0.004, 0.0008), weight_decay=5e-4, nesterov=True,
+                dropout_rate=0.3)
 
 
-RESNET_DEFAULTS = dict(train_steps=80_000, lr_boundaries=(40_000, 60_000),
-                       lr_values=(0.1, 0.01, 0.001), weight_decay=2e-4, nesterov=False)
+def recipe_defaults(recipe, batch_size):
+    """The settings a recipe fills in where the config leaves None."""
+    return zagoruyko_recipe(batch_size) if recipe == "zagoruyko" else dict(ORIGINAL_RECIPE)
 
 
 @dataclasses.dataclass
-class ResNetConfig:
-    """Everything a ResNet run depends on. `None` fields take the model's defaults.
+class ResNetConfig(ExperimentConfig):
+    """Everything a ResNet run depends on; `None` fields take the recipe's defaults.
 
-    Defaults follow tensorflow/models research/resnet (SPEC §1): batch 128, momentum 0.9,
-    wd 2e-4, lr 0.1 → 0.01 at 40k → 0.001 at 60k, 80k steps; WRN-28-10 gets its own
-    schedule (see `_wrn_defaults`).
+    Defaults follow tensorflow/models research/resnet (SPEC §1): batch 128, momentum
+    0.9, wd 2e-4, lr 0.1 → 0.01 at 40k → 0.001 at 60k, 80k steps, for every model;
+    `recipe="zagoruyko"` gives the WRN paper's schedule instead.
     """
-    model: str = "resnet32"
-    dataset: str = "cifar10"
-    data_dir: Optional[str] = None
-    train_fraction: float = 1.0
-    regularizer: str = "info"
-    alpha1: float = 0.0
-    alpha2: float = 0.0
-    l1_method: str = "proximal"
-    l1_every: int = 30
-    batch_size: int = 128
-    train_steps: Optional[int] = None
-    lr_boundaries: Optional[tuple] = None
-    lr_values: Optional[tuple] = None
-    weight_decay: Optional[float] = None
-    momentum: float = 0.9
-    nesterov: Optional[bool] = None
-    augment: bool = True
-    pad: int = 2
-    log_dir: str = "runs/resnet32"
-    mode: str = "train_and_eval"
-    eval_every: int = 1000
-    keep_checkpoints: int = 3
-    summary_every: int = 100
-    measurements: bool = True
-    block_ratio_every: int = 100
-    info_every: int = 1000
-    info_examples: int = 2000
-    classifier_stats_every: int = 500
-    probe_size: int = 128
-    seed: int = 0
-    overwrite: bool = False
-    verbose: int = 1
+    model: str = setting("resnet32", "Network.", choices=MODELS)
+    dataset: str = setting("cifar10", "Data set.", choices=DATASETS)
+    data_dir: Optional[str] = setting(
+        None, "Folder with the original CIFAR (binary or python pickle) / MNIST files "
+        "(or mnist.pkl.gz itself), or a prepared TensorFlow Datasets folder; "
+        "None = TensorFlow Datasets.", resumable=True)
+    allow_partial_files: bool = setting(
+        False, "Accept original data files with fewer records than the official ones "
+        "(a subset made on purpose).")
+    train_fraction: float = setting(
+        1.0, "Fraction of the training set to use (stratified).", minimum=0,
+        exclusive_minimum=True, maximum=1)
+    regularizer: str = setting("info", "info (P2 eq. 7), naive (α1·||w||_1 + α2·||w||_F, "
+                               "P2 Table 1) or none.", choices=REGULARIZERS)
+    alpha1: float = setting(0.0, "Coefficient of ||w||_1.", minimum=0)
+    alpha2: float = setting(0.0, "Coefficient of mean ||w_y||·||F(x)|| (naive: ||w||_F).",
+                            minimum=0)
+    l1_method: str = setting("proximal", "proximal (soft-threshold every l1_every steps, "
+                             "P2 appendix E) or subgradient.", choices=L1_METHODS)
+    l1_every: int = setting(30, "Interval of the proximal l1 step.", minimum=1)
+    recipe: str = setting("original", "Training recipe: original (the TF code path of "
+                          "the papers) or zagoruyko (the WRN paper's).", choices=RECIPES)
+    batch_size: int = setting(128, "Batch size.", minimum=1)
+    train_steps: Optional[int] = setting(
+        None, "Global steps to train (None = the recipe's: 80k; zagoruyko 200 epochs).",
+        minimum=1, resumable=True)
+    lr_boundaries: Optional[tuple] = setting(
+        None, "Steps where the lr drops (None = the recipe's: 40000,60000).",
+        item_type=int, minimum=1)
+    lr_values: Optional[tuple] = setting(
+        None, "Learning rates (None = the recipe's: 0.1,0.01,0.001).", item_type=float,
+        minimum=0, exclusive_minimum=True)
+    weight_decay: Optional[float] = setting(
+        None, "wd of the original code, wd·Σw²/2 on every kernel (None = the recipe's: "
+        "2e-4; zagoruyko 5e-4).", minimum=0)
+    momentum: float = setting(0.9, "SGD momentum.", minimum=0, maximum=1,
+                              exclusive_maximum=True)
+    nesterov: Optional[bool] = setting(None, "Nesterov momentum (None = the recipe's).")
+    dropout_rate: Optional[float] = setting(
+        None, "Dropout between the two convolutions of a unit (None = the recipe's: 0; "
+        "zagoruyko 0.3).", minimum=0, maximum=1, exclusive_maximum=True)
+    augment: bool = setting(True, "Random crop + flip on the training set.")
+    pad: int = setting(2, "Pixels of padding before the random crop (2 or 4; 0 = none).",
+                       choices=(0, 2, 4))
+    log_dir: Optional[str] = setting(
+        None, "Folder for checkpoints, TensorBoard events and results "
+        "(None = runs/<model>).", resumable=True)
+    mode: str = setting("train_and_eval", "train, eval (score the newest checkpoint) or "
+                        "train_and_eval.", choices=MODES, resumable=True)
+    eval_every: int = setting(1000, "Steps between test evaluations and checkpoints.",
+                              minimum=1)
+    eval_protocol: str = setting(
+        "full", "full (every test image at each evaluation) or original (50 batches of "
+        "100 test images, cycling through the test set, as resnet_main.py).",
+        choices=EVAL_PROTOCOLS)
+    keep_checkpoints: int = setting(3, "Newest checkpoints to keep.", minimum=1,
+                                    resumable=True)
+    summary_every: int = setting(100, "Steps between training scalars in TensorBoard.",
+                                 minimum=1, resumable=True)
+    measurements: bool = setting(True, "Log block ratios, I(X;Ŷ)−I(Y;Ŷ) and classifier "
+                                 "statistics.", resumable=True)
+    block_ratio_every: int = setting(100, "Steps between |L(x)|/|x| measurements "
+                                     "(0 = off).", minimum=0, resumable=True)
+    block_ratio_denominator: str = setting(
+        "input", "Denominator of the block ratio: input (|x|, P1) or shortcut (|s(x)|).",
+        choices=("input", "shortcut"), resumable=True)
+    block_ratio_source: str = setting(
+        "probe", "probe (a fixed test batch, inference mode) or train_batch (the training "
+        "batch of that step in training mode, as P1).", choices=("probe", "train_batch"),
+        resumable=True)
+    info_every: int = setting(1000, "Steps between I(X;Ŷ), I(Y;Ŷ) measurements (0 = off).",
+                              minimum=0, resumable=True)
+    info_examples: int = setting(2000, "Held-out test images of the I(X;Ŷ), I(Y;Ŷ) "
+                                 "measurement.", minimum=2, resumable=True)
+    classifier_stats_every: int = setting(500, "Steps between classifier statistics "
+                                          "(0 = off).", minimum=0, resumable=True)
+    probe_size: int = setting(128, "Test images of the block-ratio / classifier probe batch.",
+                              minimum=1, resumable=True)
+    seed: int = setting(0, "Random seed.", minimum=0)
+    overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
+                              resumable=True)
+    verbose: int = setting(1, "0 silent, 1 progress bar, 2 one line per epoch.", minimum=0,
+                           maximum=2, resumable=True)
 
     def __post_init__(self):
-        defaults = _wrn_defaults(self.batch_size) if self.model == "wrn28_10" else RESNET_DEFAULTS
-        for key, value in defaults.items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
-        self.lr_boundaries = tuple(int(b) for b in self.lr_boundaries)
-        self.lr_values = tuple(float(v) for v in self.lr_values)
+        super().__post_init__()
+        if self.log_dir is None:
+            self.log_dir = f"runs/{self.model}"
+        if isinstance(self.batch_size, int) and self.batch_size > 0:
+            for key, value in recipe_defaults(self.recipe, self.batch_size).items():
+                if getattr(self, key) is None:
+                    setattr(self, key, value)
 
-    def validate(self):
-        """Raises ValueError with one clear line for any impossible setting."""
-        choices = (("model", sorted(ARCHITECTURES)), ("dataset", DATASETS),
-                   ("regularizer", REGULARIZERS), ("l1_method", L1_METHODS), ("mode", MODES))
-        for name, allowed in choices:
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"Expected {name} in {tuple(allowed)}. "
-                                 f"Received: {name}={getattr(self, name)!r}")
-        for name in ("alpha1", "alpha2", "weight_decay", "momentum"):
-            value = getattr(self, name)
-            if not value >= 0:
-                raise ValueError(f"Expected {name} >= 0. Received: {name}={value}")
-        for name in ("batch_size", "train_steps", "eval_every", "l1_every",
-                     "keep_checkpoints", "summary_every", "probe_size", "info_examples"):
-            value = getattr(self, name)
-            if not value >= 1:
-                raise ValueError(f"Expected {name} >= 1. Received: {name}={value}")
-        for name in ("block_ratio_every", "info_every", "classifier_stats_every"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"Expected {name} >= 0 (0 switches it off). "
-                                 f"Received: {name}={getattr(self, name)}")
-        if not 0 < self.train_fraction <= 1:
-            raise ValueError(
-                f"Expected 0 < train_fraction <= 1. Received: train_fraction={self.train_fraction}")
+    def check(self):
         if len(self.lr_values) != len(self.lr_boundaries) + 1:
             raise ValueError(
                 "Expected one more lr value than lr boundaries. Received: "
@@ -110,8 +143,3 @@ class ResNetConfig:
         if list(self.lr_boundaries) != sorted(set(self.lr_boundaries)):
             raise ValueError(f"Expected increasing lr_boundaries. "
                              f"Received: lr_boundaries={list(self.lr_boundaries)}")
-        if any(not v > 0 for v in self.lr_values):
-            raise ValueError(f"Expected lr_values > 0. Received: lr_values={list(self.lr_values)}")
-        if self.pad not in (0, 2, 4):
-            raise ValueError(f"Expected pad in (0, 2, 4). Received: pad={self.pad}")
-        return self

@@ -13,6 +13,8 @@ MODELS = tuple(ARCHITECTURES)
 REGULARIZERS = ("info", "naive", "none")
 L1_METHODS = ("proximal", "subgradient")
 MODES = ("train", "eval", "train_and_eval")
+RECIPES = ("original", "zagoruyko")
+EVAL_PROTOCOLS = ("full", "original")
 
 # Data (SPEC §10): name -> number of classes.
 DATASET_NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10, "digits": 10,

@@ -24,5 +24,5 @@ ARCHITECTURES = {
     "resnet110": Architecture(18, (16, 16, 32, 64)),
     "resnet164": Architecture(18, (16, 64, 128, 256), bottleneck=True),
     "plainnet32": Architecture(5, (16, 16, 32, 64), use_shortcut=False),
-    "wrn28_10": Architecture(4, (16, 160, 320, 640), dropout_rate=0.3),
+    "wrn28_10": Architecture(4, (16, 160, 320, 640)),  # no dropout in the TF code path
 }

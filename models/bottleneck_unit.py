@@ -43,7 +43,7 @@ class BottleneckUnit(PreActivationUnit):
                       self._conv(self.filters, 1, 1, "conv3")]
         self.projection = self._conv(self.filters, 1, self.strides, "project")
 
-    def build(self, input_shape):
+    def _build_layers(self, input_shape):
         self.in_filters = int(input_shape[-1])
         shape = tuple(input_shape)
         for bn, conv in zip(self.bns, self.convs):

@@ -23,11 +23,17 @@ class PreActivationUnit(keras.layers.Layer):
         weight_decay: L2 coefficient of the original code, wd · Σw²/2 per kernel.
         bn_momentum, bn_epsilon: batch-norm moving-average decay and epsilon.
         stage, unit: position in the network (`unit_{stage}_{unit}` in the original).
+        track_block_ratio: keep, in a non-trainable weight `training_batch_norms`, the
+            norms (||L(x)||, ||x||, ||s(x)||) over the whole training batch of the last
+            training-mode call (P1 §3.3 measured the ratio this way at every step);
+            read by `callbacks.BlockRatioLogger(source="train_batch")`. It adds two
+            reductions per step and changes nothing else.
     """
 
     def __init__(self, filters, strides=1, activate_before_residual=False,
                  use_shortcut=True, leaky_slope=0.1, weight_decay=0.0,
-                 bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None, **kwargs):
+                 bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None,
+                 track_block_ratio=False, **kwargs):
         super().__init__(**kwargs)
         if int(filters) < 1:
             raise ValueError(f"Expected filters >= 1. Received: filters={filters}")
@@ -46,6 +52,7 @@ class PreActivationUnit(keras.layers.Layer):
         self.bn_epsilon = float(bn_epsilon)
         self.stage = stage
         self.unit = unit
+        self.track_block_ratio = bool(track_block_ratio)
         self._kernel_regularizer = (
             keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None)
 
@@ -63,11 +70,25 @@ class PreActivationUnit(keras.layers.Layer):
     def _activate(self, x):
         return ops.leaky_relu(x, negative_slope=self.leaky_slope)
 
+    def build(self, input_shape):
+        self._build_layers(tuple(input_shape))
+        if self.track_block_ratio:
+            self.training_batch_norms = self.add_weight(
+                name="training_batch_norms", shape=(3,), initializer="zeros",
+                trainable=False)
+
+    def _build_layers(self, input_shape):
+        raise NotImplementedError
+
     def residual_parts(self, inputs, training=False):
         raise NotImplementedError
 
     def call(self, inputs, training=None):
         shortcut, branch = self.residual_parts(inputs, training=training)
+        if self.track_block_ratio and training:
+            denominator = inputs if shortcut is None else shortcut
+            self.training_batch_norms.assign(ops.stack(
+                [_norm(branch), _norm(inputs), _norm(denominator)]))
         return branch if shortcut is None else shortcut + branch
 
     def get_config(self):
@@ -77,5 +98,11 @@ class PreActivationUnit(keras.layers.Layer):
             activate_before_residual=self.activate_before_residual,
             use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
             weight_decay=self.weight_decay, bn_momentum=self.bn_momentum,
-            bn_epsilon=self.bn_epsilon, stage=self.stage, unit=self.unit)
+            bn_epsilon=self.bn_epsilon, stage=self.stage, unit=self.unit,
+            track_block_ratio=self.track_block_ratio)
         return config
+
+
+def _norm(tensor):
+    """Square root of the sum of squares of every entry of the tensor (float32)."""
+    return ops.sqrt(ops.sum(ops.square(ops.cast(tensor, "float32"))))

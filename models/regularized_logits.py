@@ -108,9 +108,25 @@ class RegularizedLogits(keras.layers.Layer):
             self.alpha1_tracker.update_state(term)
         return logits
 
+    @classmethod
+    def layers_in(cls, model):
+        """Every `RegularizedLogits` layer of `model`, nested models included, in order."""
+        found = []
+        for layer in getattr(model, "layers", []):
+            if isinstance(layer, cls):
+                found.append(layer)
+            else:
+                found.extend(cls.layers_in(layer))
+        return found
+
+    @property
+    def uses_proximal_l1(self):
+        """True when α1 > 0 is applied by `apply_proximal_l1` (not in the loss)."""
+        return self.alpha1 > 0 and self.l1_method == "proximal"
+
     def apply_proximal_l1(self, learning_rate):
         """Soft-thresholds w by lr · α1 · l1_every: w ← sign(w) · max(|w| − τ, 0)."""
-        if self.alpha1 <= 0 or self.l1_method != "proximal":
+        if not self.uses_proximal_l1:
             return
         threshold = ops.cast(learning_rate, self.kernel.dtype) * (self.alpha1 * self.l1_every)
         kernel = self.kernel

@@ -1,7 +1,6 @@
 """The pre-activation residual unit of the original TensorFlow CIFAR ResNet."""
 
 import keras
-import numpy as np
 from keras import ops
 
 from models.pre_activation_unit import PreActivationUnit
@@ -57,7 +56,7 @@ class ResidualUnit(PreActivationUnit):
                         if self.dropout_rate else None)
         self.conv2 = self._conv(self.filters, 3, 1, "conv2")
 
-    def build(self, input_shape):
+    def _build_layers(self, input_shape):
         in_filters = int(input_shape[-1])
         self.in_filters = in_filters
         self.bn1.build(input_shape)
@@ -99,13 +98,3 @@ class ResidualUnit(PreActivationUnit):
     def get_config(self):
         return dict(super().get_config(), dropout_rate=self.dropout_rate)
 
-
-def option_a_shortcut_numpy(x, strides, out_filters):
-    """NumPy reference of the option-A shortcut (for tests and analysis)."""
-    x = np.asarray(x)
-    if strides > 1:
-        n, h, w, c = x.shape
-        x = x[:, :h // strides * strides, :w // strides * strides]
-        x = x.reshape(n, h // strides, strides, w // strides, strides, c).mean(axis=(2, 4))
-    half = (out_filters - x.shape[-1]) // 2
-    return np.pad(x, [(0, 0), (0, 0), (0, 0), (half, half)])

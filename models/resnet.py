@@ -15,7 +15,7 @@ ACTIVATE_BEFORE_RESIDUAL = (True, False, False)
 def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3),
                  regularizer="info", alpha1=0.0, alpha2=0.0, l1_method="proximal",
                  l1_every=30, weight_decay=2e-4, leaky_slope=0.1, dropout_rate=None,
-                 bn_momentum=0.9, bn_epsilon=1e-3):
+                 bn_momentum=0.9, bn_epsilon=1e-3, track_block_ratio=False):
     """Builds a CIFAR ResNet v1 (pre-activation units) with a regularized logits layer.
 
     image → conv3x3(16) → 3 stages of residual units (stride 2 at the first unit of
@@ -29,8 +29,11 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
         regularizer, alpha1, alpha2, l1_method, l1_every: see `RegularizedLogits`.
         weight_decay: the original wd (2e-4), applied as wd · Σw²/2 to every kernel.
         leaky_slope: slope of the leaky ReLU (0.1 in the original code).
-        dropout_rate: overrides the architecture's dropout (0.3 for wrn28_10).
+        dropout_rate: dropout between the two convolutions of a unit (None = the
+            architecture's, 0 for all; Zagoruyko & Komodakis' WRN recipe uses 0.3).
         bn_momentum, bn_epsilon: batch-norm settings (0.9, 1e-3 as in the original).
+        track_block_ratio: units keep the training batch's ||L(x)||, ||x||, ||s(x)||
+            (for `BlockRatioLogger(source="train_batch")`).
 
     Returns:
         A `keras.Model` with inputs {"image": (H, W, C) float32, "label": () int32,
@@ -54,7 +57,7 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
     l2 = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
     common = dict(leaky_slope=leaky_slope, weight_decay=weight_decay,
                   bn_momentum=bn_momentum, bn_epsilon=bn_epsilon,
-                  use_shortcut=spec.use_shortcut)
+                  use_shortcut=spec.use_shortcut, track_block_ratio=track_block_ratio)
     if spec.bottleneck:
         if dropout:
             raise ValueError("Dropout is not supported in bottleneck units. "
@@ -88,6 +91,19 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
     return keras.Model({"image": image, "label": label}, logits, name=architecture)
 
 
-def residual_units(model):
-    """The model's residual units (any layer with a `residual_parts` method), in order."""
-    return [layer for layer in model.layers if hasattr(layer, "residual_parts")]
+
+def build_network(model_name, **kwargs):
+    """Builds any network of `infodl.choices.MODELS` by name (see `build_resnet`).
+
+    Args:
+        model_name: e.g. "resnet32", "wrn28_10", "resnet32_wenxinxu".
+        **kwargs: arguments of `build_resnet` (or of `build_resnet_wenxinxu`).
+
+    Returns:
+        The `keras.Model` with inputs {"image", "label"} and logits as output.
+    """
+    if model_name == "resnet32_wenxinxu":
+        from models.resnet_wenxinxu import build_resnet_wenxinxu
+
+        return build_resnet_wenxinxu(**kwargs)
+    return build_resnet(model_name, **kwargs)

@@ -1,14 +1,11 @@
 """Atomic, step-numbered Keras checkpoints with resume from the latest one."""
 
-import math
 import os
 import pathlib
 import re
 
-import keras
 
 CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.keras$")
-LOSS_KEYS = ("loss", "cross_entropy", "val_loss", "val_cross_entropy")
 
 
 def list_checkpoints(directory):
@@ -60,33 +57,3 @@ def restore_checkpoint(model, path):
     except Exception as error:  # corrupt zip, wrong architecture, ...
         raise ValueError(f"Cannot restore checkpoint {path}: {error}") from error
     return int(model.optimizer.iterations.numpy()) if model.optimizer is not None else 0
-
-
-class StepCheckpoint(keras.callbacks.Callback):
-    """Saves a checkpoint at the end of every `fit()` epoch (= evaluation interval).
-
-    A checkpoint is skipped when a logged loss (`LOSS_KEYS`) is NaN or infinite, so
-    that the last good checkpoint survives a divergence.
-
-    Args:
-        directory: where `ckpt-{step}.keras` files go.
-        keep: how many of the newest checkpoints to keep.
-    """
-
-    def __init__(self, directory, keep=3):
-        super().__init__()
-        if int(keep) < 1:
-            raise ValueError(f"Expected keep >= 1. Received: keep={keep}")
-        self.directory = directory
-        self.keep = int(keep)
-        self.last_saved = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        # Only the losses decide: a measurement may be legitimately infinite (a block
-        # ratio over a zero shortcut) without the weights being bad.
-        values = [v for k, v in (logs or {}).items()
-                  if k in LOSS_KEYS and isinstance(v, (int, float))]
-        if any(not math.isfinite(v) for v in values):
-            return
-        step = int(self.model.optimizer.iterations.numpy())
-        self.last_saved = save_checkpoint(self.model, self.directory, step, self.keep)

@@ -71,8 +71,8 @@ class InMemoryEpochTrainer:
                     with tf.GradientTape() as tape:
                         predictions = model(batch_inputs, training=True)
                         batch_loss = tf.reduce_mean(loss_fn(batch_labels, predictions))
-                        total = batch_loss + tf.add_n(
-                            [tf.constant(0.0)] + [tf.cast(l, tf.float32) for l in model.losses])
+                        extra = [tf.cast(term, tf.float32) for term in model.losses]
+                        total = batch_loss + tf.add_n([tf.constant(0.0)] + extra)
                     gradients = tape.gradient(total, variables)
                     self.optimizer.apply(gradients, variables)
                     weight = tf.cast(tf.shape(index)[0], tf.float32)

@@ -49,21 +49,22 @@ def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=()):
             shutil.rmtree(log_dir)
         elif not config_path.exists():
             raise FileExistsError(
-                f"log_dir {log_dir} is not empty and holds no {CONFIG_FILE}; "
-                "choose another --log_dir or pass --overwrite to delete it")
+                f"log_dir {log_dir} is not empty and holds no {CONFIG_FILE} (not a run of "
+                "this project); choose another log_dir, or pass overwrite=True to delete it")
         else:
             try:
                 previous = json.loads(config_path.read_text())
             except json.JSONDecodeError as error:
                 raise FileExistsError(
-                    f"{config_path} is corrupt ({error}); pass --overwrite to start afresh"
-                ) from error
+                    f"{config_path} is corrupt ({error}); choose another log_dir, or pass "
+                    "overwrite=True to delete the old run") from error
             differences = _differences(previous, config, resumable_keys)
             if differences:
-                listed = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in differences.items())
+                listed = ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in differences.items())
                 raise FileExistsError(
-                    f"log_dir {log_dir} holds a run with a different config ({listed}); "
-                    "choose another --log_dir or pass --overwrite to delete it")
+                    f"log_dir {log_dir} holds a run of a different config ({listed}); "
+                    "choose a new log_dir for this config (or pass overwrite=True to "
+                    "delete the old run)")
             write_json_atomic(config_path, config)
             return "resume"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""BlockRatioLogger: logged ||L(x)||/||s(x)|| re-computed with NumPy, read back from TensorBoard."""
+"""BlockRatioLogger: logged ||L(x)||/||x|| and ||L(x)||/||s(x)|| re-computed with NumPy,
+read back from TensorBoard; the train-batch source changes nothing in training."""
 
 import glob
 import os
@@ -42,15 +43,18 @@ def option_a(x, strides, out_channels):
     return np.pad(x, [(0, 0), (0, 0), (0, 0), (half, half)])
 
 
-def numpy_unit_ratios(unit, x, y):
-    """Per-example ||L||/||s|| with s from NumPy and L = y - s (y: the unit's output)."""
+def numpy_unit_ratios(unit, x, y, denominator="input"):
+    """Per-example ||L||/||x|| (or ||L||/||s||) with s from NumPy and L = y - s.
+
+    x is the unit's input and y its output.
+    """
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     norms = lambda t: np.sqrt(np.sum(t.reshape(len(t), -1) ** 2, axis=1))  # noqa: E731
     if not unit.use_shortcut:
         return norms(y) / norms(x)
     start = leaky(batch_norm_inference(x, unit.bn1)) if unit.activate_before_residual else x
     shortcut = option_a(start, unit.strides, unit.filters)
-    return norms(y - shortcut) / norms(shortcut)
+    return norms(y - shortcut) / norms(x if denominator == "input" else shortcut)
 
 
 def randomize_batch_norms(model, seed):
@@ -72,32 +76,43 @@ def unit_model(use_shortcut=True, name="tiny"):
     return keras.Model(image, keras.layers.Dense(3, name="logits")(features), name=name)
 
 
-def test_resnet32_logs_fifteen_blocks_equal_to_numpy(tmp_path):
+@pytest.mark.parametrize("denominator, root", [("input", "block_ratio"),
+                                               ("shortcut", "block_ratio_vs_shortcut")])
+def test_resnet32_logs_fifteen_blocks_equal_to_numpy(tmp_path, denominator, root):
     model = build_resnet("resnet32", num_classes=10, input_shape=(8, 8, 3))
     randomize_batch_norms(model, seed=1)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     model.optimizer.iterations.assign(7)
     probe = np.random.default_rng(0).normal(size=(4, 8, 8, 3)).astype("float32")
-    logger = BlockRatioLogger({"image": probe, "label": None}, log_dir=str(tmp_path))
+    logger = BlockRatioLogger(probe, log_dir=str(tmp_path), denominator=denominator)
     logger.set_model(model)
     logger.measure_now()
     logger.on_train_end()
 
     scalars = read_scalars(str(tmp_path))
     names = [f"stage{s}_unit{u}" for s in (1, 2, 3) for u in range(5)]
-    expected_tags = {f"block_ratio/{n}/{k}" for n in names for k in ("mean", "max")}
-    assert set(scalars) == expected_tags | {"block_ratio/max"}
+    expected_tags = {f"{root}/{n}/{k}" for n in names for k in ("mean", "max")}
+    assert set(scalars) == expected_tags | {f"{root}/max"}
     units = [layer for layer in model.layers if isinstance(layer, ResidualUnit)]
     io_model = keras.Model(model.input, [[u.input, u.output] for u in units])
     io = io_model({"image": probe, "label": None}, training=False)
-    maxima = []
+    maxima, by_name = [], {}
     for name, unit, (x, y) in zip(names, units, io):
-        ratios = numpy_unit_ratios(unit, x, y)
-        assert scalars[f"block_ratio/{name}/mean"] == {7: pytest.approx(ratios.mean(), rel=1e-4)}
-        assert scalars[f"block_ratio/{name}/max"] == {7: pytest.approx(ratios.max(), rel=1e-4)}
+        ratios = numpy_unit_ratios(unit, x, y, denominator)
+        assert scalars[f"{root}/{name}/mean"] == {7: pytest.approx(ratios.mean(), rel=1e-4)}
+        assert scalars[f"{root}/{name}/max"] == {7: pytest.approx(ratios.max(), rel=1e-4)}
         maxima.append(ratios.max())
-    assert scalars["block_ratio/max"][7] == pytest.approx(max(maxima), rel=1e-4)
-    assert logger.latest["block_ratio/max"] == pytest.approx(max(maxima), rel=1e-4)
+        by_name[name] = (ratios, numpy_unit_ratios(unit, x, y, "input"),
+                         numpy_unit_ratios(unit, x, y, "shortcut"))
+    assert scalars[f"{root}/max"][7] == pytest.approx(max(maxima), rel=1e-4)
+    assert logger.latest[f"{root}/max"] == pytest.approx(max(maxima), rel=1e-4)
+    # stride-2 units: the option-A shortcut averages 2x2 pixels, so ||s(x)|| < ||x|| and
+    # the shortcut ratio is the larger one; identity units: the two coincide
+    for name in ("stage2_unit0", "stage3_unit0"):
+        _, over_input, over_shortcut = by_name[name]
+        assert np.all(over_shortcut > over_input)
+    _, over_input, over_shortcut = by_name["stage2_unit1"]
+    np.testing.assert_allclose(over_input, over_shortcut, rtol=1e-6)
 
 
 def test_fit_logs_at_optimizer_steps_and_fills_logs(tmp_path):
@@ -108,6 +123,7 @@ def test_fit_logs_at_optimizer_steps_and_fills_logs(tmp_path):
     logger = BlockRatioLogger(x[:3], every_n_steps=5, log_dir=str(tmp_path))
     history = model.fit(x, y, batch_size=4, epochs=2, callbacks=[logger], verbose=0)
 
+    # due steps 0, 5, 10 and the final step 10 (already measured): no repeat
     assert [step for step, _ in logger.history] == [0, 5, 10]
     scalars = read_scalars(str(tmp_path))
     assert sorted(scalars["block_ratio/stage2_unit0/max"]) == [0, 5, 10]
@@ -119,7 +135,9 @@ def test_fit_logs_at_optimizer_steps_and_fills_logs(tmp_path):
         assert scalars[f"block_ratio/{name}/mean"][10] == pytest.approx(ratios.mean(), rel=1e-4)
         assert history.history[f"block_ratio/{name}/max"][-1] == pytest.approx(
             ratios.max(), rel=1e-4)
-    assert history.history["block_ratio/max"][0] == logger.history[1][1]["block_ratio/max"]
+    # epoch ends at steps 5 and 10: both measured there, so History has both, current
+    assert history.history["block_ratio/max"] == [logger.history[1][1]["block_ratio/max"],
+                                                  logger.history[2][1]["block_ratio/max"]]
 
 
 def assert_one_example_ratios_equal_numpy(model, probe, rel):
@@ -268,3 +286,83 @@ def test_subclassed_model_raises_clear_error():
     with pytest.raises(ValueError, match="Expected a functional or Sequential Keras model"
                                          ".*'subclassed'"):
         logger.measure_now(step=0)
+
+
+def test_logs_hold_a_value_only_where_measured_and_the_end_is_measured(tmp_path):
+    """Issue: a 50-step run showed the step-0 ratio beside the step-50 metrics."""
+    model = unit_model()
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(20, 4, 4, 4)), rng.normal(size=(20, 3))
+    logger = BlockRatioLogger(x[:3], every_n_steps=100, log_dir=str(tmp_path))
+    history = model.fit(x, y, batch_size=4, epochs=5, callbacks=[logger], verbose=0)
+    # measured before the first step and once more on the final weights (step 25)
+    assert [step for step, _ in logger.history] == [0, 25]
+    assert "block_ratio/max" not in history.history  # no epoch end was a measured step
+    final = BlockRatioLogger(x[:3])
+    final.set_model(model)
+    assert logger.latest == pytest.approx(final.measure_now(step=25))
+    assert sorted(read_scalars(str(tmp_path))["block_ratio/max"]) == [0, 25]
+
+
+def test_resnet_accepts_a_plain_image_array_as_probe():
+    model = build_resnet("resnet20", num_classes=10, input_shape=(8, 8, 3))
+    probe = np.random.default_rng(6).normal(size=(2, 8, 8, 3)).astype("float32")
+    plain, as_dict = BlockRatioLogger(probe), BlockRatioLogger({"image": probe, "label": None})
+    for logger in (plain, as_dict):
+        logger.set_model(model)
+    assert plain.measure_now(step=0) == as_dict.measure_now(step=0)
+
+
+def test_train_batch_source_changes_nothing_and_equals_the_training_forward_pass(tmp_path):
+    """P1's measurement: whole training batch, training mode, inside the training step."""
+    def trained(with_logger, learning_rate):
+        keras.utils.set_random_seed(0)
+        model = build_resnet("resnet20", num_classes=3, input_shape=(8, 8, 3),
+                             track_block_ratio=with_logger)
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate, momentum=0.9),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        rng = np.random.default_rng(1)
+        images = rng.normal(size=(8, 8, 8, 3)).astype("float32")
+        labels = rng.integers(0, 3, size=8)
+        callbacks = []
+        if with_logger:
+            callbacks = [BlockRatioLogger(every_n_steps=1, source="train_batch",
+                                          log_dir=str(tmp_path / f"lr{learning_rate}"))]
+        model.fit({"image": images, "label": labels}, labels, batch_size=8, epochs=3,
+                  callbacks=callbacks, verbose=0, shuffle=False)
+        return model, images, labels, callbacks
+
+    plain, _, _, _ = trained(False, 0.05)
+    logged, images, labels, (logger,) = trained(True, 0.05)
+    tracked = {v.path for v in logged.variables if "training_batch_norms" in v.path}
+    assert len(tracked) == 9  # one per unit of ResNet-20, nothing else is added
+    kept = [v for v in logged.variables if v.path not in tracked]
+    assert [v.path for v in kept] == [v.path for v in plain.variables]
+    for ours, theirs in zip(kept, plain.variables):  # weights, BN statistics, seeds
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=ours.path)
+    for ours, theirs in zip(logged.optimizer.variables, plain.optimizer.variables):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert [step for step, _ in logger.history] == [1, 2, 3]
+    assert set(logger.latest) == {f"block_ratio_train_batch/stage{s}_unit{u}"
+                                  for s in (1, 2, 3) for u in range(3)} | {
+        "block_ratio_train_batch/max"}
+    # with lr = 0 every step sees the same weights: the logged value is ||L(X)|| / ||X||
+    # of the whole batch X in training mode (batch statistics in batch norm)
+    frozen, images, labels, (logger,) = trained(True, 0.0)
+    units = [layer for layer in frozen.layers if isinstance(layer, ResidualUnit)]
+    unit_inputs = keras.Model(frozen.input, [u.input for u in units])(
+        {"image": images, "label": None}, training=True)
+    for unit, x in zip(units, unit_inputs):
+        _, branch = unit.residual_parts(x, training=True)
+        expected = np.linalg.norm(np.ravel(branch)) / np.linalg.norm(np.ravel(x))
+        tag = f"block_ratio_train_batch/stage{unit.stage}_unit{unit.unit}"
+        assert logger.latest[tag] == pytest.approx(expected, rel=1e-4)
+
+
+def test_train_batch_source_needs_tracking_units():
+    model = build_resnet("resnet20", num_classes=3, input_shape=(8, 8, 3))
+    logger = BlockRatioLogger(source="train_batch")
+    logger.set_model(model)
+    with pytest.raises(ValueError, match="track_block_ratio=True"):
+        logger.measure_now(step=1)

@@ -84,7 +84,8 @@ def test_numpy_parts_import_without_tensorflow():
             "assert 'scipy.io' in sys.modules and 'tensorflow' not in sys.modules\n"
             "print(sorted(set(data.__all__) - set(dir(data))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False,                             cwd=pathlib.Path(__file__).resolve().parents[2], timeout=120)
+                            check=False, cwd=pathlib.Path(__file__).resolve().parents[2],
+                            timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 

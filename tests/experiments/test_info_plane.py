@@ -45,8 +45,16 @@ def test_small_run_writes_files_and_averages_seeds(tmp_path):
     assert seeds[1].metadata["seed"] == 4 and seeds[1].metadata["estimator"] == "binning"
     for record in results["runs"]:
         assert 0.0 <= record["test_accuracy"] <= 1.0 and record["epochs_per_second"] > 0
-    with pytest.raises(FileExistsError, match="not empty"):
-        run(config)
+    # a rerun of the finished config trains nothing and gives the same average
+    rerun = run(InfoPlaneConfig(**vars(config)))
+    assert rerun["reused_seeds"] == [3, 4] and rerun["trained_seeds"] == []
+    np.testing.assert_allclose(rerun["trajectory"].information_bits, mean.information_bits)
+    # more seeds: only the missing one is trained
+    more = run(InfoPlaneConfig(**dict(vars(config), num_seeds=3)))
+    assert more["reused_seeds"] == [3, 4] and more["trained_seeds"] == [5]
+    # another config in the same folder is refused, naming the difference
+    with pytest.raises(FileExistsError, match=r"different config \(epochs 12 -> 13\)"):
+        run(InfoPlaneConfig(**dict(vars(config), epochs=13)))
     again = run(InfoPlaneConfig(**dict(vars(config), overwrite=True, num_seeds=1)))
     assert not (log_dir / "seed_4").exists()
     assert again["trajectory"].metadata["num_runs"] == 1

@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from experiments.resnet import TrainingDivergedError, run
+from experiments.resnet import run
+from training.errors import TrainingDivergedError
 from experiments.resnet_config import ResNetConfig
 from training.checkpoints import list_checkpoints
 
@@ -75,7 +76,7 @@ def test_eval_mode_scores_every_test_image(trained_run):
 
 def test_different_config_is_refused_and_overwrite_restarts(trained_run, tmp_path):
     log_dir, _, _ = trained_run
-    with pytest.raises(FileExistsError, match=r"alpha2: 0.03 -> 0.05"):
+    with pytest.raises(FileExistsError, match=r"alpha2 0.03 -> 0.05\); choose a new log_dir"):
         run(_config(log_dir, alpha2=0.05))
     fresh = tmp_path / "fresh"
     run(_config(fresh, train_steps=2))

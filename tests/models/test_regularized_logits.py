@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from models.regularized_logits import RegularizedLogits
-from training.proximal_l1 import ProximalL1
+from callbacks.proximal_l1 import ProximalL1
 
 
 def _layer(**kwargs):

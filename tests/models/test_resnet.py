@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 from models.bottleneck_unit import BottleneckUnit
-from models.residual_unit import ResidualUnit, option_a_shortcut_numpy
-from models.resnet import ARCHITECTURES, build_resnet, residual_units
+from callbacks.model_probe import residual_units
+from models.residual_unit import ResidualUnit
+from models.resnet import ARCHITECTURES, build_resnet
+from tests.models.numpy_reference import option_a_shortcut_numpy
 
 
 @pytest.mark.parametrize("architecture, classes, expected, units", [
@@ -38,7 +40,9 @@ def test_resnet32_exact_convolution_parameters():
 def test_wrn28_10_width_and_size():
     model = build_resnet("wrn28_10", num_classes=100)
     assert model.count_params() == pytest.approx(36.5e6, rel=0.01)  # Zagoruyko & Komodakis
-    assert model.get_layer("unit_1_0").dropout_rate == 0.3
+    # the TF code path's WRN (P2) has no dropout; Zagoruyko & Komodakis' recipe adds 0.3
+    assert model.get_layer("unit_1_0").dropout_rate == 0.0
+    assert build_resnet("wrn28_10", dropout_rate=0.3).get_layer("unit_1_0").dropout_rate == 0.3
 
 
 def test_units_are_named_after_the_original_scopes():

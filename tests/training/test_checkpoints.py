@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import keras
 
-from training.checkpoints import (StepCheckpoint, latest_checkpoint, list_checkpoints,
+from callbacks.step_checkpoint import StepCheckpoint
+from training.checkpoints import (latest_checkpoint, list_checkpoints,
                                   restore_checkpoint, save_checkpoint)
 
 

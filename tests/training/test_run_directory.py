@@ -20,7 +20,7 @@ def test_other_config_is_refused_and_nothing_is_touched(tmp_path):
     log_dir = tmp_path / "run"
     prepare_log_dir(log_dir, {"model": "resnet32", "alpha2": 0.03})
     (log_dir / "events.out").write_text("precious")
-    with pytest.raises(FileExistsError, match=r"alpha2: 0.03 -> 0.05"):
+    with pytest.raises(FileExistsError, match=r"alpha2 0.03 -> 0.05\); choose a new log_dir"):
         prepare_log_dir(log_dir, {"model": "resnet32", "alpha2": 0.05})
     assert (log_dir / "events.out").read_text() == "precious"
     assert json.loads((log_dir / "config.json").read_text())["alpha2"] == 0.03

@@ -1,9 +1,10 @@
 """Ends `fit()` at an exact global step, whatever the epoch length."""
 
-import keras
+from callbacks.step_callback import StepCallback
+from infodl.checks import check_integer
 
 
-class StopAtStep(keras.callbacks.Callback):
+class StopAtStep(StepCallback):
     """Stops training once the optimizer has made `last_step` steps in total.
 
     `fit()` counts epochs; the original ResNet code counts global steps (80k). With this
@@ -12,18 +13,16 @@ class StopAtStep(keras.callbacks.Callback):
 
     Args:
         last_step: the global step (optimizer iterations) at which to stop.
+
+    Example:
+        >>> model.fit(ds, epochs=100, steps_per_epoch=1000, callbacks=[StopAtStep(80_000)])
     """
 
     def __init__(self, last_step):
         super().__init__()
-        if int(last_step) < 1:
-            raise ValueError(f"Expected last_step >= 1. Received: last_step={last_step}")
-        self.last_step = int(last_step)
-
-    def on_train_begin(self, logs=None):
-        self.step = int(self.model.optimizer.iterations.numpy())
+        self.last_step = check_integer(last_step, "last_step")
 
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
+        super().on_train_batch_end(batch, logs)
         if self.step >= self.last_step:
             self.model.stop_training = True

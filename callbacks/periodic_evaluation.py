@@ -1,0 +1,58 @@
+"""Test-set evaluation at every epoch end, on the whole set or on cycling windows."""
+
+import keras
+
+from callbacks.step_callback import optimizer_step
+
+
+class PeriodicEvaluation(keras.callbacks.Callback):
+    """Evaluates the model at each epoch end on the next of a cycle of datasets.
+
+    With one dataset (the whole test set) every evaluation is on the same images.
+    With several, evaluation k uses `datasets[k mod len(datasets)]`: the original
+    resnet_main.py reads 50 batches of 100 test images per evaluation from a queue
+    that keeps its place, so successive evaluations see successive 5 000-image halves
+    of CIFAR's 10 000 test images. The metrics go into the epoch `logs` as
+    `val_{name}` (read by `TrainingScalars`, CSVLogger, History) together with
+    `val_num_examples`; `best` keeps the best `val_accuracy`.
+
+    Args:
+        datasets: a list of evaluation datasets (anything `model.evaluate` takes).
+        num_examples: the number of examples of each dataset (for the logs).
+        first_index: which dataset the first evaluation uses (resumed runs continue
+            the cycle: pass the number of evaluations done so far).
+
+    Example:
+        >>> halves = [make_eval_pipeline(x[:5000], y[:5000], 100),
+        ...           make_eval_pipeline(x[5000:], y[5000:], 100)]
+        >>> model.fit(train, callbacks=[PeriodicEvaluation(halves, [5000, 5000])])
+
+    Reference: tensorflow/models research/resnet/resnet_main.py (`evaluate`,
+    eval_batch_count=50, best precision = max over evaluations).
+    """
+
+    def __init__(self, datasets, num_examples, first_index=0):
+        super().__init__()
+        self.datasets = list(datasets)
+        self.num_examples = list(num_examples)
+        if not self.datasets or len(self.datasets) != len(self.num_examples):
+            raise ValueError("Expected one num_examples per dataset and at least one dataset. "
+                             f"Received: {len(self.datasets)} datasets, "
+                             f"{len(self.num_examples)} counts")
+        self.evaluations = int(first_index)
+        self.history = []
+
+    def evaluate_next(self):
+        """Evaluates on the next dataset of the cycle; returns {metric: value}."""
+        index = self.evaluations % len(self.datasets)
+        scores = self.model.evaluate(self.datasets[index], verbose=0, return_dict=True)
+        self.evaluations += 1
+        scores = {key: float(value) for key, value in scores.items()}
+        scores["num_examples"] = self.num_examples[index]
+        self.history.append((optimizer_step(self.model), dict(scores)))
+        return scores
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores = self.evaluate_next()
+        if logs is not None:
+            logs.update({f"val_{key}": value for key, value in scores.items()})

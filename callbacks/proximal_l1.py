@@ -1,0 +1,43 @@
+"""The proximal ℓ1 step of P2 appendix E as a Keras callback."""
+
+from callbacks.step_callback import StepCallback
+from models.regularized_logits import RegularizedLogits
+
+
+class ProximalL1(StepCallback):
+    """Soft-thresholds the classifier w of every `RegularizedLogits` layer it applies to.
+
+    After global step t with t mod l1_every = 0, for each layer with α1 > 0 and
+    `l1_method="proximal"`: w ← sign(w) · max(|w| − lr_t · α1 · l1_every, 0), the
+    proximal operator of `l1_every` skipped sub-gradient steps of α1·||w||_1. Unlike the
+    sub-gradient, it sets small entries exactly to zero (P2 reports ~60 % of w at zero
+    on CIFAR-10). Each layer's own α1 and l1_every are used.
+
+    Args:
+        layers: None (every `RegularizedLogits` layer of the model, found by
+            `RegularizedLogits.layers_in(model)`) or a list of such layers.
+
+    Example:
+        >>> model.fit(ds, callbacks=[ProximalL1()])
+
+    Reference: P2 appendix E ("we apply the ℓ1 norm regularization every 30 iterations").
+    """
+
+    def __init__(self, layers=None):
+        super().__init__()
+        self.layers = None if layers is None else list(layers)
+        for layer in self.layers or []:
+            if not isinstance(layer, RegularizedLogits):
+                raise ValueError("Expected RegularizedLogits layers. "
+                                 f"Received: {type(layer).__name__}")
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        layers = RegularizedLogits.layers_in(self.model) if self.layers is None else self.layers
+        self.active = [layer for layer in layers if layer.uses_proximal_l1]
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        for layer in self.active:
+            if self.step % layer.l1_every == 0:
+                layer.apply_proximal_l1(self.model.optimizer.learning_rate)

@@ -1,0 +1,123 @@
+"""absl flags built from the experiment configs: one definition per setting.
+
+`define_flags(EXPERIMENTS)` defines `--experiment` and one flag per config field of
+every registered experiment (a field shared by several experiments gets one flag; if
+their defaults differ the flag's default is None and each config keeps its own).
+`config_from_flags(...)` builds the chosen experiment's config from the flags the user
+gave, so a default lives only in its dataclass field. No TensorFlow is imported here.
+
+Example:
+    define_flags(EXPERIMENTS)              # in run.py, at import time
+    config = config_from_flags(EXPERIMENTS["resnet"])   # after absl parsed argv
+"""
+
+import dataclasses
+
+from absl import flags
+
+from experiments.config import field_base_type
+
+# Flags that are not config fields.
+GLOBAL_FLAGS = ("experiment",)
+
+_DEFINE = {str: flags.DEFINE_string, int: flags.DEFINE_integer,
+           float: flags.DEFINE_float, bool: flags.DEFINE_bool}
+
+
+def _flag_text(value):
+    if isinstance(value, (tuple, list)):
+        return ",".join(str(v) for v in value)
+    return value
+
+
+def _collect_fields(experiments):
+    """name -> (type, [(experiment name, field)]) over every config."""
+    collected = {}
+    for experiment in experiments.values():
+        for field in dataclasses.fields(experiment.config):
+            if "help" not in field.metadata:
+                continue
+            kind = field_base_type(field)
+            previous = collected.setdefault(field.name, (kind, []))
+            if previous[0] is not kind:
+                raise TypeError(f"config field {field.name!r} has type {kind.__name__} in "
+                                f"{experiment.name} but {previous[0].__name__} elsewhere")
+            previous[1].append((experiment.name, field))
+    return collected
+
+
+def define_flags(experiments, flag_values=flags.FLAGS):
+    """Defines `--experiment` and one flag per config field; returns their owners.
+
+    Args:
+        experiments: {name: `experiments.registry.Experiment`}; the first is the default.
+        flag_values: the absl FlagValues to define the flags in.
+
+    Returns:
+        {flag name: tuple of the experiments that have it}.
+    """
+    names = tuple(experiments)
+    flags.DEFINE_enum("experiment", names[0], names,
+                      "Which experiment to run: " + "; ".join(
+                          f"{e.name} = {e.help}" for e in experiments.values()),
+                      flag_values=flag_values)
+    owners = {}
+    for name, (kind, entries) in _collect_fields(experiments).items():
+        owners[name] = tuple(experiment for experiment, _ in entries)
+        defaults = {experiment: field.default for experiment, field in entries}
+        shared_default = len({repr(v) for v in defaults.values()}) == 1
+        help_text = entries[0][1].metadata["help"]
+        if len(entries) < len(experiments):
+            help_text = f"[{', '.join(owners[name])}] {help_text}"
+        if not shared_default:
+            listed = ", ".join(f"{_flag_text(v)} for {e}" for e, v in defaults.items())
+            help_text = f"{help_text} (default: {listed})"
+        default = _flag_text(entries[0][1].default) if shared_default else None
+        if name in flag_values:  # e.g. --log_dir, which absl.logging already defines
+            flag_values[name].help = help_text
+            flag_values[name].default = default
+            flag_values[name].value = default
+            continue
+        if kind is tuple:
+            flags.DEFINE_list(name, default, help_text, flag_values=flag_values)
+        else:
+            _DEFINE[kind](name, default, help_text, flag_values=flag_values)
+    return owners
+
+
+def _parse_items(field, values):
+    item_type = field.metadata.get("item_type")
+    if item_type is None:
+        return tuple(values)
+    try:
+        return tuple(item_type(float(v)) if item_type is int and float(v) == int(float(v))
+                     else item_type(v) for v in values)
+    except ValueError:
+        kind = "integers" if item_type is int else "numbers"
+        raise ValueError(f"Expected {kind} in --{field.name}. "
+                         f"Received: {','.join(values)}") from None
+
+
+def config_from_flags(experiment, owners, flag_values=flags.FLAGS):
+    """The validated config of `experiment` from the flags given on the command line.
+
+    Flags not given keep the config's own defaults. A flag given for another
+    experiment is an error.
+
+    Raises:
+        ValueError: a flag of another experiment, or a value the config rejects.
+    """
+    fields = {f.name: f for f in dataclasses.fields(experiment.config)
+              if "help" in f.metadata}
+    values = {}
+    for name, experiments in owners.items():
+        if not flag_values[name].present:
+            continue
+        if name not in fields:
+            raise ValueError(f"--{name} does not apply to --experiment={experiment.name} "
+                             f"(it is a flag of {', '.join(experiments)})")
+        value = flag_values[name].value
+        if field_base_type(fields[name]) is tuple and value is not None:
+            value = _parse_items(fields[name], value)
+        values[name] = value
+    return experiment.config(**values).validate()

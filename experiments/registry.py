@@ -1,0 +1,41 @@
+"""The experiments `run.py` can run: name -> config dataclass and the module running it.
+
+Adding an experiment means adding its config dataclass (fields made with
+`experiments.config.setting`) and one entry here; `run.py` builds its flags and runs it.
+The config modules are free of TensorFlow, so flags are validated before it loads.
+"""
+
+import dataclasses
+import importlib
+
+from experiments.info_plane_config import InfoPlaneConfig
+from experiments.resnet_config import ResNetConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One experiment of the command line.
+
+    Attributes:
+        name: the value of `--experiment`.
+        config: its config dataclass (an `ExperimentConfig`).
+        module: the module whose `run(config)` runs it and returns a results dict, and
+            whose `summary(results)` returns the lines to print at the end.
+        help: a short description for `--help`.
+    """
+    name: str
+    config: type
+    module: str
+    help: str
+
+    def load(self):
+        """The experiment's module (imports TensorFlow)."""
+        return importlib.import_module(self.module)
+
+
+EXPERIMENTS = {experiment.name: experiment for experiment in (
+    Experiment("resnet", ResNetConfig, "experiments.resnet",
+               "ResNet / PlainNet / WRN on CIFAR with the information regularizer (P2)"),
+    Experiment("info_plane", InfoPlaneConfig, "experiments.info_plane",
+               "the 12-10-7-5-4-3-2 net on the 12-bit task, information plane (P1)"),
+)}
