@@ -33,3 +33,7 @@ KDE_BOUNDS = ("upper", "lower")
 MINE_BOUNDS = ("dv", "nwj", "infonce")
 MARGINALS = ("empirical", "uniform")
 UNITS = ("bits", "nats")
+
+# IB training (P3, SPEC §8): the networks and the layer-wise training methods.
+IB_NETWORKS = ("mlp_512_512", "mlp_600_400", "convnet_16", "convnet_48_96_192")
+IB_METHODS = ("ib", "cross_entropy")
