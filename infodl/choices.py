@@ -9,7 +9,8 @@ every listed value.
 from models.architectures import ARCHITECTURES
 
 # Models and training (P2, SPEC §1-2).
-MODELS = tuple(ARCHITECTURES)
+# "resnet32_wenxinxu": wenxinxu/resnet-in-tensorflow's ResNet-32, P1 §3.3 (models.resnet_wenxinxu).
+MODELS = tuple(ARCHITECTURES) + ("resnet32_wenxinxu",)
 REGULARIZERS = ("info", "naive", "none")
 L1_METHODS = ("proximal", "subgradient")
 MODES = ("train", "eval", "train_and_eval")
