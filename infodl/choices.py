@@ -16,6 +16,9 @@ L1_METHODS = ("proximal", "subgradient")
 MODES = ("train", "eval", "train_and_eval")
 RECIPES = ("original", "zagoruyko")
 EVAL_PROTOCOLS = ("full", "original")
+# InvNet (P2 §4.2) and the feature analysis (SPEC §9).
+RECONSTRUCTION_LOSSES = ("mse", "binary_crossentropy")
+PREPROCESSINGS = ("auto", "unit_interval", "per_image_standardization", "none")
 
 # Data (SPEC §10): name -> number of classes.
 DATASET_NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10, "digits": 10,
