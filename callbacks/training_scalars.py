@@ -7,13 +7,12 @@ import keras
 from callbacks.step_callback import StepCallback
 from callbacks.summary_writer import SummaryWriter
 from infodl.checks import check_integer
+from models.regularized_logits import RegularizedLogits
 
 # logs key -> TensorBoard tag
 TRAIN_TAGS = {
     "loss": "loss/total",
     "cross_entropy": "loss/cross_entropy",
-    "alpha1_term": "regularizer/alpha1_term",
-    "alpha2_term": "regularizer/alpha2_term",
     "accuracy": "train/accuracy",
 }
 TEST_TAGS = {"val_accuracy": "accuracy", "val_cross_entropy": "cross_entropy",
@@ -23,9 +22,10 @@ TEST_TAGS = {"val_accuracy": "accuracy", "val_cross_entropy": "cross_entropy",
 class TrainingScalars(StepCallback):
     """Writes the training curves of a run under readable TensorBoard tags.
 
-    Every `every_n_steps` steps: `loss/total`, `loss/cross_entropy`,
-    `regularizer/alpha1_term`, `regularizer/alpha2_term`, `train/accuracy` (running means
-    over the current epoch, as Keras logs them) and `train/learning_rate`. After each
+    Every `every_n_steps` steps: `loss/total`, `loss/cross_entropy`, `train/accuracy`
+    (running means over the current epoch, as Keras logs them), `train/learning_rate`
+    and, for a model with a `RegularizedLogits` layer, `regularizer/alpha1_term` and
+    `regularizer/alpha2_term` (their values on the last training batch). After each
     evaluation: `test/accuracy`, `test/cross_entropy`, `test/loss`, `test/num_examples`
     and `test/best_accuracy` (also added to `logs` as `best_val_accuracy`), under
     `test_original/...` for the original 50 × 100 protocol. The step is the optimizer's
@@ -60,6 +60,12 @@ class TrainingScalars(StepCallback):
 
     def _write_train(self, logs):
         self._write(TRAIN_TAGS, logs)
+        layers = RegularizedLogits.layers_in(self.model)
+        for layer in layers:
+            prefix = "regularizer/" if len(layers) == 1 else f"regularizer/{layer.name}/"
+            if layer.regularizer != "none":
+                self.writer.scalars({prefix + k: v for k, v in layer.last_terms().items()},
+                                    self.step)
         learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
         self.writer.scalar("train/learning_rate", learning_rate, self.step)
 

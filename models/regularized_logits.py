@@ -24,8 +24,11 @@ class RegularizedLogits(keras.layers.Layer):
     default; `training.ProximalL1` calls `apply_proximal_l1`), which produces exact zeros.
 
     The regularizer acts only on calls that receive `labels` (training and evaluation);
-    without labels the layer is a plain dense layer (inference). Every term is tracked
-    by its own metric (`alpha1_term`, `alpha2_term`) so that `fit()` logs it.
+    without labels the layer is a plain dense layer (inference). The value of each term
+    on the last training batch is kept in a non-trainable weight (`last_terms()`), which
+    `callbacks.TrainingScalars` writes as `regularizer/alpha1_term` and
+    `regularizer/alpha2_term` (a weight, not a metric, so that it works under every
+    Keras backend: JAX's stateless training does not update metrics inside layers).
 
     Args:
         units: number of classes.
@@ -70,8 +73,6 @@ class RegularizedLogits(keras.layers.Layer):
         self.l1_method = l1_method
         self.l1_every = int(l1_every)
         self.weight_decay = float(weight_decay)
-        self.alpha1_tracker = keras.metrics.Mean(name="alpha1_term")
-        self.alpha2_tracker = keras.metrics.Mean(name="alpha2_term")
 
     def build(self, input_shape):
         wd = keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None
@@ -79,6 +80,15 @@ class RegularizedLogits(keras.layers.Layer):
             name="kernel", shape=(int(input_shape[-1]), self.units),
             initializer=dense_initializer(), regularizer=wd)
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+        self.last_alpha1_term = self.add_weight(
+            name="last_alpha1_term", shape=(), initializer="zeros", trainable=False)
+        self.last_alpha2_term = self.add_weight(
+            name="last_alpha2_term", shape=(), initializer="zeros", trainable=False)
+
+    def last_terms(self):
+        """{"alpha1_term": α1·||w||_1, "alpha2_term": ...} of the last training batch."""
+        return {"alpha1_term": float(ops.convert_to_numpy(self.last_alpha1_term)),
+                "alpha2_term": float(ops.convert_to_numpy(self.last_alpha2_term))}
 
     def alpha1_term(self):
         """α1 · ||w||_1 (its value; in proximal mode it is not part of the loss)."""
@@ -93,19 +103,21 @@ class RegularizedLogits(keras.layers.Layer):
         feature_norms = ops.sqrt(ops.sum(ops.square(features), axis=-1))
         return self.alpha2 * ops.mean(label_column_norms * feature_norms)
 
-    def call(self, features, labels=None):
+    def call(self, features, labels=None, training=None):
         logits = ops.matmul(features, self.kernel) + self.bias
         if labels is None or self.regularizer == "none":
             return logits
         if self.alpha2 > 0:
             term = self.alpha2_term(features, ops.reshape(labels, (-1,)))
             self.add_loss(term)
-            self.alpha2_tracker.update_state(term)
+            if training:
+                self.last_alpha2_term.assign(ops.cast(term, self.last_alpha2_term.dtype))
         if self.alpha1 > 0:
             term = self.alpha1_term()
             if self.l1_method == "subgradient":
                 self.add_loss(term)
-            self.alpha1_tracker.update_state(term)
+            if training:
+                self.last_alpha1_term.assign(ops.cast(term, self.last_alpha1_term.dtype))
         return logits
 
     @classmethod

@@ -106,7 +106,8 @@ def test_nested_feature_tensor_and_custom_layer_names():
     logger = ClassifierStatsLogger(probe, feature_layer="conv_features", logits_layer="head")
     logger.set_model(model)
     values = logger.measure_now(step=0)
-    conv_out = keras.Model(inputs, conv)(probe.astype("float32")).numpy().reshape(3, -1)
+    conv_out = keras.ops.convert_to_numpy(
+        keras.Model(inputs, conv)(probe.astype("float32"))).reshape(3, -1)
     assert values["classifier/feature_norm_mean"] == pytest.approx(
         np.mean(np.linalg.norm(conv_out, axis=1)), rel=1e-5)
 
