@@ -17,7 +17,7 @@ MODES = ("train", "eval", "train_and_eval")
 RECIPES = ("original", "zagoruyko")
 EVAL_PROTOCOLS = ("full", "original")
 # InvNet (P2 §4.2) and the feature analysis (SPEC §9).
-RECONSTRUCTION_LOSSES = ("mse", "binary_crossentropy")
+RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")  # summed over pixels
 PREPROCESSINGS = ("auto", "unit_interval", "per_image_standardization", "none")
 
 # Data (SPEC §10): name -> number of classes.
