@@ -1,0 +1,120 @@
+"""Every allowed value of `infodl.choices` passes validation and also builds."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from data import load_dataset
+from estimators.binning import BinningEstimator
+from estimators.kde import KDEEstimator
+from experiments.info_plane import _make_optimizer, make_estimator
+from experiments.info_plane_config import InfoPlaneConfig
+from experiments.registry import EXPERIMENTS
+from experiments.resnet_config import ResNetConfig
+from infodl import choices
+from models.mlp import build_mlp
+from models.regularized_logits import RegularizedLogits
+from models.resnet import build_network
+from tests.data.original_formats import (random_images, write_cifar_binary,
+                                         write_mnist_pickle, mnist_pickle_splits)
+
+
+@pytest.mark.parametrize("activation", choices.ACTIVATIONS)
+def test_every_activation_validates_and_builds(activation):
+    InfoPlaneConfig(activation=activation, last_activation=activation).validate()
+    model = build_mlp(12, (4, 2), activation=activation, last_hidden_activation=activation,
+                      seed=0)
+    outputs = keras.ops.convert_to_numpy(model(np.ones((3, 12), "float32")))
+    assert outputs.shape == (3, 2) and np.all(np.isfinite(outputs))
+
+
+@pytest.mark.parametrize("model_name", choices.MODELS)
+def test_every_model_validates_and_builds(model_name):
+    config = ResNetConfig(model=model_name).validate()
+    model = build_network(config.model, num_classes=10, input_shape=(8, 8, 3))
+    logits = model({"image": np.zeros((2, 8, 8, 3), "float32"), "label": None})
+    assert tuple(logits.shape) == (2, 10)
+    assert model.get_layer("features") is not None
+    assert isinstance(model.get_layer("logits"), RegularizedLogits)
+
+
+def _write_tiny_files(name, folder, rng):
+    """Original-format files with a few records of two or more classes."""
+    if name == "cifar10":
+        for file_name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+            write_cifar_binary(folder / file_name, random_images(rng, 4), np.arange(4) % 2)
+    elif name == "cifar100":
+        for file_name in ("train.bin", "test.bin"):
+            write_cifar_binary(folder / file_name, random_images(rng, 4), np.arange(4) % 3,
+                               coarse_labels=np.zeros(4, int))
+    else:
+        write_mnist_pickle(folder / "mnist.pkl.gz", mnist_pickle_splits(rng))
+
+
+@pytest.mark.parametrize("dataset", choices.DATASETS)
+def test_every_dataset_validates_and_loads(dataset, tmp_path):
+    ResNetConfig(dataset=dataset).validate()
+    data_dir = None
+    if dataset in ("cifar10", "cifar100", "mnist"):
+        data_dir = tmp_path
+        _write_tiny_files(dataset, tmp_path, np.random.default_rng(0))
+    loaded = load_dataset(dataset, data_dir=data_dir, allow_partial_files=True)
+    assert loaded.num_classes == choices.DATASET_NUM_CLASSES[dataset]
+    assert len(np.unique(loaded.y_train)) >= 2
+
+
+@pytest.mark.parametrize("estimator", choices.INFO_PLANE_ESTIMATORS)
+def test_every_info_plane_estimator_builds_and_measures(estimator):
+    config = InfoPlaneConfig(estimator=estimator, mine_steps=2).validate()
+    rng = np.random.default_rng(1)
+    inputs = rng.normal(size=(64, 3)).astype("float32")
+    labels = (inputs[:, 0] > 0).astype(int)
+    values = make_estimator(config, inputs).information_per_layer([np.tanh(inputs)], labels)
+    assert np.asarray(values).shape == (1, 2) and np.all(np.isfinite(values))
+
+
+@pytest.mark.parametrize("bound", choices.KDE_BOUNDS)
+def test_every_kde_bound_builds(bound):
+    InfoPlaneConfig(kde_bound=bound).validate()
+    hidden = np.random.default_rng(2).normal(size=(50, 3))
+    i_xt, i_ty = KDEEstimator(noise_variance=0.1, bound=bound).information(
+        hidden, np.arange(50) % 2)
+    assert 0 <= i_ty <= i_xt
+
+
+@pytest.mark.parametrize("optimizer", choices.OPTIMIZERS)
+def test_every_optimizer_builds(optimizer):
+    config = InfoPlaneConfig(optimizer=optimizer).validate()
+    assert isinstance(_make_optimizer(config, seed=0), keras.optimizers.Optimizer)
+
+
+@pytest.mark.parametrize("regularizer", choices.REGULARIZERS)
+@pytest.mark.parametrize("l1_method", choices.L1_METHODS)
+def test_every_regularizer_and_l1_method_builds(regularizer, l1_method):
+    ResNetConfig(regularizer=regularizer, l1_method=l1_method).validate()
+    layer = RegularizedLogits(3, regularizer=regularizer, alpha1=0.1, alpha2=0.1,
+                              l1_method=l1_method)
+    layer(np.ones((2, 4), "float32"), labels=np.array([0, 1]))
+    assert len(layer.losses) == {"none": 0, "naive": 1, "info": 1}[regularizer] + (
+        regularizer != "none" and l1_method == "subgradient")
+
+
+@pytest.mark.parametrize("field, values", [
+    ("mode", choices.MODES), ("recipe", choices.RECIPES),
+    ("eval_protocol", choices.EVAL_PROTOCOLS)])
+def test_every_resnet_choice_validates(field, values):
+    for value in values:
+        assert getattr(ResNetConfig(**{field: value}).validate(), field) == value
+
+
+def test_binning_needs_no_list_beyond_the_config():
+    config = InfoPlaneConfig(estimator="binning_adaptive").validate()
+    assert isinstance(make_estimator(config), BinningEstimator)
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_experiment_config_validates_at_its_defaults(name):
+    config = EXPERIMENTS[name].config().validate()
+    assert dataclasses.is_dataclass(config)
