@@ -1,0 +1,34 @@
+"""Keras callbacks of the project, each usable in any `model.fit`.
+
+Measurements (P1 / P2): `BlockRatioLogger` (|L(x)|/|x| per residual block),
+`InformationConstraintLogger` (I(X;Ŷ), I(Y;Ŷ), their gap), `ClassifierStatsLogger`
+(||F(x)||, ||w_j||, zeros of w), `InformationPlaneLogger` (I(X;T), I(T;Y) per layer).
+Training: `ProximalL1` (P2's ℓ1 step), `NaNGuard`, `StopAtStep`, `StepCheckpoint`,
+`PeriodicEvaluation`, `TrainingScalars`, `StepProgressBar`. Bases for new ones:
+`IntervalLogger`, `StepCallback`; TensorBoard output goes through `SummaryWriter`
+(one events file per log folder).
+
+Example:
+    >>> from callbacks import BlockRatioLogger
+    >>> model.fit(x, y, callbacks=[BlockRatioLogger(x[:128], log_dir="logs")])
+"""
+
+from callbacks.block_ratio import BlockRatioLogger
+from callbacks.classifier_stats import ClassifierStatsLogger
+from callbacks.information_constraint import InformationConstraintLogger
+from callbacks.information_plane import InformationPlaneLogger
+from callbacks.interval_logger import IntervalLogger
+from callbacks.nan_guard import NaNGuard
+from callbacks.periodic_evaluation import PeriodicEvaluation
+from callbacks.proximal_l1 import ProximalL1
+from callbacks.step_callback import StepCallback
+from callbacks.step_checkpoint import StepCheckpoint
+from callbacks.step_progress import StepProgressBar
+from callbacks.stop_at_step import StopAtStep
+from callbacks.summary_writer import SummaryWriter
+from callbacks.training_scalars import TrainingScalars
+
+__all__ = ["BlockRatioLogger", "ClassifierStatsLogger", "InformationConstraintLogger",
+           "InformationPlaneLogger", "IntervalLogger", "NaNGuard", "PeriodicEvaluation",
+           "ProximalL1", "StepCallback", "StepCheckpoint", "StepProgressBar", "StopAtStep",
+           "SummaryWriter", "TrainingScalars"]

@@ -10,7 +10,7 @@ import math
 
 import keras
 
-from infodl.checks import check_choice
+from infodl.checks import check_choice, check_integer, check_integer_tuple
 from infodl.choices import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
 
@@ -44,19 +44,12 @@ def build_mlp(input_dim, layer_sizes=(10, 7, 5, 4, 3, 2), activation="tanh",
 
     Reference: Shwartz-Ziv & Tishby 2017 sec. 3.1; Saxe et al. 2018 sec. 2; P1 §1.3.2.
     """
-    if not isinstance(input_dim, int) or input_dim <= 0:
-        raise ValueError(f"Expected input_dim > 0 (int). Received: input_dim={input_dim!r}")
-    layer_sizes = tuple(layer_sizes)
-    if len(layer_sizes) < 1 or any(
-            not isinstance(size, int) or size <= 0 for size in layer_sizes):
-        raise ValueError(
-            "Expected layer_sizes to be a non-empty sequence of positive ints. "
-            f"Received: layer_sizes={layer_sizes}")
+    input_dim = check_integer(input_dim, "input_dim")
+    layer_sizes = check_integer_tuple(layer_sizes, "layer_sizes")
     check_choice(activation, "activation", ACTIVATIONS)
     check_choice(last_hidden_activation, "last_hidden_activation", ACTIVATIONS, allow_none=True)
     check_choice(output_activation, "output_activation", OUTPUT_ACTIVATIONS)
-    if seed is not None and not isinstance(seed, int):
-        raise ValueError(f"Expected seed to be an int or None. Received: seed={seed!r}")
+    seed = check_integer(seed, "seed", minimum=None, allow_none=True)
 
     layers = [keras.Input(shape=(input_dim,), name="inputs")]
     fan_in = input_dim

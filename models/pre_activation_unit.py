@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from infodl.checks import check_integer, check_non_negative
 from models.initializers import conv_initializer
 
 
@@ -35,15 +36,9 @@ class PreActivationUnit(keras.layers.Layer):
                  bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None,
                  track_block_ratio=False, **kwargs):
         super().__init__(**kwargs)
-        if int(filters) < 1:
-            raise ValueError(f"Expected filters >= 1. Received: filters={filters}")
-        if int(strides) < 1:
-            raise ValueError(f"Expected strides >= 1. Received: strides={strides}")
-        if weight_decay < 0:
-            raise ValueError(
-                f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
-        self.filters = int(filters)
-        self.strides = int(strides)
+        self.filters = check_integer(filters, "filters")
+        self.strides = check_integer(strides, "strides")
+        weight_decay = check_non_negative(weight_decay, "weight_decay")
         self.activate_before_residual = bool(activate_before_residual)
         self.use_shortcut = bool(use_shortcut)
         self.leaky_slope = float(leaky_slope)

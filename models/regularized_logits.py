@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from infodl.checks import check_choice, check_integer, check_non_negative
 from infodl.choices import L1_METHODS, REGULARIZERS
 from models.initializers import dense_initializer
 
@@ -52,27 +53,15 @@ class RegularizedLogits(keras.layers.Layer):
     def __init__(self, units, regularizer="info", alpha1=0.0, alpha2=0.0,
                  l1_method="proximal", l1_every=30, weight_decay=0.0, **kwargs):
         super().__init__(**kwargs)
-        if int(units) < 2:
-            raise ValueError(f"Expected units >= 2 classes. Received: units={units}")
-        if regularizer not in REGULARIZERS:
-            raise ValueError(
-                f"Expected regularizer in {REGULARIZERS}. Received: regularizer={regularizer!r}")
-        for name, value in (("alpha1", alpha1), ("alpha2", alpha2),
-                            ("weight_decay", weight_decay)):
-            if not value >= 0:  # also rejects NaN
-                raise ValueError(f"Expected {name} >= 0. Received: {name}={value}")
-        if l1_method not in L1_METHODS:
-            raise ValueError(
-                f"Expected l1_method in {L1_METHODS}. Received: l1_method={l1_method!r}")
-        if int(l1_every) < 1:
-            raise ValueError(f"Expected l1_every >= 1. Received: l1_every={l1_every}")
-        self.units = int(units)
-        self.regularizer = regularizer
-        self.alpha1 = float(alpha1) if regularizer != "none" else 0.0
-        self.alpha2 = float(alpha2) if regularizer != "none" else 0.0
-        self.l1_method = l1_method
-        self.l1_every = int(l1_every)
-        self.weight_decay = float(weight_decay)
+        self.units = check_integer(units, "units", minimum=2)
+        self.regularizer = check_choice(regularizer, "regularizer", REGULARIZERS)
+        alpha1 = check_non_negative(alpha1, "alpha1")
+        alpha2 = check_non_negative(alpha2, "alpha2")
+        self.alpha1 = alpha1 if regularizer != "none" else 0.0
+        self.alpha2 = alpha2 if regularizer != "none" else 0.0
+        self.l1_method = check_choice(l1_method, "l1_method", L1_METHODS)
+        self.l1_every = check_integer(l1_every, "l1_every")
+        self.weight_decay = check_non_negative(weight_decay, "weight_decay")
 
     def build(self, input_shape):
         wd = keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None

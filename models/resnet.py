@@ -1,6 +1,7 @@
 """The CIFAR ResNet family of tensorflow/models `research/resnet`, as Keras functional models."""
 
 import keras
+from infodl.checks import check_choice, check_non_negative
 from models.architectures import ARCHITECTURES
 from models.bottleneck_unit import BottleneckUnit
 from models.initializers import conv_initializer
@@ -46,12 +47,8 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
 
     Reference: He et al. 2016; tensorflow/models research/resnet resnet_model.py; P2 §4.
     """
-    if architecture not in ARCHITECTURES:
-        raise ValueError(
-            f"Expected architecture in {sorted(ARCHITECTURES)}. "
-            f"Received: architecture={architecture!r}")
-    if weight_decay < 0:
-        raise ValueError(f"Expected weight_decay >= 0. Received: weight_decay={weight_decay}")
+    check_choice(architecture, "architecture", tuple(ARCHITECTURES))
+    weight_decay = check_non_negative(weight_decay, "weight_decay")
     spec = ARCHITECTURES[architecture]
     dropout = spec.dropout_rate if dropout_rate is None else dropout_rate
     l2 = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None

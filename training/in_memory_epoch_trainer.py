@@ -5,6 +5,8 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from infodl.checks import check_integer
+
 
 class InMemoryEpochTrainer:
     """Minibatch training whose epochs run inside one compiled graph loop.
@@ -35,8 +37,7 @@ class InMemoryEpochTrainer:
 
     def __init__(self, model, optimizer, loss="sparse_categorical_crossentropy",
                  batch_size=512, seed=0):
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"Expected batch_size >= 1. Received: batch_size={batch_size!r}")
+        batch_size = check_integer(batch_size, "batch_size")
         if not isinstance(optimizer, keras.optimizers.Optimizer):
             raise ValueError("Expected a keras.optimizers.Optimizer instance. "
                              f"Received: optimizer={optimizer!r}")
@@ -100,8 +101,7 @@ class InMemoryEpochTrainer:
         Returns:
             dict: "epoch" (completed counts) and per-metric lists at report epochs.
         """
-        if not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"Expected epochs >= 1 (int). Received: epochs={epochs!r}")
+        epochs = check_integer(epochs, "epochs")
         inputs = tf.convert_to_tensor(np.asarray(inputs, dtype=np.float32))
         labels = tf.convert_to_tensor(np.asarray(labels))
         run_epochs, sparse_labels = self._compile(inputs, labels)

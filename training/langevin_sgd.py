@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from infodl.checks import check_integer, check_non_negative, check_positive
+
 
 @keras.saving.register_keras_serializable(package="infodl")
 class LangevinSGD(keras.optimizers.Optimizer):
@@ -45,29 +47,15 @@ class LangevinSGD(keras.optimizers.Optimizer):
     def __init__(self, learning_rate=0.01, noise_scale=0.01, decay_steps=1.0,
                  learning_rate_power=1.0, noise_power=0.5, seed=None,
                  name="langevin_sgd", **kwargs):
-        if isinstance(learning_rate, (int, float)) and not learning_rate > 0:
-            raise ValueError(
-                f"Expected learning_rate > 0. Received: learning_rate={learning_rate}")
-        checks = {"noise_scale": (noise_scale, 0.0, True),
-                  "decay_steps": (decay_steps, 0.0, False),
-                  "learning_rate_power": (learning_rate_power, 0.0, True),
-                  "noise_power": (noise_power, 0.0, True)}
-        for arg_name, (value, bound, inclusive) in checks.items():
-            ok = isinstance(value, (int, float)) and (
-                value >= bound if inclusive else value > bound) and value < float("inf")
-            if not ok:
-                sign = ">=" if inclusive else ">"
-                raise ValueError(
-                    f"Expected {arg_name} {sign} {bound} (finite). "
-                    f"Received: {arg_name}={value!r}")
-        if seed is not None and not isinstance(seed, int):
-            raise ValueError(f"Expected seed to be an int or None. Received: seed={seed!r}")
+        if isinstance(learning_rate, (int, float)):  # else a schedule
+            check_positive(learning_rate, "learning_rate")
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.noise_scale = float(noise_scale)
-        self.decay_steps = float(decay_steps)
-        self.learning_rate_power = float(learning_rate_power)
-        self.noise_power = float(noise_power)
-        self.seed = seed
+        self.noise_scale = check_non_negative(noise_scale, "noise_scale")
+        self.decay_steps = check_positive(decay_steps, "decay_steps")
+        self.learning_rate_power = check_non_negative(learning_rate_power,
+                                                      "learning_rate_power")
+        self.noise_power = check_non_negative(noise_power, "noise_power")
+        self.seed = check_integer(seed, "seed", minimum=None, allow_none=True)
         self._noise_seed_generator = keras.random.SeedGenerator(seed)
 
     def _decay_factors(self, step):
