@@ -6,19 +6,16 @@ Two workloads, measured side by side in one run (best of --repeats):
   2. one wide layer: 60 000 x 512 float32 activations (target: under 1 s).
 Both estimators must return the same numbers; the script checks it.
 
-Usage: python benchmarks/binning_speed.py [--repeats 3]
+Usage: python -m benchmarks.binning_speed [--repeats 3]
 """
 
 import argparse
-import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from estimators.binning import BinningEstimator  # noqa: E402
+from estimators.binning import BinningEstimator
 
 
 def naive_information(activations, labels, num_bins=30):

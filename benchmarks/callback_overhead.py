@@ -1,9 +1,9 @@
 """Wall-time ratio of ResNet-32 training with the three measurement callbacks vs without.
 
-    python benchmarks/callback_overhead.py [--rounds 8] [--block_steps 10]
+    python -m benchmarks.callback_overhead [--rounds 8] [--block_steps 10]
         [--direct_steps 0] [--direct_batch 32] [--direct_chunk 100]
 
-The callbacks are the experiment's own (`experiments.resnet._measurement_callbacks`)
+The callbacks are the experiment's own (`experiments.resnet.measurement_callbacks`)
 at the defaults of `ResNetConfig`: block ratio every 100 steps, I(X;Ŷ)/I(Y;Ŷ) every
 1000 steps on 2000 held-out images, classifier statistics every 500 steps on the
 128-image probe, all writing TensorBoard summaries. Training is the experiment's
@@ -36,23 +36,20 @@ ratio is an upper bound of the batch-128 one.
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import keras  # noqa: E402
+import keras
 
-from callbacks.training_scalars import TrainingScalars  # noqa: E402
-from data import load_dataset, make_train_pipeline  # noqa: E402
-from experiments.resnet import _measurement_callbacks  # noqa: E402
-from experiments.resnet import _with_label_input  # noqa: E402
-from experiments.resnet import build_compiled_model  # noqa: E402
-from experiments.resnet_config import ResNetConfig  # noqa: E402
-from callbacks.nan_guard import NaNGuard  # noqa: E402
-from callbacks.proximal_l1 import ProximalL1  # noqa: E402
+from callbacks.training_scalars import TrainingScalars
+from data import load_dataset, make_train_pipeline
+from experiments.resnet import measurement_callbacks, with_label_input
+from experiments.resnet import build_compiled_model
+from experiments.resnet_config import ResNetConfig
+from callbacks.nan_guard import NaNGuard
+from callbacks.proximal_l1 import ProximalL1
 
 INTERVAL_FIELDS = {"BlockRatioLogger": "block_ratio_every",
                    "InformationConstraintLogger": "info_every",
@@ -155,8 +152,8 @@ def amortized(args, dataset, folder):
     config = make_config(os.path.join(folder, "amortized"), batch_size=128)
     model = build_compiled_model(config, dataset.num_classes, dataset.image_shape)
     train = make_train_pipeline(dataset.x_train, dataset.y_train, config.batch_size,
-                                augment=True, pad=config.pad, seed=0).map(_with_label_input)
-    measured = _measurement_callbacks(config, model, dataset)
+                                augment=True, pad=config.pad, seed=0).map(with_label_input)
+    measured = measurement_callbacks(config, dataset)
     baseline = training_callbacks(config.log_dir, config)
     model.fit(train, steps_per_epoch=3, epochs=1, callbacks=baseline, verbose=0)  # trace
     one_time = {}
@@ -200,9 +197,9 @@ def direct(args, dataset, folder):
         model = build_compiled_model(config, dataset.num_classes, dataset.image_shape)
         train = make_train_pipeline(dataset.x_train, dataset.y_train, config.batch_size,
                                     augment=True, pad=config.pad,
-                                    seed=0).map(_with_label_input)
+                                    seed=0).map(with_label_input)
         callbacks = training_callbacks(config.log_dir, config)
-        measured = _measurement_callbacks(config, model, dataset) if side == "with" else []
+        measured = measurement_callbacks(config, dataset) if side == "with" else []
         # Warm-up: trace the training step (and each measurement on the "with" side).
         model.fit(train, steps_per_epoch=args.direct_chunk, epochs=1, callbacks=callbacks,
                   verbose=0)

@@ -13,26 +13,24 @@ the logger's hooks is also clocked directly (hook time / time without logger).
 Also printed: the time of one measurement, epochs/s of the compiled trainer, and
 epochs/s of plain `model.fit` on the same net for comparison.
 
-Usage: python benchmarks/info_plane_overhead.py [--epochs 8000] [--repeats 1]
+Usage: python -m benchmarks.info_plane_overhead [--epochs 8000] [--repeats 1]
 """
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from callbacks.information_plane import InformationPlaneLogger  # noqa: E402
-from data.twelve_bit import generate_twelve_bit_task, train_test_split_indices  # noqa: E402
-from estimators.binning import BinningEstimator  # noqa: E402
-from models.mlp import build_mlp  # noqa: E402
-from training.in_memory_epoch_trainer import InMemoryEpochTrainer  # noqa: E402
+from callbacks.information_plane import InformationPlaneLogger
+from data.twelve_bit import generate_twelve_bit_task, train_test_split_indices
+from estimators.binning import BinningEstimator
+from models.mlp import build_mlp
+from training.in_memory_epoch_trainer import InMemoryEpochTrainer
 
 
 class TimedLogger(InformationPlaneLogger):

@@ -8,23 +8,21 @@ Prints images/s of both and their ratio, plus how many ResNet-32 steps per secon
 the pipeline could feed (batch 128). The pipeline only has to keep ahead of the
 model: on 2 CPU cores ResNet-32 runs a few steps/s, far below what either delivers.
 
-Usage: python benchmarks/input_pipeline.py [--batches 60] [--repeats 3]
+Usage: python -m benchmarks.input_pipeline [--batches 60] [--repeats 3]
 """
 
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
-from data import load_dataset, make_train_pipeline  # noqa: E402
-from data.cifar_input import pad_crop_flip, standardize_image  # noqa: E402
+from data import load_dataset, make_train_pipeline
+from data.cifar_input import pad_crop_flip, standardize_image
 
 BATCH_SIZE = 128
 

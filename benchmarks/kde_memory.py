@@ -7,7 +7,7 @@ Each measurement runs in a fresh subprocess:
     process's peak RSS.
 Both are printed next to the 8 * N^2 bytes (3.2 GB) a full float64 distance matrix takes.
 
-Usage: python benchmarks/kde_memory.py [--num_examples 20000] [--width 100] [--chunk_size 2048]
+Usage: python -m benchmarks.kde_memory [--num_examples 20000] [--width 100] [--chunk_size 2048]
 """
 
 import argparse
@@ -20,7 +20,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CHILD = r"""
 import json, resource, sys, time, tracemalloc
-sys.path.insert(0, {root!r})
 import numpy as np
 from estimators.kde import KDEEstimator
 
@@ -46,10 +45,10 @@ print(json.dumps({{"peak_bytes": peak, "process_peak_bytes": total, "seconds": s
 
 def measure(mode, args):
     """Runs one measurement in a subprocess and returns its JSON report."""
-    code = CHILD.format(root=ROOT, num_examples=args.num_examples, width=args.width,
+    code = CHILD.format(num_examples=args.num_examples, width=args.width,
                         chunk_size=args.chunk_size, mode=mode)
     output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                            text=True).stdout
+                            text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 

@@ -1,6 +1,6 @@
 """Training throughput of ResNet-32 with the information regularizer vs without, side by side.
 
-    python benchmarks/regularizer_overhead.py [--pairs 60] [--batch_size 128]
+    python -m benchmarks.regularizer_overhead [--pairs 60] [--batch_size 128]
 
 Both models train on the same synthetic CIFAR-shaped batches. Their training steps
 alternate one by one (ABBA order) and each step is timed, so that the two steps of a
@@ -14,17 +14,15 @@ ratio >= 0.97), with its interquartile range.
 import argparse
 import os
 import statistics
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from models.resnet import build_resnet  # noqa: E402
-from callbacks.proximal_l1 import ProximalL1  # noqa: E402
+from models.resnet import build_resnet
+from callbacks.proximal_l1 import ProximalL1
 
 
 def make_model(regularized):
