@@ -8,7 +8,9 @@ The config modules are free of TensorFlow, so flags are validated before it load
 import dataclasses
 import importlib
 
+from experiments.analyze_config import AnalyzeConfig
 from experiments.info_plane_config import InfoPlaneConfig
+from experiments.invnet_config import InvNetConfig
 from experiments.resnet_config import ResNetConfig
 
 
@@ -38,4 +40,9 @@ EXPERIMENTS = {experiment.name: experiment for experiment in (
                "ResNet / PlainNet / WRN on CIFAR with the information regularizer (P2)"),
     Experiment("info_plane", InfoPlaneConfig, "experiments.info_plane",
                "the 12-10-7-5-4-3-2 net on the 12-bit task, information plane (P1)"),
+    Experiment("invnet", InvNetConfig, "experiments.invnet",
+               "InvNet / RegInvNet on MNIST: autoencoder + classifier, alternating (P2 §4.2)"),
+    Experiment("analyze", AnalyzeConfig, "experiments.analyze",
+               "feature analysis of a saved model: P2 Fig. 2/3/8, t-SNE + separation (P3), "
+               "PCA + SVM/1-NN (P1)"),
 )}

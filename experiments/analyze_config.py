@@ -1,0 +1,66 @@
+"""The configuration of a feature analysis of a saved model (SPEC §9; P2, P3, P1).
+
+Free of TensorFlow: `run.py --experiment=analyze` validates these flags before it loads.
+"""
+
+import dataclasses
+from typing import Optional
+
+from experiments.config import ExperimentConfig, setting
+from infodl.choices import DATASETS, PREPROCESSINGS
+
+
+@dataclasses.dataclass
+class AnalyzeConfig(ExperimentConfig):
+    """What to analyse (a checkpoint, a data set) and how (layers, subsample sizes).
+
+    `dataset`, `data_dir` and the preprocessing default to those of the run the
+    checkpoint belongs to (its config.json); see `analysis.feature_source`.
+    """
+
+    checkpoint: Optional[str] = setting(
+        None, "A saved model (.keras) or a run folder (its newest checkpoints/ckpt-*.keras, "
+        "else model.keras).")
+    dataset: Optional[str] = setting(None, "Data set (None = the run's).", choices=DATASETS)
+    data_dir: Optional[str] = setting(
+        None, "Folder of the original data files, or mnist.pkl.gz itself (None = the run's, "
+        "else TensorFlow Datasets).")
+    preprocessing: str = setting(
+        "auto", "How images become inputs: auto (the run's config, per-image "
+        "standardization for the ResNet family, else x/255), unit_interval, "
+        "per_image_standardization or none.", choices=PREPROCESSINGS)
+    feature_layer: str = setting("features", "Layer whose output is F(x).")
+    logits_layer: Optional[str] = setting(
+        "logits", "Layer holding the classifier w as .kernel (None = no w analyses).")
+    tsne_layers: Optional[tuple] = setting(
+        None, "Layers to embed with t-SNE, comma-separated (None = feature_layer).")
+    tsne_examples: int = setting(2000, "Test images of each t-SNE embedding, stratified "
+                                 "(0 = no t-SNE).", minimum=0)
+    tsne_perplexity: float = setting(30.0, "t-SNE perplexity.", minimum=0,
+                                     exclusive_minimum=True)
+    pca_components: tuple = setting(
+        (1, 2, 4, 8, 16, 32, 64, 128), "Numbers of principal components for the linear SVM "
+        "and 1-NN (those above the feature size are skipped).", item_type=int, minimum=1)
+    pca_train_examples: int = setting(10000, "Training images to fit PCA, SVM and 1-NN on "
+                                      "(0 = no PCA).", minimum=0)
+    histogram_class: Optional[int] = setting(
+        None, "Class of the feature histogram (None = the last, P2's digit 9).", minimum=0)
+    test_examples: Optional[int] = setting(None, "Use the first N test images (None = all).",
+                                           minimum=1)
+    batch_size: int = setting(500, "Inference batch size.", minimum=1)
+    title: Optional[str] = setting(None, "Model name in figure titles (None = the model's).")
+    log_dir: Optional[str] = setting(
+        None, "Output folder (None = <run folder>/analysis, or <file>_analysis next to a "
+        "bare .keras file).")
+    seed: int = setting(0, "Seed of the subsamples, t-SNE, PCA and SVM.", minimum=0)
+    overwrite: bool = setting(False, "Replace an output folder that holds an analysis of "
+                              "other settings.")
+    verbose: int = setting(1, "0 silent, 1 progress messages and bars.", minimum=0,
+                           maximum=2)
+
+    def check(self):
+        if not self.checkpoint:
+            raise ValueError("Expected a checkpoint to analyse. Received: checkpoint=None "
+                             "(pass a .keras file or a run folder)")
+        if not self.feature_layer:
+            raise ValueError("Expected a feature_layer name. Received: feature_layer=''")
