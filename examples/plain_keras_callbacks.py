@@ -1,6 +1,6 @@
 """The three measurement callbacks on a plain Keras model that is not from this project.
 
-    python examples/plain_keras_callbacks.py [--log_dir /tmp/plain_keras_callbacks]
+    python -m examples.plain_keras_callbacks [--log_dir /tmp/plain_keras_callbacks]
 
 The model is a small functional MLP with one hand-made residual pair,
 y = stem + branch(stem) (an `Add` of a Dense "stem" and a two-layer "branch"), a Dense
@@ -19,17 +19,14 @@ prints the values logged at the end of each epoch.
 
 import argparse
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from callbacks.block_ratio import BlockRatioLogger  # noqa: E402
-from callbacks.classifier_stats import ClassifierStatsLogger  # noqa: E402
-from callbacks.information_constraint import InformationConstraintLogger  # noqa: E402
+from callbacks import (BlockRatioLogger, ClassifierStatsLogger,  # noqa: E402
+                       InformationConstraintLogger)
 
 NUM_INPUTS = 16
 NUM_CLASSES = 4

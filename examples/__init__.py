@@ -1,0 +1,1 @@
+"""Examples; run each from the repository root as `python -m examples.<name>`."""
