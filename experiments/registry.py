@@ -9,6 +9,8 @@ import dataclasses
 import importlib
 
 from experiments.analyze_config import AnalyzeConfig
+from experiments.ib_end_to_end_config import IBEndToEndConfig
+from experiments.ib_layerwise_config import IBLayerwiseConfig
 from experiments.info_plane_config import InfoPlaneConfig
 from experiments.invnet_config import InvNetConfig
 from experiments.resnet_config import ResNetConfig
@@ -40,6 +42,10 @@ EXPERIMENTS = {experiment.name: experiment for experiment in (
                "ResNet / PlainNet / WRN on CIFAR with the information regularizer (P2)"),
     Experiment("info_plane", InfoPlaneConfig, "experiments.info_plane",
                "the 12-10-7-5-4-3-2 net on the 12-bit task, information plane (P1)"),
+    Experiment("ib_layerwise", IBLayerwiseConfig, "experiments.ib_layerwise",
+               "layer-by-layer IB training and its cross-entropy baselines (P3 §5)"),
+    Experiment("ib_end_to_end", IBEndToEndConfig, "experiments.ib_end_to_end",
+               "end-to-end training with CE - beta I(Y;Y_hat) + gamma I(X;Y_hat+eps) (P3 app. B)"),
     Experiment("invnet", InvNetConfig, "experiments.invnet",
                "InvNet / RegInvNet on MNIST: autoencoder + classifier, alternating (P2 §4.2)"),
     Experiment("analyze", AnalyzeConfig, "experiments.analyze",
