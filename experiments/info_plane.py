@@ -5,10 +5,12 @@ batch 512, 80 % train split), logs (I(X;T_k), I(T_k;Y)) of every layer on all 40
 inputs at log-spaced epochs, averages the trajectories over seeds,
 I_bar[e, k] = (1/S) sum_s I_s[e, k], and draws the information plane.
 Output layout under `log_dir`: `seed_{s}/` (TensorBoard events, trajectory.npz,
-info_plane.png, results.json), `trajectory_mean.npz`, `trajectory_mean.csv`,
-`info_plane.png`, `results.json`. A rerun of the same config reuses the seeds already
-done (and trains the missing ones when `num_seeds` grew); another config in the same
-folder is refused, as for the ResNet runs.
+info_plane.png, results.json, and with `keep_activations` trajectory_activations.npz),
+`trajectory_mean.npz`, `trajectory_mean.csv`, `info_plane.png`, `results.json` (with
+each layer's compression, peak minus final I(X;T), per seed and as mean ± std). A
+rerun of the same config reuses the seeds already done (and trains the missing ones
+when `num_seeds` grew); another config in the same folder is refused, as for the
+ResNet runs.
 
 Example:
     results = run(InfoPlaneConfig(activation="relu", estimator="binning_adaptive",
@@ -25,6 +27,7 @@ import time
 import keras
 import numpy as np
 
+from analysis.compression import compression_over_seeds, layer_end_points
 from analysis.information_plane_plot import plot_information_plane, save_figure_png
 from analysis.information_plane_trajectory import InformationPlaneTrajectory
 from callbacks.information_plane import InformationPlaneLogger
@@ -37,6 +40,7 @@ from training.langevin_sgd import LangevinSGD
 from training.run_directory import prepare_log_dir, write_json_atomic
 
 SEED_RESULTS = "results.json"
+ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside trajectory.npz
 
 def make_estimator(config, inputs=None):
     """The estimator named by `config.estimator` (MINE needs the inputs X)."""
@@ -76,6 +80,26 @@ class _MINELayerEstimator:
         return np.asarray(values)
 
 
+def sigmoid_output_loss(labels, outputs):
+    """Binary cross-entropy of sigmoid outputs against one-hot labels, mean over units.
+
+        L = -(1/C) sum_c [1{y=c} log p_c + (1 - 1{y=c}) log(1 - p_c)]
+
+    The loss of an output layer of C independent sigmoid units (Saxe et al. Fig. 1:
+    two sigmoidal neurons); integer labels, so accuracy is still argmax_c p_c = y.
+    """
+    from keras import ops
+
+    num_classes = ops.shape(outputs)[-1]
+    one_hot = ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), num_classes)
+    return keras.losses.binary_crossentropy(one_hot, outputs)
+
+
+def _loss(config):
+    return (sigmoid_output_loss if config.output_activation == "sigmoid"
+            else "sparse_categorical_crossentropy")
+
+
 def _make_optimizer(config, seed):
     if config.optimizer == "adam":
         return keras.optimizers.Adam(config.learning_rate)
@@ -95,7 +119,8 @@ def _train_seed(config, seed, inputs, labels, seed_dir, axis_limits):
     keras.utils.set_random_seed(seed)
     train, test = train_test_split_indices(len(labels), config.train_fraction, seed)
     model = build_mlp(inputs.shape[1], config.layer_sizes, config.activation,
-                      config.last_activation, seed=seed)
+                      config.last_activation, output_activation=config.output_activation,
+                      seed=seed)
     x_limit, y_limit = axis_limits
     logger = InformationPlaneLogger(
         inputs, labels, make_estimator(config, inputs),
@@ -103,8 +128,8 @@ def _train_seed(config, seed, inputs, labels, seed_dir, axis_limits):
         output_path=os.path.join(seed_dir, "trajectory.npz"), log_dir=seed_dir,
         figure_path=os.path.join(seed_dir, "info_plane.png"),
         x_limit=x_limit, y_limit=y_limit, add_to_logs=False,
-        metadata=_metadata(config, seed))
-    trainer = InMemoryEpochTrainer(model, _make_optimizer(config, seed),
+        keep_activations=config.keep_activations, metadata=_metadata(config, seed))
+    trainer = InMemoryEpochTrainer(model, _make_optimizer(config, seed), loss=_loss(config),
                                    batch_size=config.batch_size, seed=seed)
     start = time.perf_counter()
     history = trainer.fit(inputs[train], labels[train], config.epochs,
@@ -116,6 +141,8 @@ def _train_seed(config, seed, inputs, labels, seed_dir, axis_limits):
               "train_accuracy": history["accuracy"][-1],
               "test_accuracy": history["val_accuracy"][-1],
               "trajectory_path": os.path.join(seed_dir, "trajectory.npz")}
+    if config.keep_activations:
+        record["activations_path"] = os.path.join(seed_dir, ACTIVATIONS_FILE)
     write_json_atomic(os.path.join(seed_dir, SEED_RESULTS), record)  # last: seed complete
     return record
 
@@ -126,7 +153,10 @@ def _finished_seed(seed_dir):
     if not os.path.isfile(path) or not os.path.isfile(os.path.join(seed_dir, "trajectory.npz")):
         return None
     with open(path) as handle:
-        return json.load(handle)
+        record = json.load(handle)
+    if "activations_path" in record and not os.path.isfile(record["activations_path"]):
+        return None
+    return record
 
 
 def run(config):
@@ -138,9 +168,12 @@ def run(config):
     Returns:
         dict with "trajectory" (the seed average), "trajectory_path", "figure_path",
         "log_dir", "runs" (per seed: train/test accuracy, seconds, epochs_per_second,
-        trajectory_path), "reused_seeds", "trained_seeds" and "end_points" (per layer:
-        I_XT max / final, its compression max - final and the epoch of the max,
-        I_TY max / final of the average, in bits).
+        trajectory_path), "reused_seeds", "trained_seeds", "end_points" (per layer
+        of the seed average: I_XT max / final, its compression max - final and the
+        epoch of the max, I_TY max / final, in bits) and "compression" (per layer: each
+        seed's compression and epoch of its I(X;T) peak, and their mean ± std over
+        seeds, `analysis.compression.compression_over_seeds`); each run record also
+        has its own "end_points".
     """
     config.validate()
     log_dir = config.log_dir
@@ -163,8 +196,8 @@ def run(config):
             trained.append(seed)
         else:
             reused.append(seed)
-        runs.append(record)
         trajectories.append(InformationPlaneTrajectory.load(record["trajectory_path"]))
+        runs.append(dict(record, end_points=layer_end_points(trajectories[-1])))
     mean = InformationPlaneTrajectory.average(trajectories)
     trajectory_path = mean.save(os.path.join(log_dir, "trajectory_mean.npz"))
     mean.save(os.path.join(log_dir, "trajectory_mean.csv"))
@@ -172,7 +205,9 @@ def run(config):
     figure_path = save_figure_png(figure, os.path.join(log_dir, "info_plane.png"))
     results = {"trajectory_path": trajectory_path, "figure_path": figure_path,
                "log_dir": log_dir, "runs": runs, "reused_seeds": reused,
-               "trained_seeds": trained, "end_points": end_points(mean)}
+               "trained_seeds": trained, "end_points": end_points(mean),
+               "compression": compression_over_seeds(
+                   trajectories, [run_record["seed"] for run_record in runs])}
     write_json_atomic(os.path.join(log_dir, "results.json"), results)
     return dict(results, trajectory=mean)
 
@@ -186,10 +221,15 @@ def summary(results):
     elif results["reused_seeds"]:
         lines.append(f"reused seeds {results['reused_seeds']}, trained seeds "
                      f"{results['trained_seeds']}")
+    seeds = len(results["runs"])
     for layer, point in results["end_points"].items():
+        spread = results["compression"][layer]
+        per_seed = (f"{spread['compression_bits_mean']:.3f} ± "
+                    f"{spread['compression_bits_std']:.3f} over {seeds} seeds" if seeds > 1
+                    else f"{spread['compression_bits_mean']:.3f}, 1 seed")
         lines.append(f"{layer}: I(X;T) max {point['I_XT_max']:.3f} (epoch "
                      f"{point['epoch_of_I_XT_max']}) -> final {point['I_XT_final']:.3f}, "
-                     f"compression {point['compression_bits']:.3f}, "
+                     f"compression {point['compression_bits']:.3f} (per seed {per_seed}), "
                      f"I(T;Y) final {point['I_TY_final']:.3f} bits")
     lines.append(f"figure: {results['figure_path']}")
     lines.append(f"trajectory: {results['trajectory_path']}")
@@ -199,6 +239,8 @@ def summary(results):
 def figure_title(config):
     """E.g. "tanh net, binning, var_u.mat, 4000 epochs, mean of 5 seeds"."""
     body = config.activation + (f"/{config.last_activation}" if config.last_activation else "")
+    if config.output_activation != "softmax":
+        body += f", {config.output_activation} output"
     task = os.path.basename(config.var_u_path) if config.var_u_path else "generated task"
     runs = f"mean of {config.num_seeds} seeds" if config.num_seeds > 1 else "1 seed"
     return f"{body} net, {config.estimator}, {task}, {config.epochs} epochs, {runs}"
@@ -210,12 +252,6 @@ def _metadata(config, seed):
 
 def end_points(trajectory):
     """Per layer: max and final I(X;T), I(T;Y) (bits), the epoch of the I(X;T) max, and
-    the compression max I(X;T) - final I(X;T) (0 when I(X;T) only grows)."""
-    points = {}
-    for index, name in enumerate(trajectory.layer_names):
-        i_xt, i_ty = trajectory.i_xt_bits[:, index], trajectory.i_ty_bits[:, index]
-        points[name] = {"I_XT_max": float(i_xt.max()), "I_XT_final": float(i_xt[-1]),
-                        "compression_bits": float(i_xt.max() - i_xt[-1]),
-                        "epoch_of_I_XT_max": int(trajectory.epochs[int(np.argmax(i_xt))]),
-                        "I_TY_max": float(i_ty.max()), "I_TY_final": float(i_ty[-1])}
-    return points
+    the compression max I(X;T) - final I(X;T) (0 when I(X;T) only grows); see
+    `analysis.compression.layer_end_points`."""
+    return layer_end_points(trajectory)

@@ -10,6 +10,9 @@ from typing import Optional
 from experiments.config import ExperimentConfig, setting
 from infodl.choices import ACTIVATIONS, INFO_PLANE_ESTIMATORS, KDE_BOUNDS, OPTIMIZERS
 
+# Output layers of the classifier: IDNNs' softmax, or Saxe et al.'s two sigmoid units.
+OUTPUT_LAYERS = ("softmax", "sigmoid")
+
 
 @dataclasses.dataclass
 class InfoPlaneConfig(ExperimentConfig):
@@ -20,6 +23,10 @@ class InfoPlaneConfig(ExperimentConfig):
     last_activation: Optional[str] = setting(
         None, "Activation of the last hidden layer only (e.g. sigmoid with a relu body); "
         "None = --activation.", choices=ACTIVATIONS)
+    output_activation: str = setting(
+        "softmax", "Output layer: softmax (IDNNs; cross-entropy) or sigmoid (Saxe et al. "
+        "Fig. 1: one sigmoid unit per class, binary cross-entropy on one-hot labels).",
+        choices=OUTPUT_LAYERS)
     layer_sizes: tuple = setting((10, 7, 5, 4, 3, 2), "Hidden widths then output width.",
                                  item_type=int, minimum=1)
     epochs: int = setting(8000, "Training epochs.", minimum=1)
@@ -53,6 +60,10 @@ class InfoPlaneConfig(ExperimentConfig):
                              "a rerun with more seeds adds the missing ones.", minimum=1,
                              resumable=True)
     seed: int = setting(0, "Seed of the first run (run s uses seed + s).", minimum=0)
+    keep_activations: bool = setting(
+        False, "Also save every layer's activations at the logged epochs "
+        "(seed_<s>/trajectory_activations.npz), so that other estimators can be computed "
+        "on the same networks (analysis/compression.py).")
     var_u_path: Optional[str] = setting(None, "Path of the original var_u.mat; "
                                         "None = generated task.")
     log_dir: Optional[str] = setting(None, "Output folder; None = runs/info_plane_<activation>.",

@@ -7,10 +7,12 @@ import os
 import numpy as np
 import pytest
 
+from analysis.compression import estimate_trajectory, layer_end_points, load_activations
 from analysis.information_plane_trajectory import InformationPlaneTrajectory
 from callbacks.information_plane import log_spaced_epochs
 from data.twelve_bit import generate_twelve_bit_task
-from experiments.info_plane import InfoPlaneConfig, make_estimator, run
+from experiments.info_plane import (InfoPlaneConfig, make_estimator, run,
+                                    sigmoid_output_loss, summary)
 from models.mlp import build_mlp
 
 
@@ -105,12 +107,58 @@ def test_var_u_file_langevin_and_last_hidden_activation(tmp_path, var_u_path):
     assert np.all(trajectory.i_xt_bits[:, 4] <= 3 * math.log2(15) + 1e-9)
 
 
+def test_sigmoid_output_loss_is_binary_cross_entropy_on_one_hot_labels():
+    outputs = np.array([[0.9, 0.2], [0.3, 0.6], [0.5, 0.5]], dtype=np.float32)
+    labels = np.array([0, 1, 0])
+    one_hot = np.eye(2)[labels]
+    expected = -np.mean(one_hot * np.log(outputs) + (1 - one_hot) * np.log(1 - outputs),
+                        axis=1)
+    np.testing.assert_allclose(sigmoid_output_loss(labels, outputs), expected, rtol=1e-5)
+
+
+def test_sigmoid_output_saved_activations_and_compression_per_seed(tmp_path):
+    """Saxe et al.'s sigmoid output, activations kept, each seed's compression in results."""
+    config = InfoPlaneConfig(activation="relu", output_activation="sigmoid",
+                             keep_activations=True, layer_sizes=(5, 3, 2), epochs=8,
+                             num_log_points=3, num_seeds=2, seed=1,
+                             log_dir=str(tmp_path / "sigmoid"), verbose=0)
+    results = run(config)
+    _, labels = generate_twelve_bit_task()
+    per_seed = []
+    for record in results["runs"]:
+        trajectory = InformationPlaneTrajectory.load(record["trajectory_path"])
+        epochs, layers = load_activations(record["activations_path"])
+        np.testing.assert_array_equal(epochs, trajectory.epochs)
+        # two independent sigmoid units: in (0, 1), rows not summing to 1 as a softmax's
+        output = layers[-1]
+        assert output.shape == (len(epochs), 4096, 2)
+        assert np.all((output > 0) & (output < 1))
+        assert np.max(np.abs(output.sum(axis=-1) - 1.0)) > 1e-3
+        # the logged (fixed-range binning) values are recomputed from the saved activations
+        again = estimate_trajectory(record["activations_path"], labels, "binning",
+                                    trajectory.layer_names)
+        np.testing.assert_allclose(again.information_bits, trajectory.information_bits)
+        assert record["end_points"] == layer_end_points(trajectory)
+        per_seed.append(record["end_points"]["hidden_2"]["compression_bits"])
+    stats = results["compression"]["hidden_2"]
+    assert stats["compression_bits_per_seed"] == per_seed and stats["seeds"] == [1, 2]
+    assert stats["compression_bits_mean"] == pytest.approx(np.mean(per_seed))
+    assert stats["compression_bits_std"] == pytest.approx(np.std(per_seed, ddof=1))
+    assert results["trajectory"].metadata["output_activation"] == "sigmoid"
+    assert any("± " in line and "over 2 seeds" in line for line in summary(results))
+    # a seed whose saved activations are gone is trained again
+    os.remove(results["runs"][1]["activations_path"])
+    again = run(InfoPlaneConfig(**vars(config)))
+    assert again["reused_seeds"] == [1] and again["trained_seeds"] == [2]
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("estimator", "histogram", "estimator"), ("optimizer", "rmsprop", "optimizer"),
     ("epochs", 0, "epochs"), ("num_seeds", 0, "num_seeds"),
     ("learning_rate", -1.0, "learning_rate"), ("activation", "softmaxx", "activation"),
     ("layer_sizes", (3,), "layer_sizes"), ("noise_variance", 0.0, "noise_variance"),
-    ("train_fraction", 1.0, "train_fraction"), ("kde_bound", "middle", "kde_bound")])
+    ("train_fraction", 1.0, "train_fraction"), ("kde_bound", "middle", "kde_bound"),
+    ("output_activation", "tanh", "output_activation")])
 def test_bad_config_raises(tmp_path, field, value, message):
     config = InfoPlaneConfig(log_dir=str(tmp_path / "bad"), **{field: value})
     with pytest.raises(ValueError, match=message):

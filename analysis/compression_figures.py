@@ -1,0 +1,112 @@
+"""The figures beside the compression table: information planes and compression per layer.
+
+Drawn with matplotlib's object API on an Agg canvas (no pyplot), like
+`analysis.information_plane_plot`.
+"""
+
+import matplotlib
+import numpy as np
+from matplotlib import cm, colors
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def plot_information_plane_grid(trajectories, row_labels, column_labels,
+                                x_limit=(0.0, 12.0), y_limit=(0.0, 1.0),
+                                colormap="gnuplot", title=None):
+    """A grid of information planes: row r, column c shows `trajectories[r][c]`.
+
+    Each panel draws, for every logged epoch e, the line through the layers' points
+    (I(X;T_k), I(T_k;Y)) coloured by e (one colour bar for all panels), as
+    `plot_information_plane` does for one trajectory.
+
+    Args:
+        trajectories: rows of `InformationPlaneTrajectory` (or None for an empty panel).
+        row_labels, column_labels: labels of the rows (networks) and columns (estimators).
+        x_limit, y_limit: axis limits (bits).
+        colormap: matplotlib colormap name.
+        title: figure title or None.
+
+    Returns:
+        A matplotlib Figure on an Agg canvas.
+
+    Example:
+        figure = plot_information_plane_grid([[tanh_bin, tanh_kde]], ["tanh"],
+                                             ["binning", "kde"])
+
+    Reference: Saxe et al. 2018, Fig. 1; Shwartz-Ziv & Tishby 2017, Fig. 3.
+    """
+    rows, columns = len(row_labels), len(column_labels)
+    figure = Figure(figsize=(3.2 * columns + 1.0, 2.6 * rows + 0.6))
+    FigureCanvasAgg(figure)
+    top_epoch = max([int(t.epochs.max()) for row in trajectories for t in row
+                     if t is not None] + [1])
+    normalize = colors.Normalize(vmin=0, vmax=top_epoch)
+    color_map = matplotlib.colormaps[colormap]
+    axes_grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    for r in range(rows):
+        for c in range(columns):
+            axes = axes_grid[r][c]
+            trajectory = trajectories[r][c]
+            if trajectory is not None:
+                for row, epoch in enumerate(trajectory.epochs):
+                    axes.plot(trajectory.i_xt_bits[row], trajectory.i_ty_bits[row],
+                              marker="o", markersize=2, linewidth=0.6, alpha=0.9,
+                              color=color_map(normalize(epoch)))
+            axes.set_xlim(x_limit)
+            axes.set_ylim(y_limit)
+            if r == 0:
+                axes.set_title(column_labels[c], fontsize=9)
+            if c == 0:
+                axes.set_ylabel(f"{row_labels[r]}\nI(T;Y) [bits]", fontsize=8)
+            if r == rows - 1:
+                axes.set_xlabel("I(X;T) [bits]", fontsize=8)
+            axes.tick_params(labelsize=7)
+    mappable = cm.ScalarMappable(norm=normalize, cmap=color_map)
+    mappable.set_array(np.array([0.0, top_epoch]))
+    figure.colorbar(mappable, ax=axes_grid, label="epoch", shrink=0.6)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return figure
+
+
+def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_names,
+                          title=None):
+    """Compression per layer (mean ± std over seeds), one panel per estimator.
+
+    Args:
+        statistics: {estimator: {variant: {layer: {"compression_bits_mean",
+            "compression_bits_std"}}}} (`analysis.compression.compression_over_seeds`).
+        estimator_labels: {estimator: panel title}, in panel order.
+        variant_labels: {variant: legend label}, in bar order.
+        layer_names: the layers, in order.
+        title: figure title or None.
+
+    Returns:
+        A matplotlib Figure on an Agg canvas.
+    """
+    estimators, variants = list(estimator_labels), list(variant_labels)
+    figure = Figure(figsize=(3.6 * len(estimators) + 0.5, 3.4))
+    FigureCanvasAgg(figure)
+    axes_row = figure.subplots(1, len(estimators), squeeze=False, sharey=True)[0]
+    width = 0.8 / len(variants)
+    positions = np.arange(len(layer_names))
+    for axes, estimator in zip(axes_row, estimators):
+        for index, variant in enumerate(variants):
+            records = [statistics[estimator][variant][name] for name in layer_names]
+            means = [r["compression_bits_mean"] for r in records]
+            stds = [r["compression_bits_std"] or 0.0 for r in records]
+            axes.bar(positions + (index - (len(variants) - 1) / 2) * width, means, width,
+                     yerr=stds, capsize=2, label=variant_labels[variant])
+        axes.set_title(estimator_labels[estimator], fontsize=9)
+        axes.set_xticks(positions)
+        axes.set_xticklabels([name.replace("hidden_", "h") for name in layer_names],
+                             fontsize=8)
+        axes.axhline(0.0, color="black", linewidth=0.5)
+        axes.tick_params(labelsize=7)
+    axes_row[0].set_ylabel("max I(X;T) - final I(X;T) [bits]", fontsize=8)
+    axes_row[-1].legend(fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure

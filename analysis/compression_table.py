@@ -1,0 +1,207 @@
+"""Does tanh compress and ReLU not? The table and figures of docs/compression.md.
+
+For activation in (tanh, relu) × output layer in (sigmoid: Saxe et al. Fig. 1's two
+sigmoid units, softmax: IDNNs) the 12-10-7-5-4-3-2 net is trained once per seed on
+var_u.mat (`experiments.info_plane` with keep_activations: its activations on all
+4096 inputs are saved at the logged epochs); every estimator of
+`analysis.compression.ESTIMATORS` is then computed from those same activations
+(cached per seed as `trajectory_<estimator>.npz`), and per layer the compression
+max I(X;T) - final I(X;T) is reported as mean ± std (ddof 1) over the seeds.
+A rerun reuses finished seeds and cached estimates.
+
+Usage:
+    nice -n 10 python -m analysis.compression_table \
+        --var_u_path=../shared/data/var_u.mat --epochs=2000 --num_seeds=5
+
+Writes `<log_dir>/compression.json` (every per-seed number), the figures
+`<docs_dir>/compression_info_planes.png` and `<docs_dir>/compression_bars.png`, and the
+tables between the markers of `<docs_dir>/compression.md` (the rest of it is kept).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from analysis.compression import (ESTIMATORS, compression_over_seeds,  # noqa: E402
+                                  estimate_trajectory)
+from analysis.information_plane_trajectory import InformationPlaneTrajectory  # noqa: E402
+
+VARIANTS = {("tanh", "sigmoid"): "tanh, sigmoid output",
+            ("tanh", "softmax"): "tanh, softmax output",
+            ("relu", "sigmoid"): "ReLU, sigmoid output",
+            ("relu", "softmax"): "ReLU, softmax output"}
+BEGIN, END = "<!-- compression-table:begin -->", "<!-- compression-table:end -->"
+
+
+def variant_key(activation, output):
+    return f"{activation}_{output}"
+
+
+def train_variants(args):
+    """Runs (or reuses) the info-plane experiment of every variant; {key: results}."""
+    from experiments.info_plane import run
+    from experiments.info_plane_config import InfoPlaneConfig
+
+    results = {}
+    for activation, output in VARIANTS:
+        key = variant_key(activation, output)
+        print(f"== training {key}: {args.num_seeds} seed(s) x {args.epochs} epochs",
+              flush=True)
+        results[key] = run(InfoPlaneConfig(
+            activation=activation, output_activation=output, estimator="binning",
+            keep_activations=True, epochs=args.epochs, num_log_points=args.num_log_points,
+            num_seeds=args.num_seeds, seed=args.seed, var_u_path=args.var_u_path,
+            log_dir=os.path.join(args.log_dir, key), verbose=args.verbose))
+    return results
+
+
+def seed_trajectory(record, labels, layer_names, estimator, args):
+    """One seed's trajectory under `estimator`, from its saved activations (cached)."""
+    settings = {"estimator": estimator, "noise_variance": args.noise_variance}
+    path = os.path.join(os.path.dirname(record["activations_path"]),
+                        f"trajectory_{estimator}.npz")
+    if os.path.isfile(path):
+        cached = InformationPlaneTrajectory.load(path)
+        if all(cached.metadata.get(k) == v for k, v in settings.items()):
+            return cached
+    trajectory = estimate_trajectory(
+        record["activations_path"], labels, estimator, layer_names,
+        metadata=dict(settings, seed=record["seed"]),
+        noise_variance=args.noise_variance, verbose=args.verbose)
+    trajectory.save(path)
+    return trajectory
+
+
+def _cell(record, with_epoch=True):
+    std = record["compression_bits_std"]
+    text = f"{record['compression_bits_mean']:.2f} ± {std:.2f}" if std is not None \
+        else f"{record['compression_bits_mean']:.2f}"
+    if with_epoch:
+        text += f" ({record['epoch_of_I_XT_max_median']:.0f})"
+    return text
+
+
+def _accuracy(values):
+    values = np.asarray(values, dtype=np.float64)
+    std = np.std(values, ddof=1) if values.size > 1 else 0.0
+    return f"{100 * values.mean():.1f} ± {100 * std:.1f}"
+
+
+def markdown_tables(statistics, runs, layer_names, args, seconds):
+    """The generated part of docs/compression.md."""
+    lines = [f"Settings: `var_u.mat`, {args.epochs} epochs, {args.num_seeds} seeds "
+             f"({args.seed}–{args.seed + args.num_seeds - 1}), Adam 4e-4, batch 512, 80 % "
+             f"train split, I(X;T) on all 4096 inputs at {args.num_log_points} log-spaced "
+             f"epochs (+ epoch 0). Wall time on this machine: training "
+             f"{seconds['training']:.0f} s in the last call (the {len(runs) * args.num_seeds} "
+             f"networks' own runs: {seconds['training_runs']:.0f} s), estimators "
+             f"{seconds['estimators']:.0f} s in the last call (cached per seed).",
+             "",
+             "Cells: compression = max over epochs of I(X;T) − final I(X;T), in bits, mean ± "
+             "std over seeds (ddof 1); in brackets the median over seeds of the last epoch at "
+             f"which I(X;T) is at its peak ({args.epochs} = at the end: no compression).", ""]
+    header = "| network | " + " | ".join(layer_names) + " |"
+    rule = "|---|" + "---|" * len(layer_names)
+    for estimator, description in ESTIMATORS.items():
+        lines += [f"**{estimator}** — {description}", "", header, rule]
+        for (activation, output), label in VARIANTS.items():
+            stats = statistics[estimator][variant_key(activation, output)]
+            lines.append(f"| {label} | " + " | ".join(
+                _cell(stats[name]) for name in layer_names) + " |")
+        lines.append("")
+    lines += ["Accuracy at the end (%, mean ± std over seeds) and I(T;Y) of the output "
+              "layer (bits, fixed-range binning):", "",
+              "| network | train | test | I(Ŷ;Y) final |", "|---|---|---|---|"]
+    for (activation, output), label in VARIANTS.items():
+        key = variant_key(activation, output)
+        output_stats = statistics["binning"][key][layer_names[-1]]
+        lines.append(f"| {label} | {_accuracy([r['train_accuracy'] for r in runs[key]])} | "
+                     f"{_accuracy([r['test_accuracy'] for r in runs[key]])} | "
+                     f"{output_stats['I_TY_final_mean']:.3f} ± "
+                     f"{output_stats['I_TY_final_std'] or 0.0:.3f} |")
+    return "\n".join(lines)
+
+
+def update_document(path, generated):
+    """Puts `generated` between the markers of `path` (creating a stub if needed)."""
+    if os.path.isfile(path):
+        with open(path) as handle:
+            text = handle.read()
+    else:
+        text = f"# Compression in the information plane\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"Expected the markers {BEGIN} and {END} in {path!r}. "
+                         "Received: a document without them")
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(path, "w") as handle:
+        handle.write(f"{head}{BEGIN}\n{generated}\n{END}{tail}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--var_u_path", required=True, help="path of the original var_u.mat")
+    parser.add_argument("--epochs", type=int, default=2000)
+    parser.add_argument("--num_seeds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--num_log_points", type=int, default=20)
+    parser.add_argument("--noise_variance", type=float, default=0.1, help="KDE sigma^2")
+    parser.add_argument("--log_dir", default="runs/compression")
+    parser.add_argument("--docs_dir", default="docs")
+    parser.add_argument("--verbose", type=int, default=1)
+    args = parser.parse_args(argv)
+    if not os.path.isfile(args.var_u_path):
+        sys.exit(f"Error: no var_u.mat at {args.var_u_path!r}")
+
+    from analysis.compression_figures import (plot_compression_bars,
+                                              plot_information_plane_grid)
+    from analysis.information_plane_plot import save_figure_png
+    from data.twelve_bit import load_twelve_bit_task
+
+    start = time.perf_counter()
+    results = train_variants(args)
+    training_seconds = time.perf_counter() - start
+    _, labels = load_twelve_bit_task(args.var_u_path)
+    runs = {key: value["runs"] for key, value in results.items()}
+    layer_names = next(iter(results.values()))["trajectory"].layer_names
+    statistics, means = {}, {}
+    start = time.perf_counter()
+    for estimator in ESTIMATORS:
+        statistics[estimator], means[estimator] = {}, {}
+        for key, records in runs.items():
+            print(f"== {estimator}: {key}", flush=True)
+            trajectories = [seed_trajectory(record, labels, layer_names, estimator, args)
+                            for record in records]
+            statistics[estimator][key] = compression_over_seeds(
+                trajectories, [record["seed"] for record in records])
+            means[estimator][key] = InformationPlaneTrajectory.average(trajectories)
+    seconds = {"training": training_seconds, "estimators": time.perf_counter() - start,
+               "training_runs": sum(r["seconds"] for records in runs.values()
+                                    for r in records)}
+    with open(os.path.join(args.log_dir, "compression.json"), "w") as handle:
+        json.dump({"args": vars(args), "seconds": seconds, "statistics": statistics,
+                   "runs": runs}, handle, indent=1)
+    keys = [variant_key(*variant) for variant in VARIANTS]
+    save_figure_png(plot_information_plane_grid(
+        [[means[e][key] for e in ESTIMATORS] for key in keys], list(VARIANTS.values()),
+        list(ESTIMATORS), title=f"var_u.mat, {args.epochs} epochs, mean of "
+        f"{args.num_seeds} seeds"), os.path.join(args.docs_dir, "compression_info_planes.png"))
+    save_figure_png(plot_compression_bars(
+        statistics, {e: e for e in ESTIMATORS},
+        {variant_key(*v): label for v, label in VARIANTS.items()}, layer_names,
+        title="compression per layer, mean ± std over seeds"),
+        os.path.join(args.docs_dir, "compression_bars.png"))
+    update_document(os.path.join(args.docs_dir, "compression.md"),
+                    markdown_tables(statistics, runs, layer_names, args, seconds))
+    print(f"tables in {os.path.join(args.docs_dir, 'compression.md')}; training "
+          f"{training_seconds:.0f} s, estimators {seconds['estimators']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
