@@ -17,7 +17,8 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     `val_num_examples`; `best` keeps the best `val_accuracy`.
 
     Args:
-        datasets: a list of evaluation datasets (anything `model.evaluate` takes).
+        datasets: a list of evaluation sets: datasets yielding (inputs, targets), or
+            (inputs, targets) tuples of arrays.
         num_examples: the number of examples of each dataset (for the logs).
         first_index: which dataset the first evaluation uses (resumed runs continue
             the cycle: pass the number of evaluations done so far).
@@ -45,7 +46,9 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     def evaluate_next(self):
         """Evaluates on the next dataset of the cycle; returns {metric: value}."""
         index = self.evaluations % len(self.datasets)
-        scores = self.model.evaluate(self.datasets[index], verbose=0, return_dict=True)
+        data = self.datasets[index]
+        inputs, targets = data if isinstance(data, tuple) else (data, None)
+        scores = self.model.evaluate(inputs, targets, verbose=0, return_dict=True)
         self.evaluations += 1
         scores = {key: float(value) for key, value in scores.items()}
         scores["num_examples"] = self.num_examples[index]

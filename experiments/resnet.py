@@ -189,7 +189,8 @@ def run(config):
     keras.utils.set_random_seed(config.seed)
     dataset = load_dataset(config.dataset, data_dir=config.data_dir,
                            train_fraction=config.train_fraction, seed=config.seed,
-                           allow_partial_files=config.allow_partial_files)
+                           allow_partial_files=config.allow_partial_files,
+                           synthetic_sizes=config.synthetic_sizes)
     log_dir = pathlib.Path(config.log_dir)
     results_path = log_dir / RESULTS_FILE
     if config.mode == "eval":

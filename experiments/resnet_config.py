@@ -49,8 +49,10 @@ class ResNetConfig(ExperimentConfig):
         "(or mnist.pkl.gz itself), or a prepared TensorFlow Datasets folder; "
         "None = TensorFlow Datasets.", resumable=True)
     allow_partial_files: bool = setting(
-        False, "Accept original data files with fewer records than the official ones "
-        "(a subset made on purpose).")
+        False, "Accept original data files whose record counts differ from the official "
+        "ones (a subset made on purpose).")
+    synthetic_sizes: tuple = setting((2560, 512), "Train and test images of "
+                                     "--dataset=synthetic.", item_type=int, minimum=1)
     train_fraction: float = setting(
         1.0, "Fraction of the training set to use (stratified).", minimum=0,
         exclusive_minimum=True, maximum=1)

@@ -42,9 +42,13 @@ def test_bad_flag_values(flag, fragment, tmp_path):
     assert not (tmp_path / "run").exists()  # nothing written for a rejected config
 
 
-def test_missing_data_folder(tmp_path):
+def test_missing_data_folder_is_the_first_and_only_line(tmp_path):
+    """Also: no CUDA / absl start-up notices before the user's error line."""
     result = run_cli(f"--data_dir={tmp_path / 'nowhere'}", f"--log_dir={tmp_path / 'run'}")
     assert_one_line_error(result, "nowhere")
+    assert result.stderr.startswith("Error: "), result.stderr[:500]
+    for notice in ("cuInit", "cuda drivers", "absl::InitializeLog", "cpu_feature_guard"):
+        assert notice not in result.stderr + result.stdout
 
 
 def test_corrupt_cifar_file(tmp_path):
@@ -108,3 +112,33 @@ def test_info_plane_command_writes_trajectory_and_figure(tmp_path):
     assert trajectory["epochs"][-1] == 20
     first_line = [line for line in result.stdout.splitlines() if line.startswith("hidden_1")]
     assert first_line and "I(X;T) max" in first_line[0]
+
+
+@pytest.mark.slow
+def test_rerun_of_the_same_folder_spelled_differently_resumes(tmp_path):
+    """Issue: runs/smoke vs runs/smoke/ vs its absolute path was a "different config".
+
+    (The same in-process: tests/experiments/test_resnet_experiment.py.)
+    """
+    common = ("--model=resnet20", "--dataset=synthetic", "--train_steps=2", "--eval_every=2",
+              "--measurements=false", "--verbose=0")
+    first = run_cli(*common, f"--log_dir={tmp_path / 'smoke'}", timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    relative = os.path.relpath(tmp_path / "smoke", ROOT) + "/"
+    again = run_cli(*common, f"--log_dir={relative}", timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "already complete at step 2" in again.stdout
+    changed = run_cli(*common, "--alpha2=0.1", f"--log_dir={tmp_path / 'smoke'}/",
+                      timeout=300)
+    assert_one_line_error(changed, "different config (alpha2 0.0 -> 0.1); choose a new "
+                                   "log_dir for this config (or pass --overwrite")
+
+
+def test_library_argument_names_become_flags_in_errors():
+    sys.path.insert(0, str(ROOT))
+    import run
+
+    assert run.as_flags("(or pass overwrite=True to delete the old run)") == (
+        "(or pass --overwrite to delete the old run)")
+    assert run.as_flags("pass allow_partial_files=True") == "pass --allow_partial_files"
+    assert run.as_flags("pass sigma=True") == "pass sigma=True"  # not a flag: unchanged

@@ -67,6 +67,51 @@ def test_tensorboard_has_the_training_tags(trained_run):
                                                scalars["loss/cross_entropy"]))
 
 
+def test_the_same_folder_spelled_differently_resumes(trained_run, monkeypatch):
+    """runs/smoke, runs/smoke/ and its absolute path are one run, not another config."""
+    log_dir, _, second = trained_run
+    monkeypatch.chdir(log_dir.parent)
+    for spelling in (f"{log_dir}/", log_dir.name, f"./{log_dir.name}/"):
+        results = run(_config(spelling, train_steps=6))
+        assert results["resumed_from"] == 6 and results["step"] == 6
+        assert results["test_accuracy"] == pytest.approx(second["test_accuracy"], abs=1e-6)
+
+
+def test_original_protocol_windows():
+    """resnet_main.py: 50 batches of 100 test images per evaluation, in turn."""
+    from data.dataset import Dataset
+    from experiments.resnet import evaluation_sets
+
+    images = np.zeros((10000, 4, 4, 3), np.uint8)
+    images[:, 0, 0, 0] = np.arange(10000) % 256
+    labels = np.arange(10000) % 10
+    dataset = Dataset("synthetic", "synthetic", images[:20], labels[:20], images, labels, 10)
+    sets = evaluation_sets(_config("unused", eval_protocol="original"), dataset)
+    assert [count for _, count in sets] == [5000, 5000]
+    for index, (pipeline, _) in enumerate(sets):
+        batches = list(pipeline)
+        assert len(batches) == 50 and all(len(y) == 100 for _, y in batches)
+        seen = np.concatenate([y.numpy() for _, y in batches])
+        np.testing.assert_array_equal(seen, labels[index * 5000:(index + 1) * 5000])
+    full = evaluation_sets(_config("unused"), dataset)
+    assert [count for _, count in full] == [10000]
+
+
+@pytest.mark.slow
+def test_original_protocol_evaluates_5000_images_each_time(tmp_path):
+    """resnet_main.py: 50 batches x 100 test images per evaluation, best over evaluations."""
+    results = run(_config(tmp_path, train_steps=3, eval_every=1, eval_protocol="original",
+                          synthetic_sizes=(64, 10000)))
+    scalars = _scalars(tmp_path)
+    assert [v for _, v in scalars["test_original/num_examples"]] == [5000, 5000, 5000]
+    accuracies = [v for _, v in scalars["test_original/accuracy"]]
+    assert results["eval_protocol"] == "original" and results["evaluations"] == 3
+    assert results["final_test_accuracy"] == pytest.approx(accuracies[-1])
+    assert results["best_test_accuracy"] == pytest.approx(max(accuracies))
+    assert results["num_test_examples"] == 10000  # the final full-set score, reported too
+    assert "test/accuracy" not in scalars
+
+
 def test_eval_mode_scores_every_test_image(trained_run):
     log_dir, _, second = trained_run
     results = run(_config(log_dir, mode="eval"))
