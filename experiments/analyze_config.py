@@ -31,7 +31,8 @@ class AnalyzeConfig(ExperimentConfig):
         "per_image_standardization or none.", choices=PREPROCESSINGS)
     feature_layer: str = setting("features", "Layer whose output is F(x).")
     logits_layer: Optional[str] = setting(
-        "logits", "Layer holding the classifier w as .kernel (None = no w analyses).")
+        "logits", "Layer holding the classifier w as .kernel (empty = no w analyses).",
+        allow_none=True)
     tsne_layers: Optional[tuple] = setting(
         None, "Layers to embed with t-SNE, comma-separated (None = feature_layer).")
     tsne_examples: int = setting(2000, "Test images of each t-SNE embedding, stratified "
@@ -45,6 +46,11 @@ class AnalyzeConfig(ExperimentConfig):
                                       "(0 = no PCA).", minimum=0)
     histogram_class: Optional[int] = setting(
         None, "Class of the feature histogram (None = the last, P2's digit 9).", minimum=0)
+    figures: bool = setting(True, "Draw the figures (PNG + TensorBoard); False = numbers "
+                            "only.")
+    class_figures: Optional[tuple] = setting(
+        None, "Classes that get their own statistics figure, comma-separated (None = the "
+        "first 10).", item_type=int, minimum=0)
     test_examples: Optional[int] = setting(None, "Use the first N test images (None = all).",
                                            minimum=1)
     batch_size: int = setting(500, "Inference batch size.", minimum=1)
@@ -57,6 +63,11 @@ class AnalyzeConfig(ExperimentConfig):
                               "other settings.")
     verbose: int = setting(1, "0 silent, 1 progress messages and bars.", minimum=0,
                            maximum=2)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.logits_layer == "":
+            self.logits_layer = None
 
     def check(self):
         if not self.checkpoint:

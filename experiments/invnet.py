@@ -1,0 +1,230 @@
+"""InvNet and RegInvNet on MNIST (P2 §4.2): alternating autoencoder / classifier training.
+
+`run(InvNetConfig(...))` builds LeNet-300-100 F, its mirror D and the classifier w
+(`models.invnet`), trains them with `training.alternating_trainer.AlternatingTrainer`
+(one autoencoder step, one classifier step per batch), with P2's schedule (SGD lr 0.1
+× 0.7 every 10 epochs, ℓ1 step every 30 iterations), epoch checkpoints, TensorBoard
+scalars and the classifier statistics of the ResNet path, evaluates on the test set,
+and (by default) runs the feature analysis of `analysis.feature_analysis` on the final
+model into `<log_dir>/analysis`. Results go to `results.json`.
+
+Example:
+    results = run(InvNetConfig(regularizer="none", dataset="mnist",
+                               data_dir="../shared/data/mnist.pkl.gz", epochs=20))
+
+Reference: P2 §4.2, Fig. 2, 3, 6, 8 and appendix E; SPEC §9.
+"""
+
+import json
+import pathlib
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from callbacks.classifier_stats import ClassifierStatsLogger
+from callbacks.nan_guard import NaNGuard
+from callbacks.periodic_evaluation import PeriodicEvaluation
+from callbacks.proximal_l1 import ProximalL1
+from callbacks.step_checkpoint import StepCheckpoint
+from callbacks.step_progress import StepProgressBar
+from callbacks.summary_writer import SummaryWriter
+from callbacks.training_scalars import TrainingScalars
+from data import load_dataset
+from models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
+from training.alternating_trainer import AlternatingTrainer
+from training.checkpoints import latest_checkpoint, restore_checkpoint
+from training.errors import TrainingDivergedError
+from training.run_directory import prepare_log_dir, write_json_atomic
+
+RESULTS_FILE = "results.json"
+PREPROCESSING = "unit_interval"  # images / 255, as the feature analysis reads them
+EVAL_BATCH_SIZE = 1000
+
+
+class _InvNetScalars(TrainingScalars):
+    """`TrainingScalars` plus the autoencoder's loss: `loss/reconstruction` and
+    `test/reconstruction_loss` (per-image sum over pixels)."""
+
+    def _write_train(self, logs):
+        super()._write_train(logs)
+        if "reconstruction_loss" in logs:
+            self.writer.scalar("loss/reconstruction", logs["reconstruction_loss"], self.step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs and "val_reconstruction_loss" in logs:
+            self.writer.scalar(f"{self.test_tag_root}/reconstruction_loss",
+                               logs["val_reconstruction_loss"], self.step)
+        super().on_epoch_end(epoch, logs)
+
+
+def to_unit_interval(images):
+    """uint8 images → float32 in [0, 1] (NumPy), the input InvNet is trained on."""
+    return np.asarray(images, np.float32) / 255.0
+
+
+def _pipeline(images, labels, batch_size, seed=None):
+    """(inputs {"image", "label"}, label) batches; shuffled and repeated when seed is given."""
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if seed is not None:
+        dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size).map(
+        lambda x, y: ({"image": tf.cast(x, tf.float32) / 255.0, "label": y}, y),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    return (dataset.repeat() if seed is not None else dataset).prefetch(tf.data.AUTOTUNE)
+
+
+def build_compiled_model(config, num_classes, image_shape, steps_per_epoch):
+    """InvNet of `config`, compiled with two SGD optimizers on P2's staircase schedule."""
+    inputs, outputs = build_invnet(
+        num_classes=num_classes, input_shape=image_shape, hidden_sizes=config.hidden_sizes,
+        activation=config.activation, regularizer=config.regularizer, alpha1=config.alpha1,
+        alpha2=config.alpha2, l1_method=config.l1_method, l1_every=config.l1_every)
+    model = AlternatingTrainer(inputs, outputs, name="invnet")
+
+    def sgd():
+        schedule = keras.optimizers.schedules.ExponentialDecay(
+            config.learning_rate, decay_steps=config.lr_decay_epochs * steps_per_epoch,
+            decay_rate=config.lr_decay, staircase=True)
+        return keras.optimizers.SGD(schedule, momentum=config.momentum)
+
+    model.compile(optimizer=sgd(), autoencoder_optimizer=sgd(),
+                  reconstruction_loss=config.reconstruction_loss)
+    return model
+
+
+def _callbacks(config, dataset, test, previous):
+    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), NaNGuard(), ProximalL1(),
+                 _InvNetScalars(config.log_dir, every_n_steps=config.summary_every,
+                                best_accuracy=previous.get("best_test_accuracy"))]
+    if config.measurements and config.classifier_stats_every:
+        probe = {"image": to_unit_interval(dataset.x_test[:config.probe_size]), "label": None}
+        callbacks.append(ClassifierStatsLogger(
+            probe, every_n_steps=config.classifier_stats_every, feature_layer=FEATURE_LAYER,
+            logits_layer=LOGITS_LAYER, log_dir=config.log_dir))
+    if config.verbose == 1:
+        callbacks.append(StepProgressBar(
+            config.epochs * _steps_per_epoch(config, dataset),
+            keys=("loss", "cross_entropy", "accuracy", "reconstruction_loss")))
+    callbacks.append(StepCheckpoint(pathlib.Path(config.log_dir) / "checkpoints",
+                                    keep=config.keep_checkpoints))  # last: sees every log
+    return callbacks
+
+
+def _steps_per_epoch(config, dataset):
+    return -(-len(dataset.y_train) // config.batch_size)
+
+
+def _train(config, model, dataset, start_step):
+    steps_per_epoch = _steps_per_epoch(config, dataset)
+    test = _pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE)
+    previous = _previous_results(config)
+    callbacks = _callbacks(config, dataset, test, previous)
+    guard, checkpoint = callbacks[1], callbacks[-1]
+    started = time.perf_counter()
+    model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size, seed=config.seed),
+              steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
+              epochs=config.epochs, callbacks=callbacks, shuffle=False,
+              verbose=2 if config.verbose == 2 else 0)
+    seconds = time.perf_counter() - started
+    if guard.diverged_at_step is not None:
+        kept = checkpoint.last_saved or latest_checkpoint(checkpoint.directory)
+        raise TrainingDivergedError(
+            f"training stopped: the loss became NaN/inf at step {guard.diverged_at_step}; "
+            f"last good checkpoint: {kept or 'none'}")
+    return callbacks[3].best_accuracy, seconds
+
+
+def _previous_results(config):
+    path = pathlib.Path(config.log_dir) / RESULTS_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def run(config):
+    """Trains InvNet / RegInvNet as `config` says (resuming a same-config run) and scores it.
+
+    Args:
+        config: an `InvNetConfig`.
+
+    Returns:
+        A dict: step, epochs, resumed_from, train_seconds (of this call), test accuracy,
+        cross-entropy and reconstruction loss, best test accuracy over the epoch
+        evaluations, fraction of w exactly zero, and, with `analyze`, the headline
+        numbers of the feature analysis (representative-entry ROC AUC, separation ratio,
+        `analysis_dir`).
+    """
+    config.validate()
+    keras.utils.set_random_seed(config.seed)
+    dataset = load_dataset(config.dataset, data_dir=config.data_dir,
+                           train_fraction=config.train_fraction, seed=config.seed,
+                           allow_partial_files=config.allow_partial_files)
+    log_dir = pathlib.Path(config.log_dir)
+    if config.overwrite:
+        SummaryWriter.close_log_dir(log_dir)
+    status = prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
+                             resumable_keys=config.resumable_keys())
+    steps_per_epoch = _steps_per_epoch(config, dataset)
+    model = build_compiled_model(config, dataset.num_classes, dataset.image_shape,
+                                 steps_per_epoch)
+    start_step, previous = 0, _previous_results(config) if status == "resume" else {}
+    if status == "resume" and latest_checkpoint(log_dir / "checkpoints") is not None:
+        start_step = restore_checkpoint(model, latest_checkpoint(log_dir / "checkpoints"))
+    results = {"best_test_accuracy": previous.get("best_test_accuracy"), "train_seconds": 0.0}
+    if start_step < config.epochs * steps_per_epoch:
+        best, seconds = _train(config, model, dataset, start_step)
+        results.update(best_test_accuracy=best if np.isfinite(best) else None,
+                       train_seconds=round(seconds, 1))
+    scores = model.evaluate(_pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE),
+                            verbose=0, return_dict=True)
+    kernel = keras.ops.convert_to_numpy(model.get_layer(LOGITS_LAYER).kernel)
+    results.update(
+        step=int(model.optimizer.iterations.numpy()), resumed_from=start_step,
+        epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+        test_accuracy=float(scores["accuracy"]),
+        test_cross_entropy=float(scores["cross_entropy"]),
+        test_reconstruction_loss=float(scores["reconstruction_loss"]),
+        weight_zero_fraction=float(np.mean(kernel == 0.0)), preprocessing=PREPROCESSING)
+    best = results.get("best_test_accuracy")
+    results["best_test_accuracy"] = max(results["test_accuracy"], best or -1.0)
+    if config.analyze:
+        results.update(_analyze(config, model, dataset, results["step"]))
+    write_json_atomic(log_dir / RESULTS_FILE, results)
+    SummaryWriter.for_log_dir(log_dir).flush()
+    return results
+
+
+def _analyze(config, model, dataset, step):
+    """The feature analysis of the final model into <log_dir>/analysis; headline numbers."""
+    from analysis.feature_analysis import FeatureAnalysis
+    from experiments.analyze import prepare_output_dir
+
+    analysis = FeatureAnalysis(
+        model, dataset, preprocessing=PREPROCESSING, feature_layer=FEATURE_LAYER,
+        logits_layer=LOGITS_LAYER, tsne_examples=config.tsne_examples, seed=config.seed,
+        verbose=config.verbose, title=_model_title(config))
+    output_dir = pathlib.Path(config.log_dir) / "analysis"
+    prepare_output_dir(output_dir, analysis.settings(), overwrite=True)  # the run's own
+    report = analysis.run(output_dir, step=step)
+    return {key: report[key] for key in ("micro_auc", "macro_auc", "separation_ratio",
+                                         "analysis_dir") if key in report}
+
+
+def _model_title(config):
+    """'InvNet' or 'RegInvNet (α1=…, α2=…)': the name P2 gives the model."""
+    if config.regularizer == "none" or (config.alpha1 == 0 and config.alpha2 == 0):
+        return "InvNet"
+    prefix = "RegInvNet" if config.regularizer == "info" else "InvNet, naive reg."
+    return f"{prefix} (α1={config.alpha1:g}, α2={config.alpha2:g})"
+
+
+def summary(results):
+    """The lines `run.py` prints at the end of a run."""
+    lines = []
+    if results.get("resumed_from") == results.get("step"):
+        lines.append(f"the run was already complete at step {results['step']}; nothing "
+                     "trained (pass a larger epochs to continue it)")
+    keys = ("step", "test_accuracy", "best_test_accuracy", "weight_zero_fraction",
+            "micro_auc", "macro_auc", "separation_ratio", "train_seconds", "analysis_dir")
+    lines.append(" ".join(f"{key}={results[key]}" for key in keys if key in results))
+    return lines
