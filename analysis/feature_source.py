@@ -2,9 +2,8 @@
 
 - `resolve_checkpoint(path)`: a `.keras` file, or a run folder (its newest
   `checkpoints/ckpt-*.keras`, else its `model.keras`).
-- `load_saved_model(path)`: `keras.saving.load_model` after importing the project's
-  modules that register custom layers and models (RegularizedLogits, AlternatingTrainer,
-  the IB nets...).
+- `load_saved_model(path)`: `keras.saving.load_model` with the project's custom layers
+  and models registered (RegularizedLogits, AlternatingTrainer, the IB nets...).
 - `choose_preprocessing(...)`: how images become model inputs (see the function).
 - `layer_outputs(model, images, layer_names, ...)`: the outputs of named layers,
   flattened to (N, d), computed in batches from the model's own graph.
@@ -74,10 +73,21 @@ def _register_project_objects():
 
 
 def load_saved_model(path):
-    """A saved Keras model of this project (not compiled)."""
+    """A saved Keras model of this project (not compiled).
+
+    The classes of the ResNet and InvNet checkpoints are registered first; if the model
+    needs another class, every module of models/ and training/ is imported (so that,
+    e.g., the IB nets register) and the load is tried once more.
+    """
     import keras
 
-    _register_project_objects()
+    import models.regularized_logits  # noqa: F401 - registers RegularizedLogits
+    import training.alternating_trainer  # noqa: F401 - registers AlternatingTrainer
+
+    try:
+        return keras.saving.load_model(str(path), compile=False)
+    except Exception:  # noqa: BLE001 - retried with every project class registered
+        _register_project_objects()
     try:
         return keras.saving.load_model(str(path), compile=False)
     except Exception as error:  # corrupt zip, unknown class, ...

@@ -94,10 +94,21 @@ def build_compiled_model(config, num_classes, image_shape, steps_per_epoch):
     return model
 
 
-def _callbacks(config, dataset, test, previous):
-    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), NaNGuard(), ProximalL1(),
-                 _InvNetScalars(config.log_dir, every_n_steps=config.summary_every,
-                                best_accuracy=previous.get("best_test_accuracy"))]
+def _steps_per_epoch(config, dataset):
+    return -(-len(dataset.y_train) // config.batch_size)
+
+
+def _train(config, model, dataset, start_step, previous):
+    """fit() with P2's callbacks; returns (best test accuracy, seconds)."""
+    steps_per_epoch = _steps_per_epoch(config, dataset)
+    test = _pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE)
+    guard = NaNGuard()
+    scalars = _InvNetScalars(config.log_dir, every_n_steps=config.summary_every,
+                             best_accuracy=previous.get("best_test_accuracy"))
+    checkpoint = StepCheckpoint(pathlib.Path(config.log_dir) / "checkpoints",
+                                keep=config.keep_checkpoints)
+    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), guard, ProximalL1(),
+                 scalars]
     if config.measurements and config.classifier_stats_every:
         probe = {"image": to_unit_interval(dataset.x_test[:config.probe_size]), "label": None}
         callbacks.append(ClassifierStatsLogger(
@@ -105,23 +116,9 @@ def _callbacks(config, dataset, test, previous):
             logits_layer=LOGITS_LAYER, log_dir=config.log_dir))
     if config.verbose == 1:
         callbacks.append(StepProgressBar(
-            config.epochs * _steps_per_epoch(config, dataset),
+            config.epochs * steps_per_epoch,
             keys=("loss", "cross_entropy", "accuracy", "reconstruction_loss")))
-    callbacks.append(StepCheckpoint(pathlib.Path(config.log_dir) / "checkpoints",
-                                    keep=config.keep_checkpoints))  # last: sees every log
-    return callbacks
-
-
-def _steps_per_epoch(config, dataset):
-    return -(-len(dataset.y_train) // config.batch_size)
-
-
-def _train(config, model, dataset, start_step):
-    steps_per_epoch = _steps_per_epoch(config, dataset)
-    test = _pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE)
-    previous = _previous_results(config)
-    callbacks = _callbacks(config, dataset, test, previous)
-    guard, checkpoint = callbacks[1], callbacks[-1]
+    callbacks.append(checkpoint)  # last: sees the logs of every other callback
     started = time.perf_counter()
     model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size, seed=config.seed),
               steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
@@ -133,7 +130,7 @@ def _train(config, model, dataset, start_step):
         raise TrainingDivergedError(
             f"training stopped: the loss became NaN/inf at step {guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
-    return callbacks[3].best_accuracy, seconds
+    return scalars.best_accuracy, seconds
 
 
 def _previous_results(config):
@@ -148,11 +145,11 @@ def run(config):
         config: an `InvNetConfig`.
 
     Returns:
-        A dict: step, epochs, resumed_from, train_seconds (of this call), test accuracy,
-        cross-entropy and reconstruction loss, best test accuracy over the epoch
-        evaluations, fraction of w exactly zero, and, with `analyze`, the headline
-        numbers of the feature analysis (representative-entry ROC AUC, separation ratio,
-        `analysis_dir`).
+        A dict: step, epochs, resumed_from, train_seconds (wall time of fit(), summed over
+        resumed parts), test accuracy, cross-entropy and reconstruction loss, best test
+        accuracy over the epoch evaluations, fraction of w exactly zero, and, with
+        `analyze`, the headline numbers of the feature analysis (representative-entry
+        ROC AUC, separation ratio, `analysis_dir`).
     """
     config.validate()
     keras.utils.set_random_seed(config.seed)
@@ -170,11 +167,12 @@ def run(config):
     start_step, previous = 0, _previous_results(config) if status == "resume" else {}
     if status == "resume" and latest_checkpoint(log_dir / "checkpoints") is not None:
         start_step = restore_checkpoint(model, latest_checkpoint(log_dir / "checkpoints"))
-    results = {"best_test_accuracy": previous.get("best_test_accuracy"), "train_seconds": 0.0}
+    results = {"best_test_accuracy": previous.get("best_test_accuracy"),
+               "train_seconds": previous.get("train_seconds", 0.0)}
     if start_step < config.epochs * steps_per_epoch:
-        best, seconds = _train(config, model, dataset, start_step)
+        best, seconds = _train(config, model, dataset, start_step, previous)
         results.update(best_test_accuracy=best if np.isfinite(best) else None,
-                       train_seconds=round(seconds, 1))
+                       train_seconds=round(results["train_seconds"] + seconds, 1))
     scores = model.evaluate(_pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE),
                             verbose=0, return_dict=True)
     kernel = keras.ops.convert_to_numpy(model.get_layer(LOGITS_LAYER).kernel)

@@ -117,3 +117,25 @@ def test_cli_without_checkpoint_fails_before_tensorflow():
     assert completed.returncode == 1
     assert completed.stderr.strip().splitlines()[-1].startswith(
         "Error: Expected a checkpoint to analyse")
+
+
+def test_an_ib_style_run_folder_with_a_flat_mlp(tmp_path):
+    """model.keras with hidden_1, features, logits on flattened x/255 (the IB nets' layout)."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((64,))
+    hidden = keras.layers.Dense(16, activation="relu", name="hidden_1")(inputs)
+    features = keras.layers.Dense(8, activation="relu", name="features")(hidden)
+    logits = keras.layers.Dense(10, name="logits")(features)
+    model = keras.Model(inputs, logits, name="ib_mlp")
+    model.save(tmp_path / "model.keras")
+    (tmp_path / "config.json").write_text(json.dumps({"dataset": "digits"}))
+    report = run(_analysis(tmp_path, tsne_layers=("hidden_1", "features"), tsne_examples=60,
+                           pca_train_examples=200, figures=False))
+    assert report["preprocessing"] == "unit_interval" and report["feature_dim"] == 8
+    assert set(report["separation"]) == {"features", "hidden_1"}
+    assert all(set(v) == {"feature_space", "tsne"} for v in report["separation"].values())
+    from data import load_dataset
+
+    digits = load_dataset("digits")
+    predicted = np.argmax(model.predict(digits.x_test.reshape(-1, 64) / 255.0, verbose=0), 1)
+    assert report["test_accuracy"] == pytest.approx(np.mean(predicted == digits.y_test))

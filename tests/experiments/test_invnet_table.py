@@ -1,0 +1,40 @@
+"""The seeds table of InvNet / RegInvNet runs: grouping, mean ± sample std, P2's rows."""
+
+import json
+
+import numpy as np
+
+from experiments.invnet_table import main, markdown_table
+
+
+def _fake_run(folder, regularizer, seed, accuracy, auc):
+    folder.mkdir(parents=True)
+    alpha = 0.002 if regularizer == "info" else 0.0
+    (folder / "config.json").write_text(json.dumps(
+        dict(regularizer=regularizer, alpha1=alpha, alpha2=alpha, seed=seed, epochs=20)))
+    (folder / "results.json").write_text(json.dumps(
+        dict(test_accuracy=accuracy, weight_zero_fraction=0.5, micro_auc=auc,
+             train_seconds=100.0)))
+    (folder / "analysis").mkdir()
+    (folder / "analysis" / "analysis.json").write_text(json.dumps(
+        dict(macro_auc=auc, separation_ratio=2.0, tsne_separation_ratio=4.0)))
+    return folder
+
+
+def test_rows_are_mean_and_sample_std_over_seeds(tmp_path):
+    folders = [_fake_run(tmp_path / f"inv{s}", "none", s, acc, 0.8)
+               for s, acc in enumerate((0.97, 0.98, 0.99))]
+    folders.append(_fake_run(tmp_path / "reg0", "info", 0, 0.96, 0.95))
+    lines = markdown_table(folders).splitlines()
+    invnet = next(line for line in lines if line.startswith("| InvNet |"))
+    std = np.std([97.0, 98.0, 99.0], ddof=1)
+    assert f"| 0, 1, 2 | 20 | 98.000 ± {std:.3f} | 50.000 ± 0.000 | 0.800 ± 0.000" in invnet
+    regularized = next(line for line in lines if line.startswith("| RegInvNet (α1=0.002"))
+    assert "| 0 | 20 | 96.000 | 50.000 | 0.950 | 0.950 | 2.000 | 4.000 | 100.000 |" in regularized
+    assert any(line.startswith("| P2 RegInvNet (Fig. 3) |") and "0.99" in line
+               for line in lines)
+
+
+def test_without_arguments_it_prints_usage(capsys):
+    assert main(["invnet_table"]) == 1
+    assert "python -m experiments.invnet_table" in capsys.readouterr().err
