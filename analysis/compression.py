@@ -174,7 +174,7 @@ class _ConstantLayer:
 
 
 def estimate_trajectory(activations_path, labels, name, layer_names, metadata=None,
-                        num_bins=None, noise_variance=0.1, verbose=0):
+                        num_bins=None, noise_variance=0.1, examples=None, verbose=0):
     """The information-plane trajectory of saved activations under one estimator.
 
     Args:
@@ -184,6 +184,8 @@ def estimate_trajectory(activations_path, labels, name, layer_names, metadata=No
         layer_names: the layers' names (from the run's trajectory file).
         metadata: dict stored with the trajectory (the estimator name is added).
         num_bins, noise_variance: see `layer_estimators`.
+        examples: None (all N inputs) or the indices of the inputs to estimate on
+            (e.g. a run's held-out split, as Saxe et al. did for the KDE).
         verbose: 1 shows a progress bar over epochs.
 
     Returns:
@@ -197,6 +199,10 @@ def estimate_trajectory(activations_path, labels, name, layer_names, metadata=No
     if len(layers) != len(layer_names):
         raise ValueError(f"Expected activations of {len(layer_names)} layers. Received: "
                          f"{len(layers)} in {activations_path!r}")
+    labels = np.asarray(labels)
+    if examples is not None:
+        examples = np.asarray(examples, dtype=np.int64)
+        layers, labels = [history[:, examples] for history in layers], labels[examples]
     estimators = layer_estimators(name, layers, num_bins, noise_variance)
     values = np.zeros((len(epochs), len(layers), 2))
     for row in tqdm(range(len(epochs)), disable=not verbose, unit="epoch", desc=name,

@@ -37,7 +37,7 @@ def plot_information_plane_grid(trajectories, row_labels, column_labels,
     Reference: Saxe et al. 2018, Fig. 1; Shwartz-Ziv & Tishby 2017, Fig. 3.
     """
     rows, columns = len(row_labels), len(column_labels)
-    figure = Figure(figsize=(3.2 * columns + 1.0, 2.6 * rows + 0.6))
+    figure = Figure(figsize=(2.8 * columns + 1.2, 2.4 * rows + 0.8))
     FigureCanvasAgg(figure)
     top_epoch = max([int(t.epochs.max()) for row in trajectories for t in row
                      if t is not None] + [1])
@@ -62,9 +62,11 @@ def plot_information_plane_grid(trajectories, row_labels, column_labels,
             if r == rows - 1:
                 axes.set_xlabel("I(X;T) [bits]", fontsize=8)
             axes.tick_params(labelsize=7)
+    figure.subplots_adjust(left=0.1, right=0.88, bottom=0.07, top=0.92, wspace=0.12,
+                           hspace=0.12)
     mappable = cm.ScalarMappable(norm=normalize, cmap=color_map)
     mappable.set_array(np.array([0.0, top_epoch]))
-    figure.colorbar(mappable, ax=axes_grid, label="epoch", shrink=0.6)
+    figure.colorbar(mappable, cax=figure.add_axes([0.9, 0.3, 0.015, 0.4]), label="epoch")
     if title:
         figure.suptitle(title, fontsize=10)
     return figure
@@ -86,9 +88,11 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
         A matplotlib Figure on an Agg canvas.
     """
     estimators, variants = list(estimator_labels), list(variant_labels)
-    figure = Figure(figsize=(3.6 * len(estimators) + 0.5, 3.4))
+    columns = min(2, len(estimators))
+    rows = -(-len(estimators) // columns)
+    figure = Figure(figsize=(5.0 * columns + 0.5, 3.0 * rows + 0.5))
     FigureCanvasAgg(figure)
-    axes_row = figure.subplots(1, len(estimators), squeeze=False, sharey=True)[0]
+    axes_row = figure.subplots(rows, columns, squeeze=False, sharey=True).reshape(-1)
     width = 0.8 / len(variants)
     positions = np.arange(len(layer_names))
     for axes, estimator in zip(axes_row, estimators):
@@ -104,8 +108,11 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
                              fontsize=8)
         axes.axhline(0.0, color="black", linewidth=0.5)
         axes.tick_params(labelsize=7)
-    axes_row[0].set_ylabel("max I(X;T) - final I(X;T) [bits]", fontsize=8)
-    axes_row[-1].legend(fontsize=7)
+    for axes in axes_row[::columns]:
+        axes.set_ylabel("max I(X;T) - final I(X;T) [bits]", fontsize=8)
+    for axes in axes_row[len(estimators):]:
+        axes.set_visible(False)
+    axes_row[0].legend(fontsize=7)
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()

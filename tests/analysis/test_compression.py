@@ -85,6 +85,12 @@ def test_estimators_recomputed_from_saved_activations(tmp_path):
         expected = [[reference.information(layer[row], labels) for layer in layers]
                     for row in range(3)]
         np.testing.assert_allclose(trajectory.information_bits, expected, rtol=1e-12)
+    # a subset of the inputs (Saxe et al.'s KDE on the held-out split)
+    subset = np.arange(0, 64, 3)
+    trajectory = estimate_trajectory(path, labels, "kde", names, examples=subset)
+    np.testing.assert_allclose(
+        trajectory.information_bits[2, 1],
+        references["kde"].information(layers[1][2][subset], labels[subset]), rtol=1e-12)
     # Saxe et al.: 100 equal bins between the layer's min and max over all epochs
     trajectory = estimate_trajectory(path, labels, "binning_training_range", names)
     for k, layer in enumerate(layers):
