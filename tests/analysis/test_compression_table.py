@@ -1,0 +1,43 @@
+"""The driver of docs/compression.md, end to end on a tiny budget (slow: it trains 8 nets)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from analysis.compression import ESTIMATORS
+from analysis.compression_table import BEGIN, END, VARIANTS, main
+
+
+@pytest.mark.slow
+def test_table_figures_and_per_seed_numbers(tmp_path, var_u_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "compression.md").write_text(f"# reading\n\n{BEGIN}\n{END}\n\nkept\n")
+    args = [f"--var_u_path={var_u_path}", "--epochs=4", "--num_seeds=2",
+            "--num_log_points=2", f"--log_dir={tmp_path / 'runs'}", f"--docs_dir={docs}",
+            "--verbose=0"]
+    main(args)
+    text = (docs / "compression.md").read_text()
+    assert text.startswith("# reading") and text.endswith("kept\n")
+    for name in ESTIMATORS:
+        assert f"**{name}**" in text
+    rows = [line for line in text.splitlines() if line.startswith("| tanh, sigmoid")]
+    assert len(rows) == len(ESTIMATORS) + 1  # one per estimator, one accuracy row
+    assert all(line.count("±") >= 6 for line in rows[:-1])
+    assert (docs / "compression_info_planes.png").stat().st_size > 10_000
+    assert (docs / "compression_bars.png").stat().st_size > 10_000
+    record = json.loads((tmp_path / "runs" / "compression.json").read_text())
+    for name in ESTIMATORS:
+        assert set(record["statistics"][name]) == {f"{a}_{o}" for a, o in VARIANTS}
+        layer = record["statistics"][name]["relu_sigmoid"]["hidden_5"]
+        values = layer["compression_bits_per_seed"]
+        assert len(values) == 2 and layer["seeds"] == [0, 1]
+        assert layer["compression_bits_mean"] == pytest.approx(np.mean(values))
+        assert layer["compression_bits_std"] == pytest.approx(np.std(values, ddof=1))
+    # a rerun trains nothing and recomputes nothing: the same numbers
+    main(args)
+    again = json.loads((tmp_path / "runs" / "compression.json").read_text())
+    assert again["statistics"] == record["statistics"]
+    assert again["seconds"]["estimator_runs"] == pytest.approx(
+        record["seconds"]["estimator_runs"])
