@@ -67,8 +67,11 @@ class IBLayerwiseConfig(ExperimentConfig):
                                      "the pretraining.", minimum=1)
     critic_patience: int = setting(5, "Held-out evaluations without improvement that end "
                                    "the pretraining.", minimum=1)
-    posttrain_epochs: int = setting(200, "Epochs of cross-entropy training of the linear "
-                                    "layer on the frozen features.", minimum=1)
+    posttrain_steps: int = setting(5000, "Adam steps (whole epochs) of cross-entropy "
+                                   "training of the linear layer on the frozen features.",
+                                   minimum=1)
+    posttrain_learning_rate: float = setting(1e-2, "Adam learning rate of that training.",
+                                             minimum=0, exclusive_minimum=True)
     weight_decay: float = setting(0.0, "cross_entropy only: wd·Σw²/2 on every kernel "
                                   "(CE + weight decay baseline).", minimum=0)
     train_steps: Optional[int] = setting(

@@ -1,0 +1,153 @@
+"""Layer-by-layer IB training and its baselines on MNIST / CIFAR-10 (P3 §5, Tables 1-2).
+
+`run(IBLayerwiseConfig(...))` trains `num_seeds` networks, seed s on training subset s
+(the same subsets for every method), and reports the test accuracy on the whole test
+set, mean ± std over seeds:
+
+- method "ib": `training.ib_layerwise_trainer.LayerwiseIBTrainer` with beta (beta = 0:
+  "IB functional, only first term"), then the post-trained linear `logits` layer;
+  the information plane of each layer (held-out test images) is drawn per seed;
+- method "cross_entropy": the same network without the `features` layer (784-512-512-10)
+  trained with Adam on cross-entropy (+ weight decay) for as many network steps as the
+  IB run makes (layers × iterations_per_layer, or `train_steps`), same batch size and
+  learning rate; the reported accuracy is that of the last step (no early stopping).
+
+Every seed folder holds `model.keras` (layers `hidden_1..`, for IB also `features`,
+then `logits`), TensorBoard events, `history.json` and `results.json`.
+
+Example:
+    results = run(IBLayerwiseConfig(dataset="mnist", data_dir="../shared/data/mnist.pkl.gz",
+                                    train_fraction=0.01, iterations_per_layer=600,
+                                    critic_hidden_units=(128, 128), num_seeds=3))
+
+Reference: P3 (Elad et al.) §5, Fig. 4, Tables 1-2, appendix C; SPEC §8.
+"""
+
+import math
+import os
+import time
+
+import keras
+
+from callbacks.summary_writer import SummaryWriter
+from experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
+                                             finish_seed, load_ib_data, run_seeds,
+                                             save_model, summary_lines, write_results)
+from experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
+from experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
+from training.ib_blocks import split_blocks
+from training.ib_layerwise_trainer import LayerwiseIBTrainer
+from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+
+FIGURE_FILE = "info_plane.png"
+CE_REPORT_POINTS = 20
+
+
+def _train_ib(config, seed, seed_dir):
+    started = time.perf_counter()
+    data = load_ib_data(config, seed)
+    model = build_network(config, data, seed, post_trained_logits=True)
+    trainer = LayerwiseIBTrainer(
+        model, data["num_classes"], beta=config.beta, conv_beta=config.conv_beta,
+        iterations_per_layer=config.iterations_per_layer,
+        posttrain_steps=config.posttrain_steps,
+        posttrain_learning_rate=config.posttrain_learning_rate,
+        noise_variance=config.noise_variance,
+        critic_steps=config.critic_steps, critic_hidden_units=config.critic_hidden_units,
+        learning_rate=config.learning_rate, critic_learning_rate=config.critic_learning_rate,
+        batch_size=config.batch_size, critic_pretrain_steps=config.critic_pretrain_steps,
+        critic_eval_every=config.critic_eval_every, critic_patience=config.critic_patience,
+        log_every=config.log_every, checkpoint_every=config.checkpoint_every,
+        estimate_restarts=config.estimate_restarts, estimate_steps=config.estimate_steps,
+        seed=seed, log_dir=seed_dir, verbose=config.verbose)
+    history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
+                          data["y_measure"])
+    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
+    writer = SummaryWriter.for_log_dir(seed_dir)
+    writer.scalar("test/accuracy", test_accuracy, len(trainer.blocks) * trainer.iterations)
+    figure = plot_ib_information_plane(history, title=figure_title(config, seed))
+    png = figure_png(figure)
+    with open(os.path.join(seed_dir, FIGURE_FILE), "wb") as handle:
+        handle.write(png)
+    writer.png("info_plane/figure", png, len(trainer.blocks) * trainer.iterations)
+    record = {"seed": seed, "method": config.method, "beta": config.beta,
+              "test_accuracy": test_accuracy, "num_train": int(len(data["y_train"])),
+              "num_test": int(len(data["y_test"])),
+              "posttrain_train_accuracy": history["posttrain"]["train_accuracy"],
+              "layers": trainer.layer_names, "seconds_this_session":
+              time.perf_counter() - started,
+              "model_path": save_model(model, os.path.join(seed_dir, MODEL_FILE)),
+              "figure_path": os.path.join(seed_dir, FIGURE_FILE)}
+    return finish_seed(seed_dir, record, history)
+
+
+def cross_entropy_steps(config, model):
+    """Network steps of the CE baseline: `train_steps`, or layers × iterations_per_layer."""
+    if config.train_steps is not None:
+        return config.train_steps
+    _, blocks, _ = split_blocks(model)
+    return (len(blocks) + 1) * config.iterations_per_layer  # + the `features` layer of IB
+
+
+def _train_cross_entropy(config, seed, seed_dir):
+    started = time.perf_counter()
+    data = load_ib_data(config, seed)
+    model = build_network(config, data, seed, weight_decay=config.weight_decay)
+    steps = cross_entropy_steps(config, model)
+    batch_size = min(config.batch_size, len(data["y_train"]))
+    epochs = math.ceil(steps / math.ceil(len(data["y_train"]) / batch_size))
+    trainer = InMemoryEpochTrainer(
+        model, keras.optimizers.Adam(config.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        batch_size=batch_size, seed=seed)
+    report = sorted({max(1, round(epochs * k / CE_REPORT_POINTS))
+                     for k in range(1, CE_REPORT_POINTS + 1)})
+    logs = trainer.fit(data["x_train"], data["y_train"], epochs, report_epochs=report,
+                       validation_data=(data["x_measure"], data["y_measure"]),
+                       verbose=config.verbose)
+    writer = SummaryWriter.for_log_dir(seed_dir)
+    for index, epoch in enumerate(logs["epoch"]):
+        writer.scalars({"cross_entropy/train_loss_nats": logs["loss"][index],
+                        "cross_entropy/train_accuracy": logs["accuracy"][index],
+                        "heldout/accuracy": logs["val_accuracy"][index]}, epoch)
+    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
+    writer.scalar("test/accuracy", test_accuracy, epochs)
+    record = {"seed": seed, "method": config.method, "weight_decay": config.weight_decay,
+              "test_accuracy": test_accuracy, "train_accuracy": logs["accuracy"][-1],
+              "num_train": int(len(data["y_train"])), "num_test": int(len(data["y_test"])),
+              "steps": steps, "epochs": epochs,
+              "heldout_accuracy_curve": [[e, a] for e, a in zip(logs["epoch"],
+                                                                logs["val_accuracy"])],
+              "seconds_this_session": time.perf_counter() - started,
+              "model_path": save_model(model, os.path.join(seed_dir, MODEL_FILE))}
+    return finish_seed(seed_dir, record)
+
+
+def run(config):
+    """Trains and evaluates every seed; returns the results (also in results.json).
+
+    Returns:
+        dict: "runs" (per seed: test_accuracy, model_path, ...), "test_accuracy_mean",
+        "test_accuracy_std", "figure_path" (IB: the information plane of the first
+        seed), "reused_seeds", "trained_seeds", "log_dir", "seconds".
+    """
+    train = _train_ib if config.method == "ib" else _train_cross_entropy
+    results = run_seeds(config, lambda seed, seed_dir: train(config, seed, seed_dir))
+    results["method"] = config.method
+    if config.method == "ib":
+        results["figure_path"] = results["runs"][0]["figure_path"]
+    return write_results(config, results)
+
+
+def summary(results):
+    """The lines `run.py` prints at the end of a run."""
+    label = "layer-wise IB" if results["method"] == "ib" else "cross-entropy"
+    return summary_lines(results, label)
+
+
+def figure_title(config, seed):
+    """E.g. "mlp_512_512 on mnist (1 %), beta=0.001, sigma^2=2, 600 it/layer, seed 0"."""
+    share = f" ({100 * config.train_fraction:g} %)" if config.train_fraction < 1 else ""
+    return (f"{config.network} on {config.dataset}{share}, β = {config.beta:g}, "
+            f"σ² = {config.noise_variance:g}, {config.iterations_per_layer} it/layer, "
+            f"critics {'-'.join(map(str, config.critic_hidden_units))}, seed {seed}")

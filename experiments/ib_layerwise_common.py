@@ -1,0 +1,136 @@
+"""What the two IB experiments (ib_layerwise, ib_end_to_end) share: data, networks,
+evaluation, saving, and the loop over seeds with its mean ± std.
+
+Run folder layout: `<log_dir>/config.json`, `<log_dir>/results.json` (every seed and
+the mean ± std of the test accuracy), `<log_dir>/seed_<s>/` (TensorBoard events,
+`checkpoints/`, `model.keras`, `history.json`, `results.json` written last: a seed
+with it is complete and reused by a rerun; one without it resumes from its newest
+checkpoint).
+"""
+
+import json
+import os
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from callbacks.summary_writer import SummaryWriter
+from data import load_dataset
+from data.subset import stratified_subset_indices
+from experiments.ib_layerwise_config import CONV_DATASETS
+from models.ib_nets import build_ib_network, input_statistics
+from training.run_directory import prepare_log_dir, write_json_atomic
+
+RESULTS_FILE, HISTORY_FILE, MODEL_FILE = "results.json", "history.json", "model.keras"
+# The held-out measurement images are the same for every run and seed.
+MEASURE_SEED = 0
+EVAL_BATCH = 2048
+
+
+def load_ib_data(config, seed):
+    """Training set (subset `seed` when train_fraction < 1), the whole test set, and the
+    fixed held-out measurement images, as float32 raw pixels (0..255)."""
+    dataset = load_dataset(config.dataset, data_dir=config.data_dir,
+                           train_fraction=config.train_fraction, seed=seed)
+    fraction = min(1.0, config.info_examples / len(dataset.y_test))
+    measure = stratified_subset_indices(dataset.y_test, fraction, MEASURE_SEED)
+    data = {"x_train": dataset.x_train.astype("float32"), "y_train": dataset.y_train,
+            "x_test": dataset.x_test.astype("float32"), "y_test": dataset.y_test,
+            "num_classes": dataset.num_classes, "image_shape": dataset.image_shape}
+    data["x_measure"], data["y_measure"] = data["x_test"][measure], data["y_test"][measure]
+    data["input_mean"], data["input_std"] = (
+        input_statistics(dataset.x_train) if config.dataset in CONV_DATASETS else (None, None))
+    return data
+
+
+def build_network(config, data, seed, post_trained_logits=False, weight_decay=0.0):
+    """The network of `config` for `data` (P3's nets, `models.ib_nets`)."""
+    return build_ib_network(config.network, data["image_shape"], data["num_classes"],
+                            post_trained_logits=post_trained_logits,
+                            input_mean=data["input_mean"], input_std=data["input_std"],
+                            weight_decay=weight_decay, seed=seed)
+
+
+def accuracy(model, inputs, labels):
+    """Top-1 accuracy of the logits model on every example."""
+    predicted = np.concatenate([
+        np.argmax(np.asarray(model(inputs[i:i + EVAL_BATCH], training=False)), axis=-1)
+        for i in range(0, len(inputs), EVAL_BATCH)])
+    return float(np.mean(predicted == np.asarray(labels)))
+
+
+def save_model(model, path):
+    """Saves the Keras model atomically (temporary name, then rename)."""
+    path = pathlib.Path(path)
+    partial = path.with_name(f".partial-{path.name}")
+    model.save(partial)
+    os.replace(partial, path)
+    return str(path)
+
+
+def finish_seed(seed_dir, record, history=None):
+    """Writes history.json, then results.json (last: the seed is complete)."""
+    if history is not None:
+        write_json_atomic(os.path.join(seed_dir, HISTORY_FILE), history)
+        record["history_path"] = os.path.join(seed_dir, HISTORY_FILE)
+    write_json_atomic(os.path.join(seed_dir, RESULTS_FILE), record)
+    SummaryWriter.close_log_dir(seed_dir)
+    return record
+
+
+def run_seeds(config, train_seed):
+    """Runs `train_seed(seed, seed_dir) -> record` for every seed not done yet.
+
+    Returns:
+        dict: "runs" (the per-seed records), "reused_seeds", "trained_seeds",
+        "test_accuracy_mean", "test_accuracy_std" (ddof 1; 0 for one seed), "seconds".
+    """
+    config.validate()
+    if config.overwrite:
+        SummaryWriter.close_log_dir(config.log_dir)
+    prepare_log_dir(config.log_dir, config.to_dict(), overwrite=config.overwrite,
+                    resumable_keys=config.resumable_keys())
+    started = time.perf_counter()
+    runs, reused, trained = [], [], []
+    for offset in range(config.num_seeds):
+        seed = config.seed + offset
+        seed_dir = os.path.join(config.log_dir, f"seed_{seed}")
+        done = os.path.join(seed_dir, RESULTS_FILE)
+        if os.path.isfile(done):
+            with open(done) as handle:
+                runs.append(json.load(handle))
+            reused.append(seed)
+            continue
+        os.makedirs(seed_dir, exist_ok=True)
+        keras.utils.set_random_seed(seed)
+        runs.append(train_seed(seed, seed_dir))
+        trained.append(seed)
+    values = np.array([run["test_accuracy"] for run in runs])
+    results = {"log_dir": config.log_dir, "runs": runs, "reused_seeds": reused,
+               "trained_seeds": trained, "test_accuracy_mean": float(values.mean()),
+               "test_accuracy_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+               "seconds": time.perf_counter() - started}
+    return results
+
+
+def write_results(config, results):
+    write_json_atomic(os.path.join(config.log_dir, RESULTS_FILE), results)
+    return results
+
+
+def summary_lines(results, label):
+    """The lines `run.py` prints: accuracy mean ± std over seeds, and where things are."""
+    runs = results["runs"]
+    per_seed = ", ".join(f"{100 * run['test_accuracy']:.2f}" for run in runs)
+    lines = [f"{label}: test accuracy {100 * results['test_accuracy_mean']:.2f} ± "
+             f"{100 * results['test_accuracy_std']:.2f} % over {len(runs)} seed(s) "
+             f"({per_seed})"]
+    if results["reused_seeds"]:
+        lines.append(f"reused finished seeds {results['reused_seeds']} from "
+                     f"{results['log_dir']}")
+    if results.get("figure_path"):
+        lines.append(f"information plane: {results['figure_path']}")
+    lines.append(f"results: {os.path.join(results['log_dir'], RESULTS_FILE)}")
+    return lines

@@ -1,0 +1,82 @@
+"""The per-layer information plane of layer-wise IB training (P3 Fig. 4).
+
+One panel per IB layer: the held-out estimates (I(X; L_i + eps), I(Y; L_i)) in bits
+along the layer's iterations, coloured from dark (first iteration) to light (last), with
+the start and end marked; where the run made independent fit_estimate points
+(`estimate_restarts` > 0) they are drawn with error bars of ± one standard deviation
+over the restarts.
+"""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+
+
+def plot_ib_information_plane(history, title=None):
+    """Draws the information plane of every layer of a layer-wise IB `history`.
+
+    Args:
+        history: the "layers" dict of `LayerwiseIBTrainer.fit` (or its whole result).
+        title: optional figure title.
+
+    Returns:
+        A matplotlib Figure.
+
+    Example:
+        >>> figure = plot_ib_information_plane(trainer.fit(...), title="MNIST 1 %")
+        >>> figure.savefig("docs/ib_information_plane.png")
+
+    Reference: P3 (Elad et al.) Fig. 4.
+    """
+    layers = history.get("layers", history)
+    names = [name for name, record in layers.items() if record["trajectory"]]
+    figure, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.8),
+                                squeeze=False)
+    for axis, name in zip(axes[0], names):
+        record = layers[name]
+        points = np.asarray(record["trajectory"], dtype=float)
+        iterations, x, y = points[:, 0], points[:, 1], points[:, 2]
+        span = max(iterations.max() - iterations.min(), 1.0)
+        segments = np.stack([np.column_stack([x[:-1], y[:-1]]),
+                             np.column_stack([x[1:], y[1:]])], axis=1)
+        lines = LineCollection(segments, cmap="viridis", linewidths=2)
+        lines.set_array((iterations[1:] - iterations.min()) / span)
+        axis.add_collection(lines)
+        scatter = axis.scatter(x, y, c=(iterations - iterations.min()) / span, cmap="viridis",
+                               s=12, zorder=3)
+        axis.plot(x[0], y[0], "o", mfc="none", mec="k", ms=9, label="start")
+        axis.plot(x[-1], y[-1], "s", mfc="none", mec="k", ms=9, label="end")
+        for point in record.get("error_bars", []):
+            axis.errorbar(point["I_X_bits"], point["I_Y_bits"],
+                          xerr=point["I_X_std_bits"] or 0.0, yerr=point["I_Y_std_bits"] or 0.0,
+                          fmt="D", color="tab:red", ms=5, capsize=3, zorder=4,
+                          label="fit_estimate ± std")
+        handles, labels = axis.get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        axis.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
+        axis.autoscale()
+        axis.margins(0.08)
+        beta = record.get("beta")
+        axis.set_title(f"{name}" + ("" if beta is None else f" (β = {beta:g})"), fontsize=10)
+        axis.set_xlabel("I(X; L + ε)  [bits]")
+        axis.set_ylabel("I(Y; L)  [bits]")
+        axis.grid(alpha=0.3)
+        colorbar = figure.colorbar(scatter, ax=axis, fraction=0.05, pad=0.02)
+        colorbar.set_label(f"iteration / {int(iterations.max())}", fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def figure_png(figure):
+    """The figure as PNG bytes (closes it)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()

@@ -1,0 +1,112 @@
+"""Tests of the IB critics: DV values against NumPy, the log-space moving average,
+held-out pairings, and the AA-MINE copy that gradients never pass through."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from training.ib_critics import IBCritics, heldout_pairings
+
+
+def _log_mean_exp(values):
+    values = np.asarray(values, np.float64)
+    top = values.max()
+    return top + math.log(np.mean(np.exp(values - top)))
+
+
+def _batch(seed=0, n=12, d=4, classes=3):
+    rng = np.random.default_rng(seed)
+    labels = np.eye(classes, dtype="float32")[rng.integers(0, classes, n)]
+    return [tf.constant(a) for a in (labels, *(rng.normal(size=(n, d)).astype("float32")
+                                               for _ in range(4)))]
+
+
+def test_bounds_are_donsker_varadhan_of_the_critic_scores():
+    critics = IBCritics(4, 3, hidden_units=(8,), seed=0)
+    labels, features, marginal, noise, marginal_noise = _batch()
+    i_y, i_x = critics.bounds(labels, features, marginal, noise, marginal_noise)
+    y_joint = critics.label_critic([labels, features]).numpy()
+    y_marginal = critics.label_critic([labels, marginal]).numpy()
+    x_joint = critics.input_critic([features, features + noise]).numpy()
+    x_marginal = critics.input_critic([features, marginal + marginal_noise]).numpy()
+    np.testing.assert_allclose(float(i_y), y_joint.mean() - _log_mean_exp(y_marginal),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(float(i_x), x_joint.mean() - _log_mean_exp(x_marginal),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_input_critic_gradient_reaches_the_layer_only_through_l_plus_noise():
+    critics = IBCritics(4, 3, hidden_units=(8,), seed=1)
+    labels, features, marginal, noise, marginal_noise = _batch(1)
+    with tf.GradientTape() as tape:
+        tape.watch(features)
+        _, i_x = critics.bounds(labels, features, marginal, noise, marginal_noise)
+    gradient = tape.gradient(i_x, features).numpy()
+    # By hand: only the second input [., L + eps] of the joint pairs depends on features.
+    with tf.GradientTape() as tape:
+        second = features + noise
+        tape.watch(second)
+        joint = critics.input_critic([tf.stop_gradient(features), second])
+        value = tf.reduce_mean(joint)
+    np.testing.assert_allclose(gradient, tape.gradient(value, second).numpy(), rtol=1e-5,
+                               atol=1e-7)
+
+
+def test_critic_step_keeps_the_moving_average_in_log_space():
+    critics = IBCritics(4, 3, hidden_units=(8,), seed=2, ema_decay=0.9)
+    first, second = _batch(2), _batch(3)
+    before = [critics.label_critic([first[0], first[2]]).numpy(),
+              critics.input_critic([first[1], first[2] + first[4]]).numpy()]
+    i_y, i_x = critics.critic_step(*first)
+    log_first = np.array([_log_mean_exp(before[0]), _log_mean_exp(before[1])])
+    np.testing.assert_allclose(critics.log_averages.numpy(), log_first, rtol=1e-5)
+    assert np.isfinite(float(i_y)) and np.isfinite(float(i_x))
+    after = [critics.label_critic([second[0], second[2]]).numpy(),
+             critics.input_critic([second[1], second[2] + second[4]]).numpy()]
+    critics.critic_step(*second)
+    log_second = np.array([_log_mean_exp(after[0]), _log_mean_exp(after[1])])
+    expected = np.log(0.9 * np.exp(log_first) + 0.1 * np.exp(log_second))
+    np.testing.assert_allclose(critics.log_averages.numpy(), expected, rtol=1e-5)
+
+
+def test_critic_step_returns_the_bounds_before_the_step():
+    critics = IBCritics(4, 3, hidden_units=(8,), seed=3)
+    batch = _batch(4)
+    expected = [float(v) for v in critics.bounds(*batch)]
+    got = [float(v) for v in critics.critic_step(*batch)]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert [float(v) for v in critics.bounds(*batch)] != expected  # the critics moved
+
+
+def test_heldout_pairings_never_pair_a_sample_with_itself():
+    noise, marginal_noise, permutations = heldout_pairings(7, 3, 2.0, num_shuffles=5, seed=0)
+    assert noise.shape == (7, 3) and marginal_noise.shape == (5, 7, 3)
+    for row in permutations:
+        assert sorted(row) == list(range(7)) and np.all(row != np.arange(7))
+    assert np.std(marginal_noise) == pytest.approx(2.0, rel=0.5)
+
+
+def test_heldout_bounds_match_numpy():
+    critics = IBCritics(4, 3, hidden_units=(8,), seed=4)
+    labels, features, _, _, _ = _batch(5, n=10)
+    noise, marginal_noise, permutations = heldout_pairings(10, 4, 1.0, 3, seed=1)
+    i_y, i_x = critics.heldout_bounds(labels, features, noise, marginal_noise, permutations)
+    f, y = features.numpy(), labels.numpy()
+    y_marginal = np.concatenate([critics.label_critic([y, f[p]]).numpy() for p in permutations])
+    x_marginal = np.concatenate([critics.input_critic([f, f[p] + m]).numpy()
+                                 for p, m in zip(permutations, marginal_noise)])
+    y_joint = critics.label_critic([y, f]).numpy()
+    x_joint = critics.input_critic([f, f + noise]).numpy()
+    np.testing.assert_allclose(float(i_y), y_joint.mean() - _log_mean_exp(y_marginal),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(float(i_x), x_joint.mean() - _log_mean_exp(x_marginal),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_bad_arguments_raise_one_line_errors():
+    with pytest.raises(ValueError, match="noise_variance > 0"):
+        IBCritics(4, 3, noise_variance=0.0)
+    with pytest.raises(ValueError, match="num_classes >= 2"):
+        IBCritics(4, 1)

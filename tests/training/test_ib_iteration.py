@@ -1,0 +1,169 @@
+"""Tests of the compiled IB iteration: alternation, signs of the MI terms, no retracing."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from training.ib_blocks import split_blocks
+from training.ib_critics import IBCritics
+from training.ib_iteration import IBIterationLoop
+
+
+def tiny_model(seed=0, input_dim=5, widths=(6,), classes=3):
+    """A chain net inputs -> hidden_1.. (ReLU) -> features (linear) -> logits (linear)."""
+    inputs = keras.Input((input_dim,), name="image")
+    hidden = inputs
+    for index, width in enumerate(widths):
+        hidden = keras.layers.Dense(width, activation="relu", name=f"hidden_{index + 1}",
+                                    kernel_initializer=keras.initializers.GlorotUniform(
+                                        seed + index))(hidden)
+    hidden = keras.layers.Dense(classes, name="features", kernel_initializer=keras.
+                                initializers.GlorotUniform(seed + 50))(hidden)
+    logits = keras.layers.Dense(classes, name="logits", kernel_initializer=keras.
+                                initializers.GlorotUniform(seed + 60))(hidden)
+    return keras.Model(inputs, logits)
+
+
+def blobs(num=120, input_dim=5, classes=3, seed=0, spread=0.3):
+    """Well separated Gaussian blobs: an easy classification task."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(num) % classes
+    centres = rng.normal(0.0, 2.0, (classes, input_dim))
+    inputs = centres[labels] + rng.normal(0.0, spread, (num, input_dim))
+    return inputs.astype("float32"), labels.astype("int64")
+
+
+def _loop(block_index=1, input_weight=0.5, seed=0, **kwargs):
+    model = tiny_model(seed)
+    stem, blocks, _ = split_blocks(model)
+    inputs, labels = blobs()
+    below = inputs
+    for block in [stem] + blocks[:block_index]:
+        below = np.asarray(block(below))
+    block = blocks[block_index]
+    critics = IBCritics(int(block(below[:2]).shape[-1]), 3, hidden_units=(8,), seed=seed)
+    loop = IBIterationLoop(block, block.trainable_variables, critics, below, labels, 3,
+                           batch_size=16, critic_steps=2, label_weight=1.0,
+                           input_weight=input_weight, seed=seed, **kwargs)
+    return model, blocks, critics, loop
+
+
+def _values(variables):
+    return [np.array(v.numpy()) for v in variables]
+
+
+def _changed(before, variables):
+    return [not np.array_equal(b, v.numpy()) for b, v in zip(before, variables)]
+
+
+def test_critic_steps_change_only_the_critics_and_network_steps_only_layer_i():
+    model, blocks, critics, loop = _loop(block_index=1)
+    layer, frozen = blocks[1].trainable_variables, blocks[0].trainable_variables
+    head = model.get_layer("logits").trainable_variables
+    before = [_values(group) for group in (critics.trainable_variables, layer, frozen, head)]
+
+    tf.function(loop.critic_step)()
+    # every kernel moves; the output biases need not (DV is invariant to D + c)
+    kernels = [changed for changed, v in zip(_changed(before[0], critics.trainable_variables),
+                                             critics.trainable_variables) if "kernel" in v.path]
+    assert len(kernels) == 4 and all(kernels)
+    for group, old in zip((layer, frozen, head), before[1:]):
+        assert not any(_changed(old, group))
+
+    critic_now = _values(critics.trainable_variables)
+    tf.function(loop.network_step)()
+    assert not any(_changed(critic_now, critics.trainable_variables))
+    assert all(_changed(before[1], layer))
+    assert not any(_changed(before[2], frozen)) and not any(_changed(before[3], head))
+
+
+def test_run_changes_critics_and_layer_never_frozen_layers():
+    model, blocks, critics, loop = _loop(block_index=1)
+    frozen = _values(blocks[0].trainable_variables)
+    loop.run(tf.constant(3))
+    assert not any(_changed(frozen, blocks[0].trainable_variables))
+    assert int(loop.optimizer.iterations.numpy()) == 3            # 3 layer steps
+    assert int(critics.optimizer.iterations.numpy()) == 3 * 2     # k = 2 per iteration
+
+
+def test_network_loss_signs_layerwise_and_end_to_end():
+    _, _, critics, loop = _loop(block_index=1, input_weight=0.25)
+    rng = np.random.default_rng(1)
+    labels = tf.constant(rng.integers(0, 3, 16))
+    features = tf.constant(rng.normal(size=(16, 3)).astype("float32"))
+    marginal = tf.constant(rng.normal(size=(16, 3)).astype("float32"))
+    noise = tf.constant(rng.normal(size=(16, 3)).astype("float32"))
+    marginal_noise = tf.constant(rng.normal(size=(16, 3)).astype("float32"))
+    i_y, i_x = critics.bounds(tf.one_hot(labels, 3), features, marginal, noise, marginal_noise)
+    loss, ce, got_y, got_x = loop.network_loss(labels, features, marginal, noise,
+                                               marginal_noise)
+    np.testing.assert_allclose(float(loss), -float(i_y) + 0.25 * float(i_x), rtol=1e-6)
+    assert float(ce) == 0.0  # layer-wise: no cross-entropy
+    # end-to-end, P3 eq. 8: alpha CE - beta I(Y; Y_hat) + gamma I(X; Y_hat + eps)
+    loop.ce_weight, loop.label_weight, loop.input_weight = 2.0, 0.5, 0.1
+    loss, ce, _, _ = loop.network_loss(labels, features, marginal, noise, marginal_noise)
+    logits = features.numpy()
+    log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected_ce = -np.mean(log_softmax[np.arange(16), labels.numpy()])
+    np.testing.assert_allclose(float(ce), expected_ce, rtol=1e-5)
+    np.testing.assert_allclose(float(loss), 2.0 * expected_ce - 0.5 * float(i_y)
+                               + 0.1 * float(i_x), rtol=1e-5)
+
+
+def test_network_step_ascends_the_ib_functional():
+    """The gradient step is along +grad(I_y - beta I_x): the loss is its negative."""
+    _, blocks, critics, loop = _loop(block_index=0, input_weight=0.5)
+    variables = blocks[0].trainable_variables
+    state = loop.generator.state.numpy().copy()
+    joint, marginal, labels = loop._batch()
+    with tf.GradientTape(persistent=True) as tape:
+        features, marginal_features = loop._features(joint), loop._features(marginal)
+        noise, marginal_noise = loop._noise(features), loop._noise(marginal_features)
+        i_y, i_x = critics.bounds(tf.one_hot(labels, 3), features, marginal_features, noise,
+                                  marginal_noise)
+        objective = i_y - 0.5 * i_x
+    expected = tape.gradient(objective, variables)
+    loop.generator.state.assign(state)
+    before = _values(variables)
+    loop.optimizer.learning_rate.assign(1e-3)
+    tf.function(loop.network_step)()
+    # Adam's first step is -lr * sign(gradient of the loss) = +lr * sign(grad objective)
+    for old, variable, gradient in zip(before, variables, expected):
+        step = variable.numpy() - old
+        mask = np.abs(gradient.numpy()) > 1e-6
+        np.testing.assert_array_equal(np.sign(step[mask]), np.sign(gradient.numpy()[mask]))
+
+
+def test_one_trace_for_any_number_of_iterations():
+    _, _, _, loop = _loop()
+    for count in (1, 4, 2):
+        loop.run(tf.constant(count))
+    loop.pretrain(tf.constant(3))
+    loop.pretrain(tf.constant(5))
+    assert loop.run.experimental_get_tracing_count() == 1
+    assert loop.pretrain.experimental_get_tracing_count() == 1
+
+
+def test_shared_feature_table_gives_the_same_critic_step():
+    results = []
+    for share in (True, False):
+        _, _, critics, loop = _loop(share_features=share)
+        values = loop.run(tf.constant(2)).numpy()
+        results.append((values, _values(critics.trainable_variables)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5, atol=1e-6)
+    for first, second in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-6)
+
+
+def test_cross_entropy_only_needs_no_critics_and_rejects_mi_weights_without_them():
+    model = tiny_model()
+    inputs, labels = blobs()
+    loop = IBIterationLoop(lambda x, training: model(x, training=training),
+                           model.trainable_variables, None, inputs, labels, 3,
+                           batch_size=32, ce_weight=1.0, label_weight=0.0, input_weight=0.0)
+    first = loop.run(tf.constant(5)).numpy()
+    later = loop.run(tf.constant(200)).numpy()
+    assert later[1] < first[1]  # cross-entropy falls
+    with pytest.raises(ValueError, match="Expected critics"):
+        IBIterationLoop(model, model.trainable_variables, None, inputs, labels, 3)

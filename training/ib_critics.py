@@ -1,0 +1,169 @@
+"""The two MINE critics of one IB term pair: D_y on (one-hot y, L) and AA-MINE's D_x.
+
+For a representation L = F(x) (flattened) and noise eps ~ N(0, sigma^2 I):
+
+    I(Y; L)       >= E_P[D_y(y, L)]          - log E_Q[e^D_y(y, L')]
+    I(X; L + eps) >= E_P[D_x(F(x), L + eps)] - log E_Q[e^D_x(F(x), L' + eps')]
+
+(Donsker-Varadhan, nats), where L' = F(x') for an independent draw x' (P3 appendix A:
+"draw b samples X_J and b samples X_M"). D_x is the head of the architecture-aware
+MINE: its first input is the critic's own copy F(x) of layers 1..i, so gradients to
+the network flow only through L + eps, never through the copy (stop-gradient). Critic
+steps follow the bias-corrected MINE gradient, with the moving average of E_Q[e^D] kept
+in log space (`estimators.mi_bounds.update_log_moving_average`).
+
+Runs inside `tf.function` (the trainers compile k critic steps and one network step
+into one graph); the math is `keras.ops` on `estimators.critic.Critic` layers.
+"""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from estimators.critic import Critic
+from estimators.mi_bounds import donsker_varadhan, log_mean_exp, update_log_moving_average
+from infodl import checks
+
+NATS_PER_BIT = math.log(2.0)
+
+
+class IBCritics:
+    """D_y (MINE of I(Y; L)) and D_x (AA-MINE head of I(X; L + eps)) with their optimizer.
+
+    Args:
+        feature_dim: width of the flattened representation L.
+        num_classes: number of classes (width of one-hot y).
+        hidden_units: hidden widths of both critics (P3 appendix C: (1500, 1500)).
+        noise_variance: sigma^2 > 0 of eps (P3: 2).
+        learning_rate: Adam learning rate of the critics (P3: 1e-4).
+        ema_decay: weight of the old value in the log-space moving average of E_Q[e^D].
+        seed: int; seeds of the two critics' initial weights.
+
+    Example:
+        >>> critics = IBCritics(512, 10, hidden_units=(256, 256), seed=0)
+        >>> i_y, i_x = critics.critic_step(y_onehot, l_joint, l_marginal, eps, eps_m)
+
+    Reference: P3 (Elad et al.) eq. 6-7, §4 (AA-MINE), appendix A and C; Belghazi et al.
+    2018 §3.2 (bias-corrected gradient).
+    """
+
+    def __init__(self, feature_dim, num_classes, hidden_units=(1500, 1500),
+                 noise_variance=2.0, learning_rate=1e-4, ema_decay=0.99, seed=0):
+        self.feature_dim = checks.check_integer(feature_dim, "feature_dim")
+        self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
+        self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
+        self.noise_std = math.sqrt(self.noise_variance)
+        self.ema_decay = checks.check_real(ema_decay, "ema_decay", minimum=0, maximum=1,
+                                           exclusive_maximum=True)
+        self.label_critic = Critic(hidden_units, seed=seed, name="label_critic")
+        self.input_critic = Critic(hidden_units, seed=seed + 500, name="input_critic")
+        self.label_critic.build([(None, self.num_classes), (None, self.feature_dim)])
+        self.input_critic.build([(None, self.feature_dim), (None, self.feature_dim)])
+        # log of the moving averages of E_Q[e^D] of (D_y, D_x), and whether they started
+        self.log_averages = tf.Variable(tf.zeros(2), trainable=False, name="log_averages")
+        self.averages_started = tf.Variable(False, trainable=False, name="averages_started")
+        self.optimizer = keras.optimizers.Adam(checks.check_positive(learning_rate,
+                                                                     "learning_rate"))
+        self.optimizer.build(self.trainable_variables)
+
+    @property
+    def trainable_variables(self):
+        return self.label_critic.trainable_variables + self.input_critic.trainable_variables
+
+    def trackables(self):
+        """The objects a checkpoint must hold to resume these critics exactly."""
+        return {"label_critic": self.label_critic, "input_critic": self.input_critic,
+                "critic_optimizer": self.optimizer, "log_averages": self.log_averages,
+                "averages_started": self.averages_started}
+
+    def scores(self, labels, features, marginal_features, noise, marginal_noise):
+        """Joint and marginal scores (D_y_P, D_y_Q, D_x_P, D_x_Q) of one batch."""
+        copy = ops.stop_gradient(features)  # the critic's own copy of layers 1..i
+        return (self.label_critic([labels, features]),
+                self.label_critic([labels, marginal_features]),
+                self.input_critic([copy, features + noise]),
+                self.input_critic([copy, marginal_features + marginal_noise]))
+
+    def bounds(self, labels, features, marginal_features, noise, marginal_noise):
+        """(I(Y; L), I(X; L + eps)) Donsker-Varadhan values of one batch, in nats.
+
+        Differentiable in `features` and `marginal_features` (the network step).
+        """
+        y_joint, y_marginal, x_joint, x_marginal = self.scores(
+            labels, features, marginal_features, noise, marginal_noise)
+        return donsker_varadhan(y_joint, y_marginal), donsker_varadhan(x_joint, x_marginal)
+
+    def critic_step(self, labels, features, marginal_features, noise, marginal_noise):
+        """One Adam step of both critics on the bias-corrected DV gradient.
+
+        Returns:
+            (I(Y; L), I(X; L + eps)) of the batch before the step, in nats.
+        """
+        features = ops.stop_gradient(features)
+        marginal_features = ops.stop_gradient(marginal_features)
+        with tf.GradientTape() as tape:
+            y_joint, y_marginal, x_joint, x_marginal = self.scores(
+                labels, features, marginal_features, noise, marginal_noise)
+            log_marginals = ops.stack([log_mean_exp(y_marginal), log_mean_exp(x_marginal)])
+            batch = ops.stop_gradient(log_marginals)
+            updated = update_log_moving_average(self.log_averages, batch, self.ema_decay)
+            averages = ops.where(self.averages_started, updated, batch)
+            ratios = ops.exp(log_marginals - averages)
+            surrogate = ops.mean(y_joint) + ops.mean(x_joint) - ops.sum(ratios)
+            loss = -surrogate
+        variables = self.trainable_variables
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        self.log_averages.assign(averages)
+        self.averages_started.assign(True)
+        joint = ops.stack([ops.mean(y_joint), ops.mean(x_joint)])
+        values = joint - log_marginals
+        return values[0], values[1]
+
+    def heldout_bounds(self, labels, features, noise, marginal_noise, permutations):
+        """DV values on held-out samples with fixed noise and marginal pairings, in nats.
+
+        Args:
+            labels: (n, classes) one-hot labels.
+            features: (n, d) flattened representation.
+            noise: (n, d) noise of the joint pairs.
+            marginal_noise: (S, n, d) noise of the S marginal pairings.
+            permutations: (S, n) int indices; pairing s matches sample j with
+                features[permutations[s, j]].
+
+        Returns:
+            (I(Y; L), I(X; L + eps)) in nats: joint means over n pairs, marginal
+            log-mean-exp over S * n pairs.
+        """
+        num_shuffles = ops.shape(permutations)[0]
+        shuffled = ops.take(features, ops.reshape(permutations, (-1,)), axis=0)
+        tiled_labels = ops.tile(labels, [num_shuffles, 1])
+        tiled_features = ops.tile(features, [num_shuffles, 1])
+        flat_noise = ops.reshape(marginal_noise, (-1, self.feature_dim))
+        y_joint = self.label_critic([labels, features])
+        y_marginal = self.label_critic([tiled_labels, shuffled])
+        x_joint = self.input_critic([features, features + noise])
+        x_marginal = self.input_critic([tiled_features, shuffled + flat_noise])
+        return donsker_varadhan(y_joint, y_marginal), donsker_varadhan(x_joint, x_marginal)
+
+
+def heldout_pairings(num_samples, feature_dim, noise_std, num_shuffles=4, seed=0):
+    """Fixed noise and marginal pairings for `IBCritics.heldout_bounds` (NumPy).
+
+    Each pairing is a random permutation without fixed points (a cyclic shift of a
+    random order), so no marginal pair is a joint pair.
+
+    Returns:
+        (noise (n, d), marginal_noise (S, n, d), permutations (S, n)) as float32/int64.
+    """
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(num_samples)
+    shifts = rng.permutation(np.arange(1, num_samples))[:num_shuffles]
+    permutations = np.empty((len(shifts), num_samples), "int64")
+    for row, shift in enumerate(shifts):
+        permutations[row, order] = np.roll(order, -int(shift))
+    noise = rng.normal(0.0, noise_std, (num_samples, feature_dim)).astype("float32")
+    marginal_noise = rng.normal(0.0, noise_std, (len(shifts), num_samples, feature_dim))
+    return noise, marginal_noise.astype("float32"), permutations

@@ -1,0 +1,137 @@
+"""End-to-end training with the IB functional as a regularizer (P3 appendix B, eq. 8).
+
+The whole network is trained on
+
+    L = alpha * CE(Y, Y_hat) - beta * I(Y; Y_hat) + gamma * I(X; Y_hat + eps)
+
+where Y_hat is the network's output (its logits), I(Y; Y_hat) comes from a MINE critic
+on (one-hot y, Y_hat) and I(X; Y_hat + eps) from the AA-MINE critic on
+(Y_hat(x), Y_hat + eps), eps ~ N(0, sigma^2 I). The critics are pretrained until their
+held-out estimate stops improving, then every step is k critic steps and one Adam step
+of every network weight, compiled as one graph (`training.ib_iteration`). With
+beta = gamma = 0 no critic is built and the same loop trains plain cross-entropy (the
+baseline of P3 Table 3, with the same steps, batches and learning rate).
+"""
+
+import numpy as np
+
+from infodl import checks
+from training.ib_checkpoint import IBCheckpoints
+from training.ib_heldout import HeldOutEstimate
+from training.ib_iteration import IBIterationLoop
+from training.ib_trainer_base import IBTrainerBase, new_record
+
+STAGE_NAME = "logits"
+
+
+class EndToEndIBTrainer(IBTrainerBase):
+    """Trains a whole network on alpha·CE − beta·I(Y; Ŷ) + gamma·I(X; Ŷ + eps).
+
+    Args:
+        model: a Keras model whose output is the logits Ŷ.
+        num_classes: number of classes.
+        alpha: weight of the cross-entropy (P3: 1).
+        beta: weight of -I(Y; Ŷ) (P3 Table 3: 1).
+        gamma: weight of I(X; Ŷ + eps) (P3 Table 3: 1e-3).
+        train_steps: network steps (P3: 5000 MNIST, 20000 CIFAR-10).
+        **kwargs: the settings of `IBTrainerBase` (noise_variance, critic_steps,
+            critic_hidden_units, learning_rate, critic_learning_rate, batch_size,
+            critic_pretrain_steps, critic_eval_every, critic_patience, log_every,
+            checkpoint_every, estimate_restarts, estimate_steps, seed, log_dir, verbose).
+
+    Example:
+        >>> trainer = EndToEndIBTrainer(model, 10, beta=1.0, gamma=1e-3, train_steps=2000)
+        >>> history = trainer.fit(x_train, y_train, x_test[:1000], y_test[:1000])
+
+    Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and appendix C.
+    """
+
+    def __init__(self, model, num_classes, alpha=1.0, beta=1.0, gamma=1e-3, train_steps=5000,
+                 **kwargs):
+        super().__init__(model, num_classes, **kwargs)
+        self.alpha = checks.check_non_negative(alpha, "alpha")
+        self.beta = checks.check_non_negative(beta, "beta")
+        self.gamma = checks.check_non_negative(gamma, "gamma")
+        if not (self.alpha or self.beta or self.gamma):
+            raise ValueError("Expected alpha, beta or gamma > 0 (the loss would be 0). "
+                             "Received: alpha=0, beta=0, gamma=0")
+        self.train_steps = checks.check_integer(train_steps, "train_steps")
+
+    @property
+    def uses_critics(self):
+        return bool(self.beta or self.gamma)
+
+    def features(self, inputs, training=False):
+        return self.model(inputs, training=training)
+
+    def fit(self, x_train, y_train, x_measure, y_measure, stop_at=None):
+        """Trains for `train_steps` steps (resuming from the newest checkpoint).
+
+        Args:
+            x_train, y_train: training inputs and integer labels.
+            x_measure, y_measure: held-out samples for the information plane and the
+                logged accuracy (never used for training).
+            stop_at: optional (0, step): return after that step, with a checkpoint.
+
+        Returns:
+            dict: "layers" {"logits": {"pretraining", "trajectory" [[step, I(X; Ŷ+eps)
+            bits, I(Y; Ŷ) bits]], "losses", "error_bars", "accuracy" [[step, held-out
+            accuracy]]}} and "stopped".
+        """
+        x_train = np.asarray(x_train, "float32")
+        y_train = np.asarray(y_train, "int64")
+        x_measure = np.asarray(x_measure, "float32")
+        y_measure = np.asarray(y_measure, "int64")
+        order = np.random.default_rng(self.seed).permutation(len(x_train))
+        x_train, y_train = x_train[order], y_train[order]
+        path, progress = self.latest_progress()
+        history = progress["history"]
+        record = history["layers"].setdefault(STAGE_NAME, new_record(
+            alpha=self.alpha, beta=self.beta, gamma=self.gamma, accuracy=[]))
+        if progress["layer"] >= 1:  # already complete
+            IBCheckpoints.restore(path, {"network": self.model}, partial=True)
+            return dict(history, stopped=False)
+        critics = None
+        if self.uses_critics:
+            num_outputs = int(np.prod(self.model.output.shape[1:]))
+            critics = self.make_critics(num_outputs, self.seed + 1009)
+        loop = IBIterationLoop(self.features, self.model.trainable_variables, critics,
+                               x_train, y_train, self.num_classes, self.batch_size,
+                               self.critic_steps, self.learning_rate, ce_weight=self.alpha,
+                               label_weight=self.beta, input_weight=self.gamma,
+                               seed=self.seed + 1009)
+        objects = {"network": self.model, **loop.trackables()}
+        measure = None if critics is None else HeldOutEstimate(
+            critics, self.features, x_measure, y_measure, seed=self.seed + 1010)
+
+        def accuracy(step):
+            predicted = np.concatenate([
+                np.argmax(np.asarray(self.model(x_measure[i:i + 2048], training=False)), -1)
+                for i in range(0, len(x_measure), 2048)])
+            value = float(np.mean(predicted == y_measure))
+            record["accuracy"].append([step, value])
+            return {"heldout/accuracy": value}
+
+        if progress["phase"] == "layer":
+            IBCheckpoints.restore(path, objects)
+            start = progress["iteration"]
+        else:
+            if critics is not None:
+                record["pretraining"] = self.pretrain_critics(
+                    STAGE_NAME, self.features, loop, critics, x_train, y_train,
+                    self.seed + 1011)
+            start = 0
+            self.log_point(STAGE_NAME, record, measure, 0, extra=accuracy(0))
+            self._error_bars(record, x_measure, y_measure, 0)
+            self.save(objects, history, 0, 0, self.train_steps)
+        stopped = self.run_stage(
+            0, STAGE_NAME, loop, objects, measure, record, history, start, self.train_steps,
+            stop_at=stop_at, on_log=accuracy,
+            on_end=lambda: self._error_bars(record, x_measure, y_measure, self.train_steps))
+        return dict(history, stopped=stopped)
+
+    def _error_bars(self, record, x_measure, y_measure, step):
+        if self.uses_critics:
+            self.error_bars(STAGE_NAME, self.model.layers[-1].name, record, x_measure,
+                            y_measure, step, seed=self.seed + 1012 + step)
+

@@ -1,0 +1,186 @@
+"""One compiled graph for a stretch of IB iterations: k critic steps, then one network step.
+
+An iteration of P3's alternating scheme is
+
+    repeat k times:  draw (x_J, y_J), x_M; L_J = F(x_J), L_M = F(x_M); eps_J, eps_M
+                     one Adam step of D_y and D_x (`IBCritics.critic_step`)
+    once:            draw a fresh batch; one Adam step of the network variables on
+                     loss = alpha * CE(y_J, L_J) - label_weight * I(Y; L)
+                            + input_weight * I(X; L + eps)
+
+Layer-wise training (P3 eq. 7) uses alpha = 0, label_weight = 1, input_weight = beta and
+F = the block being trained applied to the cached output of the frozen layers below it;
+end-to-end training (P3 eq. 8, appendix B) uses the whole network, F = logits. A whole
+stretch of iterations (`run(n)`) and of critic-only steps (`pretrain(n)`) each run in one
+`tf.function` call with `tf.range` loops: one trace per layer, no Python per step. Batches
+are drawn with replacement by a `tf.random.Generator` whose state is checkpointed.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from infodl import checks
+from training.ib_blocks import flatten_features
+
+
+class IBIterationLoop:
+    """Compiled IB iterations of one set of network variables and its critics.
+
+    Args:
+        features_fn: `f(inputs, training) -> representation` (any rank; flattened here).
+        network_variables: the variables the network step trains.
+        critics: an `IBCritics`, or None for plain cross-entropy (then k is ignored).
+        inputs: (N, ...) float32 array of the inputs of `features_fn`.
+        labels: (N,) integer class labels.
+        num_classes: number of classes.
+        batch_size: pairs per step (drawn with replacement).
+        critic_steps: k, critic steps per network step.
+        learning_rate: Adam learning rate of the network step.
+        ce_weight, label_weight, input_weight: alpha, the weight of -I(Y; L) and of
+            I(X; L + eps) in the network loss.
+        seed: seed of the batch and noise generator.
+        jit_compile: compile the graphs with XLA (slower than TensorFlow's own kernels
+            for these steps on CPU, measured).
+        share_features: compute F of every example once per iteration for the k critic
+            steps (None = when N <= 2 * batch_size * k, i.e. when it is cheaper). F
+            must then be deterministic (no dropout) for the values to be the same.
+
+    Example:
+        >>> loop = IBIterationLoop(block, block.trainable_variables, critics, cached,
+        ...                        labels, 10, batch_size=256, critic_steps=10)
+        >>> loop.pretrain(tf.constant(100)); means = loop.run(tf.constant(50))
+
+    Reference: P3 (Elad et al.) §5 eq. 7, appendix B eq. 8 and appendix C.
+    """
+
+    def __init__(self, features_fn, network_variables, critics, inputs, labels, num_classes,
+                 batch_size=256, critic_steps=10, learning_rate=1e-3, ce_weight=0.0,
+                 label_weight=1.0, input_weight=0.0, seed=0, jit_compile=False,
+                 share_features=None):
+        self.features_fn = features_fn
+        self.network_variables = list(network_variables)
+        self.critics = critics
+        self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
+        self.batch_size = checks.check_integer(batch_size, "batch_size", minimum=2)
+        self.critic_steps = checks.check_integer(critic_steps, "critic_steps", minimum=0)
+        self.ce_weight = checks.check_non_negative(ce_weight, "ce_weight")
+        self.label_weight = checks.check_non_negative(label_weight, "label_weight")
+        self.input_weight = checks.check_non_negative(input_weight, "input_weight")
+        if critics is None and (self.label_weight or self.input_weight):
+            raise ValueError("Expected critics for label_weight > 0 or input_weight > 0. "
+                             "Received: critics=None")
+        inputs = np.asarray(inputs, "float32")
+        self.num_examples = len(inputs)
+        self.inputs = tf.Variable(inputs, trainable=False, name="inputs")
+        self.labels = tf.Variable(np.asarray(labels, "int64"), trainable=False, name="labels")
+        # Batches are drawn from the first `pool_size` examples (critic pretraining keeps
+        # the last ones back for its held-out estimate).
+        self.pool_size = tf.Variable(self.num_examples, dtype=tf.int64, trainable=False)
+        # The k critic steps of an iteration see one fixed network: when they would pass
+        # more inputs through F than there are examples, F of every example is computed
+        # once per iteration and the batches are drawn from it (same values, less work).
+        self.share_features = (share_features if share_features is not None
+                               else self.num_examples <= 2 * self.batch_size * critic_steps)
+        self.generator = tf.random.Generator.from_seed(seed)
+        self.optimizer = keras.optimizers.Adam(checks.check_positive(learning_rate,
+                                                                     "learning_rate"))
+        self.optimizer.build(self.network_variables)
+        self.run = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True)
+        self.pretrain = tf.function(self._pretrain, jit_compile=jit_compile,
+                                    reduce_retracing=True)
+
+    def trackables(self):
+        """The objects a checkpoint must hold to resume the loop exactly."""
+        found = {"network_optimizer": self.optimizer, "generator": self.generator}
+        if self.critics is not None:
+            found.update(self.critics.trackables())
+        return found
+
+    # --- one step ---------------------------------------------------------------------
+    def _batch(self, table=None):
+        """(joint rows, marginal rows, labels) of a batch drawn from `table` (or the inputs)."""
+        indices = self.generator.uniform([2, self.batch_size], 0, self.pool_size,
+                                         dtype=tf.int64)
+        table = self.inputs if table is None else table
+        return (tf.gather(table, indices[0]), tf.gather(table, indices[1]),
+                tf.gather(self.labels, indices[0]))
+
+    def _noise(self, features):
+        return self.generator.normal(tf.shape(features)) * self.critics.noise_std
+
+    def _features(self, inputs):
+        return flatten_features(self.features_fn(inputs, training=True))
+
+    def all_features(self):
+        """F(x) of every example (the critic steps between two network steps share them)."""
+        return self._features(self.inputs)
+
+    def critic_step(self, feature_table=None):
+        """One step of both critics on a fresh batch; (I_y, I_x) in nats.
+
+        With `feature_table` (F of every example, see `all_features`) the batch is drawn
+        from it instead of passing the drawn inputs through F.
+        """
+        if feature_table is None:
+            joint, marginal, labels = self._batch()
+            features, marginal_features = self._features(joint), self._features(marginal)
+        else:
+            features, marginal_features, labels = self._batch(feature_table)
+        return self.critics.critic_step(
+            ops.one_hot(labels, self.num_classes), features, marginal_features,
+            self._noise(features), self._noise(marginal_features))
+
+    def network_loss(self, labels, features, marginal_features, noise, marginal_noise):
+        """(loss, CE, I_y, I_x) of one batch; the loss is minimized by the network step."""
+        zero = tf.constant(0.0)
+        cross_entropy, i_y, i_x = zero, zero, zero
+        if self.critics is not None:
+            i_y, i_x = self.critics.bounds(ops.one_hot(labels, self.num_classes), features,
+                                           marginal_features, noise, marginal_noise)
+        if self.ce_weight:
+            cross_entropy = ops.mean(keras.losses.sparse_categorical_crossentropy(
+                labels, features, from_logits=True))
+        loss = self.ce_weight * cross_entropy - self.label_weight * i_y \
+            + self.input_weight * i_x
+        return loss, cross_entropy, i_y, i_x
+
+    def network_step(self):
+        """One Adam step of the network variables; (loss, CE, I_y, I_x)."""
+        joint, marginal, labels = self._batch()
+        with tf.GradientTape() as tape:
+            features = self._features(joint)
+            if self.critics is None:
+                marginal_features, noise, marginal_noise = None, None, None
+            else:
+                marginal_features = self._features(marginal)
+                noise, marginal_noise = self._noise(features), self._noise(marginal_features)
+            terms = self.network_loss(labels, features, marginal_features, noise,
+                                      marginal_noise)
+        gradients = tape.gradient(terms[0], self.network_variables)
+        self.optimizer.apply(gradients, self.network_variables)
+        return terms
+
+    # --- compiled stretches -------------------------------------------------------------
+    def _run(self, num_iterations):
+        """`num_iterations` IB iterations; the means of (loss, CE, I_y, I_x, critic I_y,
+        critic I_x) over them (nats)."""
+        totals = tf.zeros(6)
+        for _ in tf.range(num_iterations):
+            critic_values = tf.zeros(2)
+            if self.critics is not None and self.critic_steps:
+                table = self.all_features() if self.share_features else None
+                for _ in tf.range(self.critic_steps):
+                    critic_values = tf.stack(self.critic_step(table))
+            step = tf.stack(self.network_step())
+            totals += tf.concat([step, critic_values], axis=0)
+        return totals / tf.cast(tf.maximum(num_iterations, 1), tf.float32)
+
+    def _pretrain(self, num_steps):
+        """`num_steps` critic steps alone; the mean (I_y, I_x) over them (nats)."""
+        totals = tf.zeros(2)
+        table = self.all_features() if self.share_features else None
+        for _ in tf.range(num_steps):
+            totals += tf.stack(self.critic_step(table))
+        return totals / tf.cast(tf.maximum(num_steps, 1), tf.float32)

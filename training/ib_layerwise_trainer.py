@@ -1,0 +1,201 @@
+"""Layer-by-layer training of a deterministic network with the IB functional (P3 §5).
+
+For each IB layer L_i = F_i(X) in turn (the layers below frozen, the ones above
+untouched), maximize
+
+    I(Y; L_i) - beta * I(X; L_i + eps),   eps ~ N(0, sigma^2 I)
+
+with I(Y; L_i) from a MINE critic D_y on (one-hot y, L_i) and I(X; L_i + eps) from
+the AA-MINE critic D_x on (F_i(x), L_i + eps): fresh critics are first trained alone
+until their held-out estimate stops improving, then every iteration is k critic steps
+(lr 1e-4) and one Adam step of layer i (lr 1e-3), compiled as one graph
+(`training.ib_iteration`). The frozen layers below are evaluated once per layer (their
+output is cached), so an iteration only runs layer i. Finally the net is frozen and the
+linear `logits` layer is post-trained with cross-entropy.
+
+TensorBoard (`log_dir`): per layer, the information plane on held-out samples
+(`info_plane/<layer>/I_X_L_noise_bits`, `.../I_Y_L_bits`), the training terms
+(`ib/<layer>/loss_nats`, `train_I_Y_L_nats`, `train_I_X_L_noise_nats`, ...), the critic
+pretraining curve (`ib_pretraining/<layer>/...`) and the post-training. Checkpoints
+(`log_dir/checkpoints`) every `checkpoint_every` iterations allow resuming mid-layer
+with the same result as an uninterrupted run.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from infodl import checks
+from training.ib_blocks import flatten_features, split_blocks
+from training.ib_checkpoint import IBCheckpoints
+from training.ib_heldout import HeldOutEstimate
+from training.ib_iteration import IBIterationLoop
+from training.ib_trainer_base import IBTrainerBase, new_record
+from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+
+FORWARD_BATCH = 2048
+
+
+def forward(blocks, inputs, batch_size=FORWARD_BATCH):
+    """The blocks applied in turn to `inputs` (inference mode), as float32 NumPy."""
+    parts = []
+    for start in range(0, len(inputs), batch_size):
+        hidden = inputs[start:start + batch_size]
+        for block in blocks:
+            hidden = block(hidden, training=False)
+        parts.append(np.asarray(hidden, "float32"))
+    return np.concatenate(parts, axis=0)
+
+
+class LayerwiseIBTrainer(IBTrainerBase):
+    """Trains the IB layers of a chain network one by one, then post-trains `logits`.
+
+    Args:
+        model: a chain Keras model whose last weighted layer is the linear `logits`
+            (e.g. `build_ib_network(..., post_trained_logits=True)`).
+        num_classes: number of classes.
+        beta: weight of I(X; L_i + eps) (P3 MNIST: 1e-3; 0 = "IB first term only").
+        conv_beta: beta of the conv layers (P3 CIFAR-10: 0); None = `beta`.
+        iterations_per_layer: IB iterations of each layer (P3: 5000).
+        posttrain_steps, posttrain_learning_rate: Adam cross-entropy training of
+            `logits` on the frozen features (batch `batch_size`, whole epochs of at
+            least that many steps); the default is meant to converge (P3: "the best
+            linear transformation").
+        noise_variance: sigma^2 of eps (P3: 2).
+        critic_steps: k, critic steps per layer step (P3: 10).
+        critic_hidden_units: hidden widths of both critics (P3: 1500, 1500).
+        learning_rate: Adam lr of the layer steps (P3: 1e-3).
+        critic_learning_rate: Adam lr of the critics (P3: 1e-4).
+        batch_size: pairs per step (drawn with replacement).
+        critic_pretrain_steps, critic_eval_every, critic_patience: the critic
+            pretraining of each layer (at most that many steps; held-out evaluations).
+        log_every: iterations between information-plane points.
+        checkpoint_every: iterations between checkpoints.
+        estimate_restarts: 0, or k independent MINE / AA-MINE fits
+            (`fit_estimate(restarts=k)`) at the start and end of each layer: error bars.
+        estimate_steps: critic steps of each such fit.
+        seed: seed of the critics, batches, noise and held-out split.
+        log_dir: folder of TensorBoard events and checkpoints (None = neither).
+        verbose: 1 = a progress bar per layer, 0 = silent.
+        keep_checkpoints: newest checkpoints kept.
+
+    Example:
+        >>> trainer = LayerwiseIBTrainer(model, 10, iterations_per_layer=600,
+        ...                              critic_hidden_units=(128, 128), log_dir="runs/ib")
+        >>> history = trainer.fit(x_train, y_train, x_test[:1000], y_test[:1000])
+
+    Reference: P3 (Elad et al.) §5, eq. 5 and 7, Fig. 4, Tables 1-2, appendix A and C.
+    """
+
+    def __init__(self, model, num_classes, beta=1e-3, conv_beta=None,
+                 iterations_per_layer=5000, posttrain_steps=5000,
+                 posttrain_learning_rate=1e-2, **kwargs):
+        super().__init__(model, num_classes, **kwargs)
+        self.stem, self.blocks, self.head = split_blocks(model)
+        self.beta = checks.check_non_negative(beta, "beta")
+        self.conv_beta = checks.check_non_negative(conv_beta, "conv_beta", allow_none=True)
+        self.iterations = checks.check_integer(iterations_per_layer, "iterations_per_layer")
+        self.posttrain_steps = checks.check_integer(posttrain_steps, "posttrain_steps")
+        self.posttrain_learning_rate = checks.check_positive(posttrain_learning_rate,
+                                                             "posttrain_learning_rate")
+
+    @property
+    def layer_names(self):
+        return [block.name for block in self.blocks]
+
+    def layer_beta(self, block):
+        """beta of one block: `conv_beta` for a convolution, else `beta`."""
+        is_conv = isinstance(block.layers[0], keras.layers.Conv2D)
+        return self.conv_beta if is_conv and self.conv_beta is not None else self.beta
+
+    def fit(self, x_train, y_train, x_measure, y_measure, stop_at=None):
+        """Trains every IB layer (resuming from the newest checkpoint), then `logits`.
+
+        Args:
+            x_train, y_train: training inputs of the model and integer labels.
+            x_measure, y_measure: held-out samples of the information plane (e.g. test
+                images); they never influence training.
+            stop_at: optional (layer index, iteration): return after that iteration,
+                with a checkpoint (time-boxed runs; the resume test).
+
+        Returns:
+            dict: "layers" {name: {"beta", "pretraining" (steps, curve, holdout),
+            "trajectory" [[iteration, I(X; L+eps) bits, I(Y; L) bits]], "losses"
+            (rows of `ib_trainer_base.LOSS_COLUMNS`), "error_bars"}}, "posttrain"
+            (train loss and accuracy) and "stopped".
+        """
+        x_train = np.asarray(x_train, "float32")
+        y_train = np.asarray(y_train, "int64")
+        x_measure = np.asarray(x_measure, "float32")
+        y_measure = np.asarray(y_measure, "int64")
+        order = np.random.default_rng(self.seed).permutation(len(x_train))
+        x_train, y_train = x_train[order], y_train[order]
+        path, progress = self.latest_progress()
+        history = progress["history"]
+        if path is not None:
+            IBCheckpoints.restore(path, {"network": self.model}, partial=True)
+        for index in range(progress["layer"], len(self.blocks)):
+            resume = (path, progress) if index == progress["layer"] else (None, None)
+            if self._train_layer(index, x_train, y_train, x_measure, y_measure, history,
+                                 resume, stop_at):
+                return dict(history, stopped=True)
+        history["posttrain"] = self._posttrain(x_train, y_train)
+        return dict(history, stopped=False)
+
+    def _train_layer(self, index, x_train, y_train, x_measure, y_measure, history, resume,
+                     stop_at):
+        block = self.blocks[index]
+        below = [self.stem] + self.blocks[:index]
+        cached = forward(below, x_train)
+        layer_seed = self.seed + 1009 * (index + 1)
+        critics = self.make_critics(int(np.prod(block(cached[:2]).shape[1:])), layer_seed)
+        beta = self.layer_beta(block)
+        loop = IBIterationLoop(block, block.trainable_variables, critics, cached, y_train,
+                               self.num_classes, self.batch_size, self.critic_steps,
+                               self.learning_rate, label_weight=1.0, input_weight=beta,
+                               seed=layer_seed)
+        objects = {"network": self.model, **loop.trackables()}
+        measure = HeldOutEstimate(critics, block, forward(below, x_measure), y_measure,
+                                  seed=layer_seed + 1)
+        record = history["layers"].setdefault(block.name, new_record(beta=beta))
+        path, progress = resume
+        if progress is not None and progress["phase"] == "layer":
+            IBCheckpoints.restore(path, objects)
+            start = progress["iteration"]
+        else:
+            record["pretraining"] = self.pretrain_critics(block.name, block, loop, critics,
+                                                          cached, y_train, layer_seed + 2)
+            start = 0
+            self.log_point(block.name, record, measure, 0)
+            self.error_bars(block.name, block.output_layer_name, record, x_measure, y_measure,
+                            0, seed=layer_seed + 3)
+            self.save(objects, history, index, 0, self.iterations)
+
+        def on_end():
+            self.error_bars(block.name, block.output_layer_name, record, x_measure,
+                            y_measure, self.iterations, seed=layer_seed + 4)
+
+        return self.run_stage(index, block.name, loop, objects, measure, record, history,
+                              start, self.iterations, stop_at=stop_at, on_end=on_end)
+
+    def _posttrain(self, x_train, y_train):
+        """Cross-entropy training of the head (`logits`) on the frozen features."""
+        features = np.asarray(flatten_features(forward([self.stem] + self.blocks, x_train)))
+        head = keras.Sequential([keras.Input(features.shape[1:])] + self.head.layers,
+                                name="posttrained_head")
+        batch_size = min(self.batch_size, len(features))
+        epochs = math.ceil(self.posttrain_steps / math.ceil(len(features) / batch_size))
+        trainer = InMemoryEpochTrainer(
+            head, keras.optimizers.Adam(self.posttrain_learning_rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            batch_size=batch_size, seed=self.seed)
+        logs = trainer.fit(features, y_train, epochs, verbose=0)
+        result = {"epochs": epochs, "train_loss": logs["loss"][-1],
+                  "train_accuracy": logs["accuracy"][-1]}
+        if self.writer is not None:
+            self.writer.scalars({"posttrain/train_loss_nats": result["train_loss"],
+                                 "posttrain/train_accuracy": result["train_accuracy"]},
+                                len(self.blocks) * self.iterations)
+            self.writer.flush()
+        return result

@@ -1,0 +1,191 @@
+"""What the layer-wise and the end-to-end IB trainers share: settings, critic
+pretraining, the loop over compiled stretches of iterations, logging and checkpoints.
+
+A run is a sequence of stages (the IB layers of layer-wise training, or the single
+stage of end-to-end training). A stage builds its critics and its `IBIterationLoop`,
+pretrains the critics until their held-out estimate stops improving (checkpoint), then
+runs its iterations in compiled stretches that end at the next information-plane point
+or checkpoint. `progress.json` of a checkpoint says where the run stands: {"layer":
+stage index, "iteration", "phase": "pretrain" (stage not begun) or "layer", "history"}.
+"""
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from callbacks.summary_writer import SummaryWriter
+from infodl import checks
+from training.errors import TrainingDivergedError
+from training.ib_checkpoint import IBCheckpoints
+from training.ib_critics import NATS_PER_BIT, IBCritics
+from training.ib_error_bars import error_bar_point
+from training.ib_heldout import HeldOutEstimate, pretrain_until_converged
+
+PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
+# Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.
+LOSS_COLUMNS = ("iteration", "loss", "cross_entropy", "train_I_Y_L", "train_I_X_L_noise",
+                "critic_I_Y_L", "critic_I_X_L_noise")
+
+
+class IBTrainerBase:
+    """Shared settings and machinery of `LayerwiseIBTrainer` and `EndToEndIBTrainer`.
+
+    Args: see the subclasses; every argument is checked here with a one-line error.
+    """
+
+    def __init__(self, model, num_classes, noise_variance=2.0, critic_steps=10,
+                 critic_hidden_units=(1500, 1500), learning_rate=1e-3,
+                 critic_learning_rate=1e-4, batch_size=256, critic_pretrain_steps=5000,
+                 critic_eval_every=100, critic_patience=5, log_every=100,
+                 checkpoint_every=500, estimate_restarts=0, estimate_steps=1000, seed=0,
+                 log_dir=None, verbose=1, keep_checkpoints=2):
+        self.model = model
+        self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
+        self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
+        self.critic_steps = checks.check_integer(critic_steps, "critic_steps")
+        self.critic_hidden_units = checks.check_integer_tuple(
+            critic_hidden_units, "critic_hidden_units", min_length=0)
+        self.learning_rate = checks.check_positive(learning_rate, "learning_rate")
+        self.critic_learning_rate = checks.check_positive(critic_learning_rate,
+                                                          "critic_learning_rate")
+        self.batch_size = checks.check_integer(batch_size, "batch_size", minimum=2)
+        self.pretrain_settings = dict(
+            max_steps=checks.check_integer(critic_pretrain_steps, "critic_pretrain_steps",
+                                           minimum=0),
+            eval_every=checks.check_integer(critic_eval_every, "critic_eval_every"),
+            patience=checks.check_integer(critic_patience, "critic_patience"))
+        self.log_every = checks.check_integer(log_every, "log_every")
+        self.checkpoint_every = checks.check_integer(checkpoint_every, "checkpoint_every")
+        self.estimate_restarts = checks.check_integer(estimate_restarts, "estimate_restarts",
+                                                      minimum=0)
+        self.estimate_steps = checks.check_integer(estimate_steps, "estimate_steps")
+        self.seed = checks.check_integer(seed, "seed", minimum=0)
+        self.log_dir = log_dir
+        self.verbose = checks.check_integer(verbose, "verbose", minimum=0, maximum=2)
+        self.checkpoints = (None if log_dir is None else
+                            IBCheckpoints(f"{log_dir}/checkpoints", keep=keep_checkpoints))
+        self.writer = None if log_dir is None else SummaryWriter.for_log_dir(log_dir)
+
+    # --- stages -------------------------------------------------------------------------
+    def make_critics(self, feature_dim, seed):
+        return IBCritics(feature_dim, self.num_classes, self.critic_hidden_units,
+                         self.noise_variance, self.critic_learning_rate, seed=seed)
+
+    def latest_progress(self):
+        """(checkpoint path, progress) to resume from; a fresh run gives (None, start)."""
+        path, progress = (None, None) if self.checkpoints is None else self.checkpoints.latest()
+        return path, progress or {"layer": 0, "iteration": 0, "phase": "pretrain",
+                                  "history": {"layers": {}}}
+
+    def pretrain_critics(self, name, features_fn, loop, critics, inputs, labels, seed):
+        """Critic pretraining with a held-out part of the training inputs (its last rows)."""
+        holdout = int(min(max(round(PRETRAIN_HOLDOUT_FRACTION * len(inputs)), 2),
+                          PRETRAIN_HOLDOUT_MAX, len(inputs) - 2))
+        estimate = HeldOutEstimate(critics, features_fn, inputs[-holdout:], labels[-holdout:],
+                                   seed=seed)
+        loop.pool_size.assign(len(inputs) - holdout)
+        result = pretrain_until_converged(loop, estimate, **self.pretrain_settings)
+        loop.pool_size.assign(len(inputs))
+        if self.writer is not None:
+            for step, label_nats, input_nats in result["curve"]:
+                self.writer.scalars({
+                    f"ib_pretraining/{name}/heldout_I_Y_L_bits": label_nats / NATS_PER_BIT,
+                    f"ib_pretraining/{name}/heldout_I_X_L_noise_bits":
+                        input_nats / NATS_PER_BIT}, step)
+        return dict(result, holdout=holdout)
+
+    def run_stage(self, stage, name, loop, objects, measure, record, history, start, total,
+                  stop_at=None, on_log=None, on_end=None):
+        """Iterations `start..total` of one stage; returns True when `stop_at` cut it short.
+
+        Args:
+            stage: the stage index (checkpoint numbering).
+            name: the name in tags and on the progress bar.
+            loop: its `IBIterationLoop`; objects: what its checkpoints hold.
+            measure: a `HeldOutEstimate` for information-plane points, or None.
+            record: the stage's history dict (trajectory, losses, error_bars).
+            history: the run's history (saved in every checkpoint).
+            stop_at: optional (stage, iteration) after which to return.
+            on_log: optional f(iteration) -> dict of extra scalars at logging points.
+            on_end: optional f() called after the last iteration, before its checkpoint.
+        """
+        limit = total
+        if stop_at is not None and stop_at[0] == stage:
+            limit = min(total, max(start, int(stop_at[1])))
+        bar = tqdm(total=total, initial=start, disable=not self.verbose, unit="it",
+                   desc=f"IB {name}", mininterval=1.0)
+        iteration = start
+        while iteration < limit:
+            stop = min(limit, _next_multiple(iteration, self.log_every),
+                       _next_multiple(iteration, self.checkpoint_every))
+            means = loop.run(tf.constant(stop - iteration)).numpy()
+            if not np.all(np.isfinite(means)):
+                kept = self.checkpoints.latest()[0] if self.checkpoints else None
+                raise TrainingDivergedError(
+                    f"IB training of {name} diverged (NaN/inf loss) before iteration {stop}; "
+                    f"last good checkpoint: {kept or 'none'}")
+            bar.update(stop - iteration)
+            iteration = stop
+            record["losses"].append([iteration] + [float(v) for v in means])
+            if iteration % self.log_every == 0 or iteration == total:
+                self.log_point(name, record, measure, iteration, means,
+                               None if on_log is None else on_log(iteration))
+                if record["trajectory"]:
+                    bar.set_postfix(I_X_bits=f"{record['trajectory'][-1][1]:.3f}",
+                                    I_Y_bits=f"{record['trajectory'][-1][2]:.3f}",
+                                    refresh=False)
+            if iteration == total and on_end is not None:
+                on_end()
+            if iteration % self.checkpoint_every == 0 or iteration in (total, limit):
+                self.save(objects, history, stage, iteration, total)
+        bar.close()
+        return iteration < total
+
+    # --- logging and checkpoints --------------------------------------------------------
+    def log_point(self, name, record, measure, iteration, means=None, extra=None):
+        """Appends an information-plane point (held-out, bits) and writes the scalars."""
+        values = dict(extra or {})
+        if measure is not None:
+            input_bits, label_bits = measure.bits()
+            record["trajectory"].append([iteration, input_bits, label_bits])
+            values.update({f"info_plane/{name}/I_X_L_noise_bits": input_bits,
+                           f"info_plane/{name}/I_Y_L_bits": label_bits})
+        if means is not None:
+            for column, value in zip(LOSS_COLUMNS[1:], means):
+                values[f"ib/{name}/{column}_nats"] = value
+        if self.writer is not None and values:
+            self.writer.scalars(values, iteration)
+            self.writer.flush()
+
+    def error_bars(self, name, layer_name, record, x_measure, y_measure, iteration, seed):
+        """Appends (and logs) an independent fit_estimate point with its spread."""
+        if not self.estimate_restarts:
+            return
+        point = error_bar_point(self.model, layer_name, x_measure, y_measure,
+                                self.num_classes, self.noise_variance,
+                                self.estimate_restarts, self.estimate_steps, seed=seed)
+        record["error_bars"].append(dict(point, iteration=iteration))
+        if self.writer is not None:
+            self.writer.scalars({f"info_plane_fit/{name}/I_X_L_noise_bits": point["I_X_bits"],
+                                 f"info_plane_fit/{name}/I_Y_L_bits": point["I_Y_bits"]},
+                                iteration)
+
+    def save(self, objects, history, stage, iteration, total):
+        """A checkpoint at (stage, iteration); the last iteration marks the stage done."""
+        if self.checkpoints is None:
+            return None
+        done = iteration >= total
+        progress = {"layer": stage + 1 if done else stage,
+                    "iteration": 0 if done else iteration,
+                    "phase": "pretrain" if done else "layer", "history": history}
+        return self.checkpoints.save(objects, progress, stage=stage, iteration=iteration)
+
+
+def new_record(**fields):
+    """The history entry of one stage."""
+    return dict({"pretraining": None, "trajectory": [], "losses": [], "error_bars": []},
+                **fields)
+
+
+def _next_multiple(value, step):
+    return (value // step + 1) * step
