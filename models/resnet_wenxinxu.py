@@ -58,10 +58,12 @@ class BatchStatisticsNormalization(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         del training  # the batch's statistics in every mode, as the original
-        axes = list(range(len(inputs.shape) - 1))
-        mean, variance = ops.moments(inputs, axes=axes)
-        scale = self.gamma * ops.rsqrt(variance + self.epsilon)
-        return (inputs - mean) * scale + self.beta
+        values = ops.cast(inputs, "float32")  # float32 statistics under mixed precision
+        axes = list(range(len(values.shape) - 1))
+        mean, variance = ops.moments(values, axes=axes)
+        scale = ops.cast(self.gamma, "float32") * ops.rsqrt(variance + self.epsilon)
+        outputs = (values - mean) * scale + ops.cast(self.beta, "float32")
+        return ops.cast(outputs, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -240,6 +242,6 @@ def build_resnet_wenxinxu(num_classes=10, input_shape=(32, 32, 3), regularizer="
     logits = RegularizedLogits(
         num_classes, regularizer=regularizer, alpha1=alpha1, alpha2=alpha2,
         l1_method=l1_method, l1_every=l1_every, weight_decay=weight_decay,
-        name="logits")(features, labels=label)
+        dtype="float32", name="logits")(features, labels=label)  # float32 in mixed precision
     return keras.Model({"image": image, "label": label}, logits, name="resnet32_wenxinxu")
 
