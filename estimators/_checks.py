@@ -1,47 +1,26 @@
-"""Input checks and small helpers shared by the mutual-information estimators.
+"""Data checks and small helpers shared by the NumPy mutual-information estimators.
 
-Every check raises one `ValueError` whose message says what was expected and
-what was received, in the Keras style
-(`Expected noise_variance > 0. Received: noise_variance=-1`).
+Argument checks (numbers, choices, class labels) come from `infodl.checks`; this
+module checks the estimators' data (activation arrays, lists of layers). Every
+check raises one `ValueError` whose message says what was expected and what was
+received, in the Keras style.
 """
-
-import numbers
 
 import numpy as np
 
-UNITS = ("bits", "nats")
+from infodl import checks
+from infodl.choices import UNITS
 
 
 def check_units(units):
     """Returns `units` if it is "bits" or "nats", else raises ValueError."""
-    if not isinstance(units, str) or units not in UNITS:
-        raise ValueError(
-            f"Expected units to be one of {UNITS}. Received: units={units!r}")
-    return units
-
-
-def check_positive(value, name, allow_none=False):
-    """Returns `value` as a float if it is a finite real number > 0."""
-    if value is None and allow_none:
-        return None
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not np.isfinite(value) or value <= 0):
-        raise ValueError(f"Expected {name} > 0. Received: {name}={value!r}")
-    return float(value)
-
-
-def check_positive_int(value, name, minimum=1):
-    """Returns `value` as an int if it is an integer >= `minimum`."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-            or value < minimum):
-        raise ValueError(
-            f"Expected {name} >= {minimum} (an integer). Received: {name}={value!r}")
-    return int(value)
+    return checks.check_choice(units, "units", UNITS)
 
 
 def to_units(value_nats, units):
-    """Converts a value in nats to `units` ("bits" divides by ln 2)."""
-    return float(value_nats / np.log(2.0)) if units == "bits" else float(value_nats)
+    """Converts a value in nats to `units` ("bits" divides by ln 2); never -0.0."""
+    value = value_nats / np.log(2.0) if units == "bits" else value_nats
+    return float(value) + 0.0  # -0.0 + 0.0 == +0.0
 
 
 def check_activations(activations, name="activations"):
@@ -82,32 +61,16 @@ def check_activations(activations, name="activations"):
 def check_labels(labels, num_examples):
     """Returns labels as class indices 0..C-1 (int64, shape (N,)) and C.
 
-    Accepts integer (or integer-valued float) labels of shape (N,) or (N, 1),
-    and one-hot / score rows of shape (N, C) (their argmax is the label).
+    Accepts what `infodl.checks.check_class_labels` accepts: integer (or
+    integer-valued float) labels >= 0 of shape (N,) or (N, 1), and one-hot / score
+    rows of shape (N, C) (their argmax is the label). The classes present are
+    renumbered 0..C-1 in order.
 
     Raises:
-        ValueError: wrong length, wrong rank, NaN/inf or non-integer values.
+        ValueError: wrong length or rank, NaN/inf, negative or non-integer values.
     """
-    array = np.asarray(labels)
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim not in (1, 2) or array.dtype == object or not (
-            np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise ValueError("Expected labels as integers of shape (N,) or one-hot rows of "
-                         f"shape (N, C). Received: shape={array.shape}, dtype={array.dtype}")
-    if array.shape[0] != num_examples:
-        raise ValueError(
-            f"Expected labels of length {num_examples} (one per example of the "
-            f"activations). Received: labels of shape {array.shape}")
-    if np.issubdtype(array.dtype, np.inexact):
-        if not np.all(np.isfinite(array)):
-            raise ValueError("Expected finite labels. Received: NaN/inf in labels")
-        if array.ndim == 1 and not np.all(array == np.round(array)):
-            raise ValueError("Expected integer class labels. Received: non-integer "
-                             "values such as " + repr(array[array != np.round(array)][0]))
-    if array.ndim == 2:
-        array = np.argmax(array, axis=1)
-    _, label_ids = np.unique(array, return_inverse=True)
+    vector = checks.check_class_labels(labels, num_examples)
+    _, label_ids = np.unique(vector, return_inverse=True)
     label_ids = label_ids.reshape(-1).astype(np.int64)
     return label_ids, int(label_ids.max()) + 1
 
@@ -131,4 +94,4 @@ def entropy_from_counts(counts):
     counts = counts[counts > 0]
     total = counts.sum()
     probabilities = counts / total
-    return float(-np.sum(probabilities * np.log(probabilities)))
+    return float(-np.sum(probabilities * np.log(probabilities))) + 0.0  # never -0.0

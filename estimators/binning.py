@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from infodl import checks
+
 from . import _checks
 
 # Rows of a layer are processed in blocks of about this many entries (bounded memory).
@@ -112,7 +114,7 @@ class BinningEstimator:
     """
 
     def __init__(self, num_bins=30, bin_range=(-1.0, 1.0), bin_width=None, units="bits"):
-        self.num_bins = _checks.check_positive_int(num_bins, "num_bins")
+        self.num_bins = checks.check_integer(num_bins, "num_bins")
         if isinstance(bin_range, str):
             if bin_range != "adaptive":
                 raise ValueError("Expected bin_range to be a (low, high) tuple or "
@@ -128,7 +130,7 @@ class BinningEstimator:
                                  f"Received: bin_range={bin_range!r}")
             bin_range = (low, high)
         self.bin_range = bin_range
-        self.bin_width = _checks.check_positive(bin_width, "bin_width", allow_none=True)
+        self.bin_width = checks.check_positive(bin_width, "bin_width", allow_none=True)
         self.units = _checks.check_units(units)
 
     def get_config(self):
@@ -167,7 +169,7 @@ class BinningEstimator:
         h_t = _checks.entropy_from_counts(np.bincount(symbols))
         h_y = _checks.entropy_from_counts(np.bincount(label_ids))
         h_ty = _checks.entropy_from_counts(np.bincount(symbols * num_classes + label_ids))
-        i_ty = max(h_t + h_y - h_ty, 0.0)
+        i_ty = max(0.0, h_t + h_y - h_ty)
         return _checks.to_units(h_t, self.units), _checks.to_units(i_ty, self.units)
 
     def information_per_layer(self, activations, labels):

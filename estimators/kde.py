@@ -2,9 +2,12 @@
 
 import numpy as np
 
+from infodl import checks
+from infodl.choices import KDE_BOUNDS
+
 from . import _checks
 
-BOUNDS = ("upper", "lower")
+BOUNDS = KDE_BOUNDS
 
 
 def _pairwise_log_kernel_sums(points, scale, chunk_size):
@@ -80,11 +83,9 @@ class KDEEstimator:
     """
 
     def __init__(self, noise_variance=0.1, bound="upper", chunk_size=2048, units="bits"):
-        self.noise_variance = _checks.check_positive(noise_variance, "noise_variance")
-        if not isinstance(bound, str) or bound not in BOUNDS:
-            raise ValueError(f"Expected bound to be one of {BOUNDS}. Received: bound={bound!r}")
-        self.bound = bound
-        self.chunk_size = _checks.check_positive_int(chunk_size, "chunk_size")
+        self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
+        self.bound = checks.check_choice(bound, "bound", BOUNDS)
+        self.chunk_size = checks.check_integer(chunk_size, "chunk_size")
         self.units = _checks.check_units(units)
 
     def get_config(self):
@@ -128,4 +129,7 @@ class KDEEstimator:
         divisor = 2.0 if self.bound == "upper" else 8.0
         log_sums = _pairwise_log_kernel_sums(
             values, 1.0 / (divisor * self.noise_variance), self.chunk_size)
-        return float(np.log(values.shape[0]) - np.mean(log_sums))
+        # Each row sum lies in [1, N], so the term lies in [0, log N]; clipped
+        # against rounding (a constant layer gave -4e-16).
+        log_n = float(np.log(values.shape[0]))
+        return min(max(0.0, log_n - float(np.mean(log_sums))), log_n)

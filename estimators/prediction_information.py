@@ -9,7 +9,9 @@ Prop. 2.2 (eq. 16-17, 34) and Table 1 ("Constrain" = I(X;Ŷ) - I(Y;Ŷ)).
 
 import numpy as np
 
-MARGINALS = ("empirical", "uniform")
+from infodl import checks
+from infodl.choices import MARGINALS  # noqa: F401  (re-exported: callbacks import it here)
+
 # Rows of `probabilities` must sum to 1 within this absolute tolerance.
 SUM_TOLERANCE = 1e-3
 
@@ -53,32 +55,17 @@ def _check_probabilities(probabilities, from_logits):
 
 
 def label_vector(labels, num_examples, matched="the probabilities"):
-    """Integer class labels of shape (n,) from (n,) or (n, 1) ints (or integral floats).
+    """Class labels as an int64 vector of shape (n,) (`infodl.checks.check_class_labels`).
 
-    Raises ValueError naming `matched` when the length differs from `num_examples`.
+    Accepts (n,) or (n, 1) integers (or integral floats) and (n, C) one-hot rows.
+    Kept for the callbacks that import it; `matched` is no longer used.
     """
-    values = np.asarray(labels)
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values[:, 0]
-    if values.shape != (num_examples,):
-        raise ValueError(
-            f"Expected labels of shape ({num_examples},) to match {matched}. "
-            f"Received: shape={values.shape}")
-    if values.dtype.kind not in "iu":
-        if values.dtype.kind != "f" or not np.all(np.isfinite(values)) or np.any(
-                values != np.round(values)):
-            raise ValueError(
-                f"Expected integer class labels. Received: dtype={values.dtype}")
-    return values.astype(np.int64)
+    del matched
+    return checks.check_class_labels(labels, num_examples)
 
 
 def _check_labels(labels, num_examples, num_classes):
-    values = label_vector(labels, num_examples)
-    if np.min(values) < 0 or np.max(values) >= num_classes:
-        raise ValueError(
-            f"Expected labels in [0, {num_classes}). "
-            f"Received: min={np.min(values)}, max={np.max(values)}")
-    return values
+    return checks.check_class_labels(labels, num_examples, num_classes)
 
 
 def _sum_p_log_ratio(p, q):
@@ -94,23 +81,28 @@ def _input_information(probs, marginal):
     else:
         reference = np.broadcast_to(np.mean(probs, axis=0), probs.shape)
     # A mean of KL divergences: >= 0 up to rounding, which is clipped.
-    return max(_sum_p_log_ratio(probs, reference) / num_examples, 0.0)
+    return max(0.0, _sum_p_log_ratio(probs, reference) / num_examples)
 
 
-def _label_information(probs, labels):
+def _label_information(probs, labels, label_marginal="empirical"):
     num_examples, num_classes = probs.shape
     one_hot = np.eye(num_classes)[labels]
-    joint = one_hot.T @ probs / num_examples          # π̂_{yŷ}
-    label_marginal = np.sum(joint, axis=1)            # π̂_{y+} = n_y / n
+    counts = np.sum(one_hot, axis=0)                  # n_y
+    if label_marginal == "uniform":                   # p(y) = 1/C' on present classes
+        present = counts > 0
+        weights = np.where(present, 1.0 / (np.count_nonzero(present) * np.maximum(counts, 1)),
+                           0.0)
+    else:                                             # p̂(y) = n_y / n
+        weights = np.full(num_classes, 1.0 / num_examples)
+    joint = (one_hot * weights).T @ probs             # π̂_{yŷ} = p(y) (1/n_y) Σ p(ŷ|x_k)
+    label_marginal = np.sum(joint, axis=1)            # π̂_{y+} = p(y)
     prediction_marginal = np.sum(joint, axis=0)       # π̂_{+ŷ} = p̂(ŷ)
     independent = np.outer(label_marginal, prediction_marginal)
-    return max(_sum_p_log_ratio(joint, independent), 0.0)
+    return max(0.0, _sum_p_log_ratio(joint, independent))
 
 
-def _check_marginal(marginal):
-    if marginal not in MARGINALS:
-        raise ValueError(
-            f"Expected marginal in {MARGINALS}. Received: marginal={marginal!r}")
+def _check_marginal(marginal, name="marginal"):
+    return checks.check_choice(marginal, name, MARGINALS)
 
 
 def input_prediction_information(probabilities, marginal="empirical", from_logits=False):
@@ -144,19 +136,24 @@ def input_prediction_information(probabilities, marginal="empirical", from_logit
     return _input_information(probs, marginal)
 
 
-def label_prediction_information(probabilities, labels, from_logits=False):
+def label_prediction_information(probabilities, labels, from_logits=False,
+                                 label_marginal="empirical"):
     """I(Y;Ŷ): information the prediction carries about the label, in nats.
 
-        π̂_{yŷ} = p̂(y) · (1/n_y) Σ_{k: y_k = y} p(ŷ|x_k),   p̂(y) = n_y / n,
-        I(Y;Ŷ) = Σ_{y,ŷ} π̂_{yŷ} log( π̂_{yŷ} / (π̂_{y+} π̂_{+ŷ}) ).
+        π̂_{yŷ} = p̂(y) · (1/n_y) Σ_{k: y_k = y} p(ŷ|x_k),
+        I(Y;Ŷ) = Σ_{y,ŷ} π̂_{yŷ} log( π̂_{yŷ} / (π̂_{y+} π̂_{+ŷ}) ),
 
+    with p̂(y) = n_y / n (`label_marginal="empirical"`) or p̂(y) = 1/C
+    (`label_marginal="uniform"`, P2 Lemma B.1's assumption; C counts the classes
+    present in `labels`). The two agree when the labels are balanced.
     Equals H(Y) (empirical label entropy) for a perfect one-hot predictor, 0 for a
     constant one; classes absent from `labels` contribute nothing.
 
     Args:
         probabilities: array (n, C) of softmax outputs (or logits, `from_logits=True`).
-        labels: integer array (n,) or (n, 1) of classes in [0, C).
+        labels: class indices (n,) or (n, 1) in [0, C), or one-hot rows (n, C).
         from_logits: whether `probabilities` holds logits.
+        label_marginal: p̂(y): "empirical" (default) or "uniform".
 
     Returns:
         float, I(Y;Ŷ) in nats (>= 0).
@@ -165,23 +162,26 @@ def label_prediction_information(probabilities, labels, from_logits=False):
         >>> label_prediction_information([[1.0, 0.0], [0.0, 1.0]], [0, 1])  # H(Y)
         0.6931471805599453
 
-    Reference: P2, Prop. 2.2, eq. (17) and (34); SPEC §3.
+    Reference: P2, Prop. 2.2, eq. (17) and (34), Lemma B.1 (eq. 18); SPEC §3.
     """
+    _check_marginal(label_marginal, "label_marginal")
     probs = _check_probabilities(probabilities, from_logits)
     label_ids = _check_labels(labels, *probs.shape)
-    return _label_information(probs, label_ids)
+    return _label_information(probs, label_ids, label_marginal)
 
 
-def prediction_information(probabilities, labels, marginal="empirical", from_logits=False):
+def prediction_information(probabilities, labels, marginal="empirical", from_logits=False,
+                           label_marginal="empirical"):
     """I(X;Ŷ), I(Y;Ŷ) and the constraint I(X;Ŷ) - I(Y;Ŷ) in one pass, in nats.
 
     The constraint is the "irrelevant information" that P2's regularizer compresses.
 
     Args:
         probabilities: array (n, C) of softmax outputs (or logits, `from_logits=True`).
-        labels: integer array (n,) or (n, 1) of classes in [0, C).
+        labels: class indices (n,) or (n, 1) in [0, C), or one-hot rows (n, C).
         marginal: p̂(ŷ) used in I(X;Ŷ): "empirical" (default) or "uniform".
         from_logits: whether `probabilities` holds logits.
+        label_marginal: p̂(y) used in I(Y;Ŷ): "empirical" (default) or "uniform".
 
     Returns:
         dict with float values (nats) under "I_X_Yhat_nats", "I_Y_Yhat_nats" and
@@ -195,26 +195,29 @@ def prediction_information(probabilities, labels, marginal="empirical", from_log
     Reference: P2, Prop. 2.1-2.2 and Table 1 ("Constrain"); SPEC §3.
     """
     _check_marginal(marginal)
+    _check_marginal(label_marginal, "label_marginal")
     probs = _check_probabilities(probabilities, from_logits)
     label_ids = _check_labels(labels, *probs.shape)
     input_information = _input_information(probs, marginal)
-    label_information = _label_information(probs, label_ids)
+    label_information = _label_information(probs, label_ids, label_marginal)
     return {
         "I_X_Yhat_nats": input_information,
         "I_Y_Yhat_nats": label_information,
         # >= 0 by convexity of the KL divergence; clipped against rounding.
-        "constraint_nats": max(input_information - label_information, 0.0),
+        "constraint_nats": max(0.0, input_information - label_information),
     }
 
 
-def information_constraint(probabilities, labels, marginal="empirical", from_logits=False):
+def information_constraint(probabilities, labels, marginal="empirical", from_logits=False,
+                           label_marginal="empirical"):
     """The constraint I(X;Ŷ) - I(Y;Ŷ) in nats (see `prediction_information`).
 
     Args:
         probabilities: array (n, C) of softmax outputs (or logits, `from_logits=True`).
-        labels: integer array (n,) or (n, 1) of classes in [0, C).
+        labels: class indices (n,) or (n, 1) in [0, C), or one-hot rows (n, C).
         marginal: "empirical" (default) or "uniform" p̂(ŷ) in I(X;Ŷ).
         from_logits: whether `probabilities` holds logits.
+        label_marginal: "empirical" (default) or "uniform" p̂(y) in I(Y;Ŷ).
 
     Returns:
         float, I(X;Ŷ) - I(Y;Ŷ) in nats.
@@ -225,5 +228,6 @@ def information_constraint(probabilities, labels, marginal="empirical", from_log
 
     Reference: P2, Table 1 and Section 2.2; SPEC §3.
     """
-    info = prediction_information(probabilities, labels, marginal, from_logits)
+    info = prediction_information(probabilities, labels, marginal, from_logits,
+                                  label_marginal)
     return info["constraint_nats"]

@@ -1,5 +1,7 @@
 """Tests of BinningEstimator: hand-computed discrete cases, np.digitize, NumPy re-computation."""
 
+import math
+
 import numpy as np
 import pytest
 import scipy.io
@@ -212,7 +214,7 @@ def test_per_layer_needs_a_list():
     ({"num_bins": 2.5}, "num_bins"),
     ({"bin_width": 0.0}, "Expected bin_width > 0. Received: bin_width=0.0"),
     ({"bin_width": -0.07}, "bin_width"),
-    ({"units": "bytes"}, "Expected units to be one of"),
+    ({"units": "bytes"}, "Expected units in ('bits', 'nats')"),
     ({"bin_range": (1.0, -1.0)}, "low < high"),
     ({"bin_range": "auto"}, "adaptive"),
     ({"bin_range": (0.0,)}, "bin_range"),
@@ -237,3 +239,21 @@ def test_wide_layer_matches_slow_reference():
     assert result == pytest.approx(
         reference_information(np.digitize(activations, edges), labels), abs=1e-10)
     assert 1.0 < result[0] < np.log2(60000) - 1.0  # ~75 % of the rows coincide
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"bin_range": "adaptive"}, {"bin_width": 0.07},
+                                    {"units": "nats"}])
+def test_zero_information_is_positive_zero(kwargs):
+    """A single symbol has H = -1 * log 1 = -0.0 in floating point; reported as +0.0."""
+    for activations, labels in ((np.full((50, 3), 0.3), np.arange(50) % 2),
+                                (np.array([[0.3, -0.2]]), np.array([1]))):
+        values = BinningEstimator(**kwargs).information(activations, labels)
+        assert values == (0.0, 0.0)
+        assert all(math.copysign(1.0, value) == 1.0 for value in values)
+        assert math.copysign(1.0, BinningEstimator(**kwargs).entropy(activations)) == 1.0
+
+
+def test_numpy_scalar_arguments_are_accepted():
+    estimator = BinningEstimator(num_bins=np.int64(12), bin_width=None)
+    assert estimator.num_bins == 12 and isinstance(estimator.num_bins, int)
+    assert BinningEstimator(bin_width=np.float32(0.5)).bin_width == 0.5

@@ -1,5 +1,7 @@
 """Tests of KDEEstimator: bounds bracket numerically integrated mixture entropies."""
 
+import math
+
 import numpy as np
 import pytest
 from scipy import integrate
@@ -165,9 +167,9 @@ def test_mismatched_labels_raise():
     ({"noise_variance": 0.0}, "Expected noise_variance > 0. Received: noise_variance=0.0"),
     ({"noise_variance": -1}, "Expected noise_variance > 0. Received: noise_variance=-1"),
     ({"noise_variance": float("nan")}, "noise_variance"),
-    ({"bound": "middle"}, "Expected bound to be one of"),
+    ({"bound": "middle"}, r"Expected bound in \(.upper., .lower.\)"),
     ({"chunk_size": 0}, "Expected chunk_size >= 1"),
-    ({"units": "dits"}, "Expected units to be one of"),
+    ({"units": "dits"}, r"Expected units in \(.bits., .nats.\)"),
 ])
 def test_bad_constructor_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -185,3 +187,16 @@ def test_default_chunking_matches_dense_numpy_on_several_tiles():
     for bound, divisor in (("upper", 2.0), ("lower", 8.0)):
         estimate = KDEEstimator(0.1, bound=bound, units="nats").entropy(activations)
         assert estimate == pytest.approx(dense_entropy_nats(activations, 0.1, divisor), abs=1e-10)
+
+
+def test_single_example_and_constant_layer_give_positive_zero():
+    for activations in (np.array([[0.5, 1.0]]), np.full((30, 2), 0.4)):
+        values = KDEEstimator(units="nats").information(activations,
+                                                        np.arange(len(activations)) % 2)
+        assert values == (0.0, 0.0)
+        assert all(math.copysign(1.0, value) == 1.0 for value in values)
+
+
+def test_numpy_scalar_arguments_are_accepted():
+    assert KDEEstimator(noise_variance=np.float32(1.0)).noise_variance == 1.0
+    assert KDEEstimator(noise_variance=np.int64(2), chunk_size=np.int64(8)).chunk_size == 8

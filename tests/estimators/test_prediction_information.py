@@ -131,7 +131,7 @@ def test_labels_as_column_and_float_integers_are_accepted():
 
 
 @pytest.mark.parametrize("probs, labels, message", [
-    ([[0.5, 0.5], [0.5, 0.5]], [0, 1, 1], r"labels of shape \(2,\)"),
+    ([[0.5, 0.5], [0.5, 0.5]], [0, 1, 1], r"labels of length 2"),
     ([0.5, 0.5], [0], r"shape \(num_examples, num_classes\)"),
     ([[0.6, 0.6], [0.5, 0.5]], [0, 1], "sum to 1"),
     ([[1.2, -0.2], [0.5, 0.5]], [0, 1], "probabilities >= 0"),
@@ -151,3 +151,41 @@ def test_bad_marginal_and_non_finite_logits_raise():
         input_prediction_information([[0.5, 0.5]], marginal="flat")
     with pytest.raises(ValueError, match="finite logits"):
         input_prediction_information([[np.inf, 0.0]], from_logits=True)
+
+
+def test_one_hot_labels_give_the_same_values_as_indices():
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(4), size=40)
+    labels = rng.integers(0, 4, 40)
+    one_hot = np.eye(4)[labels]
+    assert prediction_information(probs, one_hot) == prediction_information(probs, labels)
+    assert label_prediction_information(probs, one_hot.astype("float32")) == \
+        label_prediction_information(probs, labels)
+
+
+def test_uniform_label_marginal_matches_its_closed_form_and_the_balanced_case():
+    """P2 Lemma B.1: pi_{y yhat} = (1/C) (1/n_y) sum_{k: y_k = y} p(yhat | x_k)."""
+    rng = np.random.default_rng(4)
+    probs = rng.dirichlet(np.ones(3), size=30)
+    unbalanced = np.array([0] * 5 + [1] * 10 + [2] * 15)
+    joint = np.stack([probs[unbalanced == y].mean(axis=0) / 3 for y in range(3)])
+    expected = np.sum(joint * np.log(joint / np.outer(joint.sum(1), joint.sum(0))))
+    value = label_prediction_information(probs, unbalanced, label_marginal="uniform")
+    assert value == pytest.approx(expected, abs=1e-12)
+    assert value != pytest.approx(label_prediction_information(probs, unbalanced), abs=1e-3)
+    balanced = np.arange(30) % 3
+    assert label_prediction_information(probs, balanced, label_marginal="uniform") == \
+        pytest.approx(label_prediction_information(probs, balanced), abs=1e-12)
+    info = prediction_information(probs, unbalanced, label_marginal="uniform")
+    assert info["I_Y_Yhat_nats"] == pytest.approx(expected, abs=1e-12)
+    assert information_constraint(probs, unbalanced, label_marginal="uniform") == \
+        pytest.approx(max(0.0, info["I_X_Yhat_nats"] - expected), abs=1e-12)
+    with pytest.raises(ValueError, match="label_marginal in"):
+        label_prediction_information(probs, balanced, label_marginal="flat")
+
+
+def test_label_vector_and_marginals_stay_importable():
+    from estimators.prediction_information import MARGINALS, label_vector
+    assert MARGINALS == ("empirical", "uniform")
+    np.testing.assert_array_equal(label_vector([[0], [2.0]], 2), [0, 2])
+    np.testing.assert_array_equal(label_vector(np.eye(3)[[2, 0]], 2), [2, 0])
