@@ -7,9 +7,12 @@ estimators of `estimators/`, fitted k times (`fit_estimate(..., restarts=k)`):
     I(Y; L)       by `MINE` on (one-hot y, L)
     I(X; L + eps) by `ArchitectureAwareMINE` on x (layers 1..i of the network, noise eps)
 
-each reported as mean and spread (std over restarts, `last_fit.std`) in bits.
+each reported as mean and spread (std over restarts, `last_fit.std`) in bits. With an
+`estimators` version whose `fit_estimate` has no `restarts`, k fresh estimators are fitted
+instead and their mean and std (ddof 1) taken here.
 """
 
+import inspect
 import math
 import time
 
@@ -21,10 +24,19 @@ from estimators.mine import MINE
 from training.ib_critics import NATS_PER_BIT
 
 
-def _spread(estimator):
-    fit = getattr(estimator, "last_fit", None)
-    std = float("nan") if fit is None else float(fit.std)
-    return None if not math.isfinite(std) else std / NATS_PER_BIT
+def _fit(make_estimator, data, steps, restarts):
+    """(mean, std or None) of `restarts` fits, in nats."""
+    estimator = make_estimator(0)
+    if "restarts" in inspect.signature(estimator.fit_estimate).parameters:
+        value = estimator.fit_estimate(*data, steps=steps, restarts=restarts, verbose=0)
+        fit = getattr(estimator, "last_fit", None)
+        std = float("nan") if fit is None else float(fit.std)
+    else:
+        values = [make_estimator(restart).fit_estimate(*data, steps=steps, verbose=0)
+                  for restart in range(restarts)]
+        value = float(np.mean(values))
+        std = float(np.std(values, ddof=1)) if restarts > 1 else float("nan")
+    return float(value), (std if math.isfinite(std) else None)
 
 
 def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_variance,
@@ -57,12 +69,15 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
     features = np.asarray(extractor.predict(images, batch_size=2048, verbose=0), "float32")
     features = features.reshape(len(features), -1)
     one_hot = np.eye(num_classes, dtype="float32")[np.asarray(labels, "int64")]
-    label_mine = MINE(seed=seed)
-    label_nats = label_mine.fit_estimate(one_hot, features, steps=steps, restarts=restarts,
-                                         verbose=0)
-    input_mine = ArchitectureAwareMINE(network, layer=layer_name,
-                                       noise_variance=noise_variance, seed=seed + 1)
-    input_nats = input_mine.fit_estimate(images, steps=steps, restarts=restarts, verbose=0)
-    return {"I_X_bits": float(input_nats) / NATS_PER_BIT, "I_X_std_bits": _spread(input_mine),
-            "I_Y_bits": float(label_nats) / NATS_PER_BIT, "I_Y_std_bits": _spread(label_mine),
+    label_nats, label_std = _fit(lambda r: MINE(seed=seed + 7919 * r), (one_hot, features),
+                                 steps, restarts)
+    input_nats, input_std = _fit(
+        lambda r: ArchitectureAwareMINE(network, layer=layer_name, noise_variance=noise_variance,
+                                        seed=seed + 1 + 7919 * r), (images,), steps, restarts)
+
+    def bits(value):
+        return None if value is None else value / NATS_PER_BIT
+
+    return {"I_X_bits": bits(input_nats), "I_X_std_bits": bits(input_std),
+            "I_Y_bits": bits(label_nats), "I_Y_std_bits": bits(label_std),
             "seconds": time.perf_counter() - started}
