@@ -42,10 +42,10 @@ def main(argv):
 def user_errors():
     """The exception types that mean "bad input", reported in one line."""
     from data import DatasetUnavailableError
-    from training.errors import TrainingDivergedError
+    from training.errors import TrainingDivergedError, TrainingInterrupted
 
     return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
-            TrainingDivergedError)
+            TrainingDivergedError, TrainingInterrupted)
 
 
 def as_flags(message):
@@ -64,7 +64,7 @@ def entry_point():
     except Exception as error:  # noqa: BLE001 - reclassified below
         if isinstance(error, user_errors()):
             print(f"Error: {as_flags(str(error))}", file=sys.stderr)
-            sys.exit(1)
+            sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)
         raise
 
 

@@ -50,6 +50,7 @@ class IntervalLogger(keras.callbacks.Callback):
         self.history = []
         self._prepared_for = None
         self._epoch_start_step = 0
+        self._resumed_at = None
 
     # Hooks for subclasses.
     def _prepare(self, model):
@@ -92,10 +93,13 @@ class IntervalLogger(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._ensure_prepared()
         self._epoch_start_step = optimizer_step(self.model, self.latest_step or 0)
+        # A run resumed at step S > 0 measured S before it stopped (at its end, or at the
+        # checkpoint's epoch end when due): measuring again would duplicate the point.
+        self._resumed_at = self._epoch_start_step or None
 
     def on_train_batch_begin(self, batch, logs=None):
         step = self._epoch_start_step + int(batch)
-        if self._due(step):
+        if step != self._resumed_at and self._due(step):
             self.measure_now(step)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -27,6 +27,15 @@ class StepCheckpoint(keras.callbacks.Callback):
         self.directory = directory
         self.keep = check_integer(keep, "keep")
         self.last_saved = None
+        self.last_saved_step = None
+
+    def save(self, step=None):
+        """Saves the model now (at its optimizer step unless `step` is given)."""
+        step = optimizer_step(self.model) if step is None else int(step)
+        if step != self.last_saved_step:
+            self.last_saved = save_checkpoint(self.model, self.directory, step, self.keep)
+            self.last_saved_step = step
+        return self.last_saved
 
     def on_epoch_end(self, epoch, logs=None):
         # Only the losses decide: a measurement may be legitimately infinite (a block
@@ -35,5 +44,4 @@ class StepCheckpoint(keras.callbacks.Callback):
                   if k in LOSS_KEYS and isinstance(v, (int, float))]
         if any(not math.isfinite(v) for v in values):
             return
-        step = optimizer_step(self.model)
-        self.last_saved = save_checkpoint(self.model, self.directory, step, self.keep)
+        self.save()

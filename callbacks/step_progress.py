@@ -41,8 +41,9 @@ class StepProgressBar(StepCallback):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        self.bar = tqdm(total=self.total_steps, initial=self.step, unit="step",
-                        dynamic_ncols=True, mininterval=self.refresh_seconds)
+        if self.bar is None:  # one bar across the fit() calls of a run
+            self.bar = tqdm(total=self.total_steps, initial=self.step, unit="step",
+                            dynamic_ncols=True, mininterval=self.refresh_seconds)
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
@@ -61,5 +62,7 @@ class StepProgressBar(StepCallback):
                 self.bar.write(f"step {self.step}: {text}")
 
     def on_train_end(self, logs=None):
-        if self.bar is not None:
+        if self.bar is not None and (self.step >= self.total_steps
+                                     or self.model.stop_training):
             self.bar.close()
+            self.bar = None

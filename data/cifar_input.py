@@ -54,8 +54,15 @@ def pad_crop_flip(image, pad, seed):
 
 
 def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
-                        shuffle_buffer=10000):
+                        shuffle_buffer=None, start_batch=0):
     """Infinite, shuffled, augmented training batches (resnet cifar_input.py, train).
+
+    Epoch e visits the examples in the order of a permutation drawn from the seed
+    (seed, e) alone, and example k of the stream is augmented with the seed (seed, k):
+    the stream is a pure function of `seed`, however many iterators are made of it (a
+    `tf.distribute` strategy makes its own) and wherever it starts. `start_batch=S`
+    starts at the S-th batch, so a run resumed at step S sees the batches an
+    uninterrupted run would.
 
     Args:
         x: images N×H×W×C (uint8 or finite float).
@@ -65,7 +72,8 @@ def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
         augment: pad + random crop + random horizontal flip before standardizing.
         pad: pixels of zero padding per side (SPEC: 2 -> 36×36; 4 is common too).
         seed: integer for a reproducible order and augmentation; None draws one.
-        shuffle_buffer: size of the shuffle buffer (capped at N).
+        shuffle_buffer: unused (each epoch is a full permutation); kept for callers.
+        start_batch: index of the first batch (0 = the start of the stream).
 
     Returns:
         tf.data.Dataset of (images float32 batch×H×W×C, labels int32 batch).
@@ -77,27 +85,37 @@ def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
     Reference: tensorflow/models research/resnet/cifar_input.py; SPEC §1.
     """
     batch_size = check_integer(batch_size, "batch_size")
-    shuffle_buffer = check_integer(shuffle_buffer, "shuffle_buffer")
+    check_integer(shuffle_buffer, "shuffle_buffer", allow_none=True)
+    start_batch = check_integer(start_batch, "start_batch", minimum=0)
     pad = check_integer(pad, "pad", minimum=0)
     images, labels = _check_arrays(x, y)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     seed = check_integer(seed, "seed", minimum=None)
+    num_examples = len(images)
+    first_element = start_batch * batch_size
+    images, labels = tf.constant(images), tf.constant(labels)
+    seed_tensor = tf.constant(seed, tf.int64)
 
-    def preprocess(index, example):
-        image, label = example
-        image = tf.cast(image, tf.float32)
+    def epoch_order(epoch):
+        permutation = tf.random.experimental.stateless_shuffle(
+            tf.range(num_examples, dtype=tf.int64), seed=tf.stack([seed_tensor, epoch]))
+        return tf.data.Dataset.from_tensor_slices(permutation)
+
+    def preprocess(position, index):
+        image = tf.cast(tf.gather(images, index), tf.float32)
         if augment:
-            element_seed = tf.stack([tf.constant(seed, tf.int64), index])
-            image = pad_crop_flip(image, int(pad), element_seed)
-        return standardize_image(image), label
+            image = pad_crop_flip(image, int(pad), tf.stack([seed_tensor, position]))
+        return standardize_image(image), tf.gather(labels, index)
 
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    dataset = dataset.shuffle(min(int(shuffle_buffer), len(images)), seed=seed,
-                              reshuffle_each_iteration=True)
-    dataset = dataset.repeat().enumerate()
-    dataset = dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+    order = tf.data.Dataset.counter(first_element // num_examples).flat_map(epoch_order)
+    order = order.skip(first_element % num_examples)
+    dataset = tf.data.Dataset.zip(tf.data.Dataset.counter(first_element), order)
+    dataset = dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE,
+                          deterministic=True)
     dataset = dataset.batch(int(batch_size), drop_remainder=True)
+    dataset = dataset.apply(
+        tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -5,6 +5,12 @@ wenxinxu's ResNet-32, P1's), trains it with the original schedule, step checkpoi
 TensorBoard scalars and the measurement callbacks of P1/P2, evaluates on the test set
 (every image, or the original 50 × 100 protocol) and writes `results.json`.
 
+A run survives what long jobs meet: a rerun of the same command resumes from the
+newest checkpoint (also after SIGKILL: the TensorBoard events and `metrics.jsonl`
+points written after that checkpoint are dropped, so every curve has one point per
+step); SIGINT/SIGTERM save a checkpoint at the current step and stop. It runs on one
+device or under `tf.distribute` (`distribution_strategy`), in float32 or mixed precision.
+
 Example:
     results = run(ResNetConfig(model="resnet32", alpha2=0.03, dataset="synthetic",
                                train_steps=200, log_dir="runs/smoke"))
@@ -12,26 +18,25 @@ Example:
 Reference: P2 §4 and Tables 1-2; P1 §3.3; SPEC §1-5.
 """
 
-import json
+import contextlib
 import math
 import pathlib
+import tempfile
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from callbacks.nan_guard import NaNGuard
-from callbacks.periodic_evaluation import PeriodicEvaluation
-from callbacks.proximal_l1 import ProximalL1
-from callbacks.step_checkpoint import StepCheckpoint
-from callbacks.step_progress import StepProgressBar
-from callbacks.stop_at_step import StopAtStep
+from callbacks.epoch_log import truncate_epoch_log
 from callbacks.summary_writer import SummaryWriter
-from callbacks.training_scalars import TrainingScalars
 from data import load_dataset, make_eval_pipeline, make_train_pipeline
+from experiments.resnet_callbacks import (METRICS_FILE, evaluation_tag_root,  # noqa: F401
+                                          measurement_callbacks, run_callbacks,
+                                          standardize_images)
 from models.resnet import build_network
 from training.checkpoints import latest_checkpoint, restore_checkpoint
-from training.errors import TrainingDivergedError
+from training.distribution import is_chief, make_strategy
+from training.errors import TrainingDivergedError, TrainingInterrupted
+from training.event_files import truncate_events
 from training.run_directory import prepare_log_dir, write_json_atomic
 
 RESULTS_FILE = "results.json"
@@ -44,15 +49,20 @@ def with_label_input(image, label):
     return {"image": image, "label": label}, label
 
 
-def build_compiled_model(config, num_classes, image_shape):
-    """The network of `config`, compiled with the recipe's optimizer and lr schedule."""
+def build_compiled_model(config, num_classes, image_shape, replicas=1):
+    """The network of `config`, compiled with the recipe's optimizer and lr schedule.
+
+    Call it inside the strategy's scope when distributed (`replicas` > 1 synchronizes
+    the batch-norm statistics across replicas).
+    """
     model = build_network(
         config.model, num_classes=num_classes, input_shape=image_shape,
         regularizer=config.regularizer, alpha1=config.alpha1, alpha2=config.alpha2,
         l1_method=config.l1_method, l1_every=config.l1_every,
         weight_decay=config.weight_decay, dropout_rate=config.dropout_rate,
         track_block_ratio=config.measurements and config.block_ratio_every > 0
-        and config.block_ratio_source == "train_batch")
+        and config.block_ratio_source == "train_batch",
+        synchronized_batch_norm=replicas > 1)
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         list(config.lr_boundaries), list(config.lr_values))
     optimizer = keras.optimizers.SGD(
@@ -66,12 +76,7 @@ def build_compiled_model(config, num_classes, image_shape):
     return model
 
 
-def standardize_images(images):
-    """Per-image standardization of a uint8 batch, as the evaluation pipeline does."""
-    return tf.image.per_image_standardization(images.astype("float32")).numpy()
-
-
-def evaluation_sets(config, dataset):
+def evaluation_sets(config, dataset, batch_size=None):
     """The test sets of the evaluation protocol: [(pipeline, number of images)].
 
     "full": the whole test set at every evaluation. "original": windows of
@@ -79,10 +84,10 @@ def evaluation_sets(config, dataset):
     """
     x, y = dataset.x_test, dataset.y_test
     if config.eval_protocol == "full":
-        pipeline = make_eval_pipeline(x, y, config.batch_size).map(with_label_input)
-        return [(pipeline, len(y))]
+        pipeline = make_eval_pipeline(x, y, batch_size or config.batch_size)
+        return [(pipeline.map(with_label_input), len(y))]
     window = ORIGINAL_EVAL_BATCHES * ORIGINAL_EVAL_BATCH_SIZE
-    starts = range(0, max(len(y) - window, 0) + 1, window) if len(y) >= window else [0]
+    starts = range(0, len(y) - window + 1, window) if len(y) >= window else [0]
     return [(make_eval_pipeline(x[s:s + window], y[s:s + window],
                                 ORIGINAL_EVAL_BATCH_SIZE).map(with_label_input),
              len(y[s:s + window])) for s in starts]
@@ -96,77 +101,69 @@ def evaluate(model, dataset, batch_size):
     return scores
 
 
-def measurement_callbacks(config, dataset):
-    """The measurement callbacks of P1/P2 that the config switches on."""
-    from callbacks.block_ratio import BlockRatioLogger
-    from callbacks.classifier_stats import ClassifierStatsLogger
-    from callbacks.information_constraint import InformationConstraintLogger
+def fit_segments(start_step, train_steps, eval_every):
+    """The `fit()` calls from `start_step`: [(steps_per_epoch, initial_epoch, epochs)].
 
-    probe = standardize_images(dataset.x_test[:config.probe_size])
-    callbacks = []
-    if config.block_ratio_every:
-        callbacks.append(BlockRatioLogger(
-            None if config.block_ratio_source == "train_batch" else probe,
-            every_n_steps=config.block_ratio_every, log_dir=config.log_dir,
-            denominator=config.block_ratio_denominator, source=config.block_ratio_source))
-    if config.info_every:
-        callbacks.append(InformationConstraintLogger(
-            standardize_images(dataset.x_test[:config.info_examples]),
-            dataset.y_test[:config.info_examples], every_n_steps=config.info_every,
-            log_dir=config.log_dir))
-    if config.classifier_stats_every:
-        callbacks.append(ClassifierStatsLogger(
-            probe, every_n_steps=config.classifier_stats_every, log_dir=config.log_dir))
-    return callbacks
+    Evaluations and checkpoints fall on multiples of `eval_every`; a run stopped in
+    between (by a signal) first trains to the next multiple, then on the usual grid.
+    """
+    segments = []
+    offset = start_step % eval_every
+    if offset and start_step < train_steps:
+        segments.append((eval_every - offset, 0, 1))
+        start_step += eval_every - offset
+    if start_step < train_steps:
+        segments.append((eval_every, start_step // eval_every,
+                         math.ceil(train_steps / eval_every)))
+    return segments
 
 
-def _has_residual_units(model):
-    return any(getattr(layer, "use_shortcut", False) for layer in model.layers
-               if hasattr(layer, "residual_parts"))
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Keras' global dtype policy set to `name` for the duration of the block."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
-def _train(config, model, dataset, start_step, previous):
+def _train(config, model, dataset, start_step, records, log_dir, chief, replicas):
     train = make_train_pipeline(
-        dataset.x_train, dataset.y_train, config.batch_size, augment=config.augment,
-        pad=config.pad, seed=config.seed).map(with_label_input)
-    guard = NaNGuard()
-    checkpoint = StepCheckpoint(pathlib.Path(config.log_dir) / "checkpoints",
-                                keep=config.keep_checkpoints)
-    callbacks = [guard, StopAtStep(config.train_steps), ProximalL1()]
-    if config.mode == "train_and_eval":
-        sets = evaluation_sets(config, dataset)
-        callbacks.insert(0, PeriodicEvaluation(
-            [s for s, _ in sets], [n for _, n in sets],
-            first_index=previous.get("evaluations", 0)))
-    scalars = TrainingScalars(config.log_dir, every_n_steps=config.summary_every,
-                              best_accuracy=previous.get("best_test_accuracy"),
-                              test_tag_root=evaluation_tag_root(config))
-    callbacks.append(scalars)
-    if config.measurements:
-        measured = measurement_callbacks(config, dataset)
-        if not _has_residual_units(model):
-            measured = [c for c in measured if type(c).__name__ != "BlockRatioLogger"]
-        callbacks += measured
-    if config.verbose == 1:
-        callbacks.append(StepProgressBar(config.train_steps))
-    callbacks.append(checkpoint)  # last: sees the logs of every other callback
-    model.fit(train, steps_per_epoch=config.eval_every,
-              initial_epoch=start_step // config.eval_every,
-              epochs=math.ceil(config.train_steps / config.eval_every),
-              callbacks=callbacks, shuffle=False,
-              verbose=2 if config.verbose == 2 else 0)
-    if guard.diverged_at_step is not None:
-        kept = checkpoint.last_saved or latest_checkpoint(checkpoint.directory)
+        dataset.x_train, dataset.y_train, config.batch_size * replicas,
+        augment=config.augment, pad=config.pad, seed=config.seed,
+        start_batch=start_step).map(with_label_input)  # a resumed run continues the stream
+    sets = evaluation_sets(config, dataset, config.batch_size * replicas)
+    run = run_callbacks(config, model, dataset, sets, records, log_dir, write_files=chief)
+    for steps_per_epoch, initial_epoch, epochs in fit_segments(
+            start_step, config.train_steps, config.eval_every):
+        model.fit(train, steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
+                  epochs=epochs, callbacks=run.callbacks, shuffle=False,
+                  verbose=2 if config.verbose == 2 else 0)
+        if run.guard.diverged_at_step is not None or run.stop.received is not None:
+            break
+    if run.guard.diverged_at_step is not None:
+        kept = run.checkpoint.last_saved or latest_checkpoint(run.checkpoint.directory)
         raise TrainingDivergedError(
-            f"training stopped: the loss became NaN/inf at step {guard.diverged_at_step}; "
+            f"training stopped: the loss became NaN/inf at step {run.guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
-    evaluations = callbacks[0] if isinstance(callbacks[0], PeriodicEvaluation) else None
-    return scalars, evaluations
+    return run
 
 
-def evaluation_tag_root(config):
-    """TensorBoard root of the test scalars: `test` (every image) or `test_original`."""
-    return "test" if config.eval_protocol == "full" else "test_original"
+def _resume(config, model, log_dir, chief):
+    """Restores the newest checkpoint; drops the log points written after it.
+
+    Every worker restores the run folder's checkpoint (a shared file system under
+    multi-worker training); only the chief rewrites the run's logs.
+    """
+    run_dir = pathlib.Path(config.log_dir)
+    checkpoint = latest_checkpoint(run_dir / "checkpoints")
+    start_step = restore_checkpoint(model, checkpoint) if checkpoint is not None else 0
+    if not chief:
+        return start_step, []
+    truncate_events(log_dir, start_step)
+    return start_step, truncate_epoch_log(log_dir / METRICS_FILE, start_step)
 
 
 def run(config):
@@ -184,61 +181,85 @@ def run(config):
         under it (`final_test_accuracy`, `best_test_accuracy`), and the accuracy and
         cross-entropy on every test image at the end (`test_accuracy`,
         `test_cross_entropy`).
+
+    Raises:
+        TrainingDivergedError: a NaN/inf loss (the last good checkpoint is kept).
+        TrainingInterrupted: SIGINT/SIGTERM (a checkpoint of the current step is saved).
     """
     config.validate()
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
+    strategy = make_strategy(config.distribution_strategy)
+    chief = is_chief(strategy)
     dataset = load_dataset(config.dataset, data_dir=config.data_dir,
                            train_fraction=config.train_fraction, seed=config.seed,
                            allow_partial_files=config.allow_partial_files,
                            synthetic_sizes=config.synthetic_sizes)
-    log_dir = pathlib.Path(config.log_dir)
-    results_path = log_dir / RESULTS_FILE
-    if config.mode == "eval":
-        checkpoint = latest_checkpoint(log_dir / "checkpoints")
-        if checkpoint is None:
-            raise FileNotFoundError(f"no checkpoint to evaluate in {log_dir / 'checkpoints'}")
-        model = build_compiled_model(config, dataset.num_classes, dataset.image_shape)
-        step = restore_checkpoint(model, checkpoint)
-        results = {"step": step, "checkpoint": str(checkpoint),
-                   **evaluate(model, dataset, config.batch_size)}
-        write_json_atomic(log_dir / "eval_results.json", results)
-        return results
+    log_dir = pathlib.Path(config.log_dir if chief else tempfile.mkdtemp(prefix="worker-"))
+    replicas = strategy.num_replicas_in_sync
+    with dtype_policy(config.dtype_policy), strategy.scope():
+        model = build_compiled_model(config, dataset.num_classes, dataset.image_shape,
+                                     replicas)
+        if config.mode == "eval":
+            return _evaluate_newest(config, model, dataset, log_dir)
+        if config.overwrite:
+            SummaryWriter.close_log_dir(log_dir)
+        status = prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
+                                 resumable_keys=config.resumable_keys())
+        start_step, records = 0, []
+        if status == "resume" or not chief:
+            start_step, records = _resume(config, model, log_dir, chief)
+        callbacks = None
+        if start_step < config.train_steps:
+            callbacks = _train(config, model, dataset, start_step, records, log_dir, chief,
+                               replicas)
+        results = _results(config, model, dataset, start_step, callbacks, log_dir)
+    SummaryWriter.for_log_dir(log_dir).flush()
+    if callbacks is not None and callbacks.stop.received is not None:
+        raise TrainingInterrupted(
+            f"stopped by {callbacks.stop.received.name} at step {results['step']}; "
+            f"checkpoint {callbacks.checkpoint.last_saved} saved; rerun the same command "
+            "to resume", signal_number=int(callbacks.stop.received))
+    return results
 
-    if config.overwrite:
-        SummaryWriter.close_log_dir(log_dir)
-    status = prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
-                             resumable_keys=config.resumable_keys())
-    model = build_compiled_model(config, dataset.num_classes, dataset.image_shape)
-    start_step, previous = 0, {}
-    if status == "resume":
-        checkpoint = latest_checkpoint(log_dir / "checkpoints")
-        if checkpoint is not None:
-            start_step = restore_checkpoint(model, checkpoint)
-        if results_path.exists():
-            previous = json.loads(results_path.read_text())
-    results = {key: previous.get(key) for key in
-               ("final_test_accuracy", "best_test_accuracy", "evaluations")}
-    if start_step < config.train_steps:
-        scalars, evaluations = _train(config, model, dataset, start_step, previous)
-        if evaluations is not None and evaluations.history:
-            results["final_test_accuracy"] = evaluations.history[-1][1]["accuracy"]
-            results["evaluations"] = evaluations.evaluations
-        if np.isfinite(scalars.best_accuracy):
-            results["best_test_accuracy"] = scalars.best_accuracy
-    results.update(step=int(model.optimizer.iterations.numpy()), resumed_from=start_step,
-                   eval_protocol=config.eval_protocol)
+
+def _evaluate_newest(config, model, dataset, log_dir):
+    checkpoint = latest_checkpoint(log_dir / "checkpoints")
+    if checkpoint is None:
+        raise FileNotFoundError(f"no checkpoint to evaluate in {log_dir / 'checkpoints'}")
+    step = restore_checkpoint(model, checkpoint)
+    results = {"step": step, "checkpoint": str(checkpoint),
+               **evaluate(model, dataset, config.batch_size)}
+    write_json_atomic(log_dir / "eval_results.json", results)
+    return results
+
+
+def _results(config, model, dataset, start_step, callbacks, log_dir):
+    """results.json: the protocol's final and best accuracy, the full test set's at the end."""
+    from callbacks.epoch_log import read_epoch_log
+
+    records = read_epoch_log(log_dir / METRICS_FILE)
+    accuracies = [r["val_accuracy"] for r in records if "val_accuracy" in r]
+    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    results = {"step": step, "resumed_from": start_step, "train_steps": config.train_steps,
+               "complete": step >= config.train_steps, "eval_protocol": config.eval_protocol,
+               "evaluations": len(accuracies),
+               "final_test_accuracy": accuracies[-1] if accuracies else None,
+               "best_test_accuracy": max(accuracies) if accuracies else None}
     if config.mode == "train_and_eval":
-        scores = evaluate(model, dataset, config.batch_size)
+        last = records[-1] if records else {}
+        if (config.eval_protocol == "full" and last.get("step") == step
+                and "val_accuracy" in last):  # the last evaluation was on this model
+            scores = {"accuracy": last["val_accuracy"],
+                      "cross_entropy": last["val_cross_entropy"],
+                      "num_examples": int(last["val_num_examples"])}
+        else:
+            scores = evaluate(model, dataset, config.batch_size)
         results.update(test_accuracy=scores["accuracy"],
                        test_cross_entropy=scores["cross_entropy"],
                        num_test_examples=scores["num_examples"])
-        if config.eval_protocol == "full":
-            results["final_test_accuracy"] = scores["accuracy"]
-            best = results.get("best_test_accuracy")
-            results["best_test_accuracy"] = max(scores["accuracy"], best or -1.0)
-    write_json_atomic(results_path, results)
-    SummaryWriter.for_log_dir(log_dir).flush()
-    tf.summary.flush()
+    write_json_atomic(log_dir / RESULTS_FILE, results)
     return results
 
 

@@ -5,8 +5,8 @@ import math
 from typing import Optional
 
 from experiments.config import ExperimentConfig, setting
-from infodl.choices import (DATASETS, EVAL_PROTOCOLS, L1_METHODS, MODELS, MODES, RECIPES,
-                            REGULARIZERS)
+from infodl.choices import (DATASETS, DISTRIBUTION_STRATEGIES, DTYPE_POLICIES,
+                            EVAL_PROTOCOLS, L1_METHODS, MODELS, MODES, RECIPES, REGULARIZERS)
 
 CIFAR_TRAIN_SIZE = 50_000
 
@@ -66,7 +66,8 @@ class ResNetConfig(ExperimentConfig):
     l1_every: int = setting(30, "Interval of the proximal l1 step.", minimum=1)
     recipe: str = setting("original", "Training recipe: original (the TF code path of "
                           "the papers) or zagoruyko (the WRN paper's).", choices=RECIPES)
-    batch_size: int = setting(128, "Batch size.", minimum=1)
+    batch_size: int = setting(128, "Batch size per replica (the global batch is batch_size x "
+                              "replicas under a distribution strategy).", minimum=1)
     train_steps: Optional[int] = setting(
         None, "Global steps to train (None = the recipe's: 80k; zagoruyko 200 epochs).",
         minimum=1, resumable=True)
@@ -122,6 +123,15 @@ class ResNetConfig(ExperimentConfig):
                                           "(0 = off).", minimum=0, resumable=True)
     probe_size: int = setting(128, "Test images of the block-ratio / classifier probe batch.",
                               minimum=1, resumable=True)
+    distribution_strategy: str = setting(
+        "none", "none, mirrored (the GPUs of this machine) or multi_worker (the machines "
+        "of TF_CONFIG).", choices=DISTRIBUTION_STRATEGIES)
+    dtype_policy: str = setting(
+        "float32", "float32, mixed_float16 or mixed_bfloat16 (Keras mixed precision; the "
+        "logits, losses and measurements stay float32).", choices=DTYPE_POLICIES)
+    deterministic: bool = setting(
+        False, "TensorFlow op determinism: two runs with the same seed give identical "
+        "losses (slower on GPUs).")
     seed: int = setting(0, "Random seed.", minimum=0)
     overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
                               resumable=True)

@@ -16,6 +16,8 @@ L1_METHODS = ("proximal", "subgradient")
 MODES = ("train", "eval", "train_and_eval")
 RECIPES = ("original", "zagoruyko")
 EVAL_PROTOCOLS = ("full", "original")
+DISTRIBUTION_STRATEGIES = ("none", "mirrored", "multi_worker")
+DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 # InvNet (P2 §4.2) and the feature analysis (SPEC §9).
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")  # summed over pixels
 PREPROCESSINGS = ("auto", "unit_interval", "per_image_standardization", "none")

@@ -29,12 +29,15 @@ class PreActivationUnit(keras.layers.Layer):
             training-mode call (P1 §3.3 measured the ratio this way at every step);
             read by `callbacks.BlockRatioLogger(source="train_batch")`. It adds two
             reductions per step and changes nothing else.
+        synchronized_batch_norm: batch-norm statistics over the whole global batch under
+            a tf.distribute strategy (Keras' `synchronized=True`), so that r replicas of
+            batch b train like one batch of r·b.
     """
 
     def __init__(self, filters, strides=1, activate_before_residual=False,
                  use_shortcut=True, leaky_slope=0.1, weight_decay=0.0,
                  bn_momentum=0.9, bn_epsilon=1e-3, stage=None, unit=None,
-                 track_block_ratio=False, **kwargs):
+                 track_block_ratio=False, synchronized_batch_norm=False, **kwargs):
         super().__init__(**kwargs)
         self.filters = check_integer(filters, "filters")
         self.strides = check_integer(strides, "strides")
@@ -48,6 +51,7 @@ class PreActivationUnit(keras.layers.Layer):
         self.stage = stage
         self.unit = unit
         self.track_block_ratio = bool(track_block_ratio)
+        self.synchronized_batch_norm = bool(synchronized_batch_norm)
         self._kernel_regularizer = (
             keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None)
 
@@ -60,7 +64,8 @@ class PreActivationUnit(keras.layers.Layer):
 
     def _batch_norm(self, name):
         return keras.layers.BatchNormalization(
-            momentum=self.bn_momentum, epsilon=self.bn_epsilon, name=name)
+            momentum=self.bn_momentum, epsilon=self.bn_epsilon,
+            synchronized=self.synchronized_batch_norm, name=name)
 
     def _activate(self, x):
         return ops.leaky_relu(x, negative_slope=self.leaky_slope)
@@ -70,7 +75,7 @@ class PreActivationUnit(keras.layers.Layer):
         if self.track_block_ratio:
             self.training_batch_norms = self.add_weight(
                 name="training_batch_norms", shape=(3,), initializer="zeros",
-                trainable=False)
+                trainable=False, aggregation="only_first_replica")
 
     def _build_layers(self, input_shape):
         raise NotImplementedError
@@ -94,7 +99,8 @@ class PreActivationUnit(keras.layers.Layer):
             use_shortcut=self.use_shortcut, leaky_slope=self.leaky_slope,
             weight_decay=self.weight_decay, bn_momentum=self.bn_momentum,
             bn_epsilon=self.bn_epsilon, stage=self.stage, unit=self.unit,
-            track_block_ratio=self.track_block_ratio)
+            track_block_ratio=self.track_block_ratio,
+            synchronized_batch_norm=self.synchronized_batch_norm)
         return config
 
 

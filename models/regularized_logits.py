@@ -1,5 +1,7 @@
 """The logits layer with the information regularizer of P2 (eq. 5-7)."""
 
+import threading
+
 import keras
 from keras import ops
 
@@ -62,6 +64,7 @@ class RegularizedLogits(keras.layers.Layer):
         self.l1_method = check_choice(l1_method, "l1_method", L1_METHODS)
         self.l1_every = check_integer(l1_every, "l1_every")
         self.weight_decay = check_non_negative(weight_decay, "weight_decay")
+        self._loss_threads = {}
 
     def build(self, input_shape):
         wd = keras.regularizers.L2(self.weight_decay / 2.0) if self.weight_decay else None
@@ -70,9 +73,11 @@ class RegularizedLogits(keras.layers.Layer):
             initializer=dense_initializer(), regularizer=wd)
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
         self.last_alpha1_term = self.add_weight(
-            name="last_alpha1_term", shape=(), initializer="zeros", trainable=False)
+            name="last_alpha1_term", shape=(), initializer="zeros", trainable=False,
+            aggregation="only_first_replica")
         self.last_alpha2_term = self.add_weight(
-            name="last_alpha2_term", shape=(), initializer="zeros", trainable=False)
+            name="last_alpha2_term", shape=(), initializer="zeros", trainable=False,
+            aggregation="only_first_replica")
 
     def last_terms(self):
         """{"alpha1_term": α1·||w||_1, "alpha2_term": ...} of the last training batch."""
@@ -132,6 +137,24 @@ class RegularizedLogits(keras.layers.Layer):
         threshold = ops.cast(learning_rate, self.kernel.dtype) * (self.alpha1 * self.l1_every)
         kernel = self.kernel
         kernel.assign(ops.sign(kernel) * ops.maximum(ops.abs(kernel) - threshold, 0.0))
+
+    # Under tf.distribute.MirroredStrategy every replica runs `call` in its own thread on
+    # this one layer object, and Keras keeps `add_loss` terms in one list per layer: a
+    # replica then also counted the other replicas' terms in its logged loss (their
+    # values, not their gradients). Each thread sees only the terms it added.
+    def add_loss(self, loss):
+        for term in (loss if isinstance(loss, (list, tuple)) else [loss]):
+            self._loss_threads[id(term)] = threading.get_ident()
+        super().add_loss(loss)
+
+    def _get_own_losses(self):
+        own = super()._get_own_losses()
+        thread = threading.get_ident()
+        return [term for term in own if self._loss_threads.get(id(term), thread) == thread]
+
+    def _clear_losses(self):
+        super()._clear_losses()
+        self._loss_threads = {}
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

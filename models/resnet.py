@@ -16,7 +16,8 @@ ACTIVATE_BEFORE_RESIDUAL = (True, False, False)
 def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3),
                  regularizer="info", alpha1=0.0, alpha2=0.0, l1_method="proximal",
                  l1_every=30, weight_decay=2e-4, leaky_slope=0.1, dropout_rate=None,
-                 bn_momentum=0.9, bn_epsilon=1e-3, track_block_ratio=False):
+                 bn_momentum=0.9, bn_epsilon=1e-3, track_block_ratio=False,
+                 synchronized_batch_norm=False):
     """Builds a CIFAR ResNet v1 (pre-activation units) with a regularized logits layer.
 
     image → conv3x3(16) → 3 stages of residual units (stride 2 at the first unit of
@@ -35,6 +36,8 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
         bn_momentum, bn_epsilon: batch-norm settings (0.9, 1e-3 as in the original).
         track_block_ratio: units keep the training batch's ||L(x)||, ||x||, ||s(x)||
             (for `BlockRatioLogger(source="train_batch")`).
+        synchronized_batch_norm: batch-norm statistics over the global batch under a
+            tf.distribute strategy.
 
     Returns:
         A `keras.Model` with inputs {"image": (H, W, C) float32, "label": () int32,
@@ -54,7 +57,8 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
     l2 = keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
     common = dict(leaky_slope=leaky_slope, weight_decay=weight_decay,
                   bn_momentum=bn_momentum, bn_epsilon=bn_epsilon,
-                  use_shortcut=spec.use_shortcut, track_block_ratio=track_block_ratio)
+                  use_shortcut=spec.use_shortcut, track_block_ratio=track_block_ratio,
+                  synchronized_batch_norm=synchronized_batch_norm)
     if spec.bottleneck:
         if dropout:
             raise ValueError("Dropout is not supported in bottleneck units. "
@@ -78,13 +82,14 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
                 activate_before_residual=ACTIVATE_BEFORE_RESIDUAL[stage] and first,
                 stage=stage + 1, unit=unit, name=f"unit_{stage + 1}_{unit}", **common)(x)
     x = keras.layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon,
+                                        synchronized=synchronized_batch_norm,
                                         name="final_bn")(x)
     x = keras.layers.LeakyReLU(negative_slope=leaky_slope, name="final_act")(x)
     features = keras.layers.GlobalAveragePooling2D(name="features")(x)
     logits = RegularizedLogits(
         num_classes, regularizer=regularizer, alpha1=alpha1, alpha2=alpha2,
         l1_method=l1_method, l1_every=l1_every, weight_decay=weight_decay,
-        name="logits")(features, labels=label)
+        dtype="float32", name="logits")(features, labels=label)  # float32 under mixed precision
     return keras.Model({"image": image, "label": label}, logits, name=architecture)
 
 
@@ -102,5 +107,9 @@ def build_network(model_name, **kwargs):
     if model_name == "resnet32_wenxinxu":
         from models.resnet_wenxinxu import build_resnet_wenxinxu
 
+        if kwargs.pop("synchronized_batch_norm", False):
+            raise ValueError("Expected one replica for resnet32_wenxinxu, whose batch norm "
+                             "always uses the statistics of its own batch. Received: "
+                             "synchronized_batch_norm=True (a multi-replica strategy)")
         return build_resnet_wenxinxu(**kwargs)
     return build_resnet(model_name, **kwargs)

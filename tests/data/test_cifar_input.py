@@ -96,6 +96,22 @@ def test_train_pipeline_is_infinite_full_batches_and_seeded():
     assert not np.array_equal(next(iter(other))[0].numpy(), next(iter(again))[0].numpy())
 
 
+def test_train_stream_is_a_function_of_the_seed_and_can_start_at_any_batch():
+    """Iterating twice (a tf.distribute strategy makes its own iterator) and resuming at
+    batch S give the batches of one uninterrupted stream."""
+    images, labels = _random_images(10, (4, 4, 3)), np.arange(10)
+    pipeline = make_train_pipeline(images, labels, batch_size=4, seed=3)
+    stream = [(x.numpy(), y.numpy()) for x, y in pipeline.take(8)]
+    second_pass = [(x.numpy(), y.numpy()) for x, y in pipeline.take(8)]
+    resumed = make_train_pipeline(images, labels, batch_size=4, seed=3, start_batch=5)
+    for (x1, y1), (x2, y2) in zip(stream, second_pass):
+        np.testing.assert_array_equal(x1, x2)
+        np.testing.assert_array_equal(y1, y2)
+    for (x1, y1), (x2, y2) in zip(stream[5:], resumed.take(3)):
+        np.testing.assert_array_equal(x1, x2.numpy())
+        np.testing.assert_array_equal(y1, y2.numpy())
+
+
 def test_train_without_augment_is_standardization_only_and_small_sets_work():
     images, labels = _random_images(3, (4, 4, 3)), np.arange(3)
     pipeline = make_train_pipeline(images, labels, batch_size=8, augment=False, seed=0)

@@ -1,0 +1,106 @@
+"""The callbacks of a ResNet run: training bookkeeping and the measurements of P1/P2."""
+
+import dataclasses
+import pathlib
+
+import tensorflow as tf
+
+from callbacks.block_ratio import BlockRatioLogger
+from callbacks.classifier_stats import ClassifierStatsLogger
+from callbacks.epoch_log import EpochLog
+from callbacks.graceful_stop import GracefulStop
+from callbacks.information_constraint import InformationConstraintLogger
+from callbacks.model_probe import residual_units
+from callbacks.nan_guard import NaNGuard
+from callbacks.periodic_evaluation import PeriodicEvaluation
+from callbacks.proximal_l1 import ProximalL1
+from callbacks.step_checkpoint import StepCheckpoint
+from callbacks.step_progress import StepProgressBar
+from callbacks.stop_at_step import StopAtStep
+from callbacks.training_scalars import TrainingScalars
+
+METRICS_FILE = "metrics.jsonl"
+
+
+def standardize_images(images):
+    """Per-image standardization of a uint8 batch, as the evaluation pipeline does."""
+    return tf.image.per_image_standardization(images.astype("float32")).numpy()
+
+
+def evaluation_tag_root(config):
+    """TensorBoard root of the test scalars: `test` (every image) or `test_original`."""
+    return "test" if config.eval_protocol == "full" else "test_original"
+
+
+def measurement_callbacks(config, dataset, log_dir=None):
+    """The measurement callbacks of P1/P2 that the config switches on."""
+    log_dir = config.log_dir if log_dir is None else log_dir
+    probe = standardize_images(dataset.x_test[:config.probe_size])
+    callbacks = []
+    if config.block_ratio_every:
+        callbacks.append(BlockRatioLogger(
+            None if config.block_ratio_source == "train_batch" else probe,
+            every_n_steps=config.block_ratio_every, log_dir=log_dir,
+            denominator=config.block_ratio_denominator, source=config.block_ratio_source))
+    if config.info_every:
+        callbacks.append(InformationConstraintLogger(
+            standardize_images(dataset.x_test[:config.info_examples]),
+            dataset.y_test[:config.info_examples], every_n_steps=config.info_every,
+            log_dir=log_dir))
+    if config.classifier_stats_every:
+        callbacks.append(ClassifierStatsLogger(
+            probe, every_n_steps=config.classifier_stats_every, log_dir=log_dir))
+    return callbacks
+
+
+@dataclasses.dataclass
+class RunCallbacks:
+    """The callbacks of one run, in the order `fit()` calls them, and the named ones."""
+    callbacks: list
+    guard: NaNGuard
+    checkpoint: StepCheckpoint
+    scalars: TrainingScalars
+    stop: GracefulStop
+    evaluation: PeriodicEvaluation = None
+
+
+def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log_dir,
+                  write_files=True):
+    """Builds the callbacks of a run resumed after `previous_records` (metrics.jsonl).
+
+    Args:
+        config: the `ResNetConfig`.
+        model: the compiled model.
+        dataset: the `Dataset`.
+        evaluation_sets: [(pipeline, number of images)] of the evaluation protocol.
+        previous_records: the epoch records of the run so far (resumed runs).
+        log_dir: where this process writes (a temporary folder on multi-worker
+            non-chief workers).
+        write_files: False on non-chief workers (no progress bar either).
+    """
+    log_dir = pathlib.Path(log_dir)
+    guard = NaNGuard()
+    checkpoint = StepCheckpoint(log_dir / "checkpoints", keep=config.keep_checkpoints)
+    stop = GracefulStop(checkpoint.save)
+    accuracies = [r["val_accuracy"] for r in previous_records if "val_accuracy" in r]
+    callbacks = [stop, guard, StopAtStep(config.train_steps), ProximalL1()]
+    evaluation = None
+    if config.mode == "train_and_eval":
+        evaluation = PeriodicEvaluation([s for s, _ in evaluation_sets],
+                                        [n for _, n in evaluation_sets],
+                                        first_index=len(accuracies))
+        callbacks.insert(0, evaluation)
+    scalars = TrainingScalars(log_dir, every_n_steps=config.summary_every,
+                              best_accuracy=max(accuracies) if accuracies else None,
+                              test_tag_root=evaluation_tag_root(config))
+    callbacks.append(scalars)
+    if config.measurements:
+        measured = measurement_callbacks(config, dataset, log_dir)
+        has_units = any(getattr(u, "use_shortcut", False) for u in residual_units(model))
+        callbacks += [c for c in measured
+                      if has_units or not isinstance(c, BlockRatioLogger)]
+    callbacks.append(EpochLog(log_dir / METRICS_FILE))
+    if config.verbose == 1 and write_files:
+        callbacks.append(StepProgressBar(config.train_steps))
+    callbacks.append(checkpoint)  # last: sees the logs of every other callback
+    return RunCallbacks(callbacks, guard, checkpoint, scalars, stop, evaluation)

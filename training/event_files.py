@@ -1,0 +1,54 @@
+"""Resuming a run's TensorBoard events: drop the points a resumed run writes again.
+
+A run killed after its last checkpoint (step S) has already written events for steps
+after S; resumed from S it writes them again. `truncate_events(log_dir, S)` rewrites
+each events file of the folder without the events of steps > S (atomically, file by
+file), so every scalar has exactly one point per step. A record cut short by the kill
+ends the file there. TensorFlow is the reader and writer of the TFRecord format here.
+"""
+
+import glob
+import os
+
+import tensorflow as tf
+
+
+def _events(path):
+    """The serialized events of a file, stopping at a record cut short by a crash."""
+    records = []
+    try:
+        for record in tf.data.TFRecordDataset(path):
+            records.append(record.numpy())
+    except tf.errors.DataLossError:
+        pass
+    return records
+
+
+def truncate_events(log_dir, last_step):
+    """Removes the events of steps > `last_step` from every events file in `log_dir`.
+
+    Args:
+        log_dir: the run folder (its own `events.out.tfevents.*`, not sub-folders).
+        last_step: the step of the checkpoint the run resumes from.
+
+    Returns:
+        The number of events removed.
+    """
+    removed = 0
+    for path in sorted(glob.glob(os.path.join(os.fspath(log_dir), "events.out.tfevents.*"))):
+        records = _events(path)
+        kept = []
+        for record in records:
+            event = tf.compat.v1.Event.FromString(record)
+            if event.step <= last_step or event.HasField("file_version"):
+                kept.append(record)
+        if len(kept) == len(records) and os.path.getsize(path) == sum(
+                len(r) + 16 for r in records):
+            continue
+        removed += len(records) - len(kept)
+        partial = os.path.join(os.path.dirname(path), f".partial-{os.path.basename(path)}")
+        with tf.io.TFRecordWriter(partial) as writer:
+            for record in kept:
+                writer.write(record)
+        os.replace(partial, path)
+    return removed
