@@ -19,10 +19,10 @@ quiet_startup.apply()
 from absl import app, flags  # noqa: E402
 
 from experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
-from experiments.registry import EXPERIMENTS  # noqa: E402
+from experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
 FLAGS = flags.FLAGS
-OWNERS = experiment_flags.define_flags(EXPERIMENTS)
+OWNERS = experiment_flags.define_flags(EXPERIMENTS, GLOBAL_SETTINGS)
 flags.adopt_module_key_flags(experiment_flags)  # show them in --help, not only --helpfull
 flags.declare_key_flag("log_dir")               # defined by absl.logging, reused here
 
@@ -30,6 +30,9 @@ flags.declare_key_flag("log_dir")               # defined by absl.logging, reuse
 def main(argv):
     if len(argv) > 1:
         raise ValueError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    sweep = experiment_flags.settings_from_flags(GLOBAL_SETTINGS[0])
+    if sweep.sweep is not None:
+        return run_sweep(sweep)
     experiment = EXPERIMENTS[FLAGS.experiment]
     config = experiment_flags.config_from_flags(experiment, OWNERS)  # before TensorFlow
     quiet_startup.load_tensorflow()
@@ -37,6 +40,26 @@ def main(argv):
     results = module.run(config)
     for line in module.summary(results):
         print(line)
+
+
+def run_sweep(settings):
+    """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
+    import pathlib
+
+    from experiments import sweep
+
+    if FLAGS["experiment"].present:
+        raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
+                         "on the command line with --sweep")
+    overrides = experiment_flags.given_flags(OWNERS)  # e.g. --data_dir, for every run
+    overrides.pop("log_dir", None)
+    log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
+    results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
+                              overrides=overrides)
+    for line in sweep.summary(results):
+        print(line)
+    if results["failed"]:
+        sys.exit(1)
 
 
 def user_errors():

@@ -46,16 +46,28 @@ def _collect_fields(experiments):
     return collected
 
 
-def define_flags(experiments, flag_values=flags.FLAGS):
-    """Defines `--experiment` and one flag per config field; returns their owners.
+def define_flags(experiments, global_settings=(), flag_values=flags.FLAGS):
+    """Defines `--experiment`, one flag per config field, and the global settings' flags.
 
     Args:
         experiments: {name: `experiments.registry.Experiment`}; the first is the default.
+        global_settings: config dataclasses whose fields are flags of no experiment
+            (e.g. `--sweep`); read them with `settings_from_flags`.
         flag_values: the absl FlagValues to define the flags in.
 
     Returns:
-        {flag name: tuple of the experiments that have it}.
+        {flag name: tuple of the experiments that have it} (experiment flags only).
     """
+    for settings in global_settings:
+        for field in dataclasses.fields(settings):
+            kind = field_base_type(field)
+            default = _flag_text(field.default)
+            if kind is tuple:
+                flags.DEFINE_list(field.name, default, field.metadata["help"],
+                                  flag_values=flag_values)
+            else:
+                _DEFINE[kind](field.name, default, field.metadata["help"],
+                              flag_values=flag_values)
     names = tuple(experiments)
     flags.DEFINE_enum("experiment", names[0], names,
                       "Which experiment to run: " + "; ".join(
@@ -121,3 +133,15 @@ def config_from_flags(experiment, owners, flag_values=flags.FLAGS):
             value = _parse_items(fields[name], value)
         values[name] = value
     return experiment.config(**values).validate()
+
+
+def settings_from_flags(settings, flag_values=flags.FLAGS):
+    """The validated global settings (e.g. `SweepSettings`) from the flags."""
+    values = {f.name: flag_values[f.name].value for f in dataclasses.fields(settings)
+              if flag_values[f.name].present}
+    return settings(**values).validate()
+
+
+def given_flags(owners, flag_values=flags.FLAGS):
+    """The experiment flags given on the command line, as {name: value}."""
+    return {name: flag_values[name].value for name in owners if flag_values[name].present}

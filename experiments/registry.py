@@ -14,6 +14,7 @@ from experiments.ib_layerwise_config import IBLayerwiseConfig
 from experiments.info_plane_config import InfoPlaneConfig
 from experiments.invnet_config import InvNetConfig
 from experiments.resnet_config import ResNetConfig
+from experiments.sweep_config import ReportConfig, SweepSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,4 +52,9 @@ EXPERIMENTS = {experiment.name: experiment for experiment in (
     Experiment("analyze", AnalyzeConfig, "experiments.analyze",
                "feature analysis of a saved model: P2 Fig. 2/3/8, t-SNE + separation (P3), "
                "PCA + SVM/1-NN (P1)"),
+    Experiment("report", ReportConfig, "experiments.report",
+               "the table of a sweep folder (mean ± std over seeds) and TensorBoard HParams"),
 )}
+
+# Flags of no experiment: `--sweep=<file>` runs a sweep of any experiment.
+GLOBAL_SETTINGS = (SweepSettings,)

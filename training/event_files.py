@@ -52,3 +52,18 @@ def truncate_events(log_dir, last_step):
                 writer.write(record)
         os.replace(partial, path)
     return removed
+
+
+def read_scalars(log_dir):
+    """{tag: [(step, value), ...]} of the scalar summaries in `log_dir`'s events files."""
+    scalars = {}
+    for path in sorted(glob.glob(os.path.join(os.fspath(log_dir), "events.out.tfevents.*"))):
+        for record in _events(path):
+            event = tf.compat.v1.Event.FromString(record)
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name != "scalars":
+                    continue
+                number = (float(tf.make_ndarray(value.tensor)) if value.HasField("tensor")
+                          else float(value.simple_value))
+                scalars.setdefault(value.tag, []).append((int(event.step), number))
+    return {tag: sorted(points) for tag, points in scalars.items()}

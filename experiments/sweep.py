@@ -1,0 +1,238 @@
+"""Sweeps: every setting × seed of a sweep file, each run a `run.py` process of its own.
+
+`run_sweep(sweep_file, log_dir, workers)` validates every run's config before starting
+any (a typo fails at once, in one line), writes the resolved plan to
+`<log_dir>/sweep.json`, then runs the runs that are not finished, `workers` at a time,
+each as `python run.py --experiment=... --<flag>=<value> ... --log_dir=<its folder>`
+with its output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its
+`results.json` says it is complete) is skipped; an interrupted one resumes, because a
+rerun of a run's command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves
+a checkpoint) and a rerun of the sweep continues. No TensorFlow is imported here.
+
+Example:
+    python run.py --sweep=experiments/sweeps/p2_table2.yaml --log_dir=runs/p2_table2
+    python run.py --experiment=report --log_dir=runs/p2_table2
+"""
+
+import dataclasses
+import itertools
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+from tqdm.auto import tqdm
+
+from experiments.config import field_base_type
+from training.run_directory import prepare_log_dir, write_json_atomic
+
+RUN_PY = pathlib.Path(__file__).resolve().parents[1] / "run.py"
+PLAN_FILE = "sweep.json"
+RESERVED = ("name", "expected")
+
+
+def load_sweep_file(path):
+    """The sweep file as a dict (YAML or JSON), or one clear error."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Expected a sweep file. Received: {path}, which does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() == ".json":
+            sweep = json.loads(text)
+        else:
+            import yaml
+
+            sweep = yaml.safe_load(text)
+    except Exception as error:  # noqa: BLE001 - any parse error is a bad file
+        raise ValueError(f"Corrupt sweep file {path}: {type(error).__name__}: {error}") from error
+    if not isinstance(sweep, dict):
+        raise ValueError(f"Expected a mapping in the sweep file {path}. "
+                         f"Received: {type(sweep).__name__}")
+    unknown = set(sweep) - {"experiment", "description", "flags", "settings", "grid", "seeds"}
+    if unknown:
+        raise ValueError(f"Expected the keys experiment, description, flags, settings, grid "
+                         f"and seeds in {path}. Received: also {sorted(unknown)}")
+    return sweep
+
+
+def _coerce(field, value, where):
+    """A sweep-file value as the config field's type (YAML reads 1e-5 as a string)."""
+    kind = field_base_type(field)
+    try:
+        if value is None or kind is str:
+            return value
+        if kind is bool:
+            if isinstance(value, str):
+                return {"true": True, "false": False}[value.lower()]
+            return value
+        if kind is tuple:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            item_type = field.metadata.get("item_type") or str
+            return tuple(item_type(float(v)) if item_type is int else item_type(v)
+                         for v in items)
+        return kind(float(value)) if kind is int else kind(value)
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"Expected {field.name} to be a {kind.__name__} in {where}. "
+                         f"Received: {field.name}={value!r}") from None
+
+
+def _setting_name(values, varying):
+    def text(value):
+        if isinstance(value, float):
+            return f"{value:g}"
+        if isinstance(value, (tuple, list)):
+            return ",".join(text(v) for v in value)
+        return str(value)
+    parts = [f"{key}-{text(values[key])}" for key in varying if key in values]
+    return "_".join(parts) or "default"
+
+
+def plan_runs(sweep, experiments, log_dir, overrides=None):
+    """Every run of the sweep: [{"setting", "seed", "folder", "values", "expected"}].
+
+    `overrides` (flags given on the command line beside `--sweep`, e.g. `data_dir`) are
+    set in every run, over the file's values.
+
+    Raises:
+        ValueError: an unknown experiment or flag, a bad value (each run's config is
+            validated here), or two settings with the same name.
+    """
+    name = sweep.get("experiment", "resnet")
+    if name not in experiments:
+        raise ValueError(f"Expected experiment in {tuple(experiments)} in the sweep file. "
+                         f"Received: experiment={name!r}")
+    config_class = experiments[name].config
+    fields = {f.name: f for f in dataclasses.fields(config_class)}
+    shared = dict(sweep.get("flags") or {})
+    settings = [dict(s) for s in (sweep.get("settings") or [])]
+    grid = sweep.get("grid") or {}
+    if grid:
+        keys = list(grid)
+        settings += [dict(zip(keys, combination))
+                     for combination in itertools.product(*(grid[k] for k in keys))]
+    settings = settings or [{}]
+    varying = sorted({k for s in settings for k in s if k not in RESERVED})
+    seeds = sweep.get("seeds", [0])
+    if not isinstance(seeds, list) or not seeds:
+        raise ValueError(f"Expected seeds to be a non-empty list. Received: seeds={seeds!r}")
+    runs, names = [], set()
+    for setting in settings:
+        unknown = sorted(set(setting) - set(fields) - set(RESERVED))
+        own = {k: _coerce(fields[k], v, "the sweep file") for k, v in setting.items()
+               if k in fields}
+        label = str(setting.get("name") or _setting_name(own, varying))
+        if unknown:
+            raise ValueError(f"Expected flags of the {name} experiment in setting "
+                             f"{label!r}. Received: unknown flag(s) {unknown}")
+        if label in names:
+            raise ValueError(f"Expected distinct setting names. Received: {label!r} twice")
+        names.add(label)
+        for seed in seeds:
+            folder = os.path.join(log_dir, label, f"seed_{seed}")
+            values = {**shared, **{k: v for k, v in setting.items() if k not in RESERVED},
+                      **(overrides or {}), "seed": seed, "log_dir": folder}
+            if "verbose" in fields:
+                values.setdefault("verbose", 2)  # one line per epoch in the run's log
+            unknown = sorted(set(values) - set(fields))
+            if unknown:
+                raise ValueError(f"Expected flags of the {name} experiment in setting "
+                                 f"{label!r}. Received: unknown flag(s) {unknown}")
+            where = f"setting {label!r}"
+            coerced = {k: _coerce(fields[k], v, where) for k, v in values.items()}
+            try:
+                config_class(**coerced).validate()
+            except ValueError as error:
+                raise ValueError(f"In setting {label!r}, seed {seed}: {error}") from None
+            runs.append({"setting": label, "seed": seed, "folder": folder,
+                         "values": coerced, "expected": setting.get("expected")})
+    return name, runs
+
+
+def flag_arguments(experiment, values):
+    """The command-line arguments of one run."""
+    arguments = [f"--experiment={experiment}"]
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (tuple, list)):
+            value = ",".join(str(v) for v in value)
+        arguments.append(f"--{key}={value}")
+    return arguments
+
+
+def run_finished(folder):
+    """True when the run's results.json exists and does not say it is incomplete."""
+    path = pathlib.Path(folder) / "results.json"
+    if not path.is_file():
+        return False
+    try:
+        return json.loads(path.read_text()).get("complete", True) is not False
+    except json.JSONDecodeError:
+        return False
+
+
+def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose=1):
+    """Runs the sweep of `sweep_file` into `log_dir`; returns what ran, was skipped, failed."""
+    sweep = load_sweep_file(sweep_file)
+    experiment, runs = plan_runs(sweep, experiments, log_dir, overrides)
+    plan = {"experiment": experiment, "description": sweep.get("description"),
+            "sweep_file": str(sweep_file),
+            "runs": [{k: r[k] for k in ("setting", "seed", "folder", "expected")} |
+                     {"values": {k: list(v) if isinstance(v, tuple) else v
+                                 for k, v in r["values"].items()}} for r in runs]}
+    prepare_log_dir(log_dir, {"experiment": experiment, "runs": plan["runs"]},
+                    resumable_keys=())
+    write_json_atomic(os.path.join(log_dir, PLAN_FILE), plan)
+    pending = [r for r in runs if not run_finished(r["folder"])]
+    skipped = [r for r in runs if r not in pending]
+    os.makedirs(os.path.join(log_dir, "logs"), exist_ok=True)
+    finished, failed, active = [], [], []
+    bar = tqdm(total=len(runs), initial=len(skipped), unit="run", disable=not verbose)
+    try:
+        while pending or active:
+            while pending and len(active) < workers:
+                run = pending.pop(0)
+                log_path = os.path.join(log_dir, "logs", f"{run['setting']}_seed{run['seed']}.log")
+                with open(log_path, "a") as log:
+                    process = subprocess.Popen(
+                        [sys.executable, str(RUN_PY), *flag_arguments(experiment, run["values"])],
+                        stdout=log, stderr=subprocess.STDOUT)
+                active.append((process, run, log_path))
+            time.sleep(0.5)
+            for item in list(active):
+                process, run, log_path = item
+                if process.poll() is None:
+                    continue
+                active.remove(item)
+                bar.update(1)
+                (finished if process.returncode == 0 else failed).append(
+                    dict(run, log=log_path, returncode=process.returncode))
+    except KeyboardInterrupt:
+        for process, _, _ in active:
+            process.send_signal(signal.SIGTERM)  # each run saves a checkpoint and stops
+        for process, _, _ in active:
+            process.wait()
+        raise ValueError("sweep interrupted; the runs saved their checkpoints; rerun the "
+                         "same command to continue it") from None
+    finally:
+        bar.close()
+    return {"log_dir": log_dir, "experiment": experiment, "runs": len(runs),
+            "trained": finished, "skipped": skipped, "failed": failed}
+
+
+def summary(results):
+    """The lines `run.py` prints at the end of a sweep."""
+    lines = [f"sweep in {results['log_dir']}: {results['runs']} runs, "
+             f"{len(results['trained'])} run now, {len(results['skipped'])} already finished, "
+             f"{len(results['failed'])} failed"]
+    for run in results["failed"]:
+        lines.append(f"failed: {run['setting']} seed {run['seed']} (exit {run['returncode']}; "
+                     f"see {run['log']})")
+    lines.append(f"table: python run.py --experiment=report --log_dir={results['log_dir']}")
+    return lines
