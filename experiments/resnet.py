@@ -84,7 +84,7 @@ def evaluation_sets(config, dataset, batch_size=None):
     """
     x, y = dataset.x_test, dataset.y_test
     if config.eval_protocol == "full":
-        pipeline = make_eval_pipeline(x, y, batch_size or config.batch_size)
+        pipeline = make_eval_pipeline(x, y, batch_size or config.eval_batch_size)
         return [(pipeline.map(with_label_input), len(y))]
     window = ORIGINAL_EVAL_BATCHES * ORIGINAL_EVAL_BATCH_SIZE
     starts = range(0, len(y) - window + 1, window) if len(y) >= window else [0]
@@ -134,7 +134,7 @@ def _train(config, model, dataset, start_step, records, log_dir, chief, replicas
         dataset.x_train, dataset.y_train, config.batch_size * replicas,
         augment=config.augment, pad=config.pad, seed=config.seed,
         start_batch=start_step).map(with_label_input)  # a resumed run continues the stream
-    sets = evaluation_sets(config, dataset, config.batch_size * replicas)
+    sets = evaluation_sets(config, dataset, config.eval_batch_size * replicas)
     run = run_callbacks(config, model, dataset, sets, records, log_dir, write_files=chief)
     for steps_per_epoch, initial_epoch, epochs in fit_segments(
             start_step, config.train_steps, config.eval_every):
@@ -230,7 +230,7 @@ def _evaluate_newest(config, model, dataset, log_dir):
         raise FileNotFoundError(f"no checkpoint to evaluate in {log_dir / 'checkpoints'}")
     step = restore_checkpoint(model, checkpoint)
     results = {"step": step, "checkpoint": str(checkpoint),
-               **evaluate(model, dataset, config.batch_size)}
+               **evaluate(model, dataset, config.eval_batch_size)}
     write_json_atomic(log_dir / "eval_results.json", results)
     return results
 
@@ -255,7 +255,7 @@ def _results(config, model, dataset, start_step, callbacks, log_dir):
                       "cross_entropy": last["val_cross_entropy"],
                       "num_examples": int(last["val_num_examples"])}
         else:
-            scores = evaluate(model, dataset, config.batch_size)
+            scores = evaluate(model, dataset, config.eval_batch_size)
         results.update(test_accuracy=scores["accuracy"],
                        test_cross_entropy=scores["cross_entropy"],
                        num_test_examples=scores["num_examples"])

@@ -96,6 +96,11 @@ class ResNetConfig(ExperimentConfig):
                         "train_and_eval.", choices=MODES, resumable=True)
     eval_every: int = setting(1000, "Steps between test evaluations and checkpoints.",
                               minimum=1)
+    eval_batch_size: Optional[int] = setting(
+        None, "Batch size of the full-test-set evaluations (None = batch_size; 250 for "
+        "resnet32_wenxinxu, whose batch norm uses each batch's statistics, as its code "
+        "validated). The original protocol always uses batches of 100.", minimum=1,
+        resumable=True)
     eval_protocol: str = setting(
         "full", "full (every test image at each evaluation) or original (50 batches of "
         "100 test images, cycling through the test set, as resnet_main.py).",
@@ -142,6 +147,8 @@ class ResNetConfig(ExperimentConfig):
         super().__post_init__()
         if self.log_dir is None:
             self.log_dir = f"runs/{self.model}"
+        if self.eval_batch_size is None:
+            self.eval_batch_size = 250 if self.model == "resnet32_wenxinxu" else self.batch_size
         if isinstance(self.batch_size, int) and self.batch_size > 0:
             for key, value in recipe_defaults(self.recipe, self.batch_size).items():
                 if getattr(self, key) is None:
