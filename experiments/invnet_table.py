@@ -1,6 +1,6 @@
 """Mean ± std over seeds of InvNet / RegInvNet runs, as a Markdown table beside P2's numbers.
 
-    python -m experiments.invnet_table runs/invnet_doc/*_seed*
+    python -m experiments.invnet_table runs/invnet_doc/*_seed?
 
 Each argument is a run folder of `--experiment=invnet` holding `results.json`,
 `config.json` and `analysis/analysis.json`; runs are grouped by regularizer and α.
@@ -19,17 +19,21 @@ import numpy as np
 # sparsity of w (its "about 60 % of w exactly zero" is RegResNet-32 on CIFAR-10).
 PAPER = {"InvNet": {"micro_auc": 0.81, "macro_auc": 0.81},
          "RegInvNet": {"micro_auc": 0.99, "macro_auc": 0.99}}
-COLUMNS = (("test_accuracy", "test accuracy [%]", 100.0),
-           ("weight_zero_fraction", "w exactly 0 [%]", 100.0),
-           ("micro_auc", "micro AUC", 1.0), ("macro_auc", "macro AUC", 1.0),
-           ("separation_ratio", "separation ratio (feature space)", 1.0),
-           ("tsne_separation_ratio", "separation ratio (t-SNE)", 1.0),
-           ("train_seconds", "training time [s]", 1.0))
+# (key, column title, scale, decimals)
+COLUMNS = (("test_accuracy", "test accuracy [%]", 100.0, 2),
+           ("weight_zero_fraction", "w exactly 0 [%]", 100.0, 1),
+           ("micro_auc", "micro AUC", 1.0, 3), ("macro_auc", "macro AUC", 1.0, 3),
+           ("separation_ratio", "separation ratio (feature space)", 1.0, 3),
+           ("tsne_separation_ratio", "separation ratio (t-SNE)", 1.0, 2),
+           ("train_seconds", "training time [s]", 1.0, 0))
 
 
 def load_run(folder):
     """(model name, {number: value}) of one run folder."""
     folder = pathlib.Path(folder)
+    if not (folder / "results.json").is_file() or not (folder / "config.json").is_file():
+        raise ValueError(f"Expected a finished invnet run folder (config.json and "
+                         f"results.json). Received: {folder}")
     config = json.loads((folder / "config.json").read_text())
     numbers = json.loads((folder / "results.json").read_text())
     analysis = folder / "analysis" / "analysis.json"
@@ -43,13 +47,13 @@ def load_run(folder):
     return name, {**numbers, "seed": config["seed"], "epochs": config["epochs"]}
 
 
-def _cell(values, scale):
+def _cell(values, scale, decimals):
     values = np.asarray([v for v in values if v is not None], np.float64) * scale
     if values.size == 0:
         return "—"
     if values.size == 1:
-        return f"{values[0]:.3f}"
-    return f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
+        return f"{values[0]:.{decimals}f}"
+    return f"{values.mean():.{decimals}f} ± {values.std(ddof=1):.{decimals}f}"
 
 
 def markdown_table(folders):
@@ -58,16 +62,17 @@ def markdown_table(folders):
     for folder in folders:
         name, numbers = load_run(folder)
         groups.setdefault(name, []).append(numbers)
-    header = ["model", "seeds", "epochs"] + [label for _, label, _ in COLUMNS]
+    header = ["model", "seeds", "epochs"] + [column[1] for column in COLUMNS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, runs in groups.items():
         seeds = ", ".join(str(run["seed"]) for run in sorted(runs, key=lambda r: r["seed"]))
         epochs = ", ".join(sorted({str(run["epochs"]) for run in runs}))
-        cells = [_cell([run.get(key) for run in runs], scale) for key, _, scale in COLUMNS]
+        cells = [_cell([run.get(key) for run in runs], scale, decimals)
+                 for key, _, scale, decimals in COLUMNS]
         lines.append(f"| {name} | {seeds} | {epochs} | " + " | ".join(cells) + " |")
     for name, numbers in PAPER.items():
         cells = [f"{numbers[key]:.2f}" if key in numbers else "not stated"
-                 for key, _, _ in COLUMNS[:-1]] + ["—"]
+                 for key, *_ in COLUMNS[:-1]] + ["—"]
         lines.append(f"| P2 {name} (Fig. 3) | — | — | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -76,7 +81,11 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 1
-    print(markdown_table(argv[1:]), end="")
+    try:
+        print(markdown_table(argv[1:]), end="")
+    except ValueError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

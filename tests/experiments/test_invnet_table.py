@@ -28,9 +28,9 @@ def test_rows_are_mean_and_sample_std_over_seeds(tmp_path):
     lines = markdown_table(folders).splitlines()
     invnet = next(line for line in lines if line.startswith("| InvNet |"))
     std = np.std([97.0, 98.0, 99.0], ddof=1)
-    assert f"| 0, 1, 2 | 20 | 98.000 ± {std:.3f} | 50.000 ± 0.000 | 0.800 ± 0.000" in invnet
+    assert f"| 0, 1, 2 | 20 | 98.00 ± {std:.2f} | 50.0 ± 0.0 | 0.800 ± 0.000" in invnet
     regularized = next(line for line in lines if line.startswith("| RegInvNet (α1=0.002"))
-    assert "| 0 | 20 | 96.000 | 50.000 | 0.950 | 0.950 | 2.000 | 4.000 | 100.000 |" in regularized
+    assert "| 0 | 20 | 96.00 | 50.0 | 0.950 | 0.950 | 2.000 | 4.00 | 100 |" in regularized
     assert any(line.startswith("| P2 RegInvNet (Fig. 3) |") and "0.99" in line
                for line in lines)
 
@@ -38,3 +38,10 @@ def test_rows_are_mean_and_sample_std_over_seeds(tmp_path):
 def test_without_arguments_it_prints_usage(capsys):
     assert main(["invnet_table"]) == 1
     assert "python -m experiments.invnet_table" in capsys.readouterr().err
+
+
+def test_a_file_instead_of_a_run_folder_is_one_error_line(tmp_path, capsys):
+    log = tmp_path / "run.log"
+    log.write_text("")
+    assert main(["invnet_table", str(log)]) == 1
+    assert capsys.readouterr().err.startswith("Error: Expected a finished invnet run folder")
