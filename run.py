@@ -35,7 +35,8 @@ def main(argv):
         return run_sweep(sweep)
     experiment = EXPERIMENTS[FLAGS.experiment]
     config = experiment_flags.config_from_flags(experiment, OWNERS)  # before TensorFlow
-    quiet_startup.load_tensorflow()
+    quiet_startup.load_tensorflow(
+        initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
     module = experiment.load()
     results = module.run(config)
     for line in module.summary(results):

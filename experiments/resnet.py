@@ -187,10 +187,10 @@ def run(config):
         TrainingInterrupted: SIGINT/SIGTERM (a checkpoint of the current step is saved).
     """
     config.validate()
+    strategy = make_strategy(config.distribution_strategy)  # first: multi-worker needs it
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
-    strategy = make_strategy(config.distribution_strategy)
     chief = is_chief(strategy)
     dataset = load_dataset(config.dataset, data_dir=config.data_dir,
                            train_fraction=config.train_fraction, seed=config.seed,

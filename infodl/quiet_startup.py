@@ -61,8 +61,13 @@ def filtered_stderr(patterns=NOISE):
                 print("\n".join(kept), file=sys.stderr)
 
 
-def load_tensorflow():
+def load_tensorflow(initialize=True):
     """Imports TensorFlow and initialises its devices with the start-up notices filtered.
+
+    Args:
+        initialize: also run a first op (the CUDA notices come then); False leaves the
+            eager context untouched, as `tf.distribute.MultiWorkerMirroredStrategy`
+            needs to configure it itself.
 
     Returns:
         The `tensorflow` module.
@@ -73,7 +78,8 @@ def load_tensorflow():
         import tensorflow as tf
 
         tf.config.list_physical_devices()
-        tf.constant(0.0) + 1.0  # the first op creates the eager context (cuInit)
+        if initialize:
+            tf.constant(0.0) + 1.0  # the first op creates the eager context (cuInit)
     tf.get_logger().setLevel("ERROR")
     from absl import logging as absl_logging
 

@@ -178,3 +178,28 @@ def test_mixed_bfloat16_follows_the_float32_loss_curve(tmp_path):
     losses = np.array([[r["loss"] for r in run] for run in (full, mixed)])
     np.testing.assert_allclose(losses[1], losses[0], rtol=0.05)
     assert all(np.isfinite(r["info/constraint_nats"]) for r in mixed)
+
+
+@pytest.mark.slow
+def test_multi_worker_strategy_from_tf_config_runs_one_worker(tmp_path):
+    """MultiWorkerMirroredStrategy reads TF_CONFIG; a one-worker cluster is the chief."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_CONFIG=json.dumps(
+        {"cluster": {"worker": [f"localhost:{port}"]}, "task": {"type": "worker", "index": 0}}))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *SMALL, "--train_steps=2", "--eval_every=2",
+         "--measurements=false", "--distribution_strategy=multi_worker",
+         f"--log_dir={tmp_path / 'run'}"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["step"] == 2
+    bad = subprocess.run([sys.executable, str(ROOT / "run.py"), *SMALL,
+                          "--distribution_strategy=multi_worker",
+                          f"--log_dir={tmp_path / 'bad'}"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300,
+                         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_CONFIG=""))
+    assert bad.returncode == 1 and "TF_CONFIG" in bad.stderr.splitlines()[-1]
