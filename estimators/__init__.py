@@ -6,9 +6,10 @@ NumPy estimators (imported eagerly, no TensorFlow):
     `prediction_information` (all three at once) stays in its module of the same name,
     `estimators.prediction_information`, so that the package attribute of that name is
     the module and `import estimators.prediction_information as m` keeps working.
-Neural estimators (Keras models; imported on first access, so that
-`from estimators import BinningEstimator` does not load TensorFlow):
-    MINE, ArchitectureAwareMINE, Critic, and the bound functions
+Neural estimators (Keras models, TensorFlow or JAX backend; imported on first
+access, so that `from estimators import BinningEstimator` does not load a backend):
+    MINE, ArchitectureAwareMINE, Critic, SeparableCritic, FitResult (what
+    `fit_estimate` measured, `MINE.last_fit`), and the bound functions
     donsker_varadhan, nguyen_wainwright_jordan, info_nce.
 
 Example:
@@ -27,11 +28,13 @@ from estimators.prediction_information import (
     label_prediction_information,
 )
 
-# Public name -> module that defines it; these modules import TensorFlow.
+# Public name -> module that defines it; these modules import Keras (and its backend).
 _LAZY = {
     "MINE": "estimators.mine",
     "ArchitectureAwareMINE": "estimators.aa_mine",
     "Critic": "estimators.critic",
+    "SeparableCritic": "estimators.separable_critic",
+    "FitResult": "estimators.fit_result",
     "donsker_varadhan": "estimators.mi_bounds",
     "nguyen_wainwright_jordan": "estimators.mi_bounds",
     "info_nce": "estimators.mi_bounds",

@@ -1,6 +1,7 @@
 """AA-MINE: MINE whose critic passes x through the network's own layers 1..i."""
 
 import math
+import numbers
 
 import keras
 import numpy as np
@@ -8,6 +9,7 @@ from keras import ops
 
 from estimators import mi_bounds
 from estimators.mine import MINE
+from infodl import checks
 
 
 @keras.saving.register_keras_serializable(package="infodl")
@@ -21,7 +23,9 @@ class ArchitectureAwareMINE(MINE):
     (x, F_i(x') + eps) with x' a shuffled x, and eps is drawn afresh each call.
     The bound (default Donsker-Varadhan) and its training are those of `MINE`:
     I(X; L_i + eps) >= E_P[D] - log E_Q[e^D]. Gradients reach the network's
-    weights through t = F_i(x) + eps (for IB training).
+    weights through t = F_i(x) + eps (for IB training). With `standardize` the
+    head's inputs F_i(x) and t are standardized with statistics of the training x
+    (an invertible map of each side: the information is unchanged).
 
     Bad input: NaN/inf in x or in layer i's activations, fewer than 2 samples, x and
     t of different lengths, and noise_variance <= 0 raise ValueError; a constant
@@ -30,37 +34,40 @@ class ArchitectureAwareMINE(MINE):
     Args:
         network: a built Keras model with defined inputs (functional or Sequential).
         layer: name of layer i, or its index in `network.layers`.
-        noise_variance: sigma^2 > 0 of the Gaussian noise (P3: 2.0).
-        hidden_units: widths of the MLP head (P3 appendix C: 1500, 1500).
-        **kwargs: further `MINE` arguments (bound, ema_decay, seed, critic, name).
+        noise_variance: sigma^2 > 0 of the Gaussian noise (P3: 2.0); NumPy scalars
+            are accepted.
+        hidden_units: widths of the MLP head (default (256, 256); P3 appendix C:
+            (1500, 1500), `mine.PAPER_HIDDEN_UNITS`).
+        **kwargs: further `MINE` arguments (bound, ema_decay, seed, critic,
+            standardize, name).
 
     Returns:
         `estimate(x)` / `fit_estimate(x)`: I(X; L_i + eps) in nats on held-out x.
 
     Example:
         >>> aa_mine = ArchitectureAwareMINE(network, layer="dense_1", noise_variance=2.0)
-        >>> mi_nats = aa_mine.fit_estimate(x_train, steps=3000)
+        >>> mi_nats = aa_mine.fit_estimate(x_train)
+        >>> aa_mine.fit_estimate(x_train, restarts=3), aa_mine.last_fit.std
 
     Reference: P3 (Elad et al.) section 4, Fig. 1, appendix A (algorithm) and C.
     """
 
-    def __init__(self, network, layer, noise_variance=2.0, hidden_units=(1500, 1500), **kwargs):
+    def __init__(self, network, layer, noise_variance=2.0, hidden_units=None, **kwargs):
         if isinstance(network, dict):
             network = keras.saving.deserialize_keras_object(network)
         if not isinstance(network, keras.Model):
             raise ValueError(f"Expected network to be a keras.Model. Received: {type(network)}")
-        if not (isinstance(noise_variance, (int, float)) and math.isfinite(noise_variance)
-                and noise_variance > 0):
-            raise ValueError(
-                f"Expected noise_variance > 0. Received: noise_variance={noise_variance}")
+        noise_variance = checks.check_positive(noise_variance, "noise_variance")
         super().__init__(hidden_units=hidden_units, **kwargs)
         self.network = network
         self.layer = layer
-        self.noise_variance = float(noise_variance)
+        self.noise_variance = noise_variance
         if isinstance(layer, str):
             target = network.get_layer(name=layer)
-        elif isinstance(layer, int) and -len(network.layers) <= layer < len(network.layers):
-            target = network.layers[layer]
+        elif (isinstance(layer, numbers.Integral) and not isinstance(layer, bool)
+              and -len(network.layers) <= layer < len(network.layers)):
+            self.layer = int(layer)
+            target = network.layers[self.layer]
         else:
             raise ValueError(f"Expected a layer name or an index below "
                              f"{len(network.layers)}. Received: layer={layer!r}")
@@ -75,12 +82,26 @@ class ArchitectureAwareMINE(MINE):
 
     @property
     def trainable_variables(self):
-        """Only the critic head is trained: layers 1..i belong to `network`."""
-        return self.critic.trainable_variables if self.trainable else []
+        """Only the critic heads are trained: layers 1..i belong to `network`."""
+        if not self.trainable:
+            return []
+        return [v for critic in self.critics for v in critic.trainable_variables]
 
     @property
     def trainable_weights(self):
         return self.trainable_variables
+
+    @property
+    def non_trainable_variables(self):
+        """Everything else, the network's weights included: a compiled step (JAX)
+        then reads their current values instead of a copy taken when it was traced."""
+        trainable = {id(variable) for variable in self.trainable_variables}
+        return [variable for variable in self.variables if id(variable) not in trainable]
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(variable) for variable in self.trainable_variables}
+        return [variable for variable in self.weights if id(variable) not in trainable]
 
     def sample_pairs(self, x, training=False):
         """Joint pairs (x, t), t = F_i(x) + eps with fresh eps ~ N(0, sigma^2 I)."""
@@ -95,6 +116,16 @@ class ArchitectureAwareMINE(MINE):
 
     def _feature_shape(self, first_shape):
         return tuple(self.feature_extractor.output.shape)
+
+    def _input_shapes(self, input_shape):
+        if input_shape and isinstance(input_shape[0], (list, tuple)):
+            return super()._input_shapes(input_shape)
+        return tuple(input_shape), self._feature_shape(input_shape)  # x alone
+
+    def _split_inputs(self, inputs):
+        if isinstance(inputs, (list, tuple)):
+            return super()._split_inputs(inputs)
+        return inputs, None
 
     def _complete_pairs(self, first, second):
         return self.sample_pairs(first) if second is None else (first, second)
@@ -123,6 +154,9 @@ class ArchitectureAwareMINE(MINE):
                              f"Received: {bad} NaN/inf entries for {len(x)} inputs")
         return features
 
+    def _first_feature_array(self, x):
+        return self.layer_features(x)
+
     def _complete_arrays(self, x, t):
         if t is not None:
             return x, t
@@ -137,9 +171,10 @@ class ArchitectureAwareMINE(MINE):
             t = self.layer_features(x)
         return super()._carries_no_information(x, t)
 
-    def estimate(self, x, t=None, batch_size=None):
+    def estimate(self, x, t=None, batch_size=None, num_shuffles=None, seed=None):
         """Held-out bound (nats) on (x, t); t = F_i(x) + fresh noise when omitted."""
-        return super().estimate(x, t, batch_size=batch_size)
+        return super().estimate(x, t, batch_size=batch_size, num_shuffles=num_shuffles,
+                                seed=seed)
 
     def get_config(self):
         config = super().get_config()

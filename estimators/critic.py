@@ -3,12 +3,17 @@
 import keras
 from keras import ops
 
+from infodl import checks
+
 
 @keras.saving.register_keras_serializable(package="infodl")
 class Critic(keras.layers.Layer):
     """Statistics network D(s, t) of MINE: an MLP on the concatenation [s, t].
 
     D(s, t) = w_out^T h_L + b_out,  h_k = LeakyReLU(W_k h_(k-1) + b_k),  h_0 = [s, t]
+
+    Every pair is one MLP pass, so the n x n scores InfoNCE needs cost n^2 passes
+    (`pairwise_scores`); `SeparableCritic` gets them from one matrix product.
 
     Args:
         hidden_units: widths of the hidden layers (P3 appendix C: (1500, 1500)).
@@ -27,17 +32,12 @@ class Critic(keras.layers.Layer):
     Reference: P3 (Elad et al.) appendix C; Belghazi et al. 2018, section 3.
     """
 
-    def __init__(self, hidden_units=(1500, 1500), negative_slope=0.2, seed=None, **kwargs):
+    def __init__(self, hidden_units=(1500, 1500), negative_slope=0.2, seed=None,
+                 quadratic_units=0, quadratic_scale=1.0, **kwargs):
         super().__init__(**kwargs)
-        hidden_units = tuple(int(units) for units in hidden_units)
-        if any(units < 1 for units in hidden_units):
-            raise ValueError(
-                f"Expected hidden_units >= 1. Received: hidden_units={hidden_units}")
-        if negative_slope < 0:
-            raise ValueError(
-                f"Expected negative_slope >= 0. Received: negative_slope={negative_slope}")
-        self.hidden_units = hidden_units
-        self.negative_slope = float(negative_slope)
+        self.hidden_units = checks.check_integer_tuple(hidden_units, "hidden_units",
+                                                       min_length=0)
+        self.negative_slope = checks.check_non_negative(negative_slope, "negative_slope")
         self.seed = seed
 
         def initializer(index):
@@ -48,6 +48,15 @@ class Critic(keras.layers.Layer):
             for index, units in enumerate(hidden_units)]
         self.output_layer = keras.layers.Dense(
             1, kernel_initializer=initializer(len(hidden_units)), name="score")
+        self.quadratic_units = checks.check_integer(quadratic_units, "quadratic_units",
+                                                    minimum=0)
+        self.quadratic_scale = checks.check_positive(quadratic_scale, "quadratic_scale")
+        if self.quadratic_units:
+            self.quadratic_layer = keras.layers.Dense(
+                self.quadratic_units, kernel_initializer=initializer(len(hidden_units) + 1),
+                name="quadratic")
+            self.quadratic_output = keras.layers.Dense(
+                1, use_bias=False, kernel_initializer="zeros", name="quadratic_score")
 
     def build(self, input_shape):
         first_shape, second_shape = input_shape
@@ -56,13 +65,58 @@ class Critic(keras.layers.Layer):
             layer.build((None, width))
             width = layer.units
         self.output_layer.build((None, width))
+        if self.quadratic_units:
+            self.quadratic_layer.build((None, int(first_shape[-1]) + int(second_shape[-1])))
+            self.quadratic_output.build((None, self.quadratic_units))
+
+    @property
+    def separable(self):
+        """Without hidden layers the score is a quadratic form in [s, t], whose (n, m)
+        matrix of pairs `pairwise_scores` computes by algebra (no n * m passes)."""
+        return not self.hidden_units
+
+    def pairwise_scores(self, first, second):
+        """The (n, m) matrix D(s_i, t_j) of every s_i with every t_j.
+
+        With hidden layers: n * m MLP passes. Without: writing the quadratic units as
+        v_k.z + c_k = u_ik + w_jk (u from s_i, w from t_j),
+        D_ij = lin(s_i) + lin(t_j) + sum_k a_k (u_ik^2 + w_jk^2 + 2 u_ik w_jk),
+        one matrix product.
+        """
+        if self.separable:
+            return self._quadratic_pairwise_scores(first, second)
+        num_first, num_second = ops.shape(first)[0], ops.shape(second)[0]
+        rows = ops.repeat(first, num_second, axis=0)
+        columns = ops.tile(second, [num_first, 1])
+        return ops.reshape(self([rows, columns]), (num_first, num_second))
+
+    def _quadratic_pairwise_scores(self, first, second):
+        if not self.built:
+            self.build([tuple(first.shape), tuple(second.shape)])
+        width = int(first.shape[-1])
+        kernel, bias = self.output_layer.kernel, self.output_layer.bias
+        scores = (ops.matmul(first, kernel[:width]) + bias
+                  + ops.transpose(ops.matmul(second, kernel[width:])))
+        if self.quadratic_units:
+            weights = self.quadratic_scale * self.quadratic_output.kernel[:, 0]
+            first_part = (ops.matmul(first, self.quadratic_layer.kernel[:width])
+                          + self.quadratic_layer.bias)
+            second_part = ops.matmul(second, self.quadratic_layer.kernel[width:])
+            scores = (scores + ops.matmul(ops.square(first_part), weights[:, None])
+                      + ops.transpose(ops.matmul(ops.square(second_part), weights[:, None]))
+                      + 2.0 * ops.matmul(first_part * weights, ops.transpose(second_part)))
+        return scores
 
     def call(self, inputs):
         first, second = inputs
-        hidden = ops.concatenate([first, second], axis=-1)
+        inputs = hidden = ops.concatenate([first, second], axis=-1)
         for layer in self.hidden_layers:
             hidden = ops.leaky_relu(layer(hidden), negative_slope=self.negative_slope)
-        return ops.squeeze(self.output_layer(hidden), axis=-1)
+        score = self.output_layer(hidden)
+        if self.quadratic_units:
+            score = score + self.quadratic_scale * self.quadratic_output(
+                ops.square(self.quadratic_layer(inputs)))
+        return ops.squeeze(score, axis=-1)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0],)
@@ -70,5 +124,7 @@ class Critic(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(hidden_units=list(self.hidden_units),
-                      negative_slope=self.negative_slope, seed=self.seed)
+                      negative_slope=self.negative_slope, seed=self.seed,
+                      quadratic_units=self.quadratic_units,
+                      quadratic_scale=self.quadratic_scale)
         return config

@@ -1,7 +1,7 @@
 """Variational lower bounds on mutual information and checks of sample pairs.
 
-Pure functions of critic scores (all values in nats), shared by `MINE` and
-`ArchitectureAwareMINE`:
+Pure functions of critic scores (all values in nats, backend-agnostic `keras.ops`),
+shared by `MINE`, `ArchitectureAwareMINE` and the IB trainers:
 
 - Donsker-Varadhan:  I >= E_P[D] - log E_Q[e^D]
 - NWJ (f-divergence): I >= E_P[D] - E_Q[e^(D - 1)]
@@ -9,6 +9,9 @@ Pure functions of critic scores (all values in nats), shared by `MINE` and
   (never above log n)
 
 P is the joint distribution of (s, t), Q = P_S x P_T the product of marginals.
+From an n x n matrix of scores D(s_i, t_j) (a separable critic gives it in one
+matrix product) the n(n - 1) off-diagonal entries are samples of Q:
+`log_mean_exp_off_diagonal` averages over all of them.
 
 Example:
     >>> joint, marginal = np.array([1.0, 2.0]), np.array([0.0, 0.0])
@@ -22,7 +25,6 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 
@@ -40,6 +42,26 @@ def log_mean_exp(values, axis=None):
     count = ops.size(values) if axis is None else ops.shape(values)[axis]
     count = ops.cast(count, values.dtype)
     return ops.logsumexp(values, axis=axis) - ops.log(count)
+
+
+def log_mean_exp_off_diagonal(score_matrix):
+    """log of the mean of e^(M_ij) over the n(n - 1) entries i != j of a square M.
+
+    The diagonal is masked with -inf inside the log-sum-exp (no overflow, and the
+    joint pairs on the diagonal never enter the marginal average).
+
+    Args:
+        score_matrix: n x n tensor, n >= 2.
+
+    Returns:
+        Tensor: log (1 / (n(n - 1))) sum_{i != j} e^(M_ij).
+    """
+    score_matrix = ops.convert_to_tensor(score_matrix)
+    num = ops.shape(score_matrix)[0]
+    eye = ops.eye(num, dtype=score_matrix.dtype)
+    masked = ops.where(eye > 0, ops.full_like(score_matrix, -np.inf), score_matrix)
+    count = ops.cast(num * (num - 1), score_matrix.dtype)
+    return ops.logsumexp(masked) - ops.log(count)
 
 
 def donsker_varadhan(joint_scores, marginal_scores):
@@ -124,6 +146,7 @@ def check_pairs(s, t, first_name="s", second_name="t", first_any_rank=False):
             f"Received: {len(s)} sample(s)")
     return s, t
 
+
 def flatten_samples(values):
     """(n, ...) tensor -> (n, features); (n,) -> (n, 1)."""
     values = ops.convert_to_tensor(values)
@@ -144,9 +167,31 @@ def unpack_pairs(data):
     return x, y
 
 
+def _finite_tensor(values, name):
+    """A tensor of `values`; NumPy / list input is checked for NaN/inf first.
+
+    Backend tensors are passed through unchecked: inside a compiled step (tf.function,
+    jax.jit) their values are unknown, and an eager check would cost a host sync.
+    """
+    if ops.is_tensor(values) or keras.backend.is_keras_tensor(values):
+        return values
+    array = np.asarray(values, dtype="float32")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"Expected finite values in {name}. Received: NaN/inf entries")
+    return ops.convert_to_tensor(array)
+
+
 def check_pair_tensors(s, t):
-    """Static length checks (and finiteness when eager) of a batch of pair tensors."""
-    s, t = ops.convert_to_tensor(s), ops.convert_to_tensor(t)
+    """Static length checks of a batch of pairs, and NaN/inf checks of NumPy input.
+
+    Returns:
+        (s, t) as tensors.
+
+    Raises:
+        ValueError: different static lengths, fewer than 2 pairs, or NaN/inf in
+            NumPy (not tensor) input.
+    """
+    s, t = _finite_tensor(s, "s"), _finite_tensor(t, "t")
     num_s, num_t = s.shape[0], t.shape[0]
     if num_s is not None and num_t is not None:
         if num_s != num_t:
@@ -155,8 +200,4 @@ def check_pair_tensors(s, t):
         if num_s < 2:
             raise ValueError("Expected at least 2 sample pairs (marginal pairs need a "
                              f"shuffle). Received: {num_s} sample(s)")
-    if tf.executing_eagerly():
-        for name, values in (("s", s), ("t", t)):
-            if not bool(ops.all(ops.isfinite(values))):
-                raise ValueError(f"Expected finite values in {name}. Received: NaN/inf entries")
     return s, t

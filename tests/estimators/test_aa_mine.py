@@ -5,10 +5,10 @@ import math
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from estimators.aa_mine import ArchitectureAwareMINE
 from estimators.mine import MINE
+from tests.estimators.backend_helpers import gradients
 
 
 def linear_network(kernel):
@@ -51,6 +51,19 @@ def test_invalid_arguments_raise():
         aa_mine.estimate(np.ones((1, 2)))
     with pytest.raises(ValueError, match="finite values in x"):
         aa_mine.estimate(np.full((5, 2), np.nan))
+
+
+def test_numpy_scalar_noise_variance_and_layer_index_are_accepted():
+    """np.float32(1.0) and np.int64(2) used to fail with 'Expected noise_variance > 0'."""
+    network = linear_network(np.eye(2))
+    for value in (np.float32(1.0), np.int64(2), np.float64(0.5)):
+        aa_mine = ArchitectureAwareMINE(network, "linear", noise_variance=value, hidden_units=(4,))
+        assert aa_mine.noise_variance == float(value)
+        assert isinstance(aa_mine.noise_variance, float)
+    by_index = ArchitectureAwareMINE(network, np.int64(0), hidden_units=(4,))
+    assert by_index.layer == 0 and by_index.get_config()["layer"] == 0
+    with pytest.raises(ValueError, match="noise_variance > 0"):
+        ArchitectureAwareMINE(network, "linear", noise_variance=True)
 
 
 def test_bad_activations_and_pairs_raise():
@@ -125,12 +138,12 @@ def test_critic_training_leaves_network_alone_and_gradients_reach_it_through_t()
     assert any(np.abs(old - new).max() > 0
                for old, new in zip(critic_before, aa_mine.critic.get_weights()))
     assert {id(v) for v in aa_mine.trainable_variables} == {
-        id(v) for v in aa_mine.critic.trainable_variables}
-    with tf.GradientTape() as tape:
-        bound = aa_mine.lower_bound(*aa_mine.sample_pairs(x[:256]))
+        id(v) for critic in aa_mine.critics for v in critic.trainable_variables}
+    assert len(aa_mine.critics) == 2  # the head and its quadratic companion
     linear, after = network.get_layer("linear").kernel, network.get_layer("after").kernel
-    gradient_linear, gradient_after = tape.gradient(bound, [linear, after])
-    assert gradient_after is None and float(tf.norm(gradient_linear)) > 0
+    gradient_linear, gradient_after = gradients(
+        lambda: aa_mine.lower_bound(*aa_mine.sample_pairs(x[:256])), [linear, after])
+    assert np.all(gradient_after == 0) and np.linalg.norm(gradient_linear) > 0
 
 
 def test_fit_estimate_linear_gaussian_fast():
@@ -167,17 +180,31 @@ def test_save_weights_and_config_restore_the_estimator(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("noise_variance", [2.0, 0.5])
-def test_aa_mine_within_10_percent_of_linear_gaussian_truth(noise_variance):
+def test_aa_mine_defaults_within_10_percent_of_linear_gaussian_truth(noise_variance):
+    """`ArchitectureAwareMINE(network, layer, noise_variance=v).fit_estimate(x)` at its
+    defaults on N = 20 000 inputs: within 10 % of 1/2 log det(I + W^T Sigma W / sigma^2)."""
     rng, covariance, kernel = linear_gaussian_problem(10, 4, seed=0)
     truth = linear_gaussian_mi(covariance, kernel, noise_variance)
-    x = rng.multivariate_normal(np.zeros(10), covariance, size=50000).astype("float32")
+    x = rng.multivariate_normal(np.zeros(10), covariance, size=20000).astype("float32")
+    keras.utils.set_random_seed(1)
     aa_mine = ArchitectureAwareMINE(linear_network(kernel), "linear",
-                                    noise_variance=noise_variance, hidden_units=(128, 128), seed=0)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, 3000, alpha=0.05)
-    aa_mine.compile(optimizer=keras.optimizers.Adam(schedule))
-    value = aa_mine.fit_estimate(x, steps=3000, batch_size=512, patience=20, verbose=0)
-    print(f"AA-MINE sigma^2={noise_variance}: {value:.4f} nats, truth {truth:.4f}")
+                                    noise_variance=noise_variance)
+    value = aa_mine.fit_estimate(x, verbose=0)
+    print(f"AA-MINE sigma^2={noise_variance}: {value:.4f} nats, truth {truth:.4f}, "
+          f"{aa_mine.last_fit.seconds:.0f} s")
     assert abs(value - truth) < 0.1 * truth
+
+
+def test_restarts_report_the_spread_of_aa_mine():
+    rng, covariance, kernel = linear_gaussian_problem(4, 2, seed=5)
+    x = rng.multivariate_normal(np.zeros(4), covariance, size=2000).astype("float32")
+    aa_mine = ArchitectureAwareMINE(linear_network(kernel), "linear", noise_variance=1.0,
+                                    hidden_units=(16,), seed=3)
+    value = aa_mine.fit_estimate(x, steps=40, batch_size=128, eval_every=20, restarts=2,
+                                 verbose=0)
+    fit = aa_mine.last_fit
+    assert value == pytest.approx(np.mean(fit.values)) and len(fit.values) == 2
+    assert fit.std == pytest.approx(abs(fit.values[0] - fit.values[1]) / np.sqrt(2))
 
 
 def _train_with_fresh_noise(estimator, sampler, x_train, x_val, steps, seed):
@@ -190,18 +217,26 @@ def _train_with_fresh_noise(estimator, sampler, x_train, x_val, steps, seed):
     rng = np.random.default_rng(seed)
     t_val = np.asarray(sampler.sample_pairs(x_val)[1])
     half = len(x_val) // 2
+
+    def batches():
+        while True:
+            x_batch = x_train[rng.integers(0, len(x_train), 256)]
+            yield x_batch, np.asarray(sampler.sample_pairs(x_batch)[1])
+
+    class PickBest(keras.callbacks.Callback):
+        best, best_weights = -np.inf, None
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = estimator.estimate(x_val[:half], t_val[:half])
+            if value > self.best:
+                self.best, self.best_weights = value, estimator.critic.get_weights()
+
     estimator.compile(optimizer=keras.optimizers.Adam(1e-3))
     estimator.estimate(x_val[:4], t_val[:4])
-    step = tf.function(estimator.train_step)
-    best, best_weights = -np.inf, None
-    for index in range(1, steps + 1):
-        x_batch = x_train[rng.integers(0, len(x_train), 256)]
-        step((x_batch, sampler.sample_pairs(x_batch)[1]))
-        if index % 100 == 0:
-            value = estimator.estimate(x_val[:half], t_val[:half])
-            if value > best:
-                best, best_weights = value, estimator.critic.get_weights()
-    estimator.critic.set_weights(best_weights)
+    pick = PickBest()
+    estimator.fit(batches(), steps_per_epoch=100, epochs=steps // 100, verbose=0,
+                  callbacks=[pick])
+    estimator.critic.set_weights(pick.best_weights)
     return estimator.estimate(x_val[half:], t_val[half:])
 
 

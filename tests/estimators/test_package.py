@@ -22,7 +22,8 @@ def test_numpy_estimators_do_not_import_tensorflow():
 
 
 def test_every_public_name_resolves_to_its_module_object():
-    from estimators import aa_mine, binning, critic, kde, mi_bounds, mine
+    from estimators import (aa_mine, binning, critic, fit_result, kde, mi_bounds, mine,
+                            separable_critic)
     prediction = importlib.import_module("estimators.prediction_information")
     expected = {
         "BinningEstimator": binning.BinningEstimator,
@@ -30,6 +31,8 @@ def test_every_public_name_resolves_to_its_module_object():
         "MINE": mine.MINE,
         "ArchitectureAwareMINE": aa_mine.ArchitectureAwareMINE,
         "Critic": critic.Critic,
+        "SeparableCritic": separable_critic.SeparableCritic,
+        "FitResult": fit_result.FitResult,
         "donsker_varadhan": mi_bounds.donsker_varadhan,
         "nguyen_wainwright_jordan": mi_bounds.nguyen_wainwright_jordan,
         "info_nce": mi_bounds.info_nce,
@@ -48,6 +51,18 @@ def test_prediction_information_module_is_not_shadowed():
     import estimators.prediction_information as module
     assert module.prediction_information is estimators.prediction_information.prediction_information
     assert callable(estimators.input_prediction_information)
+
+
+def test_neural_estimators_do_not_import_tensorflow_under_jax():
+    """Under KERAS_BACKEND=jax the neural estimators load no TensorFlow at all."""
+    pytest.importorskip("jax")
+    code = ("import os, sys\nos.environ['KERAS_BACKEND'] = 'jax'\n"
+            "import estimators.mine, estimators.aa_mine, estimators.mi_bounds\n"
+            "import estimators.separable_critic\n"
+            "print('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    assert result.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_unknown_name_raises_attribute_error():

@@ -1,0 +1,101 @@
+"""The held-out machinery of `MINE.fit_estimate`: epochs of whole batches, and the
+callback that scores the held-out halves, keeps each half's best critic and stops.
+
+Example:
+    >>> index = epoch_index(train_index, 512, s, t, rng)
+    >>> monitor = HeldOutMonitor(mine, halves, steps=4000, eval_every=100, patience=10,
+    ...                          min_steps=2000, verbose=0, seed=0)
+    >>> mine.fit(s[index], t[index], batch_size=512, epochs=8, callbacks=[monitor])
+
+Reference: Belghazi et al. 2018 (MINE), section 3.2 (estimate on held-out samples);
+Chernozhukov et al. 2018 (cross-fitting: select on one half, report on the other).
+"""
+
+import keras
+import numpy as np
+
+# Marginal pairs per held-out sample in the evaluations that pick the critic.
+SELECTION_SHUFFLES = 8
+# One Keras epoch repeats small training sets up to about this many steps or bytes
+# (each epoch has a fixed cost).
+EPOCH_STEPS = 500
+EPOCH_BYTES = 64 * 2**20
+
+
+class HeldOutMonitor(keras.callbacks.Callback):
+    """Counts steps, scores both held-out halves, keeps each half's best critic, stops.
+
+    Every `eval_every` steps every critic is scored on each half with fixed marginal
+    pairs; each half keeps the best (critic, step). The curve is the mean over the
+    halves of the best critic's value. Training stops at `steps`, or after
+    `min_steps` once the curve has not reached a new best for `patience` evaluations.
+    """
+
+    def __init__(self, estimator, halves, steps, eval_every, patience, min_steps, verbose,
+                 seed):
+        super().__init__()
+        self.estimator, self.halves = estimator, halves
+        self.steps, self.eval_every, self.patience = steps, eval_every, patience
+        self.min_steps, self.seed = min_steps, seed
+        self.progress = keras.utils.Progbar(steps, verbose=verbose,
+                                            stateful_metrics=["mi_nats", "val_mi_nats"])
+        self.step, self.curve, self.evaluations_without_gain = 0, [], 0
+        weights = self._weights()
+        self.best_weights, self.best_step, self.best_critic = [weights, weights], [0, 0], [0, 0]
+        self.best_values, self.best_mean = [-np.inf, -np.inf], -np.inf
+
+    def _weights(self):
+        return [critic.get_weights() for critic in self.estimator.critics]
+
+    def restore(self, half):
+        """Puts back the critic weights and the choice of critic picked on `half`."""
+        for critic, weights in zip(self.estimator.critics, self.best_weights[half]):
+            critic.set_weights(weights)
+        self.estimator.selected_critic.assign(float(self.best_critic[half]))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        if self.step % self.eval_every and self.step < self.steps:
+            return
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:  # JAX keeps the weights out of the variables mid-epoch
+            sync()
+        best_now = []
+        for index, pairs in enumerate(self.halves):
+            values = self.estimator.estimate_each_critic(
+                *pairs, num_shuffles=SELECTION_SHUFFLES, seed=self.seed + index)
+            choice = int(np.argmax(values))
+            best_now.append(values[choice])
+            if values[choice] > self.best_values[index]:
+                self.best_values[index], self.best_step[index] = values[choice], self.step
+                self.best_critic[index], self.best_weights[index] = choice, self._weights()
+        mean = float(np.mean(best_now))
+        self.curve.append((self.step, mean))
+        if mean > self.best_mean:
+            self.best_mean, self.evaluations_without_gain = mean, 0
+        else:
+            self.evaluations_without_gain += 1
+        shown = [("val_mi_nats", mean)]
+        if logs and "mi_nats" in logs:
+            shown.insert(0, ("mi_nats", float(logs["mi_nats"])))
+        self.progress.update(self.step, shown)
+        if self.step >= self.steps or (self.step >= self.min_steps
+                                       and self.evaluations_without_gain >= self.patience):
+            self.model.stop_training = True
+
+
+def epoch_index(train_index, batch_size, s, t, rng):
+    """The training rows of one Keras epoch: whole batches, and several passes when cheap.
+
+    The set is padded with a few random repeats to whole batches, so every step has
+    the same shape (no retracing for a short last batch). A Keras epoch costs a fixed
+    overhead (about 50 ms with TensorFlow), so small sets are repeated (each pass in
+    its own order) up to about EPOCH_STEPS steps or EPOCH_BYTES bytes per epoch.
+    """
+    padding = -len(train_index) % batch_size
+    train_index = np.concatenate([train_index, rng.choice(train_index, padding, False)])
+    row_bytes = s[:1].nbytes + (0 if t is None else t[:1].nbytes)
+    passes = min(-(-EPOCH_STEPS * batch_size // len(train_index)),
+                 EPOCH_BYTES // max(1, row_bytes * len(train_index)))
+    return np.concatenate([train_index] + [rng.permutation(train_index)
+                                           for _ in range(max(1, passes) - 1)])
