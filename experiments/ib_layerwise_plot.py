@@ -34,7 +34,8 @@ def plot_ib_information_plane(history, title=None):
     Reference: P3 (Elad et al.) Fig. 4.
     """
     layers = history.get("layers", history)
-    names = [name for name, record in layers.items() if record["trajectory"]]
+    names = sorted((name for name, record in layers.items() if record["trajectory"]),
+                   key=lambda name: _training_order(name, layers[name]))
     figure, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.8),
                                 squeeze=False)
     for axis, name in zip(axes[0], names):
@@ -51,16 +52,21 @@ def plot_ib_information_plane(history, title=None):
                                s=12, zorder=3)
         axis.plot(x[0], y[0], "o", mfc="none", mec="k", ms=9, label="start")
         axis.plot(x[-1], y[-1], "s", mfc="none", mec="k", ms=9, label="end")
+        frame_x, frame_y = list(x), list(y)
         for point in record.get("error_bars", []):
-            axis.errorbar(point["I_X_bits"], point["I_Y_bits"],
-                          xerr=point["I_X_std_bits"] or 0.0, yerr=point["I_Y_std_bits"] or 0.0,
-                          fmt="D", color="tab:red", ms=5, capsize=3, zorder=4,
-                          label="fit_estimate ± std")
+            (x_mid, x_low, x_high), (y_mid, y_low, y_high) = (
+                _summary(point, "I_X"), _summary(point, "I_Y"))
+            axis.errorbar(x_mid, y_mid, xerr=[[x_mid - x_low], [x_high - x_mid]],
+                          yerr=[[y_mid - y_low], [y_high - y_mid]], fmt="D",
+                          color="tab:red", ms=5, capsize=3, zorder=4,
+                          label=f"fit_estimate: median, {_count(point)}")
+            frame_x.append(x_mid)
+            frame_y.append(y_mid)
         handles, labels = axis.get_legend_handles_labels()
         unique = dict(zip(labels, handles))
-        axis.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right")
-        axis.autoscale()
-        axis.margins(0.08)
+        axis.legend(unique.values(), unique.keys(), fontsize=7, loc="best", framealpha=0.6)
+        axis.set_xlim(*_limits(frame_x))
+        axis.set_ylim(*_limits(frame_y))
         beta = record.get("beta")
         axis.set_title(f"{name}" + ("" if beta is None else f" (β = {beta:g})"), fontsize=10)
         axis.set_xlabel("I(X; L + ε)  [bits]")
@@ -72,6 +78,34 @@ def plot_ib_information_plane(history, title=None):
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def _summary(point, key):
+    """(centre, low, high) of one fit_estimate point: median and range of the restarts."""
+    values = point.get(f"{key}_values_bits")
+    if values:
+        return float(np.median(values)), float(min(values)), float(max(values))
+    spread = point.get(f"{key}_std_bits") or 0.0
+    return point[f"{key}_bits"], point[f"{key}_bits"] - spread, point[f"{key}_bits"] + spread
+
+
+def _count(point):
+    values = point.get("I_X_values_bits")
+    return f"range of {len(values)} fits" if values else "± std"
+
+
+def _training_order(name, record):
+    """Layers in the order they were trained (history.json sorts its keys)."""
+    if "index" in record:
+        return record["index"], name
+    number = name.rsplit("_", 1)[-1]
+    return (int(number) if number.isdigit() else 10**6), name
+
+
+def _limits(values, margin=0.12):
+    low, high = float(np.min(values)), float(np.max(values))
+    pad = margin * max(high - low, 1e-3)
+    return low - pad, high + pad
 
 
 def figure_png(figure):

@@ -25,18 +25,19 @@ from training.ib_critics import NATS_PER_BIT
 
 
 def _fit(make_estimator, data, steps, restarts):
-    """(mean, std or None) of `restarts` fits, in nats."""
+    """(mean, std or None, per-restart values) of `restarts` fits, in nats."""
     estimator = make_estimator(0)
     if "restarts" in inspect.signature(estimator.fit_estimate).parameters:
         value = estimator.fit_estimate(*data, steps=steps, restarts=restarts, verbose=0)
         fit = getattr(estimator, "last_fit", None)
         std = float("nan") if fit is None else float(fit.std)
+        values = [value] if fit is None else list(getattr(fit, "values", [value]))
     else:
         values = [make_estimator(restart).fit_estimate(*data, steps=steps, verbose=0)
                   for restart in range(restarts)]
         value = float(np.mean(values))
         std = float(np.std(values, ddof=1)) if restarts > 1 else float("nan")
-    return float(value), (std if math.isfinite(std) else None)
+    return float(value), (std if math.isfinite(std) else None), [float(v) for v in values]
 
 
 def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_variance,
@@ -54,8 +55,9 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
         seed: seed of the estimators.
 
     Returns:
-        dict with I_X_bits, I_X_std_bits, I_Y_bits, I_Y_std_bits (std None for k = 1)
-        and seconds.
+        dict with I_X_bits, I_X_std_bits, I_Y_bits, I_Y_std_bits (mean and std over
+        the restarts; std None for k = 1), I_X_values_bits, I_Y_values_bits (each
+        restart's value) and seconds.
 
     Example:
         >>> error_bar_point(model, "hidden_1", x_test[:2000], y_test[:2000], 10, 2.0, 3, 1000)
@@ -69,9 +71,9 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
     features = np.asarray(extractor.predict(images, batch_size=2048, verbose=0), "float32")
     features = features.reshape(len(features), -1)
     one_hot = np.eye(num_classes, dtype="float32")[np.asarray(labels, "int64")]
-    label_nats, label_std = _fit(lambda r: MINE(seed=seed + 7919 * r), (one_hot, features),
-                                 steps, restarts)
-    input_nats, input_std = _fit(
+    label_nats, label_std, label_values = _fit(
+        lambda r: MINE(seed=seed + 7919 * r), (one_hot, features), steps, restarts)
+    input_nats, input_std, input_values = _fit(
         lambda r: ArchitectureAwareMINE(network, layer=layer_name, noise_variance=noise_variance,
                                         seed=seed + 1 + 7919 * r), (images,), steps, restarts)
 
@@ -79,5 +81,7 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
         return None if value is None else value / NATS_PER_BIT
 
     return {"I_X_bits": bits(input_nats), "I_X_std_bits": bits(input_std),
+            "I_X_values_bits": [bits(v) for v in input_values],
             "I_Y_bits": bits(label_nats), "I_Y_std_bits": bits(label_std),
+            "I_Y_values_bits": [bits(v) for v in label_values],
             "seconds": time.perf_counter() - started}

@@ -158,7 +158,7 @@ class LayerwiseIBTrainer(IBTrainerBase):
         objects = {"network": self.model, **loop.trackables()}
         measure = HeldOutEstimate(critics, block, forward(below, x_measure), y_measure,
                                   seed=layer_seed + 1)
-        record = history["layers"].setdefault(block.name, new_record(beta=beta))
+        record = history["layers"].setdefault(block.name, new_record(beta=beta, index=index))
         path, progress = resume
         if progress is not None and progress["phase"] == "layer":
             IBCheckpoints.restore(path, objects)

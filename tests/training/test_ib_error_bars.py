@@ -16,7 +16,8 @@ class _WithRestarts:
 
     def fit_estimate(self, *data, steps=None, restarts=1, verbose=0):
         values = [1.0 + 0.5 * r for r in range(restarts)]
-        self.last_fit = types.SimpleNamespace(std=float(np.std(values, ddof=1)))
+        self.last_fit = types.SimpleNamespace(std=float(np.std(values, ddof=1)),
+                                              values=tuple(values))
         return float(np.mean(values))
 
 
@@ -40,3 +41,5 @@ def test_mean_and_spread_in_bits(monkeypatch, estimator, mean, std):
     for key in ("I_X", "I_Y"):
         assert point[f"{key}_bits"] == pytest.approx(mean / math.log(2))
         assert point[f"{key}_std_bits"] == pytest.approx(std / math.log(2))
+        assert np.median(point[f"{key}_values_bits"]) == pytest.approx(mean / math.log(2))
+        assert len(point[f"{key}_values_bits"]) == 3
