@@ -20,7 +20,7 @@ class AnalyzeConfig(ExperimentConfig):
 
     checkpoint: Optional[str] = setting(
         None, "A saved model (.keras) or a run folder (its newest checkpoints/ckpt-*.keras, "
-        "else model.keras).")
+        "else model.keras).", required="a .keras file or a run folder to analyse")
     dataset: Optional[str] = setting(None, "Data set (None = the run's).", choices=DATASETS)
     data_dir: Optional[str] = setting(
         None, "Folder of the original data files, or mnist.pkl.gz itself (None = the run's, "
@@ -29,7 +29,8 @@ class AnalyzeConfig(ExperimentConfig):
         "auto", "How images become inputs: auto (the run's config, per-image "
         "standardization for the ResNet family, else x/255), unit_interval, "
         "per_image_standardization or none.", choices=PREPROCESSINGS)
-    feature_layer: str = setting("features", "Layer whose output is F(x).")
+    feature_layer: str = setting("features", "Layer whose output is F(x).",
+                                 required="the name of the layer whose output is F(x)")
     logits_layer: Optional[str] = setting(
         "logits", "Layer holding the classifier w as .kernel (empty = no w analyses).",
         allow_none=True)
@@ -68,10 +69,3 @@ class AnalyzeConfig(ExperimentConfig):
         super().__post_init__()
         if self.logits_layer == "":
             self.logits_layer = None
-
-    def check(self):
-        if not self.checkpoint:
-            raise ValueError("Expected a checkpoint to analyse. Received: checkpoint=None "
-                             "(pass a .keras file or a run folder)")
-        if not self.feature_layer:
-            raise ValueError("Expected a feature_layer name. Received: feature_layer=''")

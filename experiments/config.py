@@ -28,7 +28,7 @@ from infodl import checks
 
 def setting(default, help_text, *, choices=None, minimum=None, maximum=None,
             exclusive_minimum=False, exclusive_maximum=False, item_type=None,
-            resumable=False, allow_none=None):
+            min_length=None, required=None, resumable=False, allow_none=None):
     """A config field with its flag help, allowed values and bounds.
 
     Args:
@@ -38,6 +38,9 @@ def setting(default, help_text, *, choices=None, minimum=None, maximum=None,
         minimum, maximum, exclusive_minimum, exclusive_maximum: numeric bounds.
         item_type: element type of a tuple field (int or float), parsed from a
             comma-separated flag.
+        min_length: the fewest items a tuple field may have.
+        required: what the value is, for a field without a usable default: None and ""
+            are refused with `Expected <name> (<required>). Received: ...`.
         resumable: the field may change when a run is resumed in the same folder
             (e.g. the number of steps, intervals of logging).
         allow_none: None is a valid value (default: when the default is None).
@@ -48,7 +51,7 @@ def setting(default, help_text, *, choices=None, minimum=None, maximum=None,
     metadata = dict(help=help_text, choices=None if choices is None else tuple(choices),
                     minimum=minimum, maximum=maximum, exclusive_minimum=exclusive_minimum,
                     exclusive_maximum=exclusive_maximum, item_type=item_type,
-                    resumable=resumable,
+                    min_length=min_length, required=required, resumable=resumable,
                     allow_none=default is None if allow_none is None else allow_none)
     return dataclasses.field(default=default, metadata=metadata)
 
@@ -68,6 +71,8 @@ def field_base_type(field):
 def _check_field(field, value):
     meta = field.metadata
     name = field.name
+    if meta.get("required") and value in (None, ""):
+        raise ValueError(f"Expected {name} ({meta['required']}). Received: {name}={value!r}")
     if value is None:
         if meta.get("allow_none"):
             return None
@@ -88,8 +93,10 @@ def _check_field(field, value):
     if kind is tuple:
         item_type = meta.get("item_type")
         items = tuple(value) if isinstance(value, (list, tuple)) else None
-        if items is None:
-            raise ValueError(f"Expected {name} to be a sequence. Received: {name}={value!r}")
+        if items is None or len(items) < (meta.get("min_length") or 0):
+            least = f" of at least {meta['min_length']} items" if meta.get("min_length") else ""
+            raise ValueError(f"Expected {name} to be a sequence{least}. "
+                             f"Received: {name}={value!r}")
         if item_type is int:
             return tuple(checks.check_integer(v, name, **bounds) for v in items)
         if item_type is float:

@@ -28,7 +28,7 @@ class InfoPlaneConfig(ExperimentConfig):
         "Fig. 1: one sigmoid unit per class, binary cross-entropy on one-hot labels).",
         choices=OUTPUT_LAYERS)
     layer_sizes: tuple = setting((10, 7, 5, 4, 3, 2), "Hidden widths then output width.",
-                                 item_type=int, minimum=1)
+                                 item_type=int, minimum=1, min_length=2)
     epochs: int = setting(8000, "Training epochs.", minimum=1)
     batch_size: int = setting(512, "Minibatch size.", minimum=1)
     learning_rate: float = setting(4e-4, "Adam learning rate, or a_1 of Langevin SGD.",
@@ -77,9 +77,3 @@ class InfoPlaneConfig(ExperimentConfig):
         super().__post_init__()
         if self.log_dir is None:
             self.log_dir = f"runs/info_plane_{self.activation}"
-
-    def check(self):
-        if len(self.layer_sizes) < 2:
-            raise ValueError("Expected layer_sizes to be >= 2 positive integers (hidden "
-                             f"widths then output width). Received: "
-                             f"layer_sizes={self.layer_sizes!r}")

@@ -7,12 +7,14 @@ and validates them before TensorFlow loads.
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
-from infodl.choices import ACTIVATIONS, DATASETS, L1_METHODS, RECONSTRUCTION_LOSSES, REGULARIZERS
+from experiments.common_settings import (DataFileSettings, RegularizerSettings,
+                                         RunFolderSettings, alpha_setting)
+from experiments.config import setting
+from infodl.choices import ACTIVATIONS, DATASETS, RECONSTRUCTION_LOSSES, REGULARIZERS
 
 
 @dataclasses.dataclass
-class InvNetConfig(ExperimentConfig):
+class InvNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
     """Settings of one InvNet run; the defaults are RegInvNet as P2 trains it.
 
     F = LeNet-300-100, D its mirror, w 100 × 10; every step one autoencoder update and
@@ -24,25 +26,13 @@ class InvNetConfig(ExperimentConfig):
 
     dataset: str = setting("mnist", "Data set (digits for an offline smoke run).",
                            choices=DATASETS)
-    data_dir: Optional[str] = setting(
-        None, "Folder with the MNIST files, or mnist.pkl.gz itself; None = TensorFlow "
-        "Datasets.", resumable=True)
-    allow_partial_files: bool = setting(
-        False, "Accept original data files with fewer records than the official ones.")
-    train_fraction: float = setting(
-        1.0, "Fraction of the training set to use (stratified).", minimum=0,
-        exclusive_minimum=True, maximum=1)
     regularizer: str = setting("info", "info (RegInvNet, P2 eq. 7), naive (α1·||w||_1 + "
                                "α2·||w||_F) or none (InvNet).", choices=REGULARIZERS)
-    alpha1: float = setting(0.002, "Coefficient of ||w||_1.", minimum=0)
-    alpha2: float = setting(0.002, "Coefficient of mean ||w_y||·||F(x)|| (naive: ||w||_F).",
-                            minimum=0)
-    l1_method: str = setting("proximal", "proximal (soft-threshold every l1_every steps, "
-                             "P2 appendix E) or subgradient.", choices=L1_METHODS)
-    l1_every: int = setting(30, "Interval of the proximal l1 step.", minimum=1)
+    alpha1: float = alpha_setting(1, 0.002)
+    alpha2: float = alpha_setting(2, 0.002)
     hidden_sizes: tuple = setting((300, 100), "Encoder widths, the last = feature size "
                                   "(LeNet-300-100); the decoder mirrors them.",
-                                  item_type=int, minimum=1)
+                                  item_type=int, minimum=1, min_length=1)
     activation: str = setting("relu", "Hidden activation of encoder and decoder.",
                               choices=ACTIVATIONS)
     reconstruction_loss: str = setting(
@@ -60,10 +50,6 @@ class InvNetConfig(ExperimentConfig):
     log_dir: Optional[str] = setting(
         None, "Folder for checkpoints, TensorBoard events and results "
         "(None = runs/invnet_<regularizer>).", resumable=True)
-    keep_checkpoints: int = setting(3, "Newest checkpoints to keep.", minimum=1,
-                                    resumable=True)
-    summary_every: int = setting(100, "Steps between training scalars in TensorBoard.",
-                                 minimum=1, resumable=True)
     measurements: bool = setting(True, "Log the classifier statistics (||F||, ||w_j||, "
                                  "zeros of w, histograms).", resumable=True)
     classifier_stats_every: int = setting(600, "Steps between classifier statistics "
@@ -75,18 +61,8 @@ class InvNetConfig(ExperimentConfig):
                             resumable=True)
     tsne_examples: int = setting(2000, "Test images of each t-SNE embedding (0 = no "
                                  "t-SNE).", minimum=0, resumable=True)
-    seed: int = setting(0, "Random seed.", minimum=0)
-    overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
-                              resumable=True)
-    verbose: int = setting(1, "0 silent, 1 progress bar, 2 one line per epoch.", minimum=0,
-                           maximum=2, resumable=True)
 
     def __post_init__(self):
         super().__post_init__()
         if self.log_dir is None:
             self.log_dir = f"runs/invnet_{self.regularizer}"
-
-    def check(self):
-        if len(self.hidden_sizes) < 1:
-            raise ValueError("Expected at least one encoder width. Received: "
-                             f"hidden_sizes={self.hidden_sizes!r}")

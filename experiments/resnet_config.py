@@ -4,9 +4,10 @@ import dataclasses
 import math
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
+from experiments.common_settings import DataFileSettings, RegularizerSettings, RunFolderSettings
+from experiments.config import setting
 from infodl.choices import (DATASETS, DISTRIBUTION_STRATEGIES, DTYPE_POLICIES,
-                            EVAL_PROTOCOLS, L1_METHODS, MODELS, MODES, RECIPES, REGULARIZERS)
+                            EVAL_PROTOCOLS, MODELS, MODES, RECIPES)
 
 CIFAR_TRAIN_SIZE = 50_000
 
@@ -35,7 +36,7 @@ def recipe_defaults(recipe, batch_size):
 
 
 @dataclasses.dataclass
-class ResNetConfig(ExperimentConfig):
+class ResNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
     """Everything a ResNet run depends on; `None` fields take the recipe's defaults.
 
     Defaults follow tensorflow/models research/resnet (SPEC §1): batch 128, momentum
@@ -44,26 +45,8 @@ class ResNetConfig(ExperimentConfig):
     """
     model: str = setting("resnet32", "Network.", choices=MODELS)
     dataset: str = setting("cifar10", "Data set.", choices=DATASETS)
-    data_dir: Optional[str] = setting(
-        None, "Folder with the original CIFAR (binary or python pickle) / MNIST files "
-        "(or mnist.pkl.gz itself), or a prepared TensorFlow Datasets folder; "
-        "None = TensorFlow Datasets.", resumable=True)
-    allow_partial_files: bool = setting(
-        False, "Accept original data files whose record counts differ from the official "
-        "ones (a subset made on purpose).")
     synthetic_sizes: tuple = setting((2560, 512), "Train and test images of "
                                      "--dataset=synthetic.", item_type=int, minimum=1)
-    train_fraction: float = setting(
-        1.0, "Fraction of the training set to use (stratified).", minimum=0,
-        exclusive_minimum=True, maximum=1)
-    regularizer: str = setting("info", "info (P2 eq. 7), naive (α1·||w||_1 + α2·||w||_F, "
-                               "P2 Table 1) or none.", choices=REGULARIZERS)
-    alpha1: float = setting(0.0, "Coefficient of ||w||_1.", minimum=0)
-    alpha2: float = setting(0.0, "Coefficient of mean ||w_y||·||F(x)|| (naive: ||w||_F).",
-                            minimum=0)
-    l1_method: str = setting("proximal", "proximal (soft-threshold every l1_every steps, "
-                             "P2 appendix E) or subgradient.", choices=L1_METHODS)
-    l1_every: int = setting(30, "Interval of the proximal l1 step.", minimum=1)
     recipe: str = setting("original", "Training recipe: original (the TF code path of "
                           "the papers) or zagoruyko (the WRN paper's).", choices=RECIPES)
     batch_size: int = setting(128, "Batch size per replica (the global batch is batch_size x "
@@ -105,10 +88,6 @@ class ResNetConfig(ExperimentConfig):
         "full", "full (every test image at each evaluation) or original (50 batches of "
         "100 test images, cycling through the test set, as resnet_main.py).",
         choices=EVAL_PROTOCOLS)
-    keep_checkpoints: int = setting(3, "Newest checkpoints to keep.", minimum=1,
-                                    resumable=True)
-    summary_every: int = setting(100, "Steps between training scalars in TensorBoard.",
-                                 minimum=1, resumable=True)
     measurements: bool = setting(True, "Log block ratios, I(X;Ŷ)−I(Y;Ŷ) and classifier "
                                  "statistics.", resumable=True)
     block_ratio_every: int = setting(100, "Steps between |L(x)|/|x| measurements "
@@ -137,11 +116,6 @@ class ResNetConfig(ExperimentConfig):
     deterministic: bool = setting(
         False, "TensorFlow op determinism: two runs with the same seed give identical "
         "losses (slower on GPUs).")
-    seed: int = setting(0, "Random seed.", minimum=0)
-    overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
-                              resumable=True)
-    verbose: int = setting(1, "0 silent, 1 progress bar, 2 one line per epoch.", minimum=0,
-                           maximum=2, resumable=True)
 
     def __post_init__(self):
         super().__post_init__()

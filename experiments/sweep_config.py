@@ -35,12 +35,8 @@ class SweepSettings(ExperimentConfig):
 @dataclasses.dataclass
 class ReportConfig(ExperimentConfig):
     """`python run.py --experiment=report --log_dir=<sweep folder>`."""
-    log_dir: Optional[str] = setting(None, "The sweep folder (required).", resumable=True)
+    log_dir: Optional[str] = setting(None, "The sweep folder (required).", resumable=True,
+                                     required="the sweep folder to report on")
     report_file: Optional[str] = setting(
         None, "Where the Markdown table goes (None = <log_dir>/report.md).")
     hparams: bool = setting(True, "Write TensorBoard HParams summaries to <log_dir>/hparams.")
-
-    def check(self):
-        if self.log_dir is None:
-            raise ValueError("Expected log_dir, the sweep folder to report on. "
-                             "Received: log_dir=None")

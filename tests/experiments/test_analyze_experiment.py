@@ -116,7 +116,7 @@ def test_cli_without_checkpoint_fails_before_tensorflow():
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 1
     assert completed.stderr.strip().splitlines()[-1].startswith(
-        "Error: Expected a checkpoint to analyse")
+        "Error: Expected checkpoint (a .keras file or a run folder to analyse)")
 
 
 def test_an_ib_style_run_folder_with_a_flat_mlp(tmp_path):
