@@ -10,7 +10,12 @@ from infodl import checks
 class Critic(keras.layers.Layer):
     """Statistics network D(s, t) of MINE: an MLP on the concatenation [s, t].
 
-    D(s, t) = w_out^T h_L + b_out,  h_k = LeakyReLU(W_k h_(k-1) + b_k),  h_0 = [s, t]
+    D(s, t) = w_out^T h_L + b_out + c sum_k a_k (v_k^T z + e_k)^2,
+    h_k = LeakyReLU(W_k h_(k-1) + b_k),  h_0 = z = [s, t]
+
+    The quadratic units (off by default) add a quadratic form in z; with no hidden
+    layer the critic is exactly a quadratic form, the log density ratio of jointly
+    Gaussian (s, t), and its pair matrix needs no n * m passes (`separable`).
 
     Every pair is one MLP pass, so the n x n scores InfoNCE needs cost n^2 passes
     (`pairwise_scores`); `SeparableCritic` gets them from one matrix product.
@@ -20,6 +25,8 @@ class Critic(keras.layers.Layer):
         negative_slope: slope of LeakyReLU for negative inputs (0.2, the
             `tf.nn.leaky_relu` default the P3 code used).
         seed: seed of the Glorot-uniform initial weights (None = random).
+        quadratic_units: number K >= 0 of quadratic units (a_k start at 0).
+        quadratic_scale: c > 0, a fixed factor on the quadratic term.
         **kwargs: standard layer arguments (name, dtype, ...).
 
     Returns:
@@ -28,6 +35,8 @@ class Critic(keras.layers.Layer):
     Example:
         >>> critic = Critic(hidden_units=(64, 64))
         >>> scores = critic([np.zeros((8, 2)), np.ones((8, 3))])  # shape (8,)
+        >>> gaussian = Critic((), quadratic_units=64)              # a quadratic form
+        >>> matrix = gaussian.pairwise_scores(s, t)                 # (n, n)
 
     Reference: P3 (Elad et al.) appendix C; Belghazi et al. 2018, section 3.
     """

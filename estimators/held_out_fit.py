@@ -25,10 +25,30 @@ EPOCH_BYTES = 64 * 2**20
 class HeldOutMonitor(keras.callbacks.Callback):
     """Counts steps, scores both held-out halves, keeps each half's best critic, stops.
 
-    Every `eval_every` steps every critic is scored on each half with fixed marginal
-    pairs; each half keeps the best (critic, step). The curve is the mean over the
-    halves of the best critic's value. Training stops at `steps`, or after
-    `min_steps` once the curve has not reached a new best for `patience` evaluations.
+    Every `eval_every` steps every critic of the estimator is scored on each half h
+    with fixed marginal pairs (`SELECTION_SHUFFLES` per sample); each half keeps
+    its best (critic, step, weights). The curve is
+
+        curve(step) = 1/2 sum_h max_critic bound_h(critic at step),
+
+    and training stops at `steps`, or after `min_steps` once the curve has not
+    reached a new best for `patience` evaluations.
+
+    Args:
+        estimator: the `MINE` being fitted (its `critics`, `estimate_each_critic`).
+        halves: ((s_A, t_A), (s_B, t_B)) held-out pairs.
+        steps, eval_every, patience, min_steps: integers, as in `fit_estimate`.
+        verbose: 1 shows a `keras.utils.Progbar`.
+        seed: fixes the marginal pairs of the evaluations.
+
+    Returns:
+        A Keras callback; afterwards `curve`, `step`, `best_step`, `best_critic`,
+        and `restore(half)` puts back the critics picked on that half.
+
+    Example:
+        >>> monitor = HeldOutMonitor(mine, halves, 4000, 100, 10, 2000, 0, seed=0)
+
+    Reference: Belghazi et al. 2018 (MINE), section 3.2.
     """
 
     def __init__(self, estimator, halves, steps, eval_every, patience, min_steps, verbose,
@@ -86,6 +106,15 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
 def epoch_index(train_index, batch_size, s, t, rng):
     """The training rows of one Keras epoch: whole batches, and several passes when cheap.
+
+    Args:
+        train_index: indices of the training pairs.
+        batch_size: pairs per step.
+        s, t: the sample arrays (for the bytes per row; t may be None).
+        rng: a NumPy generator.
+
+    Returns:
+        int array: the rows of one epoch (a multiple of `batch_size` long).
 
     The set is padded with a few random repeats to whole batches, so every step has
     the same shape (no retracing for a short last batch). A Keras epoch costs a fixed

@@ -102,7 +102,8 @@ def checkpoint_weights(path):
             layer = model.get_layer(f"unit_{stage}_{unit}")
             units[stage, unit] = dict(bn1=as64(layer.bn1), conv1=as64(layer.conv1)[0],
                                       bn2=as64(layer.bn2), conv2=as64(layer.conv2)[0])
-    kernel, bias = as64(model.get_layer("logits"))
+    logits = model.get_layer("logits")
+    kernel, bias = (np.asarray(logits.kernel, np.float64), np.asarray(logits.bias, np.float64))
     return dict(init_conv=as64(model.get_layer("init_conv"))[0], units=units,
                 final_bn=as64(model.get_layer("final_bn")), kernel=kernel, bias=bias)
 
