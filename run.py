@@ -18,8 +18,8 @@ quiet_startup.apply()
 
 from absl import app, flags  # noqa: E402
 
-from experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
-from experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
+from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
+from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
 FLAGS = flags.FLAGS
 OWNERS = experiment_flags.define_flags(EXPERIMENTS, GLOBAL_SETTINGS)
@@ -47,7 +47,7 @@ def run_sweep(settings):
     """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
     import pathlib
 
-    from experiments import sweep
+    from infodl.experiments import sweep
 
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
@@ -65,8 +65,8 @@ def run_sweep(settings):
 
 def user_errors():
     """The exception types that mean "bad input", reported in one line."""
-    from data import DatasetUnavailableError
-    from training.errors import TrainingDivergedError, TrainingInterrupted
+    from infodl.data import DatasetUnavailableError
+    from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
 
     return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
             TrainingDivergedError, TrainingInterrupted)

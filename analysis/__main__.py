@@ -1,10 +1,10 @@
-"""`python -m analysis --checkpoint=...` = `python run.py --experiment=analyze --checkpoint=...`.
+"""`python -m infodl.analysis --checkpoint=...`: `run.py --experiment=analyze --checkpoint=...`.
 
 Every flag of the feature analysis (`experiments/analyze_config.py`) applies; run it
 from the repository root.
 
 Example:
-    python -m analysis --checkpoint=runs/invnet_info --tsne_layers=hidden_1,features
+    python -m infodl.analysis --checkpoint=runs/invnet_info --tsne_layers=hidden_1,features
 """
 
 import sys

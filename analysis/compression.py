@@ -21,7 +21,7 @@ import os
 import numpy as np
 from tqdm.auto import tqdm
 
-from analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 
 # name -> description (the estimator columns of docs/compression.md).
 ESTIMATORS = {
@@ -142,8 +142,8 @@ def layer_estimators(name, layer_histories, num_bins=None, noise_variance=0.1):
     Returns:
         A list of estimators with `.information(activations, labels)` in bits.
     """
-    from estimators.binning import BinningEstimator
-    from estimators.kde import KDEEstimator
+    from infodl.estimators.binning import BinningEstimator
+    from infodl.estimators.kde import KDEEstimator
 
     if name not in ESTIMATORS:
         raise ValueError(f"Expected an estimator in {tuple(ESTIMATORS)}. "

@@ -10,7 +10,7 @@ max I(X;T) - final I(X;T) is reported as mean ± std (ddof 1) over the seeds.
 A rerun reuses finished seeds and cached estimates.
 
 Usage:
-    nice -n 10 python -m analysis.compression_table \
+    nice -n 10 python -m infodl.analysis.compression_table \
         --var_u_path=../shared/data/var_u.mat --epochs=2000 --num_seeds=5
 
 Writes `<log_dir>/compression.json` (every per-seed number), the figures
@@ -28,9 +28,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from analysis.compression import (ESTIMATORS, compression_over_seeds,  # noqa: E402
+from infodl.analysis.compression import (ESTIMATORS, compression_over_seeds,  # noqa: E402
                                   estimate_trajectory)
-from analysis.information_plane_trajectory import InformationPlaneTrajectory  # noqa: E402
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory  # noqa: E402
 
 VARIANTS = {("tanh", "sigmoid"): "tanh, sigmoid output",
             ("tanh", "softmax"): "tanh, softmax output",
@@ -45,8 +45,8 @@ def variant_key(activation, output):
 
 def train_variants(args):
     """Runs (or reuses) the info-plane experiment of every variant; {key: results}."""
-    from experiments.info_plane import run
-    from experiments.info_plane_config import InfoPlaneConfig
+    from infodl.experiments.info_plane import run
+    from infodl.experiments.info_plane_config import InfoPlaneConfig
 
     results = {}
     for activation, output in VARIANTS:
@@ -67,7 +67,7 @@ def seed_trajectory(record, labels, layer_names, estimator, args):
     The KDE runs on the seed's held-out inputs (`--kde_inputs=test`, Saxe et al.
     App. B: "estimated using data samples from the test set") or on all of them.
     """
-    from data.twelve_bit import train_test_split_indices
+    from infodl.data.twelve_bit import train_test_split_indices
 
     examples = None
     settings = {"estimator": estimator, "noise_variance": args.noise_variance}
@@ -181,10 +181,10 @@ def main(argv=None):
     if not os.path.isfile(args.var_u_path):
         sys.exit(f"Error: no var_u.mat at {args.var_u_path!r}")
 
-    from analysis.compression_figures import (plot_compression_bars,
+    from infodl.analysis.compression_figures import (plot_compression_bars,
                                               plot_information_plane_grid)
-    from analysis.information_plane_plot import save_figure_png
-    from data.twelve_bit import load_twelve_bit_task
+    from infodl.analysis.information_plane_plot import save_figure_png
+    from infodl.data.twelve_bit import load_twelve_bit_task
 
     start = time.perf_counter()
     results = train_variants(args)

@@ -20,13 +20,13 @@ import pathlib
 
 import numpy as np
 
-from analysis import feature_plots as plots
-from analysis.feature_pca import DEFAULT_COMPONENTS, pca_classifier_accuracy
-from analysis.feature_report import write_report
-from analysis.feature_separation import separation_ratio, subsample_indices, tsne_embedding
-from analysis.feature_source import layer_outputs
-from callbacks.model_probe import layer_output
-from analysis.feature_statistics import (class_feature_statistics, representative_entries,
+from infodl.analysis import feature_plots as plots
+from infodl.analysis.feature_pca import DEFAULT_COMPONENTS, pca_classifier_accuracy
+from infodl.analysis.feature_report import write_report
+from infodl.analysis.feature_separation import separation_ratio, subsample_indices, tsne_embedding
+from infodl.analysis.feature_source import layer_outputs
+from infodl.callbacks.model_probe import layer_output
+from infodl.analysis.feature_statistics import (class_feature_statistics, representative_entries,
                                          representative_entry_roc, weight_statistics)
 from infodl.checks import check_integer, check_integer_tuple
 

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
-from analysis.feature_statistics import _check_features
+from infodl.analysis.feature_statistics import _check_features
 from infodl.checks import check_integer_tuple
 
 DEFAULT_COMPONENTS = (1, 2, 4, 8, 16, 32, 64, 128)

@@ -9,9 +9,9 @@ Files in the output folder: one PNG per figure, `analysis.json` (every number, s
 import json
 import math
 
-from analysis.information_plane_plot import save_figure_png
-from callbacks.summary_writer import SummaryWriter
-from training.run_directory import write_json_atomic
+from infodl.analysis.information_plane_plot import save_figure_png
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.training.run_directory import write_json_atomic
 
 JSON_FILE = "analysis.json"
 FIGURE_DPI = 110  # drawn once, for the PNG file and TensorBoard

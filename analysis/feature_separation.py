@@ -10,8 +10,8 @@ import numpy as np
 from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
 
-from analysis.feature_statistics import _check_features
-from data.subset import stratified_subset_indices
+from infodl.analysis.feature_statistics import _check_features
+from infodl.data.subset import stratified_subset_indices
 from infodl.checks import check_integer, check_positive
 
 

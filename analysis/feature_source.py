@@ -19,8 +19,8 @@ from tqdm.auto import tqdm
 
 from infodl.checks import check_choice, check_integer
 from infodl.choices import PREPROCESSINGS
-from models.architectures import ARCHITECTURES
-from training.checkpoints import latest_checkpoint
+from infodl.models.architectures import ARCHITECTURES
+from infodl.training.checkpoints import latest_checkpoint
 
 MODEL_FILE = "model.keras"
 RUN_CONFIG_FILE = "config.json"
@@ -81,8 +81,8 @@ def load_saved_model(path):
     """
     import keras
 
-    import models.regularized_logits  # noqa: F401 - registers RegularizedLogits
-    import training.alternating_trainer  # noqa: F401 - registers AlternatingTrainer
+    import infodl.models.regularized_logits  # noqa: F401 - registers RegularizedLogits
+    import infodl.training.alternating_trainer  # noqa: F401 - registers AlternatingTrainer
 
     try:
         return keras.saving.load_model(str(path), compile=False)
@@ -124,7 +124,7 @@ def preprocess_images(images, preprocessing, input_shape=None):
     check_choice(preprocessing, "preprocessing", PREPROCESSINGS[1:])
     images = np.asarray(images)
     if preprocessing == "per_image_standardization":
-        from experiments.resnet import standardize_images
+        from infodl.experiments.resnet import standardize_images
 
         values = standardize_images(images)
     elif preprocessing == "unit_interval":
@@ -142,7 +142,7 @@ def preprocess_images(images, preprocessing, input_shape=None):
 
 def image_input_shape(model):
     """Shape of one input image of `model` (its "image" input for a dict of inputs)."""
-    from callbacks.model_probe import model_input
+    from infodl.callbacks.model_probe import model_input
 
     symbolic = model_input(model)
     if isinstance(symbolic, dict):
@@ -159,7 +159,7 @@ def layer_outputs(model, images, layer_names, preprocessing, batch_size=500, ver
     the model runs eagerly in inference mode (no tf.function: one trace costs more
     than the few dozen batches of a test set).
     """
-    from callbacks.model_probe import adapt_to_model, functional_outputs, layer_output
+    from infodl.callbacks.model_probe import adapt_to_model, functional_outputs, layer_output
 
     batch_size = check_integer(batch_size, "batch_size")
     names = list(dict.fromkeys(layer_names))

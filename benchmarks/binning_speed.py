@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 
-from estimators.binning import BinningEstimator
+from infodl.estimators.binning import BinningEstimator
 
 
 def naive_information(activations, labels, num_bins=30):

@@ -43,13 +43,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
-from callbacks.training_scalars import TrainingScalars
-from data import load_dataset, make_train_pipeline
-from experiments.resnet import measurement_callbacks, with_label_input
-from experiments.resnet import build_compiled_model
-from experiments.resnet_config import ResNetConfig
-from callbacks.nan_guard import NaNGuard
-from callbacks.proximal_l1 import ProximalL1
+from infodl.callbacks.training_scalars import TrainingScalars
+from infodl.data import load_dataset, make_train_pipeline
+from infodl.experiments.resnet import measurement_callbacks, with_label_input
+from infodl.experiments.resnet import build_compiled_model
+from infodl.experiments.resnet_config import ResNetConfig
+from infodl.callbacks.nan_guard import NaNGuard
+from infodl.callbacks.proximal_l1 import ProximalL1
 
 INTERVAL_FIELDS = {"BlockRatioLogger": "block_ratio_every",
                    "InformationConstraintLogger": "info_every",

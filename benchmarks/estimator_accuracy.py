@@ -42,7 +42,7 @@ sys.path.insert(0, ROOT)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from estimators import (ArchitectureAwareMINE, BinningEstimator, KDEEstimator,  # noqa: E402
+from infodl.estimators import (ArchitectureAwareMINE, BinningEstimator, KDEEstimator,  # noqa: E402
                         MINE)
 
 ROW = "{:<13} {:<24} {:<18} {:>9} {:>9} {:>8} {:>7}"
@@ -136,8 +136,8 @@ def linear_gaussian_section(args, rng):
 
 
 def twelve_bit_section(args):
-    from data.twelve_bit import generate_twelve_bit_task, load_var_u
-    from models.mlp import build_mlp
+    from infodl.data.twelve_bit import generate_twelve_bit_task, load_var_u
+    from infodl.models.mlp import build_mlp
     if args.var_u and os.path.exists(args.var_u):
         inputs, labels = load_var_u(args.var_u)
         source = "var_u.mat"

@@ -25,11 +25,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from models.ib_nets import build_ib_network  # noqa: E402
-from training.ib_blocks import split_blocks  # noqa: E402
-from training.ib_critics import IBCritics  # noqa: E402
-from training.ib_iteration import IBIterationLoop  # noqa: E402
-from training.ib_layerwise_trainer import forward  # noqa: E402
+from infodl.models.ib_nets import build_ib_network  # noqa: E402
+from infodl.training.ib_blocks import split_blocks  # noqa: E402
+from infodl.training.ib_critics import IBCritics  # noqa: E402
+from infodl.training.ib_iteration import IBIterationLoop  # noqa: E402
+from infodl.training.ib_layerwise_trainer import forward  # noqa: E402
 
 
 def make_data(num=600, seed=0):

@@ -26,11 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 
-from callbacks.information_plane import InformationPlaneLogger
-from data.twelve_bit import generate_twelve_bit_task, train_test_split_indices
-from estimators.binning import BinningEstimator
-from models.mlp import build_mlp
-from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.callbacks.information_plane import InformationPlaneLogger
+from infodl.data.twelve_bit import generate_twelve_bit_task, train_test_split_indices
+from infodl.estimators.binning import BinningEstimator
+from infodl.models.mlp import build_mlp
+from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 
 
 class TimedLogger(InformationPlaneLogger):

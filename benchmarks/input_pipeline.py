@@ -21,8 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf
 
-from data import load_dataset, make_train_pipeline
-from data.cifar_input import pad_crop_flip, standardize_image
+from infodl.data import load_dataset, make_train_pipeline
+from infodl.data.cifar_input import pad_crop_flip, standardize_image
 
 BATCH_SIZE = 128
 

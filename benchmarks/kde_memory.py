@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHILD = r"""
 import json, resource, sys, time, tracemalloc
 import numpy as np
-from estimators.kde import KDEEstimator
+from infodl.estimators.kde import KDEEstimator
 
 num_examples, width, chunk_size, mode = {num_examples}, {width}, {chunk_size}, {mode!r}
 rng = np.random.default_rng(0)

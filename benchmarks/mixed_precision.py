@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 
 from benchmarks.abba import SteppedTrainer, compare, ratio_line, synthetic_batches
-from models.resnet import build_resnet
+from infodl.models.resnet import build_resnet
 
 
 def make_model(policy):

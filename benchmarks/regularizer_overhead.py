@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 
 from benchmarks.abba import SteppedTrainer, compare, ratio_line, synthetic_batches
-from callbacks.proximal_l1 import ProximalL1
-from models.resnet import build_resnet
+from infodl.callbacks.proximal_l1 import ProximalL1
+from infodl.models.resnet import build_resnet
 
 
 def make_model(regularized):

@@ -9,24 +9,24 @@ Training: `ProximalL1` (P2's ℓ1 step), `NaNGuard`, `StopAtStep`, `StepCheckpoi
 (one events file per log folder).
 
 Example:
-    >>> from callbacks import BlockRatioLogger
+    >>> from infodl.callbacks import BlockRatioLogger
     >>> model.fit(x, y, callbacks=[BlockRatioLogger(x[:128], log_dir="logs")])
 """
 
-from callbacks.block_ratio import BlockRatioLogger
-from callbacks.classifier_stats import ClassifierStatsLogger
-from callbacks.information_constraint import InformationConstraintLogger
-from callbacks.information_plane import InformationPlaneLogger
-from callbacks.interval_logger import IntervalLogger
-from callbacks.nan_guard import NaNGuard
-from callbacks.periodic_evaluation import PeriodicEvaluation
-from callbacks.proximal_l1 import ProximalL1
-from callbacks.step_callback import StepCallback
-from callbacks.step_checkpoint import StepCheckpoint
-from callbacks.step_progress import StepProgressBar
-from callbacks.stop_at_step import StopAtStep
-from callbacks.summary_writer import SummaryWriter
-from callbacks.training_scalars import TrainingScalars
+from infodl.callbacks.block_ratio import BlockRatioLogger
+from infodl.callbacks.classifier_stats import ClassifierStatsLogger
+from infodl.callbacks.information_constraint import InformationConstraintLogger
+from infodl.callbacks.information_plane import InformationPlaneLogger
+from infodl.callbacks.interval_logger import IntervalLogger
+from infodl.callbacks.nan_guard import NaNGuard
+from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
+from infodl.callbacks.proximal_l1 import ProximalL1
+from infodl.callbacks.step_callback import StepCallback
+from infodl.callbacks.step_checkpoint import StepCheckpoint
+from infodl.callbacks.step_progress import StepProgressBar
+from infodl.callbacks.stop_at_step import StopAtStep
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.training_scalars import TrainingScalars
 
 __all__ = ["BlockRatioLogger", "ClassifierStatsLogger", "InformationConstraintLogger",
            "InformationPlaneLogger", "IntervalLogger", "NaNGuard", "PeriodicEvaluation",

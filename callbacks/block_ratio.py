@@ -3,8 +3,8 @@
 import numpy as np
 from keras import ops
 
-from callbacks.interval_logger import IntervalLogger
-from callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
+from infodl.callbacks.interval_logger import IntervalLogger
+from infodl.callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
                                    layer_inputs, layer_output, output_list, prepare_inputs,
                                    residual_units)
 from infodl.checks import check_choice, check_integer

@@ -4,8 +4,8 @@ import matplotlib
 import numpy as np
 from keras import ops
 
-from callbacks.interval_logger import IntervalLogger
-from callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
+from infodl.callbacks.interval_logger import IntervalLogger
+from infodl.callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
                                    layer_output, prepare_inputs)
 from infodl.checks import check_integer
 

@@ -6,7 +6,7 @@ import os
 
 import keras
 
-from callbacks.step_callback import optimizer_step
+from infodl.callbacks.step_callback import optimizer_step
 
 
 def read_epoch_log(path):

@@ -2,7 +2,7 @@
 
 import signal
 
-from callbacks.step_callback import StepCallback
+from infodl.callbacks.step_callback import StepCallback
 
 
 class GracefulStop(StepCallback):

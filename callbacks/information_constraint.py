@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from callbacks.interval_logger import IntervalLogger
-from callbacks.model_probe import adapt_to_model, prepare_inputs
+from infodl.callbacks.interval_logger import IntervalLogger
+from infodl.callbacks.model_probe import adapt_to_model, prepare_inputs
 from infodl.checks import check_choice, check_class_labels, check_integer
 from infodl.choices import MARGINALS
-from estimators.prediction_information import prediction_information
+from infodl.estimators.prediction_information import prediction_information
 
 
 class InformationConstraintLogger(IntervalLogger):

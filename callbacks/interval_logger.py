@@ -17,8 +17,8 @@ import math
 
 import keras
 
-from callbacks.step_callback import optimizer_step
-from callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.step_callback import optimizer_step
+from infodl.callbacks.summary_writer import SummaryWriter
 from infodl.checks import check_integer
 
 

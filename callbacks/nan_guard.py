@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from callbacks.step_callback import optimizer_step
+from infodl.callbacks.step_callback import optimizer_step
 
 
 class NaNGuard(keras.callbacks.TerminateOnNaN):

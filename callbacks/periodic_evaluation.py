@@ -2,7 +2,7 @@
 
 import keras
 
-from callbacks.step_callback import optimizer_step
+from infodl.callbacks.step_callback import optimizer_step
 
 
 class PeriodicEvaluation(keras.callbacks.Callback):

@@ -1,7 +1,7 @@
 """The proximal ℓ1 step of P2 appendix E as a Keras callback."""
 
-from callbacks.step_callback import StepCallback
-from models.regularized_logits import RegularizedLogits
+from infodl.callbacks.step_callback import StepCallback
+from infodl.models.regularized_logits import RegularizedLogits
 
 
 class ProximalL1(StepCallback):

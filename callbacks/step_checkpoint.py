@@ -4,9 +4,9 @@ import math
 
 import keras
 
-from callbacks.step_callback import optimizer_step
+from infodl.callbacks.step_callback import optimizer_step
 from infodl.checks import check_integer
-from training.checkpoints import save_checkpoint
+from infodl.training.checkpoints import save_checkpoint
 
 LOSS_KEYS = ("loss", "cross_entropy", "val_loss", "val_cross_entropy")
 

@@ -5,7 +5,7 @@ import time
 import keras
 from tqdm.auto import tqdm
 
-from callbacks.step_callback import StepCallback
+from infodl.callbacks.step_callback import StepCallback
 
 
 class StepProgressBar(StepCallback):

@@ -1,6 +1,6 @@
 """Ends `fit()` at an exact global step, whatever the epoch length."""
 
-from callbacks.step_callback import StepCallback
+from infodl.callbacks.step_callback import StepCallback
 from infodl.checks import check_integer
 
 

@@ -4,10 +4,10 @@ import math
 
 import keras
 
-from callbacks.step_callback import StepCallback
-from callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.step_callback import StepCallback
+from infodl.callbacks.summary_writer import SummaryWriter
 from infodl.checks import check_integer
-from models.regularized_logits import RegularizedLogits
+from infodl.models.regularized_logits import RegularizedLogits
 
 # logs key -> TensorBoard tag
 TRAIN_TAGS = {

@@ -10,7 +10,7 @@ with `data` (N×3072 uint8, same channel-major layout) and `labels` (CIFAR-10) o
 
 import numpy as np
 
-from data.file_checks import check_labels, check_record_count, load_restricted_pickle
+from infodl.data.file_checks import check_labels, check_record_count, load_restricted_pickle
 
 CIFAR_IMAGE_SHAPE = (32, 32, 3)
 CIFAR_IMAGE_BYTES = 32 * 32 * 3

@@ -4,12 +4,12 @@ import dataclasses
 
 import numpy as np
 
-from data.digits import load_digits_arrays
-from data.file_checks import check_flag
-from data.local_files import read_local_dataset
-from data.subset import stratified_subset_indices
-from data.synthetic import make_synthetic
-from data.tfds_source import load_from_tfds
+from infodl.data.digits import load_digits_arrays
+from infodl.data.file_checks import check_flag
+from infodl.data.local_files import read_local_dataset
+from infodl.data.subset import stratified_subset_indices
+from infodl.data.synthetic import make_synthetic
+from infodl.data.tfds_source import load_from_tfds
 from infodl.checks import check_choice, check_fraction, check_integer
 from infodl.choices import DATASET_NUM_CLASSES, DATASETS
 

@@ -7,7 +7,7 @@ every `train_fraction` subset share the same 359-image test set.
 
 import numpy as np
 
-from data.subset import stratified_subset_indices
+from infodl.data.subset import stratified_subset_indices
 
 DIGITS_SPLIT_SEED = 0
 DIGITS_TRAIN_SHARE = 0.8

@@ -22,16 +22,16 @@ import pathlib
 from collections.abc import Callable
 from typing import NamedTuple
 
-from data.cifar_files import concatenate_batches, read_cifar_binary, read_cifar_pickle
-from data.file_checks import check_flag
-from data.mnist_files import (
+from infodl.data.cifar_files import concatenate_batches, read_cifar_binary, read_cifar_pickle
+from infodl.data.file_checks import check_flag
+from infodl.data.mnist_files import (
     MNIST_NPZ_RECORDS,
     MNIST_TEST_RECORDS,
     MNIST_TRAIN_RECORDS,
     read_mnist_idx_pair,
     read_mnist_npz,
 )
-from data.mnist_pickle import MNIST_PICKLE_RECORDS, read_mnist_pickle
+from infodl.data.mnist_pickle import MNIST_PICKLE_RECORDS, read_mnist_pickle
 
 
 class _FileLayout(NamedTuple):

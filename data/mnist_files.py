@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 
-from data.file_checks import check_labels, check_record_count
+from infodl.data.file_checks import check_labels, check_record_count
 
 MNIST_NUM_CLASSES = 10
 MNIST_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")

@@ -17,8 +17,8 @@ Reference: SPEC §10; issue #10; http://deeplearning.net/tutorial/gettingstarted
 
 import numpy as np
 
-from data.file_checks import check_labels, check_record_count, load_restricted_pickle
-from data.mnist_files import MNIST_NUM_CLASSES
+from infodl.data.file_checks import check_labels, check_record_count, load_restricted_pickle
+from infodl.data.mnist_files import MNIST_NUM_CLASSES
 
 MNIST_PICKLE_SPLITS = ("train", "validation", "test")
 MNIST_PICKLE_RECORDS = (50000, 10000, 10000)

@@ -7,8 +7,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from estimators import mi_bounds
-from estimators.mine import MINE
+from infodl.estimators import mi_bounds
+from infodl.estimators.mine import MINE
 from infodl import checks
 
 

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from estimators import mi_bounds
+from infodl.estimators import mi_bounds
 
 # Rows per eager call: through the network (AA-MINE features) / through the critic.
 FEATURE_CHUNK = 4096

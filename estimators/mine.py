@@ -6,12 +6,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from estimators import held_out_bounds, mi_bounds
-from estimators.critic import Critic
-from estimators.fit_result import FitResult
-from estimators.held_out_fit import HeldOutMonitor, epoch_index
-from estimators.separable_critic import SeparableCritic
-from estimators.standardization import (STANDARDIZE, standardized, standardizing_transform,
+from infodl.estimators import held_out_bounds, mi_bounds
+from infodl.estimators.critic import Critic
+from infodl.estimators.fit_result import FitResult
+from infodl.estimators.held_out_fit import HeldOutMonitor, epoch_index
+from infodl.estimators.separable_critic import SeparableCritic
+from infodl.estimators.standardization import (STANDARDIZE, standardized, standardizing_transform,
                                         whitens)
 from infodl import checks
 from infodl.choices import MINE_BOUNDS

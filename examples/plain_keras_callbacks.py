@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from callbacks import (BlockRatioLogger, ClassifierStatsLogger,  # noqa: E402
+from infodl.callbacks import (BlockRatioLogger, ClassifierStatsLogger,  # noqa: E402
                        InformationConstraintLogger)
 
 NUM_INPUTS = 16

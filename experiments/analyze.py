@@ -14,13 +14,13 @@ Reference: P2 §4.2-4.3 (Fig. 2, 3, 6, 8), P3 §5 (Fig. 5), P1 §3.5 (Fig. 7); S
 
 import pathlib
 
-from analysis.feature_analysis import FeatureAnalysis
-from analysis.feature_source import (choose_preprocessing, load_saved_model, read_run_config,
+from infodl.analysis.feature_analysis import FeatureAnalysis
+from infodl.analysis.feature_source import (choose_preprocessing, load_saved_model, read_run_config,
                                      resolve_checkpoint)
-from callbacks.summary_writer import SummaryWriter
-from data import load_dataset
-from training.checkpoints import CHECKPOINT_PATTERN
-from training.run_directory import prepare_log_dir
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.data import load_dataset
+from infodl.training.checkpoints import CHECKPOINT_PATTERN
+from infodl.training.run_directory import prepare_log_dir
 
 ANALYSIS_FOLDER = "analysis"
 

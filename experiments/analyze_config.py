@@ -6,7 +6,7 @@ Free of TensorFlow: `run.py --experiment=analyze` validates these flags before i
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
+from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import DATASETS, PREPROCESSINGS
 
 

@@ -8,7 +8,7 @@ the help text and bounds, and gives its own default).
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
+from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import L1_METHODS, REGULARIZERS
 
 

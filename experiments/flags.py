@@ -15,7 +15,7 @@ import dataclasses
 
 from absl import flags
 
-from experiments.config import field_base_type
+from infodl.experiments.config import field_base_type
 
 # Flags that are not config fields.
 GLOBAL_FLAGS = ("experiment",)

@@ -16,12 +16,12 @@ Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and C; SPEC §8.
 import os
 import time
 
-from callbacks.summary_writer import SummaryWriter
-from experiments.ib_end_to_end_config import IBEndToEndConfig  # noqa: F401 (re-exported)
-from experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig  # noqa: F401 (re-exported)
+from infodl.experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
                                              finish_seed, load_ib_data, run_seeds,
                                              save_model, summary_lines, write_results)
-from training.ib_end_to_end_trainer import STAGE_NAME, EndToEndIBTrainer
+from infodl.training.ib_end_to_end_trainer import STAGE_NAME, EndToEndIBTrainer
 
 
 def _train_seed(config, seed, seed_dir):

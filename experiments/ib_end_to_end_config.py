@@ -7,8 +7,8 @@ the cross-entropy baseline of P3 Table 3. Free of TensorFlow.
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
-from experiments.ib_layerwise_config import (BETA_HELP, CONV_DATASETS,
+from infodl.experiments.config import ExperimentConfig, setting
+from infodl.experiments.ib_layerwise_config import (BETA_HELP, CONV_DATASETS,
                                              ESTIMATE_RESTARTS_HELP, INFO_EXAMPLES_HELP,
                                              NETWORK_HELP)
 from infodl.choices import DATASETS, IB_NETWORKS

@@ -29,15 +29,15 @@ import time
 
 import keras
 
-from callbacks.summary_writer import SummaryWriter
-from experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
                                              finish_seed, load_ib_data, run_seeds,
                                              save_model, summary_lines, write_results)
-from experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
-from experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
-from training.ib_blocks import split_blocks
-from training.ib_layerwise_trainer import LayerwiseIBTrainer
-from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
+from infodl.experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
+from infodl.training.ib_blocks import split_blocks
+from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 
 FIGURE_FILE = "info_plane.png"
 CE_REPORT_POINTS = 20

@@ -16,12 +16,12 @@ import time
 import keras
 import numpy as np
 
-from callbacks.summary_writer import SummaryWriter
-from data import load_dataset
-from data.subset import stratified_subset_indices
-from experiments.ib_layerwise_config import CONV_DATASETS
-from models.ib_nets import build_ib_network, input_statistics
-from training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.data import load_dataset
+from infodl.data.subset import stratified_subset_indices
+from infodl.experiments.ib_layerwise_config import CONV_DATASETS
+from infodl.models.ib_nets import build_ib_network, input_statistics
+from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 
 RESULTS_FILE, HISTORY_FILE, MODEL_FILE = "results.json", "history.json", "model.keras"
 # The held-out measurement images are the same for every run and seed.

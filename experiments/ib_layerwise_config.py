@@ -9,7 +9,7 @@ the smaller settings used for the CPU-budget tables.
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
+from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import DATASETS, IB_METHODS, IB_NETWORKS
 
 CONV_DATASETS = ("cifar10", "cifar100", "synthetic")

@@ -27,17 +27,17 @@ import time
 import keras
 import numpy as np
 
-from analysis.compression import compression_over_seeds, layer_end_points
-from analysis.information_plane_plot import plot_information_plane, save_figure_png
-from analysis.information_plane_trajectory import InformationPlaneTrajectory
-from callbacks.information_plane import InformationPlaneLogger
-from callbacks.summary_writer import SummaryWriter
-from data.twelve_bit import load_twelve_bit_task, train_test_split_indices
-from experiments.info_plane_config import InfoPlaneConfig  # noqa: F401 (re-exported)
-from models.mlp import build_mlp
-from training.in_memory_epoch_trainer import InMemoryEpochTrainer
-from training.langevin_sgd import LangevinSGD
-from training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.analysis.compression import compression_over_seeds, layer_end_points
+from infodl.analysis.information_plane_plot import plot_information_plane, save_figure_png
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.callbacks.information_plane import InformationPlaneLogger
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.data.twelve_bit import load_twelve_bit_task, train_test_split_indices
+from infodl.experiments.info_plane_config import InfoPlaneConfig  # noqa: F401 (re-exported)
+from infodl.models.mlp import build_mlp
+from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.training.langevin_sgd import LangevinSGD
+from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 
 SEED_RESULTS = "results.json"
 ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside trajectory.npz
@@ -45,13 +45,13 @@ ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside 
 def make_estimator(config, inputs=None):
     """The estimator named by `config.estimator` (MINE needs the inputs X)."""
     if config.estimator.startswith("binning"):
-        from estimators.binning import BinningEstimator
+        from infodl.estimators.binning import BinningEstimator
         if config.estimator == "binning_width":
             return BinningEstimator(bin_width=config.bin_width)
         bin_range = "adaptive" if config.estimator == "binning_adaptive" else (-1.0, 1.0)
         return BinningEstimator(num_bins=config.num_bins, bin_range=bin_range)
     if config.estimator == "kde":
-        from estimators.kde import KDEEstimator
+        from infodl.estimators.kde import KDEEstimator
         return KDEEstimator(noise_variance=config.noise_variance, bound=config.kde_bound)
     return _MINELayerEstimator(inputs, config.mine_steps, config.seed)
 
@@ -65,7 +65,7 @@ class _MINELayerEstimator:
         self.inputs, self.steps, self.seed = np.asarray(inputs, np.float32), steps, seed
 
     def information_per_layer(self, activations, labels):
-        from estimators.mine import MINE
+        from infodl.estimators.mine import MINE
         one_hot = np.eye(int(np.max(labels)) + 1, dtype=np.float32)[np.asarray(labels)]
         values = []
         for layer in activations:

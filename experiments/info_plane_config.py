@@ -7,7 +7,7 @@ TensorFlow loads.
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
+from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import ACTIVATIONS, INFO_PLANE_ESTIMATORS, KDE_BOUNDS, OPTIMIZERS
 
 # Output layers of the classifier: IDNNs' softmax, or Saxe et al.'s two sigmoid units.

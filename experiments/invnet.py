@@ -23,20 +23,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from callbacks.classifier_stats import ClassifierStatsLogger
-from callbacks.nan_guard import NaNGuard
-from callbacks.periodic_evaluation import PeriodicEvaluation
-from callbacks.proximal_l1 import ProximalL1
-from callbacks.step_checkpoint import StepCheckpoint
-from callbacks.step_progress import StepProgressBar
-from callbacks.summary_writer import SummaryWriter
-from callbacks.training_scalars import TrainingScalars
-from data import load_dataset
-from models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
-from training.alternating_trainer import AlternatingTrainer
-from training.checkpoints import latest_checkpoint, restore_checkpoint
-from training.errors import TrainingDivergedError
-from training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.callbacks.classifier_stats import ClassifierStatsLogger
+from infodl.callbacks.nan_guard import NaNGuard
+from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
+from infodl.callbacks.proximal_l1 import ProximalL1
+from infodl.callbacks.step_checkpoint import StepCheckpoint
+from infodl.callbacks.step_progress import StepProgressBar
+from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.training_scalars import TrainingScalars
+from infodl.data import load_dataset
+from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
+from infodl.training.alternating_trainer import AlternatingTrainer
+from infodl.training.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.training.errors import TrainingDivergedError
+from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 
 RESULTS_FILE = "results.json"
 PREPROCESSING = "unit_interval"  # images / 255, as the feature analysis reads them
@@ -194,8 +194,8 @@ def run(config):
 
 def _analyze(config, model, dataset, step):
     """The feature analysis of the final model into <log_dir>/analysis; headline numbers."""
-    from analysis.feature_analysis import FeatureAnalysis
-    from experiments.analyze import prepare_output_dir
+    from infodl.analysis.feature_analysis import FeatureAnalysis
+    from infodl.experiments.analyze import prepare_output_dir
 
     analysis = FeatureAnalysis(
         model, dataset, preprocessing=PREPROCESSING, feature_layer=FEATURE_LAYER,

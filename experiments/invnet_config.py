@@ -7,9 +7,9 @@ and validates them before TensorFlow loads.
 import dataclasses
 from typing import Optional
 
-from experiments.common_settings import (DataFileSettings, RegularizerSettings,
+from infodl.experiments.common_settings import (DataFileSettings, RegularizerSettings,
                                          RunFolderSettings, alpha_setting)
-from experiments.config import setting
+from infodl.experiments.config import setting
 from infodl.choices import ACTIVATIONS, DATASETS, RECONSTRUCTION_LOSSES, REGULARIZERS
 
 

@@ -5,19 +5,19 @@ import pathlib
 
 import tensorflow as tf
 
-from callbacks.block_ratio import BlockRatioLogger
-from callbacks.classifier_stats import ClassifierStatsLogger
-from callbacks.epoch_log import EpochLog
-from callbacks.graceful_stop import GracefulStop
-from callbacks.information_constraint import InformationConstraintLogger
-from callbacks.model_probe import residual_units
-from callbacks.nan_guard import NaNGuard
-from callbacks.periodic_evaluation import PeriodicEvaluation
-from callbacks.proximal_l1 import ProximalL1
-from callbacks.step_checkpoint import StepCheckpoint
-from callbacks.step_progress import StepProgressBar
-from callbacks.stop_at_step import StopAtStep
-from callbacks.training_scalars import TrainingScalars
+from infodl.callbacks.block_ratio import BlockRatioLogger
+from infodl.callbacks.classifier_stats import ClassifierStatsLogger
+from infodl.callbacks.epoch_log import EpochLog
+from infodl.callbacks.graceful_stop import GracefulStop
+from infodl.callbacks.information_constraint import InformationConstraintLogger
+from infodl.callbacks.model_probe import residual_units
+from infodl.callbacks.nan_guard import NaNGuard
+from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
+from infodl.callbacks.proximal_l1 import ProximalL1
+from infodl.callbacks.step_checkpoint import StepCheckpoint
+from infodl.callbacks.step_progress import StepProgressBar
+from infodl.callbacks.stop_at_step import StopAtStep
+from infodl.callbacks.training_scalars import TrainingScalars
 
 METRICS_FILE = "metrics.jsonl"
 

@@ -4,8 +4,9 @@ import dataclasses
 import math
 from typing import Optional
 
-from experiments.common_settings import DataFileSettings, RegularizerSettings, RunFolderSettings
-from experiments.config import setting
+from infodl.experiments.common_settings import (DataFileSettings, RegularizerSettings,
+                                                RunFolderSettings)
+from infodl.experiments.config import setting
 from infodl.choices import (DATASETS, DISTRIBUTION_STRATEGIES, DTYPE_POLICIES,
                             EVAL_PROTOCOLS, MODELS, MODES, RECIPES)
 

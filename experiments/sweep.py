@@ -26,8 +26,8 @@ import time
 
 from tqdm.auto import tqdm
 
-from experiments.config import field_base_type
-from training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.experiments.config import field_base_type
+from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 
 RUN_PY = pathlib.Path(__file__).resolve().parents[1] / "run.py"
 PLAN_FILE = "sweep.json"

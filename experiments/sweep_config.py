@@ -18,7 +18,7 @@ flags when a setting has none); `expected` is the paper's number, shown by the r
 import dataclasses
 from typing import Optional
 
-from experiments.config import ExperimentConfig, setting
+from infodl.experiments.config import ExperimentConfig, setting
 
 
 @dataclasses.dataclass

@@ -6,7 +6,7 @@ lists, so a value that passes validation also builds. `tests/test_choices.py` bu
 every listed value.
 """
 
-from models.architectures import ARCHITECTURES
+from infodl.models.architectures import ARCHITECTURES
 
 # Models and training (P2, SPEC §1-2).
 # "resnet32_wenxinxu": wenxinxu/resnet-in-tensorflow's ResNet-32, P1 §3.3 (models.resnet_wenxinxu).

@@ -22,7 +22,7 @@ import numpy as np
 
 from infodl.checks import check_choice, check_integer, check_non_negative
 from infodl.choices import IB_NETWORKS
-from models.convnet import END_TO_END_FILTERS, LAYERWISE_FILTERS, conv_stack
+from infodl.models.convnet import END_TO_END_FILTERS, LAYERWISE_FILTERS, conv_stack
 
 # network -> (conv filters, pool_every, conv dropout, dense widths, dense dropout)
 LAYOUTS = {

@@ -14,7 +14,7 @@ import keras
 
 from infodl.checks import check_choice, check_integer, check_integer_tuple
 from infodl.choices import ACTIVATIONS
-from models.regularized_logits import RegularizedLogits
+from infodl.models.regularized_logits import RegularizedLogits
 
 # Layer names the trainer and the feature analysis rely on.
 FEATURE_LAYER = "features"

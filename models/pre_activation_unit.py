@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from infodl.checks import check_integer, check_non_negative
-from models.initializers import conv_initializer
+from infodl.models.initializers import conv_initializer
 
 
 class PreActivationUnit(keras.layers.Layer):

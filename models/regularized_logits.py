@@ -7,7 +7,7 @@ from keras import ops
 
 from infodl.checks import check_choice, check_integer, check_non_negative
 from infodl.choices import L1_METHODS, REGULARIZERS
-from models.initializers import dense_initializer
+from infodl.models.initializers import dense_initializer
 
 
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from models.pre_activation_unit import PreActivationUnit
+from infodl.models.pre_activation_unit import PreActivationUnit
 
 
 @keras.saving.register_keras_serializable(package="infodl")

@@ -2,11 +2,11 @@
 
 import keras
 from infodl.checks import check_choice, check_non_negative
-from models.architectures import ARCHITECTURES
-from models.bottleneck_unit import BottleneckUnit
-from models.initializers import conv_initializer
-from models.regularized_logits import RegularizedLogits
-from models.residual_unit import ResidualUnit
+from infodl.models.architectures import ARCHITECTURES
+from infodl.models.bottleneck_unit import BottleneckUnit
+from infodl.models.initializers import conv_initializer
+from infodl.models.regularized_logits import RegularizedLogits
+from infodl.models.residual_unit import ResidualUnit
 
 
 STAGE_STRIDES = (1, 2, 2)
@@ -105,7 +105,7 @@ def build_network(model_name, **kwargs):
         The `keras.Model` with inputs {"image", "label"} and logits as output.
     """
     if model_name == "resnet32_wenxinxu":
-        from models.resnet_wenxinxu import build_resnet_wenxinxu
+        from infodl.models.resnet_wenxinxu import build_resnet_wenxinxu
 
         if kwargs.pop("synchronized_batch_norm", False):
             raise ValueError("Expected one replica for resnet32_wenxinxu, whose batch norm "

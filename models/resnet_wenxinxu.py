@@ -11,8 +11,8 @@ import keras
 from keras import ops
 
 from infodl.checks import check_integer_tuple, check_non_negative
-from models.pre_activation_unit import PreActivationUnit
-from models.regularized_logits import RegularizedLogits
+from infodl.models.pre_activation_unit import PreActivationUnit
+from infodl.models.regularized_logits import RegularizedLogits
 
 BN_EPSILON = 1e-3          # resnet.py: BN_EPSILON = 0.001
 UNITS_PER_STAGE = 5        # 6n + 2 = 32 layers (hyper_parameters.py's default n is 18)

@@ -6,17 +6,17 @@ import keras
 import numpy as np
 import pytest
 
-from data import load_dataset
-from estimators.binning import BinningEstimator
-from estimators.kde import KDEEstimator
-from experiments.info_plane import _make_optimizer, make_estimator
-from experiments.info_plane_config import InfoPlaneConfig
-from experiments.registry import EXPERIMENTS
-from experiments.resnet_config import ResNetConfig
+from infodl.data import load_dataset
+from infodl.estimators.binning import BinningEstimator
+from infodl.estimators.kde import KDEEstimator
+from infodl.experiments.info_plane import _make_optimizer, make_estimator
+from infodl.experiments.info_plane_config import InfoPlaneConfig
+from infodl.experiments.registry import EXPERIMENTS
+from infodl.experiments.resnet_config import ResNetConfig
 from infodl import choices
-from models.mlp import build_mlp
-from models.regularized_logits import RegularizedLogits
-from models.resnet import build_network
+from infodl.models.mlp import build_mlp
+from infodl.models.regularized_logits import RegularizedLogits
+from infodl.models.resnet import build_network
 from tests.data.original_formats import (random_images, write_cifar_binary,
                                          write_mnist_pickle, mnist_pickle_splits)
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from infodl.checks import check_choice
 from infodl.choices import RECONSTRUCTION_LOSSES
-from models.invnet import LOGITS_LAYER, RECONSTRUCTION_LAYER
+from infodl.models.invnet import LOGITS_LAYER, RECONSTRUCTION_LAYER
 
 
 def reconstruction_error(images, reconstruction, kind="squared_error"):

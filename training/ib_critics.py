@@ -23,8 +23,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from estimators.critic import Critic
-from estimators.mi_bounds import donsker_varadhan, log_mean_exp, update_log_moving_average
+from infodl.estimators.critic import Critic
+from infodl.estimators.mi_bounds import donsker_varadhan, log_mean_exp, update_log_moving_average
 from infodl import checks
 
 NATS_PER_BIT = math.log(2.0)

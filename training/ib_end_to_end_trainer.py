@@ -16,10 +16,10 @@ baseline of P3 Table 3, with the same steps, batches and learning rate).
 import numpy as np
 
 from infodl import checks
-from training.ib_checkpoint import IBCheckpoints
-from training.ib_heldout import HeldOutEstimate
-from training.ib_iteration import IBIterationLoop
-from training.ib_trainer_base import IBTrainerBase, new_record
+from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_heldout import HeldOutEstimate
+from infodl.training.ib_iteration import IBIterationLoop
+from infodl.training.ib_trainer_base import IBTrainerBase, new_record
 
 STAGE_NAME = "logits"
 

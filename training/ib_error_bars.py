@@ -19,9 +19,9 @@ import time
 import keras
 import numpy as np
 
-from estimators.aa_mine import ArchitectureAwareMINE
-from estimators.mine import MINE
-from training.ib_critics import NATS_PER_BIT
+from infodl.estimators.aa_mine import ArchitectureAwareMINE
+from infodl.estimators.mine import MINE
+from infodl.training.ib_critics import NATS_PER_BIT
 
 
 def _fit(make_estimator, data, steps, restarts):

@@ -12,8 +12,8 @@ import tensorflow as tf
 from keras import ops
 
 from infodl import checks
-from training.ib_blocks import flatten_features
-from training.ib_critics import NATS_PER_BIT, heldout_pairings
+from infodl.training.ib_blocks import flatten_features
+from infodl.training.ib_critics import NATS_PER_BIT, heldout_pairings
 
 # Marginal pairs per held-out evaluation: enough pairings that S * n is about this.
 TARGET_MARGINAL_PAIRS = 4096

@@ -22,7 +22,7 @@ import tensorflow as tf
 from keras import ops
 
 from infodl import checks
-from training.ib_blocks import flatten_features
+from infodl.training.ib_blocks import flatten_features
 
 
 class IBIterationLoop:

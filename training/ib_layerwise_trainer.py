@@ -27,12 +27,12 @@ import keras
 import numpy as np
 
 from infodl import checks
-from training.ib_blocks import flatten_features, split_blocks
-from training.ib_checkpoint import IBCheckpoints
-from training.ib_heldout import HeldOutEstimate
-from training.ib_iteration import IBIterationLoop
-from training.ib_trainer_base import IBTrainerBase, new_record
-from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.training.ib_blocks import flatten_features, split_blocks
+from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_heldout import HeldOutEstimate
+from infodl.training.ib_iteration import IBIterationLoop
+from infodl.training.ib_trainer_base import IBTrainerBase, new_record
+from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 
 FORWARD_BATCH = 2048
 

@@ -13,13 +13,13 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.summary_writer import SummaryWriter
 from infodl import checks
-from training.errors import TrainingDivergedError
-from training.ib_checkpoint import IBCheckpoints
-from training.ib_critics import NATS_PER_BIT, IBCritics
-from training.ib_error_bars import error_bar_point
-from training.ib_heldout import HeldOutEstimate, pretrain_until_converged
+from infodl.training.errors import TrainingDivergedError
+from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
+from infodl.training.ib_error_bars import error_bar_point
+from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
 
 PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
 # Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.

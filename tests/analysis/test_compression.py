@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from analysis.compression import (ESTIMATORS, compression_over_seeds, estimate_trajectory,
+from infodl.analysis.compression import (ESTIMATORS, compression_over_seeds, estimate_trajectory,
                                   layer_end_points, layer_estimators, load_activations)
-from analysis.compression_figures import plot_compression_bars, plot_information_plane_grid
-from analysis.compression_table import BEGIN, END, update_document
-from analysis.information_plane_trajectory import InformationPlaneTrajectory
-from estimators.binning import BinningEstimator
-from estimators.kde import KDEEstimator
+from infodl.analysis.compression_figures import plot_compression_bars, plot_information_plane_grid
+from infodl.analysis.compression_table import BEGIN, END, update_document
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.estimators.binning import BinningEstimator
+from infodl.estimators.kde import KDEEstimator
 
 
 def _trajectory(i_xt, epochs=(0, 1, 10, 100), names=("hidden_1", "output")):

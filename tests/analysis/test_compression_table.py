@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from analysis.compression import ESTIMATORS
-from analysis.compression_table import BEGIN, END, VARIANTS, main
+from infodl.analysis.compression import ESTIMATORS
+from infodl.analysis.compression_table import BEGIN, END, VARIANTS, main
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.feature_pca import pca_classifier_accuracy
+from infodl.analysis.feature_pca import pca_classifier_accuracy
 
 
 def _low_dimensional_classes(num=600, dim=30, seed=0):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.feature_separation import separation_ratio, subsample_indices, tsne_embedding
+from infodl.analysis.feature_separation import separation_ratio, subsample_indices, tsne_embedding
 
 
 def _gaussian_clusters(shift, num_classes=5, per_class=200, dim=10, seed=0):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from analysis.feature_source import (choose_preprocessing, layer_outputs, load_saved_model,
+from infodl.analysis.feature_source import (choose_preprocessing, layer_outputs, load_saved_model,
                                      preprocess_images, resolve_checkpoint)
 
 

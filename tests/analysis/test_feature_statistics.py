@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from analysis.feature_statistics import (class_feature_statistics, representative_entries,
+from infodl.analysis.feature_statistics import (class_feature_statistics, representative_entries,
                                          representative_entry_roc, weight_statistics)
 
 

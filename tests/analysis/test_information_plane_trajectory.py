@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from analysis.information_plane_plot import (figure_to_png_bytes, plot_information_plane,
+from infodl.analysis.information_plane_plot import (figure_to_png_bytes, plot_information_plane,
                                              save_figure_png)
-from analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 
 
 def _trajectory(seed=0, epochs=(0, 1, 3, 10)):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from callbacks.block_ratio import BlockRatioLogger
-from models.residual_unit import ResidualUnit
-from models.resnet import build_resnet
+from infodl.callbacks.block_ratio import BlockRatioLogger
+from infodl.models.residual_unit import ResidualUnit
+from infodl.models.resnet import build_resnet
 
 
 def read_scalars(log_dir):

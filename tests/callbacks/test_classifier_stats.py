@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from callbacks.classifier_stats import ClassifierStatsLogger
-from callbacks.classifier_stats import weight_heatmap
+from infodl.callbacks.classifier_stats import ClassifierStatsLogger
+from infodl.callbacks.classifier_stats import weight_heatmap
 
 
 def read_summaries(log_dir):

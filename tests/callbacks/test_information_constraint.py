@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from callbacks.information_constraint import InformationConstraintLogger
+from infodl.callbacks.information_constraint import InformationConstraintLogger
 
 
 def read_scalars(log_dir):

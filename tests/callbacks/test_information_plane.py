@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from analysis.information_plane_trajectory import InformationPlaneTrajectory
-from callbacks.information_plane import InformationPlaneLogger, log_spaced_epochs
-from estimators.binning import BinningEstimator
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.callbacks.information_plane import InformationPlaneLogger, log_spaced_epochs
+from infodl.estimators.binning import BinningEstimator
 
 
 def _gaussian_task(num_examples=300, seed=0):

@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from callbacks.periodic_evaluation import PeriodicEvaluation
-from callbacks.step_progress import StepProgressBar
-from callbacks.stop_at_step import StopAtStep
+from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
+from infodl.callbacks.step_progress import StepProgressBar
+from infodl.callbacks.stop_at_step import StopAtStep
 
 
 def tiny_model():

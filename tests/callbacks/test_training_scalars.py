@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from callbacks.training_scalars import TrainingScalars
+from infodl.callbacks.training_scalars import TrainingScalars
 
 
 def read_scalars(log_dir):

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from data.cifar_files import read_cifar_binary, read_cifar_pickle
+from infodl.data.cifar_files import read_cifar_binary, read_cifar_pickle
 from tests.data.original_formats import (
     random_images,
     write_cifar_binary,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from data import make_eval_pipeline, make_train_pipeline
+from infodl.data import make_eval_pipeline, make_train_pipeline
 
 
 def _standardize(image):

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from data import DATASET_NAMES, Dataset, load_dataset
+from infodl.data import DATASET_NAMES, Dataset, load_dataset
 from infodl.choices import DATASETS
 
 
@@ -76,11 +76,13 @@ def test_train_fraction_subsets_train_only():
 
 def test_numpy_parts_import_without_tensorflow():
     # `data` loads TensorFlow (cifar_input) and SciPy (twelve_bit) only on first access.
-    code = ("import sys, data, data.dataset, data.local_files, data.subset, data.digits, "
-            "data.synthetic, data.mnist_pickle\n"
-            "from data import DATASET_NAMES, Dataset, DatasetUnavailableError, load_dataset\n"
+    code = ("import sys\nimport infodl.data.dataset, infodl.data.local_files, infodl.data.subset\n"
+            "import infodl.data.digits, infodl.data.synthetic, infodl.data.mnist_pickle\n"
+            "from infodl import data\n"
+            "from infodl.data import DATASET_NAMES, Dataset, DatasetUnavailableError\n"
+            "from infodl.data import load_dataset\n"
             "assert 'tensorflow' not in sys.modules and 'scipy.io' not in sys.modules\n"
-            "from data import load_var_u\n"
+            "from infodl.data import load_var_u\n"
             "assert 'scipy.io' in sys.modules and 'tensorflow' not in sys.modules\n"
             "print(sorted(set(data.__all__) - set(dir(data))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -91,8 +93,8 @@ def test_numpy_parts_import_without_tensorflow():
 
 
 def test_lazy_names_resolve_to_their_modules():
-    import data
-    from data import cifar_input, twelve_bit
+    from infodl import data
+    from infodl.data import cifar_input, twelve_bit
 
     assert data.make_train_pipeline is cifar_input.make_train_pipeline
     assert data.make_eval_pipeline is cifar_input.make_eval_pipeline

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.datasets import load_digits
 
-from data import load_dataset
+from infodl.data import load_dataset
 
 
 def test_digits_scaled_to_uint8_in_a_fixed_stratified_split():

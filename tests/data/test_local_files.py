@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from data import load_dataset
-from data.local_files import read_local_dataset
+from infodl.data import load_dataset
+from infodl.data.local_files import read_local_dataset
 from tests.data.original_formats import (
     random_images,
     write_cifar_binary,

@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from data.mnist_files import read_idx, read_mnist_idx_pair, read_mnist_npz
+from infodl.data.mnist_files import read_idx, read_mnist_idx_pair, read_mnist_npz
 from tests.data.original_formats import idx_bytes, write_idx
 
 

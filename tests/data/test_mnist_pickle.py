@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from data import load_dataset
-from data.local_files import read_local_dataset
-from data.mnist_pickle import read_mnist_pickle
+from infodl.data import load_dataset
+from infodl.data.local_files import read_local_dataset
+from infodl.data.mnist_pickle import read_mnist_pickle
 from tests.data.original_formats import (
     mnist_pickle_splits,
     write_mnist_pickle,

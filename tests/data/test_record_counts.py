@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from data import load_dataset
-from data.cifar_files import read_cifar_binary, read_cifar_pickle
-from data.file_checks import check_record_count
-from data.local_files import read_local_dataset
-from data.mnist_files import read_mnist_idx_pair
+from infodl.data import load_dataset
+from infodl.data.cifar_files import read_cifar_binary, read_cifar_pickle
+from infodl.data.file_checks import check_record_count
+from infodl.data.local_files import read_local_dataset
+from infodl.data.mnist_files import read_mnist_idx_pair
 from tests.data.original_formats import (
     mnist_pickle_splits,
     random_images,

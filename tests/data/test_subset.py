@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from data.subset import stratified_subset_indices
+from infodl.data.subset import stratified_subset_indices
 
 
 def _unbalanced_labels():

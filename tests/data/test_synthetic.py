@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from data import load_dataset
-from data.synthetic import make_synthetic
+from infodl.data import load_dataset
+from infodl.data.synthetic import make_synthetic
 
 
 def _standardize(images):
@@ -52,7 +52,7 @@ def test_bad_sizes_are_rejected(sizes):
 def test_small_cnn_learns_it_through_the_cifar_pipeline():
     import keras
 
-    from data import make_eval_pipeline, make_train_pipeline
+    from infodl.data import make_eval_pipeline, make_train_pipeline
 
     dataset = load_dataset("synthetic")  # 2560 train / 512 test
     keras.utils.set_random_seed(0)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from data import DatasetUnavailableError, load_dataset, tfds_source
-from data.subset import stratified_subset_indices
-from data.tfds_source import TFDS_DOWNLOAD_HOSTS, host_is_reachable, load_from_tfds
+from infodl.data import DatasetUnavailableError, load_dataset, tfds_source
+from infodl.data.subset import stratified_subset_indices
+from infodl.data.tfds_source import TFDS_DOWNLOAD_HOSTS, host_is_reachable, load_from_tfds
 
 OPTIONS = ("--data_dir=<folder with the original CIFAR/MNIST files>",
            "--dataset=synthetic", "--dataset=digits")

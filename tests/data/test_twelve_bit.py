@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from data.twelve_bit import (
+from infodl.data.twelve_bit import (
     all_binary_patterns,
     generate_twelve_bit_task,
     icosahedron_vertices,

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from estimators.aa_mine import ArchitectureAwareMINE
-from estimators.mine import MINE
+from infodl.estimators.aa_mine import ArchitectureAwareMINE
+from infodl.estimators.mine import MINE
 from tests.estimators.backend_helpers import gradients
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from estimators import binning
-from estimators.binning import BinningEstimator
+from infodl.estimators import binning
+from infodl.estimators.binning import BinningEstimator
 
 LOG2_3 = np.log2(3.0)
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from estimators.critic import Critic
-from estimators.mine import COMPANION_QUADRATIC_UNITS, MINE
-from estimators.separable_critic import SeparableCritic
+from infodl.estimators.critic import Critic
+from infodl.estimators.mine import COMPANION_QUADRATIC_UNITS, MINE
+from infodl.estimators.separable_critic import SeparableCritic
 from tests.estimators.backend_helpers import gradients
 
 

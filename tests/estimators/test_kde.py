@@ -9,7 +9,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from estimators.kde import KDEEstimator
+from infodl.estimators.kde import KDEEstimator
 
 
 def gaussian_entropy_nats(dimension, variance):

@@ -9,9 +9,9 @@ import pytest
 from keras import ops
 from scipy.special import logsumexp
 
-from estimators import mi_bounds
-from estimators.critic import Critic
-from estimators.mine import MINE
+from infodl.estimators import mi_bounds
+from infodl.estimators.critic import Critic
+from infodl.estimators.mine import MINE
 from tests.estimators.backend_helpers import BatchLogRecorder, gradients
 
 
@@ -404,7 +404,7 @@ def test_numpy_scalars_are_accepted_as_arguments():
 
 
 def test_paper_critic_is_one_argument_away():
-    from estimators.mine import PAPER_HIDDEN_UNITS
+    from infodl.estimators.mine import PAPER_HIDDEN_UNITS
     assert MINE(hidden_units=PAPER_HIDDEN_UNITS).critic.hidden_units == (1500, 1500)
 
 

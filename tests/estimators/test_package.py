@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-import estimators
+from infodl import estimators
 
 ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 
 
 def test_numpy_estimators_do_not_import_tensorflow():
-    code = ("import sys, estimators, estimators.binning, estimators.kde\n"
-            "from estimators import BinningEstimator, KDEEstimator, information_constraint\n"
+    code = ("import sys, infodl.estimators, infodl.estimators.binning, infodl.estimators.kde\n"
+            "from infodl.estimators import BinningEstimator, KDEEstimator, information_constraint\n"
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)
@@ -22,9 +22,9 @@ def test_numpy_estimators_do_not_import_tensorflow():
 
 
 def test_every_public_name_resolves_to_its_module_object():
-    from estimators import (aa_mine, binning, critic, fit_result, kde, mi_bounds, mine,
+    from infodl.estimators import (aa_mine, binning, critic, fit_result, kde, mi_bounds, mine,
                             separable_critic)
-    prediction = importlib.import_module("estimators.prediction_information")
+    prediction = importlib.import_module("infodl.estimators.prediction_information")
     expected = {
         "BinningEstimator": binning.BinningEstimator,
         "KDEEstimator": kde.KDEEstimator,
@@ -48,7 +48,7 @@ def test_every_public_name_resolves_to_its_module_object():
 
 
 def test_prediction_information_module_is_not_shadowed():
-    import estimators.prediction_information as module
+    import infodl.estimators.prediction_information as module
     assert module.prediction_information is estimators.prediction_information.prediction_information
     assert callable(estimators.input_prediction_information)
 
@@ -57,8 +57,9 @@ def test_neural_estimators_do_not_import_tensorflow_under_jax():
     """Under KERAS_BACKEND=jax the neural estimators load no TensorFlow at all."""
     pytest.importorskip("jax")
     code = ("import os, sys\nos.environ['KERAS_BACKEND'] = 'jax'\n"
-            "import estimators.mine, estimators.aa_mine, estimators.mi_bounds\n"
-            "import estimators.separable_critic\n"
+            "import infodl.estimators.mine, infodl.estimators.aa_mine\n"
+            "import infodl.estimators.mi_bounds\n"
+            "import infodl.estimators.separable_critic\n"
             "print('tensorflow' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)

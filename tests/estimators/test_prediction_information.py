@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from estimators.prediction_information import information_constraint
-from estimators.prediction_information import input_prediction_information
-from estimators.prediction_information import label_prediction_information
-from estimators.prediction_information import prediction_information
+from infodl.estimators.prediction_information import information_constraint
+from infodl.estimators.prediction_information import input_prediction_information
+from infodl.estimators.prediction_information import label_prediction_information
+from infodl.estimators.prediction_information import prediction_information
 
 
 def loop_input_information(probs, uniform=False):
@@ -185,7 +185,7 @@ def test_uniform_label_marginal_matches_its_closed_form_and_the_balanced_case():
 
 
 def test_label_vector_and_marginals_stay_importable():
-    from estimators.prediction_information import MARGINALS, label_vector
+    from infodl.estimators.prediction_information import MARGINALS, label_vector
     assert MARGINALS == ("empirical", "uniform")
     np.testing.assert_array_equal(label_vector([[0], [2.0]], 2), [0, 2])
     np.testing.assert_array_equal(label_vector(np.eye(3)[[2, 0]], 2), [2, 0])

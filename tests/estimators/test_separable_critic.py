@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from estimators import mi_bounds
-from estimators.mine import MINE
-from estimators.separable_critic import SeparableCritic
+from infodl.estimators import mi_bounds
+from infodl.estimators.mine import MINE
+from infodl.estimators.separable_critic import SeparableCritic
 
 
 def numpy_encoder(layers, values, slope):

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from analysis.feature_source import resolve_checkpoint
-from analysis.feature_statistics import weight_statistics
-from experiments.analyze import run, summary
-from experiments.analyze_config import AnalyzeConfig
-from experiments.resnet import run as run_resnet
-from experiments.resnet_config import ResNetConfig
-from models.regularized_logits import RegularizedLogits
+from infodl.analysis.feature_source import resolve_checkpoint
+from infodl.analysis.feature_statistics import weight_statistics
+from infodl.experiments.analyze import run, summary
+from infodl.experiments.analyze_config import AnalyzeConfig
+from infodl.experiments.resnet import run as run_resnet
+from infodl.experiments.resnet_config import ResNetConfig
+from infodl.models.regularized_logits import RegularizedLogits
 
 
 def _analysis(checkpoint, **overrides):
@@ -134,7 +134,7 @@ def test_an_ib_style_run_folder_with_a_flat_mlp(tmp_path):
     assert report["preprocessing"] == "unit_interval" and report["feature_dim"] == 8
     assert set(report["separation"]) == {"features", "hidden_1"}
     assert all(set(v) == {"feature_space", "tsne"} for v in report["separation"].values())
-    from data import load_dataset
+    from infodl.data import load_dataset
 
     digits = load_dataset("digits")
     predicted = np.argmax(model.predict(digits.x_test.reshape(-1, 64) / 255.0, verbose=0), 1)

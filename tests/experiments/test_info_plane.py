@@ -7,13 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from analysis.compression import estimate_trajectory, layer_end_points, load_activations
-from analysis.information_plane_trajectory import InformationPlaneTrajectory
-from callbacks.information_plane import log_spaced_epochs
-from data.twelve_bit import generate_twelve_bit_task
-from experiments.info_plane import (InfoPlaneConfig, make_estimator, run,
+from infodl.analysis.compression import estimate_trajectory, layer_end_points, load_activations
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.callbacks.information_plane import log_spaced_epochs
+from infodl.data.twelve_bit import generate_twelve_bit_task
+from infodl.experiments.info_plane import (InfoPlaneConfig, make_estimator, run,
                                     sigmoid_output_loss, summary)
-from models.mlp import build_mlp
+from infodl.models.mlp import build_mlp
 
 
 def _entropy_bits(labels):

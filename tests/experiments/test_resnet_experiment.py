@@ -7,10 +7,10 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from experiments.resnet import run
-from training.errors import TrainingDivergedError
-from experiments.resnet_config import ResNetConfig
-from training.checkpoints import list_checkpoints
+from infodl.experiments.resnet import run
+from infodl.training.errors import TrainingDivergedError
+from infodl.experiments.resnet_config import ResNetConfig
+from infodl.training.checkpoints import list_checkpoints
 
 
 def _config(log_dir, **overrides):
@@ -79,8 +79,8 @@ def test_the_same_folder_spelled_differently_resumes(trained_run, monkeypatch):
 
 def test_original_protocol_windows():
     """resnet_main.py: 50 batches of 100 test images per evaluation, in turn."""
-    from data.dataset import Dataset
-    from experiments.resnet import evaluation_sets
+    from infodl.data.dataset import Dataset
+    from infodl.experiments.resnet import evaluation_sets
 
     images = np.zeros((10000, 4, 4, 3), np.uint8)
     images[:, 0, 0, 0] = np.arange(10000) % 256

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from data import load_dataset
-from experiments.resnet import run
-from experiments.resnet_config import ResNetConfig
-from training.checkpoints import list_checkpoints
+from infodl.data import load_dataset
+from infodl.experiments.resnet import run
+from infodl.experiments.resnet_config import ResNetConfig
+from infodl.training.checkpoints import list_checkpoints
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LEAKY_SLOPE = 0.1

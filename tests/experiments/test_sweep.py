@@ -11,9 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from experiments.registry import EXPERIMENTS
-from experiments.report import run_numbers
-from experiments.sweep import load_sweep_file, plan_runs
+from infodl.experiments.registry import EXPERIMENTS
+from infodl.experiments.report import run_numbers
+from infodl.experiments.sweep import load_sweep_file, plan_runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

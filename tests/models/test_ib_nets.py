@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from models.ib_nets import build_ib_network, input_statistics
+from infodl.models.ib_nets import build_ib_network, input_statistics
 
 
 def _dense_sizes(model):

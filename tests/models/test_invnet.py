@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from models.invnet import build_invnet
-from models.regularized_logits import RegularizedLogits
+from infodl.models.invnet import build_invnet
+from infodl.models.regularized_logits import RegularizedLogits
 
 
 def _relu(a):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from models.mlp import build_mlp
+from infodl.models.mlp import build_mlp
 
 
 def _numpy_forward(model, inputs, activations):

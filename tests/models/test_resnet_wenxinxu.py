@@ -13,11 +13,11 @@ import keras
 import numpy as np
 import pytest
 
-from callbacks.block_ratio import BlockRatioLogger
-from callbacks.model_probe import residual_units
+from infodl.callbacks.block_ratio import BlockRatioLogger
+from infodl.callbacks.model_probe import residual_units
 from infodl.choices import MODELS
-from models.resnet import build_network
-from models.resnet_wenxinxu import (BatchStatisticsNormalization, WenxinxuResidualUnit,
+from infodl.models.resnet import build_network
+from infodl.models.resnet_wenxinxu import (BatchStatisticsNormalization, WenxinxuResidualUnit,
                                     build_resnet_wenxinxu)
 
 EPSILON = 1e-3
@@ -238,8 +238,8 @@ def test_synthetic_run_logs_15_block_ratios(tmp_path):
     """
     import tensorflow as tf
 
-    from experiments.resnet import run
-    from experiments.resnet_config import ResNetConfig
+    from infodl.experiments.resnet import run
+    from infodl.experiments.resnet_config import ResNetConfig
 
     log_dir = str(tmp_path / "wenxinxu")
     results = run(ResNetConfig(

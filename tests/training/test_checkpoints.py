@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import keras
 
-from callbacks.step_checkpoint import StepCheckpoint
-from training.checkpoints import (latest_checkpoint, list_checkpoints,
+from infodl.callbacks.step_checkpoint import StepCheckpoint
+from infodl.training.checkpoints import (latest_checkpoint, list_checkpoints,
                                   restore_checkpoint, save_checkpoint)
 
 

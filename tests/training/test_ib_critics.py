@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training.ib_critics import IBCritics, heldout_pairings
+from infodl.training.ib_critics import IBCritics, heldout_pairings
 
 
 def _log_mean_exp(values):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.summary_writer import SummaryWriter
 from tests.training.test_ib_iteration import blobs, tiny_model
-from training.ib_end_to_end_trainer import EndToEndIBTrainer
+from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
 
 SMALL = dict(train_steps=8, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
              critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1, log_every=2,

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from training import ib_error_bars
+from infodl.training import ib_error_bars
 
 
 class _WithRestarts:

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training.ib_blocks import split_blocks
-from training.ib_critics import IBCritics
-from training.ib_iteration import IBIterationLoop
+from infodl.training.ib_blocks import split_blocks
+from infodl.training.ib_critics import IBCritics
+from infodl.training.ib_iteration import IBIterationLoop
 
 
 def tiny_model(seed=0, input_dim=5, widths=(6,), classes=3):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from callbacks.summary_writer import SummaryWriter
+from infodl.callbacks.summary_writer import SummaryWriter
 from tests.training.test_ib_iteration import blobs, tiny_model
-from training.ib_layerwise_trainer import LayerwiseIBTrainer
+from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
 SMALL = dict(iterations_per_layer=6, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
              critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1, log_every=2,
@@ -81,7 +81,7 @@ def test_blobs_are_learned_and_frozen_layers_stay_put(tmp_path):
 
 
 def test_conv_layers_take_conv_beta():
-    from models.ib_nets import build_ib_network
+    from infodl.models.ib_nets import build_ib_network
     trainer = LayerwiseIBTrainer(build_ib_network("convnet_16", (8, 8, 3),
                                                   post_trained_logits=True),
                                  10, beta=1e-3, conv_beta=0.0)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 
 
 def _task(num_examples=200, seed=0):

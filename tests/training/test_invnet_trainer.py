@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from callbacks.proximal_l1 import ProximalL1
-from models.invnet import build_invnet
-from training.alternating_trainer import AlternatingTrainer, reconstruction_error
-from training.checkpoints import restore_checkpoint, save_checkpoint
+from infodl.callbacks.proximal_l1 import ProximalL1
+from infodl.models.invnet import build_invnet
+from infodl.training.alternating_trainer import AlternatingTrainer, reconstruction_error
+from infodl.training.checkpoints import restore_checkpoint, save_checkpoint
 
 DECODER = ("decoder_hidden_1", "decoder_output")
 ENCODER = ("hidden_1", "features")

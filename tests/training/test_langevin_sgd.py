@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training.langevin_sgd import LangevinSGD
+from infodl.training.langevin_sgd import LangevinSGD
 
 NUM_WEIGHTS = 20000
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 
 
 def test_new_then_resume_with_a_resumable_change(tmp_path):

@@ -1,0 +1,112 @@
+"""pip install -e . makes the library importable from any folder, under the one name infodl.
+
+The script runs in a folder of its own that holds a user's own `models` and `data`
+packages: they must stay the user's, while `infodl.callbacks.BlockRatioLogger` works in
+the script's `model.fit` and logs the ratio a NumPy re-computation gives.
+"""
+
+import os
+import json
+import pathlib
+import shutil
+import subprocess
+import textwrap
+import venv
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+USER_SCRIPT = textwrap.dedent("""
+    import json
+    import numpy as np
+    import keras
+    import models, data                      # the user's own packages of these names
+    from infodl.callbacks import BlockRatioLogger
+    import infodl.models.resnet
+
+    assert models.OWNER == "user" and data.OWNER == "user", "the user's packages were shadowed"
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    stem = keras.layers.Dense(8, name="stem")(inputs)
+    branch = keras.layers.Dense(8, name="branch")(stem)
+    logits = keras.layers.Dense(3, name="logits")(keras.layers.Add()([stem, branch]))
+    model = keras.Model(inputs, logits)
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = np.random.default_rng(0).normal(size=(32, 6)).astype("float32")
+    y = np.arange(32) % 3
+    logger = BlockRatioLogger(x[:10], every_n_steps=2,
+                              layer_pairs={"residual": ("stem", "branch")})
+    history = model.fit(x, y, batch_size=8, epochs=2, callbacks=[logger], verbose=0)
+    weights = {name: model.get_layer(name).get_weights() for name in ("stem", "branch")}
+    s = x[:10].astype("float64") @ weights["stem"][0] + weights["stem"][1]
+    b = s @ weights["branch"][0] + weights["branch"][1]
+    ratios = np.linalg.norm(b, axis=1) / np.linalg.norm(s, axis=1)
+    print(json.dumps({"history": {k: [float(v) for v in vs]
+                                  for k, vs in history.history.items()},
+                      "numpy_mean": float(ratios.mean()), "numpy_max": float(ratios.max()),
+                      "resnet_module": infodl.models.resnet.__file__}))
+""")
+
+
+def make_venv(folder):
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(folder)
+    return folder / "bin" / "python"
+
+
+def run_outside(python, folder):
+    for name in ("models", "data"):
+        (folder / name).mkdir()
+        (folder / name / "__init__.py").write_text('OWNER = "user"\n')
+    (folder / "user_script.py").write_text(USER_SCRIPT)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run([str(python), "user_script.py"], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def pip_install(python, *args):
+    # --no-build-isolation: the build uses the setuptools already installed (offline here).
+    result = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
+                             "--no-build-isolation", "--disable-pip-version-check", *args],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def check_block_ratio(report):
+    history = report["history"]
+    mean_key = [key for key in history if key.endswith("residual/mean")]
+    assert len(mean_key) == 1, sorted(history)
+    # The final measurement at the end of training belongs to the final weights.
+    assert history[mean_key[0]][-1] == pytest.approx(report["numpy_mean"], rel=1e-5)
+    max_key = mean_key[0][:-len("mean")] + "max"
+    assert history[max_key][-1] == pytest.approx(report["numpy_max"], rel=1e-5)
+
+
+def test_editable_install_works_from_another_folder(tmp_path):
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, "-e", str(ROOT))
+    outside = tmp_path / "project"
+    outside.mkdir()
+    report = run_outside(python, outside)
+    check_block_ratio(report)
+    assert pathlib.Path(report["resnet_module"]).resolve() == ROOT / "models" / "resnet.py"
+
+
+@pytest.mark.slow
+def test_regular_install_copies_every_package(tmp_path):
+    """pip install . (as pip install git+<url> does): the installed copy stands alone."""
+    python = make_venv(tmp_path / "venv")
+    source = tmp_path / "source"  # the build writes build/ beside the sources: not here
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "runs", "build", "__pycache__", "*.egg-info", ".*cache"))
+    pip_install(python, str(source))
+    outside = tmp_path / "project"
+    outside.mkdir()
+    report = run_outside(python, outside)
+    check_block_ratio(report)
+    module = pathlib.Path(report["resnet_module"])
+    assert "site-packages" in module.parts and module.parent.parent.name == "infodl"
+    sweeps = module.parent.parent / "experiments" / "sweeps"
+    assert sorted(p.name for p in sweeps.glob("*.yaml")) == ["p2_table1.yaml", "p2_table2.yaml"]
