@@ -9,7 +9,13 @@ import dataclasses
 from typing import Optional
 
 from infodl.experiments.config import ExperimentConfig, setting
-from infodl.choices import L1_METHODS, REGULARIZERS
+from infodl.choices import DATASETS, IB_NETWORKS, L1_METHODS, REGULARIZERS
+
+# Data sets of P3's convolutional networks (inputs standardized per channel).
+CONV_DATASETS = ("cifar10", "cifar100", "synthetic")
+BETA_HELP = ("IB beta: layer-wise, the weight of I(X; L_i + eps) in I(Y; L_i) - beta "
+             "I(X; L_i + eps) (P3 eq. 5; 0 = IB first term only); end-to-end, the weight "
+             "of -I(Y; Y_hat) (P3 eq. 8).")
 
 
 def alpha_setting(which, default):
@@ -56,4 +62,61 @@ class RunFolderSettings(ExperimentConfig):
     overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
                               resumable=True)
     verbose: int = setting(1, "0 silent, 1 progress bar, 2 one line per epoch.", minimum=0,
+                           maximum=2, resumable=True)
+
+
+@dataclasses.dataclass
+class IBTrainingSettings(ExperimentConfig):
+    """P3's IB training (`training.ib_trainer_base.IBTrainerBase`): data, network,
+    critics, information-plane points, checkpoints and seeds (ib_layerwise and
+    ib_end_to_end). An iteration is one network step with its k critic steps."""
+    dataset: str = setting("mnist", "Data set.", choices=DATASETS)
+    data_dir: Optional[str] = setting(
+        None, "Folder with the original CIFAR / MNIST files (or mnist.pkl.gz itself), "
+        "or a prepared TensorFlow Datasets folder; None = TensorFlow Datasets.",
+        resumable=True)
+    train_fraction: float = setting(
+        1.0, "Fraction of the training set to use (stratified; seed s draws subset s).",
+        minimum=0, exclusive_minimum=True, maximum=1)
+    network: Optional[str] = setting(
+        None, "mlp_512_512, mlp_600_400, convnet_16 or convnet_48_96_192; None = P3's "
+        "net for the data set and experiment.", choices=IB_NETWORKS)
+    noise_variance: float = setting(2.0, "Noise variance sigma^2 of I(X; L + eps) "
+                                    "(P3: 2).", minimum=0, exclusive_minimum=True)
+    critic_steps: int = setting(10, "k: steps of each critic per network step (P3: 10).",
+                                minimum=1)
+    critic_hidden_units: tuple = setting(
+        (1500, 1500), "Hidden widths of the MINE / AA-MINE critics (P3: 1500,1500).",
+        item_type=int, minimum=1)
+    learning_rate: float = setting(1e-3, "Adam learning rate of the network (P3: 1e-3).",
+                                   minimum=0, exclusive_minimum=True)
+    critic_learning_rate: float = setting(1e-4, "Adam learning rate of the critics "
+                                          "(P3: 1e-4).", minimum=0, exclusive_minimum=True)
+    batch_size: int = setting(256, "Examples per step (P3 does not say).", minimum=2)
+    critic_pretrain_steps: int = setting(
+        5000, "Most critic steps of the pretraining before each layer (it stops earlier "
+        "when the held-out estimate stops improving).", minimum=0)
+    critic_eval_every: int = setting(100, "Critic steps between held-out evaluations of "
+                                     "the pretraining.", minimum=1)
+    critic_patience: int = setting(5, "Held-out evaluations without improvement that end "
+                                   "the pretraining.", minimum=1)
+    log_every: int = setting(100, "Iterations between information-plane points.",
+                             minimum=1, resumable=True)
+    checkpoint_every: int = setting(500, "Iterations between checkpoints.", minimum=1,
+                                    resumable=True)
+    info_examples: int = setting(1000, "Held-out test images of the information-plane "
+                                 "estimates (never used for training).", minimum=2)
+    estimate_restarts: int = setting(
+        0, "0, or k independent MINE / AA-MINE fits (fit_estimate with restarts=k) at the "
+        "start and end of each layer: error bars of the information plane.", minimum=0,
+        resumable=True)
+    estimate_steps: int = setting(1000, "Critic steps of each error-bar fit.", minimum=1,
+                                  resumable=True)
+    num_seeds: int = setting(1, "Runs (seeds seed, seed+1, ...) averaged in results.json; "
+                             "a rerun with more seeds adds the missing ones.", minimum=1,
+                             resumable=True)
+    seed: int = setting(0, "Seed of the first run.", minimum=0)
+    overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
+                              resumable=True)
+    verbose: int = setting(1, "1 = a progress bar per layer, 0 = silent.", minimum=0,
                            maximum=2, resumable=True)

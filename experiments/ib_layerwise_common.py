@@ -19,7 +19,7 @@ import numpy as np
 from infodl.callbacks.summary_writer import SummaryWriter
 from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
-from infodl.experiments.ib_layerwise_config import CONV_DATASETS
+from infodl.experiments.common_settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 
