@@ -13,14 +13,12 @@ Example:
 Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and C; SPEC §8.
 """
 
-import os
 import time
 
-from infodl.callbacks.summary_writer import SummaryWriter
 from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig  # noqa: F401 (re-exported)
-from infodl.experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
-                                             finish_seed, load_ib_data, run_seeds,
-                                             save_model, summary_lines, write_results)
+from infodl.experiments.ib_runs import (build_network, evaluate_and_save, finish_seed,
+                                        load_ib_data, run_seeds, summary_lines,
+                                        trainer_settings, write_results)
 from infodl.training.ib_end_to_end_trainer import STAGE_NAME, EndToEndIBTrainer
 
 
@@ -28,29 +26,17 @@ def _train_seed(config, seed, seed_dir):
     started = time.perf_counter()
     data = load_ib_data(config, seed)
     model = build_network(config, data, seed)
-    trainer = EndToEndIBTrainer(
-        model, data["num_classes"], alpha=config.alpha, beta=config.beta, gamma=config.gamma,
-        train_steps=config.train_steps, noise_variance=config.noise_variance,
-        critic_steps=config.critic_steps, critic_hidden_units=config.critic_hidden_units,
-        learning_rate=config.learning_rate, critic_learning_rate=config.critic_learning_rate,
-        batch_size=config.batch_size, critic_pretrain_steps=config.critic_pretrain_steps,
-        critic_eval_every=config.critic_eval_every, critic_patience=config.critic_patience,
-        log_every=config.log_every, checkpoint_every=config.checkpoint_every,
-        estimate_restarts=config.estimate_restarts, estimate_steps=config.estimate_steps,
-        seed=seed, log_dir=seed_dir, verbose=config.verbose)
+    trainer = EndToEndIBTrainer(model, data["num_classes"], alpha=config.alpha,
+                                beta=config.beta, gamma=config.gamma,
+                                train_steps=config.train_steps,
+                                **trainer_settings(config, seed, seed_dir))
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
-    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
-    SummaryWriter.for_log_dir(seed_dir).scalar("test/accuracy", test_accuracy,
-                                               config.train_steps)
     trajectory = history["layers"][STAGE_NAME]["trajectory"]
-    record = {"seed": seed, "alpha": config.alpha, "beta": config.beta, "gamma": config.gamma,
-              "test_accuracy": test_accuracy, "num_train": int(len(data["y_train"])),
-              "num_test": int(len(data["y_test"])), "steps": config.train_steps,
-              "final_information_bits": None if not trajectory else {
-                  "I_X_Yhat_noise": trajectory[-1][1], "I_Y_Yhat": trajectory[-1][2]},
-              "seconds_this_session": time.perf_counter() - started,
-              "model_path": save_model(model, os.path.join(seed_dir, MODEL_FILE))}
+    record = dict(evaluate_and_save(model, data, seed, seed_dir, config.train_steps, started),
+                  alpha=config.alpha, beta=config.beta, gamma=config.gamma,
+                  steps=config.train_steps, final_information_bits=None if not trajectory else {
+                      "I_X_Yhat_noise": trajectory[-1][1], "I_Y_Yhat": trajectory[-1][2]})
     return finish_seed(seed_dir, record, history)
 
 

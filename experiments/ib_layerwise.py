@@ -30,11 +30,11 @@ import time
 import keras
 
 from infodl.callbacks.summary_writer import SummaryWriter
-from infodl.experiments.ib_layerwise_common import (MODEL_FILE, accuracy, build_network,
-                                             finish_seed, load_ib_data, run_seeds,
-                                             save_model, summary_lines, write_results)
 from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
 from infodl.experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
+from infodl.experiments.ib_runs import (build_network, evaluate_and_save, finish_seed,
+                                        load_ib_data, run_seeds, summary_lines,
+                                        trainer_settings, write_results)
 from infodl.training.ib_blocks import split_blocks
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
@@ -52,32 +52,19 @@ def _train_ib(config, seed, seed_dir):
         iterations_per_layer=config.iterations_per_layer,
         posttrain_steps=config.posttrain_steps,
         posttrain_learning_rate=config.posttrain_learning_rate,
-        noise_variance=config.noise_variance,
-        critic_steps=config.critic_steps, critic_hidden_units=config.critic_hidden_units,
-        learning_rate=config.learning_rate, critic_learning_rate=config.critic_learning_rate,
-        batch_size=config.batch_size, critic_pretrain_steps=config.critic_pretrain_steps,
-        critic_eval_every=config.critic_eval_every, critic_patience=config.critic_patience,
-        log_every=config.log_every, checkpoint_every=config.checkpoint_every,
-        estimate_restarts=config.estimate_restarts, estimate_steps=config.estimate_steps,
-        seed=seed, log_dir=seed_dir, verbose=config.verbose)
+        **trainer_settings(config, seed, seed_dir))
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
-    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
-    writer = SummaryWriter.for_log_dir(seed_dir)
-    writer.scalar("test/accuracy", test_accuracy, len(trainer.blocks) * trainer.iterations)
-    figure = plot_ib_information_plane(history, title=figure_title(config, seed))
-    png = figure_png(figure)
+    steps = len(trainer.blocks) * trainer.iterations
+    png = figure_png(plot_ib_information_plane(history, title=figure_title(config, seed)))
     with open(os.path.join(seed_dir, FIGURE_FILE), "wb") as handle:
         handle.write(png)
-    writer.png("info_plane/figure", png, len(trainer.blocks) * trainer.iterations)
-    record = {"seed": seed, "method": config.method, "beta": config.beta,
-              "test_accuracy": test_accuracy, "num_train": int(len(data["y_train"])),
-              "num_test": int(len(data["y_test"])),
-              "posttrain_train_accuracy": history["posttrain"]["train_accuracy"],
-              "layers": trainer.layer_names, "seconds_this_session":
-              time.perf_counter() - started,
-              "model_path": save_model(model, os.path.join(seed_dir, MODEL_FILE)),
-              "figure_path": os.path.join(seed_dir, FIGURE_FILE)}
+    SummaryWriter.for_log_dir(seed_dir).png("info_plane/figure", png, steps)
+    record = dict(evaluate_and_save(model, data, seed, seed_dir, steps, started),
+                  method=config.method, beta=config.beta,
+                  posttrain_train_accuracy=history["posttrain"]["train_accuracy"],
+                  layers=trainer.layer_names,
+                  figure_path=os.path.join(seed_dir, FIGURE_FILE))
     return finish_seed(seed_dir, record, history)
 
 
@@ -110,16 +97,11 @@ def _train_cross_entropy(config, seed, seed_dir):
         writer.scalars({"cross_entropy/train_loss_nats": logs["loss"][index],
                         "cross_entropy/train_accuracy": logs["accuracy"][index],
                         "heldout/accuracy": logs["val_accuracy"][index]}, epoch)
-    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
-    writer.scalar("test/accuracy", test_accuracy, epochs)
-    record = {"seed": seed, "method": config.method, "weight_decay": config.weight_decay,
-              "test_accuracy": test_accuracy, "train_accuracy": logs["accuracy"][-1],
-              "num_train": int(len(data["y_train"])), "num_test": int(len(data["y_test"])),
-              "steps": steps, "epochs": epochs,
-              "heldout_accuracy_curve": [[e, a] for e, a in zip(logs["epoch"],
-                                                                logs["val_accuracy"])],
-              "seconds_this_session": time.perf_counter() - started,
-              "model_path": save_model(model, os.path.join(seed_dir, MODEL_FILE))}
+    record = dict(evaluate_and_save(model, data, seed, seed_dir, epochs, started),
+                  method=config.method, weight_decay=config.weight_decay,
+                  train_accuracy=logs["accuracy"][-1], steps=steps, epochs=epochs,
+                  heldout_accuracy_curve=[[e, a] for e, a in zip(logs["epoch"],
+                                                                 logs["val_accuracy"])])
     return finish_seed(seed_dir, record)
 
 

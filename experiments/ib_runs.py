@@ -1,5 +1,5 @@
 """What the two IB experiments (ib_layerwise, ib_end_to_end) share: data, networks,
-evaluation, saving, and the loop over seeds with its mean ± std.
+the trainers' settings, evaluation, saving, and the loop over seeds with its mean ± std.
 
 Run folder layout: `<log_dir>/config.json`, `<log_dir>/results.json` (every seed and
 the mean ± std of the test accuracy), `<log_dir>/seed_<s>/` (TensorBoard events,
@@ -27,6 +27,11 @@ RESULTS_FILE, HISTORY_FILE, MODEL_FILE = "results.json", "history.json", "model.
 # The held-out measurement images are the same for every run and seed.
 MEASURE_SEED = 0
 EVAL_BATCH = 2048
+# Config fields (`IBTrainingSettings`) that are `IBTrainerBase` arguments of the same name.
+TRAINER_SETTINGS = ("noise_variance", "critic_steps", "critic_hidden_units", "learning_rate",
+                    "critic_learning_rate", "batch_size", "critic_pretrain_steps",
+                    "critic_eval_every", "critic_patience", "log_every", "checkpoint_every",
+                    "estimate_restarts", "estimate_steps", "verbose")
 
 
 def load_ib_data(config, seed):
@@ -53,6 +58,13 @@ def build_network(config, data, seed, post_trained_logits=False, weight_decay=0.
                             weight_decay=weight_decay, seed=seed)
 
 
+def trainer_settings(config, seed, seed_dir):
+    """The `IBTrainerBase` arguments of one seed: the config's settings, the seed, and
+    its folder for TensorBoard events and checkpoints."""
+    return dict({name: getattr(config, name) for name in TRAINER_SETTINGS}, seed=seed,
+                log_dir=seed_dir)
+
+
 def accuracy(model, inputs, labels):
     """Top-1 accuracy of the logits model on every example."""
     predicted = np.concatenate([
@@ -68,6 +80,24 @@ def save_model(model, path):
     model.save(partial)
     os.replace(partial, path)
     return str(path)
+
+
+def evaluate_and_save(model, data, seed, seed_dir, step, started):
+    """Tests the trained model of one seed and saves it as `model.keras`.
+
+    Writes the test accuracy to TensorBoard (`test/accuracy` at `step`).
+
+    Returns:
+        dict: the fields of every seed's record: "seed", "test_accuracy", "num_train",
+        "num_test", "seconds_this_session" (since `started`, a `time.perf_counter()`)
+        and "model_path".
+    """
+    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
+    SummaryWriter.for_log_dir(seed_dir).scalar("test/accuracy", test_accuracy, step)
+    return {"seed": seed, "test_accuracy": test_accuracy,
+            "num_train": int(len(data["y_train"])), "num_test": int(len(data["y_test"])),
+            "seconds_this_session": time.perf_counter() - started,
+            "model_path": save_model(model, os.path.join(seed_dir, MODEL_FILE))}
 
 
 def finish_seed(seed_dir, record, history=None):
