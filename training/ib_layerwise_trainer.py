@@ -125,12 +125,8 @@ class LayerwiseIBTrainer(IBTrainerBase):
             (rows of `ib_trainer_base.LOSS_COLUMNS`), "error_bars"}}, "posttrain"
             (train loss and accuracy) and "stopped".
         """
-        x_train = np.asarray(x_train, "float32")
-        y_train = np.asarray(y_train, "int64")
-        x_measure = np.asarray(x_measure, "float32")
-        y_measure = np.asarray(y_measure, "int64")
-        order = np.random.default_rng(self.seed).permutation(len(x_train))
-        x_train, y_train = x_train[order], y_train[order]
+        x_train, y_train, x_measure, y_measure = self.training_arrays(
+            x_train, y_train, x_measure, y_measure)
         path, progress = self.latest_progress()
         history = progress["history"]
         if path is not None:

@@ -71,6 +71,15 @@ class IBTrainerBase:
         return IBCritics(feature_dim, self.num_classes, self.critic_hidden_units,
                          self.noise_variance, self.critic_learning_rate, seed=seed)
 
+    def training_arrays(self, x_train, y_train, x_measure, y_measure):
+        """The inputs as float32 and the labels as int64 arrays, the training pairs
+        shuffled by `seed` (so their last rows, the critics' pretraining hold-out, are a
+        random part of them)."""
+        x_train, x_measure = np.asarray(x_train, "float32"), np.asarray(x_measure, "float32")
+        y_train, y_measure = np.asarray(y_train, "int64"), np.asarray(y_measure, "int64")
+        order = np.random.default_rng(self.seed).permutation(len(x_train))
+        return x_train[order], y_train[order], x_measure, y_measure
+
     def latest_progress(self):
         """(checkpoint path, progress) to resume from; a fresh run gives (None, start)."""
         path, progress = (None, None) if self.checkpoints is None else self.checkpoints.latest()
