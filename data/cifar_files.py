@@ -10,7 +10,8 @@ with `data` (N×3072 uint8, same channel-major layout) and `labels` (CIFAR-10) o
 
 import numpy as np
 
-from infodl.data.file_checks import check_labels, check_record_count, load_restricted_pickle
+from infodl.data.file_checks import (check_image_arrays, check_labels, check_record_count,
+                                     load_restricted_pickle)
 
 CIFAR_IMAGE_SHAPE = (32, 32, 3)
 CIFAR_IMAGE_BYTES = 32 * 32 * 3
@@ -102,13 +103,8 @@ def read_cifar_pickle(path, label_key, num_classes, expected_records=None):
             f"{sorted(map(str, batch)) if isinstance(batch, dict) else ''}")
     data = np.asarray(data)
     labels = np.asarray(labels)
-    if (data.ndim != 2 or data.shape[1] != CIFAR_IMAGE_BYTES or data.dtype != np.uint8
-            or labels.shape != (data.shape[0],)
-            or not np.issubdtype(labels.dtype, np.integer)):
-        raise ValueError(
-            f"Corrupt file {path}: expected 'data' uint8 of shape (N, "
-            f"{CIFAR_IMAGE_BYTES}) and N integer '{label_key}'. Received: data "
-            f"{data.dtype} {data.shape}, {label_key} {labels.dtype} {labels.shape}")
+    check_image_arrays(data, labels, path, (CIFAR_IMAGE_BYTES,),
+                       names=("'data'", f"'{label_key}'"))
     check_record_count(len(data), expected_records, path)
     labels = check_labels(labels, num_classes, path)
     return channel_major_to_images(data), labels

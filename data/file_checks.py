@@ -8,6 +8,7 @@ Every failure is one `ValueError` whose message names the file:
 - `check_record_count`: the original files have known record counts (10 000 per
   CIFAR-10 batch, 50 000 / 10 000 for CIFAR-100, 60 000 / 10 000 for MNIST); a file
   cut at a record boundary is refused unless the caller allows partial files;
+- `check_image_arrays`: N images of the stored shape and dtype beside N integer labels;
 - `check_labels`: integer labels in [0, num_classes) (`infodl.checks.check_class_labels`).
 
 Reference: SPEC §10; issue #8 (bad data must not train silently).
@@ -120,6 +121,44 @@ def check_flag(value, name):
         raise ValueError(  # noqa: TRY004 (the project reports bad arguments as ValueError)
             f"Expected {name} to be True or False. Received: {name}={value!r}")
     return bool(value)
+
+
+def check_image_arrays(images, labels, path, image_shape, dtype="uint8",
+                       names=("images", "labels")):
+    """Raises ValueError naming `path` unless `images` and `labels` have the stored form.
+
+    Args:
+        images: the image array read from the file: N rows of `image_shape`.
+        labels: its labels: N integers.
+        path: the file, for the message.
+        image_shape: the shape of one row; a str entry ("H") is a size of any value.
+        dtype: "uint8", or "float" for any floating dtype.
+        names: what the file calls the two arrays, for the message.
+
+    Raises:
+        ValueError: one line: the file, the expected form and the received dtypes and
+            shapes.
+
+    Example:
+        >>> check_image_arrays(np.zeros((2, 3000), np.uint8), np.array([0, 1]),
+        ...                    "data_batch_4", (3072,), names=("'data'", "'labels'"))
+        Traceback (most recent call last):
+        ValueError: Corrupt file data_batch_4: expected 'data' uint8 of shape (N, 3072) ...
+
+    Reference: SPEC §10.
+    """
+    dtype_ok = (np.issubdtype(images.dtype, np.floating) if dtype == "float"
+                else images.dtype == np.dtype(dtype))
+    shape_ok = images.ndim == 1 + len(image_shape) and all(
+        isinstance(size, str) or got == size for got, size in zip(images.shape[1:], image_shape))
+    if not (dtype_ok and shape_ok and labels.shape == images.shape[:1]
+            and np.issubdtype(labels.dtype, np.integer)):
+        image_name, label_name = names
+        raise ValueError(
+            f"Corrupt file {path}: expected {image_name} {dtype} of shape "
+            f"({', '.join(map(str, ('N',) + tuple(image_shape)))}) and N integer "
+            f"{label_name}. Received: {image_name} {images.dtype} {images.shape}, "
+            f"{label_name} {labels.dtype} {labels.shape}")
 
 
 def check_labels(labels, num_classes, path):

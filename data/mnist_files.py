@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 
-from infodl.data.file_checks import check_labels, check_record_count
+from infodl.data.file_checks import check_image_arrays, check_labels, check_record_count
 
 MNIST_NUM_CLASSES = 10
 MNIST_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -127,15 +127,10 @@ def read_mnist_npz(path, expected_records=MNIST_NPZ_RECORDS):
     counts = expected_records or (None, None)
     for split, expected in zip(("train", "test"), counts):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if images.ndim == 3:
-            images = images[..., None]
-        if (images.ndim != 4 or images.shape[-1] != 1 or images.dtype != np.uint8
-                or labels.shape != (images.shape[0],)
-                or not np.issubdtype(labels.dtype, np.integer)):
-            raise ValueError(
-                f"Corrupt file {path}: expected x_{split} uint8 of shape (N, H, W) and "
-                f"y_{split} integer of shape (N,). Received: x_{split} {images.dtype} "
-                f"{images.shape}, y_{split} {labels.dtype} {labels.shape}")
+        if images.ndim == 4 and images.shape[-1] == 1:
+            images = images[..., 0]
+        check_image_arrays(images, labels, path, ("H", "W"),
+                           names=(f"x_{split}", f"y_{split}"))
         check_record_count(images.shape[0], expected, path, f"x_{split} images")
-        result += [images, check_labels(labels, MNIST_NUM_CLASSES, path)]
+        result += [images[..., None], check_labels(labels, MNIST_NUM_CLASSES, path)]
     return tuple(result)

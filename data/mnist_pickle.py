@@ -17,7 +17,8 @@ Reference: SPEC §10; issue #10; http://deeplearning.net/tutorial/gettingstarted
 
 import numpy as np
 
-from infodl.data.file_checks import check_labels, check_record_count, load_restricted_pickle
+from infodl.data.file_checks import (check_image_arrays, check_labels, check_record_count,
+                                     load_restricted_pickle)
 from infodl.data.mnist_files import MNIST_NUM_CLASSES
 
 MNIST_PICKLE_SPLITS = ("train", "validation", "test")
@@ -113,14 +114,8 @@ def read_mnist_pickle(path, expected_records=MNIST_PICKLE_RECORDS):
             f"(train, validation, test). Received: {_describe(loaded)}")
     counts = expected_records or (None,) * 3
     for split, (images, labels), expected in zip(MNIST_PICKLE_SPLITS, pairs, counts):
-        if (images.ndim != 2 or images.shape[1] != MNIST_PIXELS
-                or not np.issubdtype(images.dtype, np.floating)
-                or labels.shape != images.shape[:1]
-                or not np.issubdtype(labels.dtype, np.integer)):
-            raise ValueError(
-                f"Corrupt file {path}: expected {split} images float of shape (N, "
-                f"{MNIST_PIXELS}) and N integer labels. Received: images {images.dtype} "
-                f"{images.shape}, labels {labels.dtype} {labels.shape}")
+        check_image_arrays(images, labels, path, (MNIST_PIXELS,), dtype="float",
+                           names=(f"{split} images", "labels"))
         check_record_count(len(images), expected, path, f"{split} images")
     decoded = _decode_all([images for images, _ in pairs])
     if decoded is None:
