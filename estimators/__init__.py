@@ -9,8 +9,9 @@ NumPy estimators (imported eagerly, no TensorFlow):
 Neural estimators (Keras models, TensorFlow or JAX backend; imported on first
 access, so that `from infodl.estimators import BinningEstimator` does not load a backend):
     MINE, ArchitectureAwareMINE, Critic, SeparableCritic, FitResult (what
-    `fit_estimate` measured, `MINE.last_fit`), and the bound functions
-    donsker_varadhan, nguyen_wainwright_jordan, info_nce.
+    `fit_estimate` measured, `MINE.last_fit`), MINELayerEstimator (the information
+    plane of every layer with MINE, the interface of the NumPy estimators), and the
+    bound functions donsker_varadhan, nguyen_wainwright_jordan, info_nce.
 
 Example:
     >>> from infodl.estimators import BinningEstimator, MINE
@@ -34,6 +35,7 @@ _LAZY = {
     "Critic": ".critic",
     "SeparableCritic": ".separable_critic",
     "FitResult": ".fit_result",
+    "MINELayerEstimator": ".layer_estimator",
     "donsker_varadhan": ".mi_bounds",
     "nguyen_wainwright_jordan": ".mi_bounds",
     "info_nce": ".mi_bounds",

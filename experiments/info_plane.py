@@ -42,6 +42,7 @@ from infodl.training.run_directory import prepare_log_dir, write_json_atomic
 SEED_RESULTS = "results.json"
 ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside trajectory.npz
 
+
 def make_estimator(config, inputs=None):
     """The estimator named by `config.estimator` (MINE needs the inputs X)."""
     if config.estimator.startswith("binning"):
@@ -53,31 +54,8 @@ def make_estimator(config, inputs=None):
     if config.estimator == "kde":
         from infodl.estimators.kde import KDEEstimator
         return KDEEstimator(noise_variance=config.noise_variance, bound=config.kde_bound)
-    return _MINELayerEstimator(inputs, config.mine_steps, config.seed)
-
-
-class _MINELayerEstimator:
-    """I(X;T_k) = MINE(x, t_k), I(T_k;Y) = MINE(t_k, onehot y), in nats (P3 critic)."""
-
-    units = "nats"
-
-    def __init__(self, inputs, steps, seed):
-        self.inputs, self.steps, self.seed = np.asarray(inputs, np.float32), steps, seed
-
-    def information_per_layer(self, activations, labels):
-        from infodl.estimators.mine import MINE
-        one_hot = np.eye(int(np.max(labels)) + 1, dtype=np.float32)[np.asarray(labels)]
-        values = []
-        for layer in activations:
-            layer = np.asarray(layer, np.float32).reshape(len(layer), -1)
-            pair_values = []
-            for s, t in ((self.inputs, layer), (layer, one_hot)):
-                mine = MINE(hidden_units=(256, 256), seed=self.seed)
-                pair_values.append(max(mine.fit_estimate(
-                    s, t, steps=self.steps, batch_size=512, verbose=0,
-                    learning_rate=1e-3), 0.0))
-            values.append(pair_values)
-        return np.asarray(values)
+    from infodl.estimators.layer_estimator import MINELayerEstimator
+    return MINELayerEstimator(inputs, steps=config.mine_steps, seed=config.seed)
 
 
 def sigmoid_output_loss(labels, outputs):

@@ -12,18 +12,24 @@ from infodl import estimators
 ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 
 
-def test_numpy_estimators_do_not_import_tensorflow():
-    code = ("import sys, infodl.estimators, infodl.estimators.binning, infodl.estimators.kde\n"
-            "from infodl.estimators import BinningEstimator, KDEEstimator, information_constraint\n"
-            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+def _last_line_in_fresh_python(code):
+    """The last line `code` prints in a new interpreter (nothing imported before it)."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_numpy_estimators_do_not_import_tensorflow():
+    code = ("import sys, infodl.estimators, infodl.estimators.binning, infodl.estimators.kde\n"
+            "import infodl.estimators.layer_estimator\n"
+            "from infodl.estimators import BinningEstimator, KDEEstimator, information_constraint\n"
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    assert _last_line_in_fresh_python(code) == "[]"
 
 
 def test_every_public_name_resolves_to_its_module_object():
-    from infodl.estimators import (aa_mine, binning, critic, fit_result, kde, mi_bounds, mine,
-                            separable_critic)
+    from infodl.estimators import (aa_mine, binning, critic, fit_result, kde, layer_estimator,
+                                   mi_bounds, mine, separable_critic)
     prediction = importlib.import_module("infodl.estimators.prediction_information")
     expected = {
         "BinningEstimator": binning.BinningEstimator,
@@ -33,6 +39,7 @@ def test_every_public_name_resolves_to_its_module_object():
         "Critic": critic.Critic,
         "SeparableCritic": separable_critic.SeparableCritic,
         "FitResult": fit_result.FitResult,
+        "MINELayerEstimator": layer_estimator.MINELayerEstimator,
         "donsker_varadhan": mi_bounds.donsker_varadhan,
         "nguyen_wainwright_jordan": mi_bounds.nguyen_wainwright_jordan,
         "info_nce": mi_bounds.info_nce,
@@ -61,9 +68,7 @@ def test_neural_estimators_do_not_import_tensorflow_under_jax():
             "import infodl.estimators.mi_bounds\n"
             "import infodl.estimators.separable_critic\n"
             "print('tensorflow' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT)
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert _last_line_in_fresh_python(code) == "False"
 
 
 def test_unknown_name_raises_attribute_error():
