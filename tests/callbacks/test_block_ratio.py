@@ -115,13 +115,21 @@ def test_resnet32_logs_fifteen_blocks_equal_to_numpy(tmp_path, denominator, root
     np.testing.assert_allclose(over_input, over_shortcut, rtol=1e-6)
 
 
-def test_fit_logs_at_optimizer_steps_and_fills_logs(tmp_path):
+def fit_unit_model(log_dir, seed, every_n_steps, epochs):
+    """SGD on 20 random examples (5 steps an epoch), the logger probing the first 3.
+
+    Returns (model, x, logger, history)."""
     model = unit_model()
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
-    rng = np.random.default_rng(2)
+    rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(20, 4, 4, 4)), rng.normal(size=(20, 3))
-    logger = BlockRatioLogger(x[:3], every_n_steps=5, log_dir=str(tmp_path))
-    history = model.fit(x, y, batch_size=4, epochs=2, callbacks=[logger], verbose=0)
+    logger = BlockRatioLogger(x[:3], every_n_steps=every_n_steps, log_dir=str(log_dir))
+    history = model.fit(x, y, batch_size=4, epochs=epochs, callbacks=[logger], verbose=0)
+    return model, x, logger, history
+
+
+def test_fit_logs_at_optimizer_steps_and_fills_logs(tmp_path):
+    model, x, logger, history = fit_unit_model(tmp_path, seed=2, every_n_steps=5, epochs=2)
 
     # due steps 0, 5, 10 and the final step 10 (already measured): no repeat
     assert [step for step, _ in logger.history] == [0, 5, 10]
@@ -290,12 +298,8 @@ def test_subclassed_model_raises_clear_error():
 
 def test_logs_hold_a_value_only_where_measured_and_the_end_is_measured(tmp_path):
     """Issue: a 50-step run showed the step-0 ratio beside the step-50 metrics."""
-    model = unit_model()
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
-    rng = np.random.default_rng(3)
-    x, y = rng.normal(size=(20, 4, 4, 4)), rng.normal(size=(20, 3))
-    logger = BlockRatioLogger(x[:3], every_n_steps=100, log_dir=str(tmp_path))
-    history = model.fit(x, y, batch_size=4, epochs=5, callbacks=[logger], verbose=0)
+    model, x, logger, history = fit_unit_model(tmp_path, seed=3, every_n_steps=100,
+                                               epochs=5)
     # measured before the first step and once more on the final weights (step 25)
     assert [step for step, _ in logger.history] == [0, 25]
     assert "block_ratio/max" not in history.history  # no epoch end was a measured step
