@@ -24,7 +24,7 @@ from infodl.training.checkpoints import latest_checkpoint
 
 MODEL_FILE = "model.keras"
 RUN_CONFIG_FILE = "config.json"
-_REGISTERING_PACKAGES = ("models", "training")
+_REGISTERING_PACKAGES = ("infodl.models", "infodl.training")
 
 
 def resolve_checkpoint(path):

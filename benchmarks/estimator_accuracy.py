@@ -26,7 +26,11 @@ Sections (all measured in one run, estimate next to truth, nats unless marked):
 Targets (issue 14): DV within 5 % (or 0.05 nats) up to 2 nats and within 10 % at
 4 nats for d = 1, 5, 10; NWJ and InfoNCE within 10 % (or 0.05 nats) up to 2 nats.
 
-Usage: python benchmarks/estimator_accuracy.py [--quick] [--seed 0] [--bounds dv,nwj]
+The last column says which critic each held-out half picked: "mlp" (the MLP
+critic) or "quad" (its quadratic companion); --no_companion trains the MLP alone.
+
+Usage: python -m benchmarks.estimator_accuracy [--quick] [--seed 0] [--bounds dv,nwj]
+       [--sections gaussian,uneven,linear,12bit] [--no_companion]
 """
 
 import argparse
@@ -45,7 +49,7 @@ import numpy as np  # noqa: E402
 from infodl.estimators import (ArchitectureAwareMINE, BinningEstimator, KDEEstimator,  # noqa: E402
                         MINE)
 
-ROW = "{:<13} {:<24} {:<18} {:>9} {:>9} {:>8} {:>7}"
+ROW = "{:<13} {:<24} {:<18} {:>9} {:>9} {:>8} {:>7}  {}"
 DEFAULT_VAR_U = os.path.join(os.path.dirname(ROOT), "shared", "data", "var_u.mat")
 LABELS = {"dv": "MINE-DV", "nwj": "MINE-NWJ", "infonce": "MINE-InfoNCE"}
 
@@ -70,14 +74,21 @@ def uneven_gaussians(num, dim, mi_nats, rng):
     return s.astype("float32"), t.astype("float32")
 
 
-def print_row(section, case, estimator, estimate, truth, seconds):
+def print_row(section, case, estimator, estimate, truth, seconds, critic=""):
     """Prints one table row; returns (estimate - truth) / truth (None without truth)."""
     relative = None if not truth else (estimate - truth) / truth
     print(ROW.format(section, case, estimator, f"{estimate:.3f}",
                      "" if truth is None else f"{truth:.3f}",
                      "" if relative is None else f"{100 * relative:+.1f}%",
-                     f"{seconds:.1f}"), flush=True)
+                     f"{seconds:.1f}", critic).rstrip(), flush=True)
     return relative
+
+
+def chosen_critics(fit):
+    """Which critic each held-out half picked, per restart: "mlp" (the critic) or
+    "quad" (the quadratic companion), e.g. "quad/quad" or "mlp/quad mlp/mlp"."""
+    short = {"critic": "mlp", "quadratic_companion": "quad"}
+    return " ".join("/".join(short[c] for c in pair) for pair in fit.chosen_critics)
 
 
 def gaussian_rows(args, section, make_pairs, cases, rng, results):
@@ -88,9 +99,12 @@ def gaussian_rows(args, section, make_pairs, cases, rng, results):
         case = f"d={dim}, I={mi:g}"
         for bound in [b for b in args.bounds if b in bounds]:
             start = time.perf_counter()
-            value = MINE(bound=bound).fit_estimate(s, t, verbose=0, **args.fit_overrides)
-            relative = print_row(section, case, LABELS[bound], value, mi,
-                                 time.perf_counter() - start)
+            mine = MINE(bound=bound, **args.mine_overrides)
+            value = mine.fit_estimate(s, t, verbose=0, **args.fit_overrides)
+            seconds = time.perf_counter() - start
+            relative = print_row(section, case, LABELS[bound], value, mi, seconds,
+                                 chosen_critics(mine.last_fit))
+            args.fit_seconds.append(seconds)
             results.append((section, bound, dim, mi, value, relative))
         if dim == 1 and section == "gaussian":
             start = time.perf_counter()
@@ -115,17 +129,20 @@ def linear_gaussian_section(args, rng):
             np.eye(dim_l) + kernel.T @ covariance @ kernel / noise_variance)[1]
         case = f"10->4, sigma^2={noise_variance:g}"
         start = time.perf_counter()
-        aa_mine = ArchitectureAwareMINE(network, "linear", noise_variance=noise_variance)
+        aa_mine = ArchitectureAwareMINE(network, "linear", noise_variance=noise_variance,
+                                        **args.mine_overrides)
         value = aa_mine.fit_estimate(x, verbose=0, **args.fit_overrides)
-        print_row("linear-gauss", case, "AA-MINE", value, truth, time.perf_counter() - start)
+        print_row("linear-gauss", case, "AA-MINE", value, truth, time.perf_counter() - start,
+                  chosen_critics(aa_mine.last_fit))
         if args.restarts > 1:
             start = time.perf_counter()
-            aa_mine = ArchitectureAwareMINE(network, "linear", noise_variance=noise_variance)
+            aa_mine = ArchitectureAwareMINE(network, "linear", noise_variance=noise_variance,
+                                            **args.mine_overrides)
             value = aa_mine.fit_estimate(x, verbose=0, restarts=args.restarts,
                                          **args.fit_overrides)
             print_row("linear-gauss", case,
                       f"AA-MINE x{args.restarts} sd={aa_mine.last_fit.std:.3f}", value, truth,
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, chosen_critics(aa_mine.last_fit))
         layer = x[:args.kde_samples] @ kernel.astype("float32")
         for bound in ("upper", "lower"):
             start = time.perf_counter()
@@ -216,12 +233,16 @@ def main():
     parser.add_argument("--sections", default="gaussian,uneven,linear,12bit")
     parser.add_argument("--var_u", default=DEFAULT_VAR_U, help="path of var_u.mat")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no_companion", action="store_true",
+                        help="MINE(quadratic_companion=False): the MLP critic alone (to "
+                             "show what the quadratic companion critic contributes)")
     args = parser.parse_args()
     args.bounds = args.bounds.split(",")
     args.dims = [int(d) for d in args.dims.split(",")]
     args.mis = [float(m) for m in args.mis.split(",")]
     args.sections = args.sections.split(",")
-    args.fit_overrides = {}
+    args.fit_overrides, args.fit_seconds = {}, []
+    args.mine_overrides = {"quadratic_companion": False} if args.no_companion else {}
     args.noise_variances = (2.0, 0.5)
     args.knn_samples = 10000
     args.kde_samples = 10000
@@ -234,9 +255,10 @@ def main():
     total = time.perf_counter()
     print(f"defaults as the README calls them ({keras.backend.backend()} backend"
           + (", --quick: steps=300" if args.quick else "")
+          + (", --no_companion: quadratic_companion=False" if args.no_companion else "")
           + f"): {args.num_samples} pairs per case; seed {args.seed}")
     print(ROW.format("section", "case (nats)", "estimator", "estimate", "truth", "error",
-                     "time_s"))
+                     "time_s", "picked (half A/B)"))
     results = []
     if "gaussian" in args.sections:
         # NWJ and InfoNCE have a band up to 2 nats only; DV also at 4 nats.
@@ -252,6 +274,10 @@ def main():
         twelve_bit_section(args)
     if results:
         summary(results)
+    if args.fit_seconds:
+        print(f"wall time per MINE fit (N = {args.num_samples}): median "
+              f"{np.median(args.fit_seconds):.0f} s, max {max(args.fit_seconds):.0f} s over "
+              f"{len(args.fit_seconds)} fits")
     print(f"total time {time.perf_counter() - total:.0f} s")
 
 

@@ -3,11 +3,14 @@
     python -m benchmarks.run_all            # the scripts' own settings (about an hour here)
     python -m benchmarks.run_all --quick    # smaller settings, minutes (a smoke check)
     python -m benchmarks.run_all --only regularizer_overhead,mixed_precision
+    python benchmarks/run_all.py            # the same, as a script from the repository root
 
 Each script runs in its own process (one after another, so they do not share the
 cores); its output goes to `benchmarks/results/<name>.txt` and, with the machine it
 ran on (CPU, cores, load, library versions), into `docs/benchmarks.md`. A script that
-fails is reported as failed, and the others still run.
+fails is reported as failed, and the others still run. With `--only`, the page still
+lists every benchmark: those not run now are copied from their last
+`benchmarks/results/<name>.txt`, whose first line says when and where they ran.
 """
 
 import argparse
@@ -20,7 +23,10 @@ import subprocess
 import sys
 import time
 
-from infodl.quiet_startup import NOISE
+if not __package__:  # run as a script: the repository root holds the infodl package
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from infodl.quiet_startup import NOISE  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -96,7 +102,17 @@ def main():
                 + "`; every ratio is measured side by side in one run (the scripts' "
                 "docstrings say how).", ""]
     failed = []
-    for name in names:
+    results_dir = ROOT / "benchmarks" / "results"
+    for name in BENCHMARKS:
+        if name not in names:
+            stored = results_dir / f"{name}.txt"
+            if stored.exists() and not args.quick:
+                lines = stored.read_text().splitlines()
+                sections += [f"## {name}: {BENCHMARKS[name][0]}", "",
+                             f"Not rerun by this call: `benchmarks/results/{name}.txt`, "
+                             f"written by {lines[0].lstrip('# ')}", "", "```",
+                             "\n".join(lines[1:]).strip()[-6000:], "```", ""]
+            continue
         description, full, quick = BENCHMARKS[name]
         script_args = quick if args.quick else full
         command = " ".join(["python -m", f"benchmarks.{name}", *script_args])
@@ -105,7 +121,6 @@ def main():
         status = "ok" if code == 0 else f"FAILED (exit {code})"
         if code:
             failed.append(name)
-        results_dir = ROOT / "benchmarks" / "results"
         results_dir.mkdir(exist_ok=True)
         if not args.quick:
             (results_dir / f"{name}.txt").write_text(

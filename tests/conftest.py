@@ -28,8 +28,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def var_u_path():
-    """Path of the original 12-bit task file (skips the test when absent)."""
-    path = SHARED_DATA / "var_u.mat"
+    """Path of the original 12-bit task file: $INFODL_VAR_U, else ../shared/data/var_u.mat.
+
+    The tests that need it skip (saying so) when neither exists; the file is
+    data/var_u.mat of Shwartz-Ziv & Tishby's IDNNs repository (github.com/ravidziv/IDNNs).
+    """
+    path = pathlib.Path(os.environ.get("INFODL_VAR_U", SHARED_DATA / "var_u.mat"))
     if not path.exists():
-        pytest.skip(f"{path} not present")
+        pytest.skip(f"var_u.mat not found at {path}: set INFODL_VAR_U=/path/to/var_u.mat")
     return str(path)

@@ -10,6 +10,7 @@ import json
 import pathlib
 import shutil
 import subprocess
+import sys
 import textwrap
 import venv
 
@@ -110,3 +111,25 @@ def test_regular_install_copies_every_package(tmp_path):
     assert "site-packages" in module.parts and module.parent.parent.name == "infodl"
     sweeps = module.parent.parent / "experiments" / "sweeps"
     assert sorted(p.name for p in sweeps.glob("*.yaml")) == ["p2_table1.yaml", "p2_table2.yaml"]
+
+
+def test_every_module_imports_only_under_the_infodl_name():
+    """Importing every module (as the checkpoint loader does) loads no bare `models` etc.:
+    a second copy of a module would register its Keras classes twice."""
+    code = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        import infodl
+        from infodl.analysis import feature_source
+        feature_source._register_project_objects()
+        for name in infodl.PACKAGES:
+            package = importlib.import_module(f"infodl.{name}")
+            for module in pkgutil.iter_modules(package.__path__):
+                if module.name != "__main__":
+                    importlib.import_module(f"infodl.{name}.{module.name}")
+        print(sorted(name for name in sys.modules if name.split(".")[0] in infodl.PACKAGES))
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"

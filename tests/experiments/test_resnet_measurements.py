@@ -109,7 +109,7 @@ def checkpoint_weights(path):
 
 
 def numpy_resnet32(weights, images):
-    """(per block: (s(x), L(x)), features F(x), logits) of the pre-activation ResNet-32."""
+    """(per block: (x, s(x), L(x)), features F(x), logits) of the pre-activation ResNet-32."""
     x = conv_same(images, weights["init_conv"], 1)
     parts = {}
     for stage_index, (filters, stage_stride) in enumerate(zip(STAGE_WIDTHS, STAGE_STRIDES)):
@@ -122,7 +122,7 @@ def numpy_resnet32(weights, images):
             branch = conv_same(inner, w["conv2"], 1)
             shortcut = (start if start.shape[-1] == filters and stride == 1
                         else shortcut_option_a(start, stride, filters))
-            parts[f"stage{stage_index + 1}_unit{unit}"] = (shortcut, branch)
+            parts[f"stage{stage_index + 1}_unit{unit}"] = (x, shortcut, branch)
             x = shortcut + branch
     features = leaky(batch_norm(x, weights["final_bn"])).mean(axis=(1, 2))
     return parts, features, features @ weights["kernel"] + weights["bias"]
@@ -183,8 +183,8 @@ def check_values_against_numpy(summaries, config, step, check_info=True,
     ratios = scalar_series(summaries, "block_ratio/")
     maxima = []
     for block in BLOCKS:
-        shortcut, branch = parts[block]
-        per_example = example_norms(branch) / example_norms(shortcut)
+        unit_input, _, branch = parts[block]  # the default tag root: ||L(x)|| / ||x||
+        per_example = example_norms(branch) / example_norms(unit_input)
         assert ratios[f"block_ratio/{block}/mean"][step] == pytest.approx(
             per_example.mean(), rel=1e-5), block
         assert ratios[f"block_ratio/{block}/max"][step] == pytest.approx(
