@@ -12,6 +12,7 @@ import tensorflow as tf
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import InformationPlaneLogger, log_spaced_epochs
 from infodl.estimators.binning import BinningEstimator
+from tests.estimators.binning_reference import reference_information
 
 
 def _gaussian_task(num_examples=300, seed=0):
@@ -28,23 +29,6 @@ def _user_model(with_input=True):
     if with_input:
         layers = [keras.Input((5,))] + layers
     return keras.Sequential(layers)
-
-
-def _numpy_binned_information(activations, labels, num_edges=30):
-    """IDNNs binning re-done in NumPy: symbols = distinct rows of digitized units."""
-    digitized = np.digitize(activations, np.linspace(-1, 1, num_edges))
-    _, symbols = np.unique(digitized, axis=0, return_inverse=True)
-    symbols = symbols.reshape(-1)
-
-    def entropy(ids):
-        p = np.bincount(ids) / len(ids)
-        p = p[p > 0]
-        return -np.sum(p * np.log2(p))
-
-    h_t = entropy(symbols)
-    h_t_given_y = sum(np.mean(labels == y) * entropy(symbols[labels == y])
-                      for y in np.unique(labels))
-    return h_t, h_t - h_t_given_y
 
 
 def _numpy_layer_outputs(model, inputs):
@@ -87,7 +71,8 @@ def test_logger_on_user_sequential_matches_numpy(tmp_path):
     # the last logged epoch is the end of training: recompute everything in NumPy
     final = logger.trajectory.information_bits[-1]
     for index, outputs in enumerate(_numpy_layer_outputs(model, inputs)):
-        i_xt, i_ty = _numpy_binned_information(outputs, labels)
+        i_xt, i_ty = reference_information(np.digitize(outputs, np.linspace(-1, 1, 30)),
+                                           labels)
         assert final[index, 0] == pytest.approx(i_xt, abs=1e-9)
         assert final[index, 1] == pytest.approx(i_ty, abs=1e-9)
     assert np.all(logger.trajectory.i_xt_bits <= math.log2(len(labels)) + 1e-9)

@@ -8,23 +8,9 @@ import scipy.io
 
 from infodl.estimators import binning
 from infodl.estimators.binning import BinningEstimator
+from tests.estimators.binning_reference import reference_information
 
 LOG2_3 = np.log2(3.0)
-
-
-def reference_information(bin_indices, labels):
-    """Slow, obvious re-computation from bin indices: np.unique(axis=0) + per-class loop."""
-    symbols = np.unique(bin_indices, axis=0, return_inverse=True)[1]
-    symbols = symbols.reshape(-1)
-
-    def entropy_bits(ids):
-        probabilities = np.unique(ids, return_counts=True)[1] / ids.size
-        return -np.sum(probabilities * np.log2(probabilities))
-
-    h_t = entropy_bits(symbols)
-    conditional = sum(np.mean(labels == y) * entropy_bits(symbols[labels == y])
-                      for y in np.unique(labels))
-    return h_t, h_t - conditional
 
 
 def four_bins_twice():
