@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from infodl.models.ib_nets import build_ib_network, input_statistics
+from tests.models.saving import assert_reloads_with_same_outputs
 
 
 def _dense_sizes(model):
@@ -66,9 +67,7 @@ def test_saved_model_loads_with_the_same_outputs(tmp_path):
     model = build_ib_network("convnet_16", (8, 8, 3), post_trained_logits=True,
                              input_mean=[1, 2, 3], input_std=[2, 2, 2], seed=3)
     x = np.random.default_rng(1).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
-    model.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
-    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-5)
+    loaded = assert_reloads_with_same_outputs(model, tmp_path, x, rtol=1e-5)
     assert loaded.get_layer("features") is not None and loaded.get_layer("logits")
 
 

@@ -1,6 +1,5 @@
 """The ResNet family: parameter counts of the originals, unit structure, s(x) + L(x)."""
 
-import keras
 import numpy as np
 import pytest
 
@@ -9,6 +8,7 @@ from infodl.callbacks.model_probe import residual_units
 from infodl.models.residual_unit import ResidualUnit
 from infodl.models.resnet import ARCHITECTURES, build_resnet
 from tests.models.numpy_reference import option_a_shortcut_numpy
+from tests.models.saving import assert_reloads_with_same_outputs
 
 
 @pytest.mark.parametrize("architecture, classes, expected, units", [
@@ -110,11 +110,8 @@ def test_unit_argument_checks(kwargs, message):
 def test_model_saves_and_loads_with_custom_layers(tmp_path):
     model = build_resnet("resnet20", alpha2=0.05, alpha1=1e-5)
     x = np.random.default_rng(4).normal(size=(2, 32, 32, 3)).astype("float32")
-    path = tmp_path / "m.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded({"image": x, "label": None}),
-                               model({"image": x, "label": None}), atol=1e-5)
+    loaded = assert_reloads_with_same_outputs(model, tmp_path, {"image": x, "label": None},
+                                              atol=1e-5)
     assert loaded.get_layer("logits").alpha2 == 0.05
 
 

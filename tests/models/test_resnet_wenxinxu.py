@@ -19,6 +19,7 @@ from infodl.choices import MODELS
 from infodl.models.resnet import build_network
 from infodl.models.resnet_wenxinxu import (BatchStatisticsNormalization, WenxinxuResidualUnit,
                                     build_resnet_wenxinxu)
+from tests.models.saving import assert_reloads_with_same_outputs
 
 EPSILON = 1e-3
 N = 5  # residual blocks per stage: 6n + 2 = 32 layers
@@ -202,11 +203,8 @@ def test_listed_built_by_name_and_saved(tmp_path):
     model = build_network("resnet32_wenxinxu", num_classes=10, input_shape=(8, 8, 3),
                           alpha2=0.05, dropout_rate=0.0, track_block_ratio=True)
     x = np.random.default_rng(1).normal(size=(2, 8, 8, 3)).astype("float32")
-    path = tmp_path / "m.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded({"image": x, "label": None}),
-                               model({"image": x, "label": None}), atol=1e-5)
+    loaded = assert_reloads_with_same_outputs(model, tmp_path, {"image": x, "label": None},
+                                              atol=1e-5)
     assert loaded.get_layer("conv1_0").first_block and loaded.get_layer("logits").alpha2 == 0.05
 
 
