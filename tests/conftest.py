@@ -26,6 +26,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_slow)
 
 
+def pytest_collection_finish(session):
+    """Starts the JAX-backend run of the library tests now, if it was collected."""
+    from tests.background_suite import JAX_TEST, BackgroundSuite
+    if (os.environ.get("KERAS_BACKEND") != "jax"
+            and any(item.nodeid == JAX_TEST for item in session.items)):
+        try:
+            import jax  # noqa: F401
+        except ImportError:
+            return
+        session.config.background_jax_suite = BackgroundSuite()
+
+
+def pytest_sessionfinish(session):
+    suite = getattr(session.config, "background_jax_suite", None)
+    if suite is not None:
+        suite.stop()
+
+
 @pytest.fixture
 def var_u_path():
     """Path of the original 12-bit task file: $INFODL_VAR_U, else ../shared/data/var_u.mat.

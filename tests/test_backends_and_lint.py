@@ -2,10 +2,10 @@
 
 `python -m pytest -q` (the README's one test command, the one CI runs) also runs the
 tests of `callbacks/`, `estimators/` and `models/` under `KERAS_BACKEND=jax` in a
-subprocess (Keras picks its backend once per process), and `ruff check .`.
+subprocess (Keras picks its backend once per process; started in the background when
+collection ends, tests/background_suite.py), and `ruff check .`.
 """
 
-import os
 import pathlib
 import subprocess
 import sys
@@ -13,8 +13,9 @@ import sys
 import keras
 import pytest
 
+from tests.background_suite import BackgroundSuite
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-JAX_SUITES = ("tests/callbacks", "tests/estimators", "tests/models")
 
 
 def test_ruff_check_is_clean():
@@ -24,11 +25,9 @@ def test_ruff_check_is_clean():
 
 
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="already running under JAX")
-def test_library_tests_pass_under_the_jax_backend():
+def test_library_tests_pass_under_the_jax_backend(request):
     pytest.importorskip("jax")
-    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *JAX_SUITES],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout.splitlines()[-1]
+    suite = getattr(request.config, "background_jax_suite", None) or BackgroundSuite()
+    code, output = suite.wait(timeout=2400)
+    assert code == 0, output[-6000:]
+    assert " passed" in output.strip().splitlines()[-1]

@@ -1,0 +1,43 @@
+"""The library's tests under the JAX backend, run in a background process.
+
+Keras picks its backend once per process, so `KERAS_BACKEND=jax` needs a process of its
+own. Started as soon as collection ends (tests/conftest.py), it runs beside the
+TensorFlow tests instead of after them, and its test only waits for it: on CI's two
+cores the suite takes about the time of the longer of the two, not their sum.
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+JAX_SUITES = ("tests/callbacks", "tests/estimators", "tests/models")
+JAX_TEST = "tests/test_backends_and_lint.py::test_library_tests_pass_under_the_jax_backend"
+
+
+class BackgroundSuite:
+    """`python -m pytest -q <suites>` under KERAS_BACKEND=jax, output kept in a file."""
+
+    def __init__(self, suites=JAX_SUITES):
+        self.output = tempfile.TemporaryFile(mode="w+")
+        env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites],
+            cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT, text=True)
+
+    def wait(self, timeout):
+        """(return code, output) once the run has ended."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
+        self.output.seek(0)
+        return code, self.output.read()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
