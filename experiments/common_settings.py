@@ -72,9 +72,8 @@ class IBTrainingSettings(ExperimentConfig):
     ib_end_to_end). An iteration is one network step with its k critic steps."""
     dataset: str = setting("mnist", "Data set.", choices=DATASETS)
     data_dir: Optional[str] = setting(
-        None, "Folder with the original CIFAR / MNIST files (or mnist.pkl.gz itself), "
-        "or a prepared TensorFlow Datasets folder; None = TensorFlow Datasets.",
-        resumable=True)
+        None, "Folder with the original CIFAR (binary or python pickle) / MNIST files "
+        "(or mnist.pkl.gz itself); None = TensorFlow Datasets.", resumable=True)
     train_fraction: float = setting(
         1.0, "Fraction of the training set to use (stratified; seed s draws subset s).",
         minimum=0, exclusive_minimum=True, maximum=1)

@@ -78,9 +78,15 @@ def define_flags(experiments, global_settings=(), flag_values=flags.FLAGS):
         owners[name] = tuple(experiment for experiment, _ in entries)
         defaults = {experiment: field.default for experiment, field in entries}
         shared_default = len({repr(v) for v in defaults.values()}) == 1
-        help_text = entries[0][1].metadata["help"]
-        if len(entries) < len(experiments):
-            help_text = f"[{', '.join(owners[name])}] {help_text}"
+        helps = {}  # help text -> the experiments that give it
+        for experiment, field in entries:
+            helps.setdefault(field.metadata["help"], []).append(experiment)
+        if len(helps) == 1:
+            help_text = next(iter(helps))
+            if len(entries) < len(experiments):
+                help_text = f"[{', '.join(owners[name])}] {help_text}"
+        else:  # one setting name, a different meaning per experiment: say each
+            help_text = " ".join(f"[{', '.join(names)}] {text}" for text, names in helps.items())
         if not shared_default:
             listed = ", ".join(f"{_flag_text(v)} for {e}" for e, v in defaults.items())
             help_text = f"{help_text} (default: {listed})"

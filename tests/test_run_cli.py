@@ -142,3 +142,22 @@ def test_library_argument_names_become_flags_in_errors():
         "(or pass --overwrite to delete the old run)")
     assert run.as_flags("pass allow_partial_files=True") == "pass --allow_partial_files"
     assert run.as_flags("pass sigma=True") == "pass sigma=True"  # not a flag: unchanged
+
+
+def test_a_shared_flag_name_says_what_it_means_in_each_experiment():
+    """--noise_variance is the KDE's sigma^2 for info_plane and the eps of I(X; L + eps)
+    for IB training: the help shows both meanings, and one help where they agree."""
+    from absl import flags
+
+    from infodl.experiments.flags import define_flags
+    from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS
+
+    flag_values = flags.FlagValues()
+    owners = define_flags(EXPERIMENTS, GLOBAL_SETTINGS, flag_values=flag_values)
+    noise = flag_values["noise_variance"].help
+    assert noise.startswith("[info_plane] Noise variance sigma^2 of the KDE estimator.")
+    assert "[ib_layerwise, ib_end_to_end] Noise variance sigma^2 of I(X; L + eps)" in noise
+    assert "2.0 for ib_layerwise" in noise and "0.1 for info_plane" in noise
+    data_dir = flag_values["data_dir"].help
+    assert data_dir.startswith("[resnet, ib_layerwise, ib_end_to_end, invnet] Folder")
+    assert data_dir.count("[") == 2 and owners["data_dir"][-1] == "analyze"
