@@ -99,6 +99,7 @@ def main():
     sections = [f"# Benchmarks ({today})", "",
                 f"Machine: {machine()}.", "",
                 "Written by `python -m benchmarks.run_all" + (" --quick" if args.quick else "")
+                + (f" --only {args.only}" if args.only else "")
                 + "`; every ratio is measured side by side in one run (the scripts' "
                 "docstrings say how).", ""]
     failed = []
