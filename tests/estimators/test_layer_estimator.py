@@ -32,7 +32,9 @@ def test_matches_closed_form_and_the_mine_fits_it_wraps():
         direct.append(max(0.0, mine.fit_estimate(s, t, steps=SETTINGS["steps"],
                                                  batch_size=SETTINGS["batch_size"],
                                                  verbose=0, learning_rate=1e-3)))
-    np.testing.assert_allclose(plane[0], direct, rtol=1e-4)  # float32 sums: not bitwise
+    # Same fits up to float32 reduction order across threads (seen: 3e-4 relative); fits
+    # with another seed differ by 0.02-0.07 nats here.
+    np.testing.assert_allclose(plane[0], direct, rtol=0, atol=3e-3)
 
 
 @pytest.mark.parametrize("kwargs, message", [
