@@ -22,7 +22,7 @@ from infodl.experiments import flags as experiment_flags  # noqa: E402  (no Tens
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
 FLAGS = flags.FLAGS
-OWNERS = experiment_flags.define_flags(EXPERIMENTS, GLOBAL_SETTINGS)
+OWNERS = experiment_flags.define_flags(EXPERIMENTS, FLAGS, GLOBAL_SETTINGS)
 flags.adopt_module_key_flags(experiment_flags)  # show them in --help, not only --helpfull
 flags.declare_key_flag("log_dir")               # defined by absl.logging, reused here
 
@@ -30,11 +30,11 @@ flags.declare_key_flag("log_dir")               # defined by absl.logging, reuse
 def main(argv):
     if len(argv) > 1:
         raise ValueError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    sweep = experiment_flags.settings_from_flags(GLOBAL_SETTINGS[0])
+    sweep = experiment_flags.settings_from_flags(GLOBAL_SETTINGS[0], FLAGS)
     if sweep.sweep is not None:
         return run_sweep(sweep)
     experiment = EXPERIMENTS[FLAGS.experiment]
-    config = experiment_flags.config_from_flags(experiment, OWNERS)  # before TensorFlow
+    config = experiment_flags.config_from_flags(experiment, OWNERS, FLAGS)  # before TensorFlow
     quiet_startup.load_tensorflow(
         initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
     module = experiment.load()
@@ -52,7 +52,7 @@ def run_sweep(settings):
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
                          "on the command line with --sweep")
-    overrides = experiment_flags.given_flags(OWNERS)  # e.g. --data_dir, for every run
+    overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
     overrides.pop("log_dir", None)
     log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
     results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,

@@ -7,8 +7,8 @@ their defaults differ the flag's default is None and each config keeps its own).
 gave, so a default lives only in its dataclass field. No TensorFlow is imported here.
 
 Example:
-    define_flags(EXPERIMENTS)              # in run.py, at import time
-    config = config_from_flags(EXPERIMENTS["resnet"])   # after absl parsed argv
+    define_flags(EXPERIMENTS, FLAGS)       # in run.py (which owns absl FLAGS), at import
+    config = config_from_flags(EXPERIMENTS["resnet"], owners, FLAGS)  # after absl parsed argv
 """
 
 import dataclasses
@@ -46,7 +46,7 @@ def _collect_fields(experiments):
     return collected
 
 
-def define_flags(experiments, global_settings=(), flag_values=flags.FLAGS):
+def define_flags(experiments, flag_values, global_settings=()):
     """Defines `--experiment`, one flag per config field, and the global settings' flags.
 
     Args:
@@ -116,7 +116,7 @@ def _parse_items(field, values):
                          f"Received: {','.join(values)}") from None
 
 
-def config_from_flags(experiment, owners, flag_values=flags.FLAGS):
+def config_from_flags(experiment, owners, flag_values):
     """The validated config of `experiment` from the flags given on the command line.
 
     Flags not given keep the config's own defaults. A flag given for another
@@ -141,13 +141,13 @@ def config_from_flags(experiment, owners, flag_values=flags.FLAGS):
     return experiment.config(**values).validate()
 
 
-def settings_from_flags(settings, flag_values=flags.FLAGS):
+def settings_from_flags(settings, flag_values):
     """The validated global settings (e.g. `SweepSettings`) from the flags."""
     values = {f.name: flag_values[f.name].value for f in dataclasses.fields(settings)
               if flag_values[f.name].present}
     return settings(**values).validate()
 
 
-def given_flags(owners, flag_values=flags.FLAGS):
+def given_flags(owners, flag_values):
     """The experiment flags given on the command line, as {name: value}."""
     return {name: flag_values[name].value for name in owners if flag_values[name].present}

@@ -153,7 +153,7 @@ def test_a_shared_flag_name_says_what_it_means_in_each_experiment():
     from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS
 
     flag_values = flags.FlagValues()
-    owners = define_flags(EXPERIMENTS, GLOBAL_SETTINGS, flag_values=flag_values)
+    owners = define_flags(EXPERIMENTS, flag_values, GLOBAL_SETTINGS)
     noise = flag_values["noise_variance"].help
     assert noise.startswith("[info_plane] Noise variance sigma^2 of the KDE estimator.")
     assert "[ib_layerwise, ib_end_to_end] Noise variance sigma^2 of I(X; L + eps)" in noise
