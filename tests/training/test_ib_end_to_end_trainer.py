@@ -1,9 +1,9 @@
 """Tests of end-to-end IB training: resume, the cross-entropy baseline without critics."""
 
-import numpy as np
 import pytest
 
 from infodl.callbacks.summary_writer import SummaryWriter
+from tests.training.resume_checks import assert_same_history, assert_same_weights
 from tests.training.test_ib_iteration import blobs, tiny_model
 from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
 
@@ -27,12 +27,11 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path):
     _, _, partial = _fit(str(tmp_path / "cut"), stop_at=(0, 5))
     assert partial["stopped"]
     resumed, _, history = _fit(str(tmp_path / "cut"))
-    for expected, got in zip(reference.get_weights(), resumed.get_weights()):
-        np.testing.assert_array_equal(expected, got)
+    assert_same_weights(reference, resumed)
     record, expected = history["layers"]["logits"], full["layers"]["logits"]
-    assert record["trajectory"] == expected["trajectory"]
+    assert_same_history(expected["trajectory"], record["trajectory"], "trajectory")
     assert [row[0] for row in expected["trajectory"]] == [0, 2, 4, 6, 8]
-    assert record["accuracy"] == expected["accuracy"]
+    assert_same_history(expected["accuracy"], record["accuracy"], "accuracy")
 
 
 def test_cross_entropy_baseline_builds_no_critics_and_learns(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from infodl.callbacks.summary_writer import SummaryWriter
+from tests.training.resume_checks import assert_same_history, assert_same_weights
 from tests.training.test_ib_iteration import blobs, tiny_model
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
@@ -32,12 +33,11 @@ def test_resume_mid_layer_gives_the_weights_of_an_uninterrupted_run(tmp_path):
     assert names[-1] == "ckpt-001-00000003"
     resumed, history = _fit(str(tmp_path / "cut"))
     assert not history["stopped"]
-    for expected, got in zip(reference.get_weights(), resumed.get_weights()):
-        np.testing.assert_array_equal(expected, got)
+    assert_same_weights(reference, resumed)
     for name, record in full["layers"].items():  # (loss rows follow the cut chunks)
         for key in ("trajectory", "pretraining", "error_bars"):
-            assert history["layers"][name][key] == record[key]
-    assert history["posttrain"] == full["posttrain"]
+            assert_same_history(record[key], history["layers"][name][key], f"{name}/{key}")
+    assert_same_history(full["posttrain"], history["posttrain"], "posttrain")
 
 
 def test_history_checkpoints_and_tensorboard(tmp_path):
