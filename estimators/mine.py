@@ -9,7 +9,7 @@ from keras import ops
 from infodl.estimators import held_out_bounds, mi_bounds
 from infodl.estimators.critic import Critic
 from infodl.estimators.fit_result import FitResult
-from infodl.estimators.held_out_fit import HeldOutMonitor, epoch_index
+from infodl.estimators.mine_fit import DEFAULT_BATCH_SIZE, fit_once, fit_settings, is_constant
 from infodl.estimators.separable_critic import SeparableCritic
 from infodl.estimators.standardization import (STANDARDIZE, standardized, standardizing_transform,
                                         whitens)
@@ -20,22 +20,13 @@ BOUNDS = MINE_BOUNDS
 CRITICS = ("concat", "separable")
 # P3 appendix C; one argument away: MINE(hidden_units=PAPER_HIDDEN_UNITS).
 PAPER_HIDDEN_UNITS = (1500, 1500)
-# Defaults of `MINE` and `fit_estimate`, chosen on correlated Gaussians (see
-# benchmarks/estimator_accuracy.py and the README for the measured errors and times).
+# Defaults of `MINE` (those of `fit_estimate` are in `mine_fit`), chosen on correlated
+# Gaussians (see benchmarks/estimator_accuracy.py and docs/estimators.md).
 DEFAULT_HIDDEN_UNITS = (256, 256)
 DEFAULT_EMBEDDING_DIM = 32
 # Quadratic units of the companion critic w.z + b + sum_k a_k (v_k.z + c_k)^2.
 COMPANION_QUADRATIC_UNITS = 64
 COMPANION_QUADRATIC_SCALE = 1.0
-DEFAULT_STEPS = 4000
-DEFAULT_BATCH_SIZE = 512
-DEFAULT_LEARNING_RATE = 1e-3
-# The default schedule decays the learning rate by a cosine to this fraction of it.
-FINAL_LEARNING_RATE_FRACTION = 0.05
-DEFAULT_EVAL_EVERY = 100
-DEFAULT_PATIENCE = 10
-# Early stopping never ends a fit before this fraction of its steps.
-MIN_STEPS_FRACTION = 0.5
 # Marginal pairs per held-out sample in `estimate` (DV / NWJ, concatenation critic);
 # the evaluations that pick the critic during `fit_estimate` use
 # `held_out_fit.SELECTION_SHUFFLES`.
@@ -446,7 +437,7 @@ class MINE(keras.Model):
 
     def _carries_no_information(self, s, t):
         """True when s or t is constant (every sample equal): then I(S; T) = 0."""
-        return _is_constant(s) or _is_constant(t)
+        return is_constant(s) or is_constant(t)
 
     def fit_estimate(self, s, t=None, steps=None, batch_size=None, validation_fraction=0.2,
                      patience=None, verbose=1, eval_every=None, learning_rate=None,
@@ -512,7 +503,7 @@ class MINE(keras.Model):
         """
         started = time.perf_counter()
         s, t = self._validated(s, t)
-        settings = _fit_settings(steps, batch_size, validation_fraction, patience, verbose,
+        settings = fit_settings(steps, batch_size, validation_fraction, patience, verbose,
                                  eval_every, learning_rate, restarts, min_steps)
         if self._carries_no_information(s, t):
             self.last_fit = FitResult.from_restarts(
@@ -522,104 +513,12 @@ class MINE(keras.Model):
         if num_validation < 4 or len(s) - num_validation < 2:
             raise ValueError("Expected at least 2 training and 4 held-out pairs. Received: "
                              f"{len(s)} pairs with validation_fraction={validation_fraction}")
-        runs = [self._fit_once(s, t, restart, num_validation, settings)
+        runs = [fit_once(self, s, t, restart, num_validation, settings)
                 for restart in range(settings["restarts"])]
         values, curves, steps_run, best_steps, chosen = zip(*runs)
         self.last_fit = FitResult.from_restarts(values, curves, steps_run, best_steps,
                                                 time.perf_counter() - started, chosen)
         return self.last_fit.value
-
-    def _fit_once(self, s, t, restart, num_validation, settings):
-        """One restart: split, (re)initialise, train, pick, report (cross-fitted)."""
-        seed = None if self.seed is None else self.seed + 7919 * restart
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(s))
-        train_index, validation_index = order[num_validation:], order[:num_validation]
-        s_val, t_val = self._complete_arrays(
-            s[validation_index], None if t is None else t[validation_index])
-        half = num_validation // 2
-        halves = ((s_val[:half], t_val[:half]), (s_val[half:], t_val[half:]))
-        self._ensure_built(s_val[:2], t_val[:2])
-        if restart:
-            self._reinitialize_critic(seed)
-        for variable in (self.log_moving_average, self.companion_log_moving_average,
-                         self.moving_average_steps):
-            variable.assign(0.0)
-        self.adapt(s[train_index], None if t is None else t[train_index])
-        steps = settings["steps"]
-        batch_size = min(settings["batch_size"], len(train_index))
-        self.infonce_batch_size = batch_size
-        self._prepare_optimizer(settings["learning_rate"], steps, restart)
-        train_index = epoch_index(train_index, batch_size, s, t, rng)
-        monitor = HeldOutMonitor(self, halves, steps, settings["eval_every"],
-                                 settings["patience"], settings["min_steps"],
-                                 settings["verbose"], seed=int(rng.integers(2**31)))
-        self.fit(s[train_index], None if t is None else t[train_index],
-                 batch_size=batch_size, epochs=-(-steps * batch_size // len(train_index)),
-                 shuffle=True, verbose=0, callbacks=[monitor])
-        # Cross-fitting: the critic picked on one half is scored on the other, and
-        # the two scores are averaged (twice the reporting pairs, no selection bias).
-        values = []
-        for picked, other in ((0, 1), (1, 0)):
-            monitor.restore(picked)
-            values.append(self.estimate(*halves[other]))
-        chosen = tuple(("critic", "quadratic_companion")[c] for c in monitor.best_critic)
-        return (float(np.mean(values)), monitor.curve, monitor.step,
-                int(round(np.mean(monitor.best_step))), chosen)
-
-    def _prepare_optimizer(self, learning_rate, steps, restart):
-        """Adam with the default cosine schedule, unless the user compiled the model.
-
-        The optimizer state at the start of the call is kept and restored before
-        each further restart; an auto-compiled model with the same schedule is not
-        compiled again (its compiled step is reused, no retracing).
-        """
-        user_optimizer = getattr(self, "optimizer", None) is not None and not self._auto_compiled
-        if not user_optimizer:
-            key = (learning_rate if isinstance(learning_rate, float) else id(learning_rate),
-                   steps)
-            if self._auto_compiled and getattr(self, "_optimizer_key", None) == key:
-                self._restore_optimizer_state()
-                return
-            if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-                learning_rate = keras.optimizers.schedules.CosineDecay(
-                    learning_rate, steps, alpha=FINAL_LEARNING_RATE_FRACTION)
-            # XLA made these small steps slower with TensorFlow on CPU; JAX compiles.
-            self.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                         jit_compile=keras.backend.backend() != "tensorflow")
-            self._auto_compiled, self._optimizer_key = True, key
-        elif restart:
-            self._restore_optimizer_state()
-            return
-        if not self.optimizer.built:
-            self.optimizer.build(self.trainable_variables)
-        self._optimizer_state = [np.array(v.value) for v in self.optimizer.variables]
-
-    def _restore_optimizer_state(self):
-        for variable, value in zip(self.optimizer.variables, self._optimizer_state):
-            variable.assign(value)
-
-    def _reinitialize_critic(self, seed):
-        """Fresh initial weights for every kernel and bias of the critics (restarts)."""
-        covered = set()
-        layers = [layer for critic in self.critics for layer in critic._flatten_layers()]
-        for index, layer in enumerate(layers):
-            for name in ("kernel", "bias"):
-                variable = getattr(layer, name, None)
-                initializer = getattr(layer, f"{name}_initializer", None)
-                if variable is None or initializer is None:
-                    continue
-                config = initializer.get_config()
-                if "seed" in config:
-                    config["seed"] = None if seed is None else seed + index
-                fresh = initializer.__class__.from_config(config)
-                variable.assign(fresh(variable.shape, variable.dtype))
-                covered.add(id(variable))
-        missing = [v.path for critic in self.critics for v in critic.trainable_variables
-                   if id(v) not in covered]
-        if missing:
-            raise ValueError("Expected a critic whose weights are kernels and biases with "
-                             f"initializers (restarts > 1). Received: {missing}")
 
     # --- saving ---------------------------------------------------------------------
     def save_own_variables(self, store):
@@ -644,34 +543,3 @@ class MINE(keras.Model):
                       quadratic_companion=self.quadratic_companion)
         return config
 
-
-def _is_constant(samples):
-    return samples is not None and bool(np.all(samples == samples[:1]))
-
-
-def _fit_settings(steps, batch_size, validation_fraction, patience, verbose, eval_every,
-                  learning_rate, restarts, min_steps):
-    """Checks the arguments of `fit_estimate` and fills in the defaults."""
-    steps = checks.check_integer(DEFAULT_STEPS if steps is None else steps, "steps")
-    if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-        learning_rate = checks.check_positive(
-            DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate,
-            "learning_rate")
-    return {
-        "steps": steps,
-        "batch_size": checks.check_integer(
-            DEFAULT_BATCH_SIZE if batch_size is None else batch_size, "batch_size", minimum=2),
-        "validation_fraction": checks.check_fraction(
-            validation_fraction, "validation_fraction", include_one=False),
-        "patience": checks.check_integer(
-            DEFAULT_PATIENCE if patience is None else patience, "patience"),
-        "verbose": checks.check_integer(int(verbose) if isinstance(verbose, (bool, np.bool_))
-                                        else verbose, "verbose", minimum=0, maximum=2),
-        "eval_every": checks.check_integer(
-            DEFAULT_EVAL_EVERY if eval_every is None else eval_every, "eval_every"),
-        "learning_rate": learning_rate,
-        "restarts": checks.check_integer(restarts, "restarts"),
-        "min_steps": checks.check_integer(
-            int(MIN_STEPS_FRACTION * steps) if min_steps is None else min_steps,
-            "min_steps", minimum=0),
-    }
