@@ -1,5 +1,5 @@
 """BlockRatioLogger: logged ||L(x)||/||x|| and ||L(x)||/||s(x)|| re-computed with NumPy,
-read back from TensorBoard; the train-batch source changes nothing in training."""
+read back from TensorBoard (the train-batch source: test_block_ratio_train_batch.py)."""
 
 import glob
 import os
@@ -316,57 +316,3 @@ def test_resnet_accepts_a_plain_image_array_as_probe():
     for logger in (plain, as_dict):
         logger.set_model(model)
     assert plain.measure_now(step=0) == as_dict.measure_now(step=0)
-
-
-def test_train_batch_source_changes_nothing_and_equals_the_training_forward_pass(tmp_path):
-    """P1's measurement: whole training batch, training mode, inside the training step."""
-    def trained(with_logger, learning_rate):
-        keras.utils.set_random_seed(0)
-        model = build_resnet("resnet20", num_classes=3, input_shape=(8, 8, 3),
-                             track_block_ratio=with_logger)
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate, momentum=0.9),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        rng = np.random.default_rng(1)
-        images = rng.normal(size=(8, 8, 8, 3)).astype("float32")
-        labels = rng.integers(0, 3, size=8)
-        callbacks = []
-        if with_logger:
-            callbacks = [BlockRatioLogger(every_n_steps=1, source="train_batch",
-                                          log_dir=str(tmp_path / f"lr{learning_rate}"))]
-        model.fit({"image": images, "label": labels}, labels, batch_size=8, epochs=3,
-                  callbacks=callbacks, verbose=0, shuffle=False)
-        return model, images, labels, callbacks
-
-    plain, _, _, _ = trained(False, 0.05)
-    logged, images, labels, (logger,) = trained(True, 0.05)
-    tracked = {v.path for v in logged.variables if "training_batch_norms" in v.path}
-    assert len(tracked) == 9  # one per unit of ResNet-20, nothing else is added
-    kept = [v for v in logged.variables if v.path not in tracked]
-    assert [v.path for v in kept] == [v.path for v in plain.variables]
-    for ours, theirs in zip(kept, plain.variables):  # weights, BN statistics, seeds
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=ours.path)
-    for ours, theirs in zip(logged.optimizer.variables, plain.optimizer.variables):
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-    assert [step for step, _ in logger.history] == [1, 2, 3]
-    assert set(logger.latest) == {f"block_ratio_train_batch/stage{s}_unit{u}"
-                                  for s in (1, 2, 3) for u in range(3)} | {
-        "block_ratio_train_batch/max"}
-    # with lr = 0 every step sees the same weights: the logged value is ||L(X)|| / ||X||
-    # of the whole batch X in training mode (batch statistics in batch norm)
-    frozen, images, labels, (logger,) = trained(True, 0.0)
-    units = [layer for layer in frozen.layers if isinstance(layer, ResidualUnit)]
-    unit_inputs = keras.Model(frozen.input, [u.input for u in units])(
-        {"image": images, "label": None}, training=True)
-    for unit, x in zip(units, unit_inputs):
-        _, branch = unit.residual_parts(x, training=True)
-        expected = np.linalg.norm(np.ravel(branch)) / np.linalg.norm(np.ravel(x))
-        tag = f"block_ratio_train_batch/stage{unit.stage}_unit{unit.unit}"
-        assert logger.latest[tag] == pytest.approx(expected, rel=1e-4)
-
-
-def test_train_batch_source_needs_tracking_units():
-    model = build_resnet("resnet20", num_classes=3, input_shape=(8, 8, 3))
-    logger = BlockRatioLogger(source="train_batch")
-    logger.set_model(model)
-    with pytest.raises(ValueError, match="track_block_ratio=True"):
-        logger.measure_now(step=1)
