@@ -264,6 +264,9 @@ def main():
     parser.add_argument("--no_companion", action="store_true",
                         help="MINE(quadratic_companion=False): the MLP critic alone (to "
                              "show what the quadratic companion critic contributes)")
+    parser.add_argument("--standardize", default=None,
+                        help="MINE(standardize=...) instead of the default (\"whiten\"); "
+                             "\"gaussianize\" maps each feature to normal marginals first")
     args = parser.parse_args()
     args.bounds = args.bounds.split(",")
     args.dims = [int(d) for d in args.dims.split(",")]
@@ -271,6 +274,8 @@ def main():
     args.sections = args.sections.split(",")
     args.fit_overrides, args.fit_seconds = {}, []
     args.mine_overrides = {"quadratic_companion": False} if args.no_companion else {}
+    if args.standardize is not None:
+        args.mine_overrides["standardize"] = args.standardize
     args.noise_variances = (2.0, 0.5)
     args.knn_samples = 10000
     args.kde_samples = 10000
@@ -287,6 +292,7 @@ def main():
           + (", --quick: steps=300" if args.quick else "")
           + (", --no_companion: quadratic_companion=False" if args.no_companion else "")
           + (f", --steps={args.steps}" if args.steps is not None else "")
+          + (f", --standardize={args.standardize}" if args.standardize is not None else "")
           + f"): {args.num_samples} pairs per case; seed {args.seed}")
     print(ROW.format("section", "case (nats)", "estimator", "estimate", "truth", "error",
                      "time_s", "picked (half A/B)"))

@@ -11,8 +11,9 @@ from infodl.estimators.critic import Critic
 from infodl.estimators.fit_result import FitResult
 from infodl.estimators.mine_fit import DEFAULT_BATCH_SIZE, fit_once, fit_settings, is_constant
 from infodl.estimators.separable_critic import SeparableCritic
-from infodl.estimators.standardization import (STANDARDIZE, standardized, standardizing_transform,
-                                        whitens)
+from infodl.estimators.standardization import (GAUSSIANIZE_KNOTS, STANDARDIZE, gaussianized,
+                                               normal_knots, quantile_knots, standardized,
+                                               standardizing_transform, whitens)
 from infodl import checks
 from infodl.choices import MINE_BOUNDS
 
@@ -165,6 +166,10 @@ class MINE(keras.Model):
         first_shape, second_shape = self._input_shapes(input_shape)
         first_width = int(np.prod(self._feature_shape(first_shape)[1:]))
         second_width = int(np.prod(second_shape[1:])) if len(second_shape) > 1 else 1
+        self.first_knots = self.second_knots = None
+        if self.standardize == "gaussianize":
+            self.first_knots = self._knots(first_width, "first")
+            self.second_knots = self._knots(second_width, "second")
         if self.standardize != "none":
             self.first_shift, self.first_transform = self._standardizer(first_width, "first")
             self.second_shift, self.second_transform = self._standardizer(
@@ -193,6 +198,13 @@ class MINE(keras.Model):
                                         name=f"{name}_scale")
         return shift, transform
 
+    def _knots(self, width, name):
+        """(K, d) knots of the Gaussianizing map; before `adapt` the map is the identity."""
+        def identity_knots(shape, dtype=None):
+            return ops.cast(ops.tile(normal_knots(shape[0])[:, None], (1, shape[1])), dtype)
+        return self.add_weight(shape=(GAUSSIANIZE_KNOTS, width), initializer=identity_knots,
+                               trainable=False, name=f"{name}_knots")
+
     def _input_shapes(self, input_shape):
         first_shape, second_shape = input_shape
         return tuple(first_shape), tuple(second_shape)
@@ -220,12 +232,16 @@ class MINE(keras.Model):
     def _first_features(self, first, training=False):
         """Flattened (and standardized) critic input of the first variable."""
         features = mi_bounds.flatten_samples(self._first_input_features(first, training))
+        if self.first_knots is not None:
+            features = gaussianized(features, self.first_knots)
         if self.standardize != "none":
             features = standardized(features, self.first_shift, self.first_transform)
         return features
 
     def _second_features(self, second):
         values = mi_bounds.flatten_samples(second)
+        if self.second_knots is not None:
+            values = gaussianized(values, self.second_knots)
         if self.standardize != "none":
             values = standardized(values, self.second_shift, self.second_transform)
         return values
@@ -370,8 +386,10 @@ class MINE(keras.Model):
 
         "whiten": x -> (x - mean) W with W = Sigma^(-1/2) (symmetric, eigenvalues
         floored at 1e-6 of the largest), so each side has identity covariance;
-        "scale": x -> (x - mean) / std per feature (a constant feature keeps scale 1).
-        Both are invertible maps of s and of t: I(S; T) is unchanged. With
+        "scale": x -> (x - mean) / std per feature (a constant feature keeps scale 1);
+        "gaussianize": the knots of each feature's monotone map to normal marginals
+        (training quantiles), then "whiten" on the mapped samples.
+        All are invertible maps of s and of t: I(S; T) is unchanged. With
         standardize="none" this does nothing.
         """
         s, t = self._validated(s, t)
@@ -381,8 +399,13 @@ class MINE(keras.Model):
             return
         first = self._first_feature_array(s).reshape(len(s), -1).astype("float64")
         second = np.asarray(t, "float64").reshape(len(t), -1)
-        for values, shift, transform in ((first, self.first_shift, self.first_transform),
-                                         (second, self.second_shift, self.second_transform)):
+        for values, knots, shift, transform in (
+                (first, self.first_knots, self.first_shift, self.first_transform),
+                (second, self.second_knots, self.second_shift, self.second_transform)):
+            if knots is not None:
+                knots.assign(quantile_knots(values, knots.shape[0]).astype("float32"))
+                values = ops.convert_to_numpy(gaussianized(
+                    ops.convert_to_tensor(values, "float32"), knots)).astype("float64")
             shift.assign(values.mean(axis=0).astype("float32"))
             transform.assign(standardizing_transform(
                 values, len(transform.shape) == 2).astype("float32"))

@@ -1,18 +1,27 @@
-"""Standardization of MINE's critic inputs: whitening or per-feature scaling.
+"""Standardization of MINE's critic inputs: whitening, per-feature scaling, Gaussianizing.
 
-Each side (s, or t) is mapped by x -> (x - mean) W, an invertible affine map, so
-I(S; T) is unchanged while the critic sees inputs with zero mean and
+Each side (s, or t) is mapped by an invertible map, so I(S; T) is unchanged, most by
+x -> (x - mean) W (affine), after which the critic sees inputs with zero mean and
 
 - "whiten": identity covariance, W = Sigma^(-1/2) (ZCA, symmetric; eigenvalues of
   Sigma floored at 1e-6 of the largest), for inputs up to 256 features;
 - "scale": unit variance per feature, W = diag(1 / std) (a constant feature keeps 1),
   also used by "whiten" above 256 features (a d x d product per step would cost
   more than the critic's first layer);
+- "gaussianize": first each feature through a strictly increasing piecewise-linear
+  map g_j that sends the training quantiles at levels (k + 1/2) / K to the standard
+  normal's, Phi^-1((k + 1/2) / K), k = 0 .. K - 1 (K = 256; logarithmic beyond the
+  end knots), then "whiten". g_j approximates
+  Phi^-1 o F_j, so the critic sees nearly Gaussian marginals whatever their shape
+  (heavy tails, skew); being strictly increasing, it is invertible and leaves
+  I(S; T) unchanged;
 - "none": no map.
 
 Example:
     >>> transform = standardizing_transform(x, whiten=True)   # (d, d)
     >>> white = standardized(x, x.mean(axis=0), transform)    # cov ~ identity
+    >>> knots = quantile_knots(x)                             # (256, d) float32
+    >>> normal = gaussianized(x, knots)                       # N(0, 1) marginals
 
 Reference: mutual information is invariant under invertible maps of each variable
 (Cover & Thomas, Elements of Information Theory, section 8.6).
@@ -20,15 +29,74 @@ Reference: mutual information is invariant under invertible maps of each variabl
 
 import numpy as np
 from keras import ops
+from scipy.special import ndtri
 
-STANDARDIZE = ("whiten", "scale", "none")
+STANDARDIZE = ("whiten", "scale", "gaussianize", "none")
 WHITEN_MAX_DIM = 256
 WHITEN_EIGENVALUE_FLOOR = 1e-6
-
+GAUSSIANIZE_KNOTS = 256
+# Beyond the end knots the map continues with the slope between the end knot and the
+# knot this many knots further in (a wider span than one segment: a steadier slope).
+TAIL_SPAN_KNOTS = 16
+# Tied quantiles are pulled apart by this fraction of the feature's knot range.
+KNOT_TIE_GAP = 1e-6
 
 def whitens(mode, width):
     """Whether an input of `width` features gets a (d, d) whitening matrix."""
-    return mode == "whiten" and width <= WHITEN_MAX_DIM
+    return mode in ("whiten", "gaussianize") and width <= WHITEN_MAX_DIM
+
+
+def normal_knots(count=GAUSSIANIZE_KNOTS):
+    """Phi^-1((k + 1/2) / count), k = 0 .. count - 1: where `gaussianized` sends the knots."""
+    return ndtri((np.arange(count) + 0.5) / count)
+
+
+def quantile_knots(values, count=GAUSSIANIZE_KNOTS):
+    """(count, d) float32 training quantiles of each feature of (n, d) values, at the
+    levels (k + 1/2) / count, made strictly increasing: a knot equal to the one before
+    (ties: a ReLU's zeros, discrete values) is placed KNOT_TIE_GAP of the feature's
+    knot range above it (1 for a constant feature), and knots that meet in float32
+    are moved to the next float32.
+    """
+    values = np.asarray(values, "float64").reshape(len(values), -1)
+    knots = np.quantile(values, (np.arange(count) + 0.5) / count, axis=0)
+    spread = knots[-1] - knots[0]
+    gap = KNOT_TIE_GAP * np.where(spread > 0, spread, np.maximum(np.abs(knots[0]), 1.0))
+    steps = np.where(np.diff(knots, axis=0) > 0, np.diff(knots, axis=0), gap)
+    knots = np.concatenate([knots[:1], knots[0] + np.cumsum(steps, axis=0)]).astype("float32")
+    for k in range(1, count):
+        knots[k] = np.maximum(knots[k], np.nextafter(knots[k - 1], np.float32(np.inf)))
+    return knots
+
+
+def gaussianized(values, knots):
+    """Each feature j of (n, d) values through the piecewise-linear map that sends
+    knots[:, j] to `normal_knots` (strictly increasing knots, e.g. `quantile_knots`).
+
+    Inside the knots: linear interpolation (the segment found by a binary search per
+    value). Beyond them: level_end +- log(1 + slope |x - knot_end|), which leaves
+    the end knot with the slope from it to the knot TAIL_SPAN_KNOTS further in (their
+    distance floored at 1e-3 of the knot range) and grows only logarithmically, so
+    heavy-tailed outliers stay near the normal's range. Strictly increasing, so
+    invertible.
+    """
+    count = knots.shape[0]
+    levels = ops.convert_to_tensor(normal_knots(count), values.dtype)
+    segment = _last_knot_at_or_below(values, knots)
+    segment = ops.minimum(segment, count - 2)
+    left = ops.take_along_axis(knots, segment, axis=0)
+    right = ops.take_along_axis(knots, segment + 1, axis=0)
+    level = ops.take(levels, segment)
+    mapped = level + (values - left) * (ops.take(levels, segment + 1) - level) / (right - left)
+    span = min(TAIL_SPAN_KNOTS, count - 1)
+    floor = 1e-3 * (knots[-1] - knots[0])
+    low_slope = (levels[span] - levels[0]) / ops.maximum(knots[span] - knots[0], floor)
+    high_slope = (levels[-1] - levels[-1 - span]) / ops.maximum(
+        knots[-1] - knots[-1 - span], floor)
+    below = levels[0] - ops.log1p(ops.maximum(knots[0] - values, 0.0) * low_slope)
+    above = levels[-1] + ops.log1p(ops.maximum(values - knots[-1], 0.0) * high_slope)
+    mapped = ops.where(values < knots[0], below, mapped)
+    return ops.where(values > knots[-1], above, mapped)
 
 
 def standardizing_transform(values, whiten):
@@ -51,3 +119,17 @@ def standardized(values, shift, transform):
     if len(transform.shape) == 2:
         return ops.matmul(centered, transform)
     return centered * transform
+
+
+def _last_knot_at_or_below(values, knots):
+    """Per value, the largest k with knots[k, j] <= value (0 when every knot is above):
+    a binary search of log2(K) vectorized steps, exact in the values' own units."""
+    count = knots.shape[0]
+    index = ops.zeros(ops.shape(values), "int32")
+    step = 1 << (count - 1).bit_length() - 1
+    while step:
+        candidate = ops.minimum(index + step, count - 1)
+        index = ops.where(ops.take_along_axis(knots, candidate, axis=0) <= values,
+                          candidate, index)
+        step //= 2
+    return index

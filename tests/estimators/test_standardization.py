@@ -1,0 +1,105 @@
+"""Standardization of MINE's inputs: the Gaussianizing map against NumPy, its
+invertibility, and MINE on warped Gaussian pairs (same I, non-Gaussian marginals)."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+from scipy import stats
+
+from infodl.estimators.mine import MINE
+from infodl.estimators.standardization import gaussianized, normal_knots, quantile_knots
+from tests.estimators.test_mine import correlated_gaussians
+
+
+def numpy_gaussianized(values, knots, span=16):
+    """np.interp inside the knots; outside, level_end +- log(1 + slope |x - knot_end|)
+    with the slope over the 16 knots at that end (their distance at least 1e-3 of the
+    knot range)."""
+    levels = normal_knots(len(knots))
+    out = np.empty_like(values, dtype="float64")
+    for j in range(values.shape[1]):
+        x, k = values[:, j], knots[:, j]
+        floor = 1e-3 * (k[-1] - k[0])
+        out[:, j] = np.interp(x, k, levels)
+        low, high = x < k[0], x > k[-1]
+        low_slope = (levels[span] - levels[0]) / max(k[span] - k[0], floor)
+        high_slope = (levels[-1] - levels[-1 - span]) / max(k[-1] - k[-1 - span], floor)
+        out[low, j] = levels[0] - np.log1p((k[0] - x[low]) * low_slope)
+        out[high, j] = levels[-1] + np.log1p((x[high] - k[-1]) * high_slope)
+    return out
+
+
+def skewed_features(num, seed):
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.normal(size=num) ** 3, np.exp(rng.normal(size=num)),
+                     rng.exponential(size=num) * 1e3 + 5e3,
+                     rng.integers(0, 3, size=num).astype(float)], axis=1).astype("float32")
+
+
+def test_map_equals_numpy_interpolation_and_sends_knots_to_normal_quantiles():
+    values = skewed_features(4000, seed=0)
+    knots = quantile_knots(values).astype("float32")
+    assert knots.shape == (256, 4) and np.all(np.diff(knots, axis=0) > 0)  # ties spread
+    np.testing.assert_allclose(knots[:, :3], np.quantile(values[:, :3], (np.arange(256) + 0.5)
+                                                         / 256, axis=0), rtol=1e-5)
+    probe = np.concatenate([values, values * 1.5 - 2.0, knots], axis=0)  # also outside
+    got = ops.convert_to_numpy(gaussianized(ops.convert_to_tensor(probe), knots))
+    np.testing.assert_allclose(got, numpy_gaussianized(probe.astype("float64"),
+                                                       knots.astype("float64")),
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got[-256:], np.tile(normal_knots()[:, None], (1, 4)),
+                               atol=2e-5)
+
+
+def test_map_is_strictly_increasing_and_gives_normal_marginals():
+    values = skewed_features(20000, seed=1)
+    knots = quantile_knots(values[:10000]).astype("float32")
+    mapped = ops.convert_to_numpy(gaussianized(ops.convert_to_tensor(values), knots))
+    for j in range(3):
+        order = np.argsort(values[:, j], kind="stable")
+        increments = np.diff(mapped[order, j])
+        # non-decreasing; strictly increasing up to float32 resolution of the output
+        assert np.all(increments >= 0)
+        assert np.all(increments[np.diff(values[order, j]) > 1e-4] > 0)
+        held_out = mapped[10000:, j]  # statistics of the map on unseen samples
+        assert abs(held_out.mean()) < 0.03 and abs(held_out.std() - 1.0) < 0.05
+        assert abs(stats.skew(held_out)) < 0.1 and abs(stats.kurtosis(held_out)) < 0.3
+        rank_normal = stats.norm.ppf(stats.rankdata(values[:, j]) / (len(values) + 1))
+        assert np.corrcoef(rank_normal, mapped[:, j])[0, 1] > 0.999
+
+
+def test_untrained_map_is_the_identity():
+    mine = MINE(hidden_units=(4,), standardize="gaussianize")
+    s, t = correlated_gaussians(8, 2, 0.5, seed=0)
+    mine((s, t))
+    x = np.linspace(-2.8, 2.8, 15, dtype="float32")[:, None].repeat(2, axis=1)  # inside
+    np.testing.assert_allclose(ops.convert_to_numpy(gaussianized(x, mine.first_knots)), x,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("bound", ["dv", "nwj"])
+def test_gaussianized_mine_recovers_the_information_of_warped_pairs(bound):
+    """(s^3, e^t) of correlated Gaussians (d = 2, I = 1 nat): strictly increasing maps of
+    each coordinate, so I is unchanged. Gaussianized inputs: within 0.1 nats of the
+    truth at a small budget (seeds 0-2 gave errors within 0.04 nats)."""
+    s, t = correlated_gaussians(10000, 2, 1.0, seed=3)
+    warped_s, warped_t = s ** 3, np.exp(t).astype("float32")
+    keras.utils.set_random_seed(0)
+    mine = MINE(hidden_units=(32, 32), bound=bound, seed=0, standardize="gaussianize")
+    value = mine.fit_estimate(warped_s, warped_t, steps=600, learning_rate=3e-3,
+                              validation_fraction=0.4, patience=5, verbose=0)
+    assert abs(value - 1.0) < 0.1
+
+
+def test_gaussianizing_survives_save_and_load(tmp_path):
+    s, t = correlated_gaussians(2000, 2, 0.5, seed=4)
+    mine = MINE(hidden_units=(8,), seed=0, standardize="gaussianize")
+    mine.fit_estimate(s ** 3, t, steps=40, batch_size=128, eval_every=20, verbose=0)
+    path = str(tmp_path / "mine.keras")
+    mine.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.standardize == "gaussianize"
+    np.testing.assert_array_equal(np.asarray(loaded.first_knots), np.asarray(mine.first_knots))
+    assert loaded.estimate(s ** 3, t, seed=0) == pytest.approx(mine.estimate(s ** 3, t, seed=0),
+                                                              abs=1e-5)
