@@ -67,6 +67,10 @@ class MINE(keras.Model):
     256 features, or with "scale"), from training statistics (`adapt`, called by
     `fit_estimate`): an invertible map of s and of t, which leaves I(S; T)
     unchanged and spares the critic badly scaled or correlated inputs.
+    `standardize="gaussianize"` first maps each feature by a strictly increasing
+    piecewise-linear map fitted to its training quantiles to (nearly) standard normal
+    marginals (`standardization.gaussianized`), then whitens: also invertible, and
+    far more accurate where marginals are heavy-tailed or skewed (docs/estimators.md).
 
     Training runs through Keras' own per-backend step (the objective is the loss
     in `compute_loss`), so it works under the TensorFlow and the JAX backend.
@@ -82,8 +86,9 @@ class MINE(keras.Model):
             for "separable"); default (256, 256); P3 appendix C: (1500, 1500).
         ema_decay: weight of the old value in the moving average, in [0, 1).
         seed: seed of the critic weights, the shuffles and the held-out split.
-        standardize: "whiten" (default), "scale" or "none" (True / False also work):
-            how the critic inputs are standardized with training statistics.
+        standardize: "whiten" (default), "scale", "gaussianize" or "none" (True /
+            False also work): how the critic inputs are standardized with training
+            statistics; "gaussianize" for non-Gaussian marginals (heavy tails, skew).
         embedding_dim: width of f(s) and g(t) of the separable critic.
         quadratic_companion: train the quadratic companion critic beside the
             critic (default: True for the built-in critics, False for a layer).

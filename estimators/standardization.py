@@ -11,10 +11,9 @@ x -> (x - mean) W (affine), after which the critic sees inputs with zero mean an
 - "gaussianize": first each feature through a strictly increasing piecewise-linear
   map g_j that sends the training quantiles at levels (k + 1/2) / K to the standard
   normal's, Phi^-1((k + 1/2) / K), k = 0 .. K - 1 (K = 256; logarithmic beyond the
-  end knots), then "whiten". g_j approximates
-  Phi^-1 o F_j, so the critic sees nearly Gaussian marginals whatever their shape
-  (heavy tails, skew); being strictly increasing, it is invertible and leaves
-  I(S; T) unchanged;
+  end knots), then "whiten". g_j approximates Phi^-1 o F_j, so the critic sees
+  nearly Gaussian marginals whatever their shape (heavy tails, skew); being strictly
+  increasing, it is invertible and leaves I(S; T) unchanged;
 - "none": no map.
 
 Example:
@@ -35,11 +34,12 @@ STANDARDIZE = ("whiten", "scale", "gaussianize", "none")
 WHITEN_MAX_DIM = 256
 WHITEN_EIGENVALUE_FLOOR = 1e-6
 GAUSSIANIZE_KNOTS = 256
-# Beyond the end knots the map continues with the slope between the end knot and the
+# Beyond the end knots the map leaves them with the slope between the end knot and the
 # knot this many knots further in (a wider span than one segment: a steadier slope).
 TAIL_SPAN_KNOTS = 16
 # Tied quantiles are pulled apart by this fraction of the feature's knot range.
 KNOT_TIE_GAP = 1e-6
+
 
 def whitens(mode, width):
     """Whether an input of `width` features gets a (d, d) whitening matrix."""
