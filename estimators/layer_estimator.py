@@ -3,6 +3,7 @@
 import numpy as np
 
 from infodl import checks
+from infodl.choices import MINE_STANDARDIZATIONS
 
 from . import _checks
 
@@ -29,6 +30,9 @@ class MINELayerEstimator:
         hidden_units: hidden widths of the critics.
         batch_size: pairs per critic step.
         learning_rate: Adam learning rate of the critics.
+        standardize: the critics' input map (`MINE(standardize=...)`): "whiten"
+            (default), "scale", "gaussianize" (normal marginals first: for saturating
+            or ReLU layers, whose marginals are far from Gaussian) or "none".
 
     Example:
         >>> estimator = MINELayerEstimator(inputs, steps=2000)
@@ -41,18 +45,21 @@ class MINELayerEstimator:
     units = "nats"
 
     def __init__(self, inputs, steps=4000, seed=0, hidden_units=(256, 256), batch_size=512,
-                 learning_rate=1e-3):
+                 learning_rate=1e-3, standardize="whiten"):
         self.inputs = _checks.check_activations(inputs, "inputs").astype(np.float32)
         self.steps = checks.check_integer(steps, "steps")
         self.seed = checks.check_integer(seed, "seed", minimum=0)
         self.hidden_units = checks.check_integer_tuple(hidden_units, "hidden_units")
         self.batch_size = checks.check_integer(batch_size, "batch_size", minimum=2)
         self.learning_rate = checks.check_positive(learning_rate, "learning_rate")
+        self.standardize = checks.check_choice(standardize, "standardize",
+                                               MINE_STANDARDIZATIONS)
 
     def get_config(self):
         """Returns the constructor arguments except `inputs`."""
         return {"steps": self.steps, "seed": self.seed, "hidden_units": self.hidden_units,
-                "batch_size": self.batch_size, "learning_rate": self.learning_rate}
+                "batch_size": self.batch_size, "learning_rate": self.learning_rate,
+                "standardize": self.standardize}
 
     def information(self, activations, labels):
         """Returns (I(X;T), I(T;Y)) in nats for one layer, both >= 0.
@@ -71,7 +78,8 @@ class MINELayerEstimator:
         one_hot = np.eye(int(np.max(label_ids)) + 1, dtype=np.float32)[label_ids]
         values = []
         for s, t in ((self.inputs, layer), (layer, one_hot)):
-            mine = MINE(hidden_units=self.hidden_units, seed=self.seed)
+            mine = MINE(hidden_units=self.hidden_units, seed=self.seed,
+                        standardize=self.standardize)
             values.append(max(mine.fit_estimate(
                 s, t, steps=self.steps, batch_size=self.batch_size, verbose=0,
                 learning_rate=self.learning_rate), 0.0))

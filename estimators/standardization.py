@@ -30,7 +30,9 @@ import numpy as np
 from keras import ops
 from scipy.special import ndtri
 
-STANDARDIZE = ("whiten", "scale", "gaussianize", "none")
+from infodl.choices import MINE_STANDARDIZATIONS
+
+STANDARDIZE = MINE_STANDARDIZATIONS
 WHITEN_MAX_DIM = 256
 WHITEN_EIGENVALUE_FLOOR = 1e-6
 GAUSSIANIZE_KNOTS = 256

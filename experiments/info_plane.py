@@ -55,7 +55,8 @@ def make_estimator(config, inputs=None):
         from infodl.estimators.kde import KDEEstimator
         return KDEEstimator(noise_variance=config.noise_variance, bound=config.kde_bound)
     from infodl.estimators.layer_estimator import MINELayerEstimator
-    return MINELayerEstimator(inputs, steps=config.mine_steps, seed=config.seed)
+    return MINELayerEstimator(inputs, steps=config.mine_steps, seed=config.seed,
+                              standardize=config.mine_standardize)
 
 
 def sigmoid_output_loss(labels, outputs):

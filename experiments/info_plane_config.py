@@ -8,7 +8,8 @@ import dataclasses
 from typing import Optional
 
 from infodl.experiments.config import ExperimentConfig, setting
-from infodl.choices import ACTIVATIONS, INFO_PLANE_ESTIMATORS, KDE_BOUNDS, OPTIMIZERS
+from infodl.choices import (ACTIVATIONS, INFO_PLANE_ESTIMATORS, KDE_BOUNDS,
+                            MINE_STANDARDIZATIONS, OPTIMIZERS)
 
 # Output layers of the classifier: IDNNs' softmax, or Saxe et al.'s two sigmoid units.
 OUTPUT_LAYERS = ("softmax", "sigmoid")
@@ -54,6 +55,10 @@ class InfoPlaneConfig(ExperimentConfig):
     kde_bound: str = setting("upper", "KDE bound: upper or lower.", choices=KDE_BOUNDS)
     mine_steps: int = setting(500, "Critic steps per MINE estimate (estimator=mine).",
                               minimum=1)
+    mine_standardize: str = setting(
+        "whiten", "Input map of the MINE critics (estimator=mine): whiten, scale, none, or "
+        "gaussianize (each unit to normal marginals first: saturated tanh and ReLU units "
+        "are far from Gaussian).", choices=MINE_STANDARDIZATIONS)
     num_log_points: int = setting(100, "Log-spaced epochs at which MI is measured.",
                                   minimum=1)
     num_seeds: int = setting(1, "Runs whose trajectories are averaged (the papers use 50); "

@@ -37,6 +37,8 @@ OPTIMIZERS = ("adam", "langevin")
 INFO_PLANE_ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
 KDE_BOUNDS = ("upper", "lower")
 MINE_BOUNDS = ("dv", "nwj", "infonce")
+# MINE's input maps (estimators.standardization); "gaussianize" for non-Gaussian marginals.
+MINE_STANDARDIZATIONS = ("whiten", "scale", "gaussianize", "none")
 MARGINALS = ("empirical", "uniform")
 UNITS = ("bits", "nats")
 

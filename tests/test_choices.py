@@ -75,6 +75,18 @@ def test_every_info_plane_estimator_builds_and_measures(estimator):
     assert np.asarray(values).shape == (1, 2) and np.all(np.isfinite(values))
 
 
+@pytest.mark.parametrize("standardize", choices.MINE_STANDARDIZATIONS)
+def test_every_mine_standardization_validates_and_measures(standardize):
+    config = InfoPlaneConfig(estimator="mine", mine_steps=2,
+                             mine_standardize=standardize).validate()
+    rng = np.random.default_rng(3)
+    inputs = rng.normal(size=(64, 3)).astype("float32")
+    estimator = make_estimator(config, inputs)
+    assert estimator.get_config()["standardize"] == standardize
+    values = estimator.information_per_layer([np.tanh(inputs)], (inputs[:, 0] > 0).astype(int))
+    assert np.asarray(values).shape == (1, 2) and np.all(np.isfinite(values))
+
+
 @pytest.mark.parametrize("bound", choices.KDE_BOUNDS)
 def test_every_kde_bound_builds(bound):
     InfoPlaneConfig(kde_bound=bound).validate()

@@ -41,6 +41,7 @@ def test_matches_closed_form_and_the_mine_fits_it_wraps():
     (dict(steps=0), r"Expected steps >= 1"),
     (dict(hidden_units=(32, 0)), r"hidden_units"),
     (dict(learning_rate=0.0), r"learning_rate > 0"),
+    (dict(standardize="rank"), r"standardize in"),
 ])
 def test_bad_arguments_are_one_line_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
