@@ -84,10 +84,9 @@ def gaussianized(values, knots):
     """
     count = knots.shape[0]
     levels = ops.convert_to_tensor(normal_knots(count), values.dtype)
-    segment = _last_knot_at_or_below(values, knots)
-    segment = ops.minimum(segment, count - 2)
-    left = ops.take_along_axis(knots, segment, axis=0)
-    right = ops.take_along_axis(knots, segment + 1, axis=0)
+    knot_at = _knot_lookup(knots)
+    segment = ops.minimum(_last_knot_at_or_below(values, knot_at, count), count - 2)
+    left, right = knot_at(segment), knot_at(segment + 1)
     level = ops.take(levels, segment)
     mapped = level + (values - left) * (ops.take(levels, segment + 1) - level) / (right - left)
     span = min(TAIL_SPAN_KNOTS, count - 1)
@@ -123,15 +122,22 @@ def standardized(values, shift, transform):
     return centered * transform
 
 
-def _last_knot_at_or_below(values, knots):
+def _knot_lookup(knots):
+    """index (n, d) -> knots[index[i, j], j], as one gather from the flattened knots
+    (a plain 1-D gather: take_along_axis was ~25x slower with TensorFlow on CPU)."""
+    width = knots.shape[1]
+    flat = ops.reshape(knots, (-1,))
+    columns = ops.arange(width, dtype="int32")
+    return lambda index: ops.take(flat, index * width + columns)
+
+
+def _last_knot_at_or_below(values, knot_at, count):
     """Per value, the largest k with knots[k, j] <= value (0 when every knot is above):
     a binary search of log2(K) vectorized steps, exact in the values' own units."""
-    count = knots.shape[0]
     index = ops.zeros(ops.shape(values), "int32")
     step = 1 << (count - 1).bit_length() - 1
     while step:
         candidate = ops.minimum(index + step, count - 1)
-        index = ops.where(ops.take_along_axis(knots, candidate, axis=0) <= values,
-                          candidate, index)
+        index = ops.where(knot_at(candidate) <= values, candidate, index)
         step //= 2
     return index

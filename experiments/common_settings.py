@@ -9,7 +9,8 @@ import dataclasses
 from typing import Optional
 
 from infodl.experiments.config import ExperimentConfig, setting
-from infodl.choices import DATASETS, IB_NETWORKS, L1_METHODS, REGULARIZERS
+from infodl.choices import (DATASETS, IB_NETWORKS, L1_METHODS, MINE_STANDARDIZATIONS,
+                            REGULARIZERS)
 
 # Data sets of P3's convolutional networks (inputs standardized per channel).
 CONV_DATASETS = ("cifar10", "cifar100", "synthetic")
@@ -111,6 +112,10 @@ class IBTrainingSettings(ExperimentConfig):
         resumable=True)
     estimate_steps: int = setting(1000, "Critic steps of each error-bar fit.", minimum=1,
                                   resumable=True)
+    estimate_standardize: str = setting(
+        "gaussianize", "Input map of the error-bar fits: gaussianize (each unit to normal "
+        "marginals, then whitening; keeps AA-MINE on wide ReLU layers from collapsing), "
+        "whiten, scale or none.", choices=MINE_STANDARDIZATIONS, resumable=True)
     num_seeds: int = setting(1, "Runs (seeds seed, seed+1, ...) averaged in results.json; "
                              "a rerun with more seeds adds the missing ones.", minimum=1,
                              resumable=True)

@@ -31,7 +31,7 @@ EVAL_BATCH = 2048
 TRAINER_SETTINGS = ("noise_variance", "critic_steps", "critic_hidden_units", "learning_rate",
                     "critic_learning_rate", "batch_size", "critic_pretrain_steps",
                     "critic_eval_every", "critic_patience", "log_every", "checkpoint_every",
-                    "estimate_restarts", "estimate_steps", "verbose")
+                    "estimate_restarts", "estimate_steps", "estimate_standardize", "verbose")
 
 
 def load_ib_data(config, seed):

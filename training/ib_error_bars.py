@@ -41,7 +41,7 @@ def _fit(make_estimator, data, steps, restarts):
 
 
 def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_variance,
-                    restarts, steps, seed=0):
+                    restarts, steps, seed=0, standardize="gaussianize"):
     """Mean and spread of k independent estimates of (I(X; L + eps), I(Y; L)).
 
     Args:
@@ -53,6 +53,9 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
         restarts: k >= 1 fits of each estimator.
         steps: critic steps of each fit.
         seed: seed of the estimators.
+        standardize: the estimators' input map (`MINE(standardize=...)`); default
+            "gaussianize": on 512-unit ReLU layers it kept every fit finite where
+            "whiten" let 2 of 6 collapse to large negative values (docs/ib_training.md).
 
     Returns:
         dict with I_X_bits, I_X_std_bits, I_Y_bits, I_Y_std_bits (mean and std over
@@ -72,10 +75,12 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
     features = features.reshape(len(features), -1)
     one_hot = np.eye(num_classes, dtype="float32")[np.asarray(labels, "int64")]
     label_nats, label_std, label_values = _fit(
-        lambda r: MINE(seed=seed + 7919 * r), (one_hot, features), steps, restarts)
+        lambda r: MINE(seed=seed + 7919 * r, standardize=standardize), (one_hot, features),
+        steps, restarts)
     input_nats, input_std, input_values = _fit(
         lambda r: ArchitectureAwareMINE(network, layer=layer_name, noise_variance=noise_variance,
-                                        seed=seed + 1 + 7919 * r), (images,), steps, restarts)
+                                        seed=seed + 1 + 7919 * r, standardize=standardize),
+        (images,), steps, restarts)
 
     def bits(value):
         return None if value is None else value / NATS_PER_BIT

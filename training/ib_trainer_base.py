@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from infodl.callbacks.summary_writer import SummaryWriter
 from infodl import checks
+from infodl.choices import MINE_STANDARDIZATIONS
 from infodl.training.errors import TrainingDivergedError
 from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
@@ -37,8 +38,9 @@ class IBTrainerBase:
                  critic_hidden_units=(1500, 1500), learning_rate=1e-3,
                  critic_learning_rate=1e-4, batch_size=256, critic_pretrain_steps=5000,
                  critic_eval_every=100, critic_patience=5, log_every=100,
-                 checkpoint_every=500, estimate_restarts=0, estimate_steps=1000, seed=0,
-                 log_dir=None, verbose=1, keep_checkpoints=2):
+                 checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
+                 estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
+                 keep_checkpoints=2):
         self.model = model
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
         self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
@@ -59,6 +61,8 @@ class IBTrainerBase:
         self.estimate_restarts = checks.check_integer(estimate_restarts, "estimate_restarts",
                                                       minimum=0)
         self.estimate_steps = checks.check_integer(estimate_steps, "estimate_steps")
+        self.estimate_standardize = checks.check_choice(
+            estimate_standardize, "estimate_standardize", MINE_STANDARDIZATIONS)
         self.seed = checks.check_integer(seed, "seed", minimum=0)
         self.log_dir = log_dir
         self.verbose = checks.check_integer(verbose, "verbose", minimum=0, maximum=2)
@@ -172,7 +176,8 @@ class IBTrainerBase:
             return
         point = error_bar_point(self.model, layer_name, x_measure, y_measure,
                                 self.num_classes, self.noise_variance,
-                                self.estimate_restarts, self.estimate_steps, seed=seed)
+                                self.estimate_restarts, self.estimate_steps, seed=seed,
+                                standardize=self.estimate_standardize)
         record["error_bars"].append(dict(point, iteration=iteration))
         if self.writer is not None:
             self.writer.scalars({f"info_plane_fit/{name}/I_X_L_noise_bits": point["I_X_bits"],

@@ -11,8 +11,9 @@ from infodl.training import ib_error_bars
 
 
 class _WithRestarts:
-    def __init__(self, *args, seed=0, **kwargs):
+    def __init__(self, *args, seed=0, standardize="whiten", **kwargs):
         self.seed = seed
+        assert standardize == "gaussianize"  # the error bars' default input map
 
     def fit_estimate(self, *data, steps=None, restarts=1, verbose=0):
         values = [1.0 + 0.5 * r for r in range(restarts)]
