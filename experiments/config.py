@@ -141,6 +141,13 @@ class ExperimentConfig:
         """Fields that may change between a run and its resumption."""
         return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("resumable"))
 
+    @classmethod
+    def defaults(cls):
+        """{field: default} as JSON-ready values: what a setting added after a run
+        started counts as when that run's stored config lacks it."""
+        return json.loads(json.dumps({f.name: f.default for f in dataclasses.fields(cls)
+                                      if f.default is not dataclasses.MISSING}))
+
     def to_dict(self):
         """The config as JSON-ready values (tuples become lists)."""
         return json.loads(json.dumps(dataclasses.asdict(self)))

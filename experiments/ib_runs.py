@@ -121,7 +121,8 @@ def run_seeds(config, train_seed):
     if config.overwrite:
         SummaryWriter.close_log_dir(config.log_dir)
     prepare_log_dir(config.log_dir, config.to_dict(), overwrite=config.overwrite,
-                    resumable_keys=config.resumable_keys())
+                    resumable_keys=config.resumable_keys(),
+                    defaults=config.defaults())
     started = time.perf_counter()
     runs, reused, trained = [], [], []
     for offset in range(config.num_seeds):

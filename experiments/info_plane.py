@@ -159,7 +159,8 @@ def run(config):
     if config.overwrite:
         SummaryWriter.close_log_dir(log_dir)
     prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
-                    resumable_keys=config.resumable_keys())
+                    resumable_keys=config.resumable_keys(),
+                    defaults=config.defaults())
     inputs, labels = load_twelve_bit_task(config.var_u_path)
     axis_limits = _axis_limits(config, labels)
     runs, trajectories, reused, trained = [], [], [], []

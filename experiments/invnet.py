@@ -160,7 +160,8 @@ def run(config):
     if config.overwrite:
         SummaryWriter.close_log_dir(log_dir)
     status = prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
-                             resumable_keys=config.resumable_keys())
+                             resumable_keys=config.resumable_keys(),
+                             defaults=config.defaults())
     steps_per_epoch = _steps_per_epoch(config, dataset)
     model = build_compiled_model(config, dataset.num_classes, dataset.image_shape,
                                  steps_per_epoch)

@@ -206,7 +206,8 @@ def run(config):
         if config.overwrite:
             SummaryWriter.close_log_dir(log_dir)
         status = prepare_log_dir(log_dir, config.to_dict(), overwrite=config.overwrite,
-                                 resumable_keys=config.resumable_keys())
+                                 resumable_keys=config.resumable_keys(),
+                                 defaults=config.defaults())
         start_step, records = 0, []
         if status == "resume" or not chief:
             start_step, records = _resume(config, model, log_dir, chief)

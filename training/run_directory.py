@@ -8,7 +8,8 @@ import shutil
 CONFIG_FILE = "config.json"
 
 
-def _differences(old, new, ignore):
+def _differences(old, new, ignore, defaults):
+    old = {**{k: v for k, v in defaults.items() if k in new}, **old}
     keys = (set(old) | set(new)) - set(ignore)
     return {k: (old.get(k), new.get(k)) for k in sorted(keys) if old.get(k) != new.get(k)}
 
@@ -21,7 +22,7 @@ def write_json_atomic(path, payload):
     os.replace(partial, path)
 
 
-def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=()):
+def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=(), defaults=None):
     """Makes `log_dir` ready for a run of `config` and says whether it resumes.
 
     - missing or empty folder: created, config written → "new";
@@ -35,6 +36,9 @@ def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=()):
         config: a JSON-serializable dict describing the run.
         overwrite: allow deleting a folder that holds another run.
         resumable_keys: config keys that may change between a run and its resumption.
+        defaults: {key: default} of the settings; a key missing from the stored config
+            (a setting added to the project after the run started) counts as its
+            default, so such a run resumes when the new setting is left at its default.
 
     Returns:
         "new" or "resume".
@@ -58,7 +62,7 @@ def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=()):
                 raise FileExistsError(
                     f"{config_path} is corrupt ({error}); choose another log_dir, or pass "
                     "overwrite=True to delete the old run") from error
-            differences = _differences(previous, config, resumable_keys)
+            differences = _differences(previous, config, resumable_keys, defaults or {})
             if differences:
                 listed = ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in differences.items())
                 raise FileExistsError(

@@ -1,6 +1,7 @@
 """Tests of the information-plane experiment (fast wiring checks + slow compression runs)."""
 
 import glob
+import json
 import math
 import os
 
@@ -51,6 +52,11 @@ def test_small_run_writes_files_and_averages_seeds(tmp_path):
     rerun = run(InfoPlaneConfig(**vars(config)))
     assert rerun["reused_seeds"] == [3, 4] and rerun["trained_seeds"] == []
     np.testing.assert_allclose(rerun["trajectory"].information_bits, mean.information_bits)
+    # a folder written before a setting existed (here mine_standardize) still resumes
+    stored = json.loads((log_dir / "config.json").read_text())
+    del stored["mine_standardize"]
+    (log_dir / "config.json").write_text(json.dumps(stored))
+    assert run(InfoPlaneConfig(**vars(config)))["trained_seeds"] == []
     # more seeds: only the missing one is trained
     more = run(InfoPlaneConfig(**dict(vars(config), num_seeds=3)))
     assert more["reused_seeds"] == [3, 4] and more["trained_seeds"] == [5]

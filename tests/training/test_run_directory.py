@@ -26,6 +26,30 @@ def test_other_config_is_refused_and_nothing_is_touched(tmp_path):
     assert json.loads((log_dir / "config.json").read_text())["alpha2"] == 0.03
 
 
+def test_a_setting_added_after_the_run_started_counts_as_its_default(tmp_path):
+    log_dir = tmp_path / "run"
+    prepare_log_dir(log_dir, {"estimator": "mine"})  # written before mine_standardize existed
+    defaults = {"estimator": "binning", "mine_standardize": "whiten"}
+    assert prepare_log_dir(log_dir, {"estimator": "mine", "mine_standardize": "whiten"},
+                           defaults=defaults) == "resume"
+    with pytest.raises(FileExistsError, match=r"mine_standardize 'whiten' -> 'gaussianize'"):
+        prepare_log_dir(log_dir, {"estimator": "mine", "mine_standardize": "gaussianize"},
+                        defaults=defaults)
+    with pytest.raises(FileExistsError, match=r"estimator 'mine' -> 'binning'"):
+        prepare_log_dir(log_dir, {"estimator": "binning", "mine_standardize": "whiten"},
+                        defaults=defaults)  # a stored value is never replaced by a default
+
+
+def test_experiment_config_defaults_are_its_field_defaults():
+    from infodl.experiments.info_plane_config import InfoPlaneConfig
+
+    defaults = InfoPlaneConfig.defaults()
+    assert defaults["mine_standardize"] == "whiten" and defaults["estimator"] == "binning"
+    built = InfoPlaneConfig().to_dict()  # log_dir is filled in from the activation
+    assert defaults.pop("log_dir") is None and built.pop("log_dir") == "runs/info_plane_tanh"
+    assert defaults == built
+
+
 def test_overwrite_empties_the_folder(tmp_path):
     log_dir = tmp_path / "run"
     prepare_log_dir(log_dir, {"alpha2": 0.03})
