@@ -408,7 +408,7 @@ class MINE(keras.Model):
                 (first, self.first_knots, self.first_shift, self.first_transform),
                 (second, self.second_knots, self.second_shift, self.second_transform)):
             if knots is not None:
-                knots.assign(quantile_knots(values, knots.shape[0]).astype("float32"))
+                knots.assign(quantile_knots(values, knots.shape[0]))
                 values = ops.convert_to_numpy(gaussianized(
                     ops.convert_to_tensor(values, "float32"), knots)).astype("float64")
             shift.assign(values.mean(axis=0).astype("float32"))

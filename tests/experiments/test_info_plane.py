@@ -164,7 +164,8 @@ def test_sigmoid_output_saved_activations_and_compression_per_seed(tmp_path):
     ("learning_rate", -1.0, "learning_rate"), ("activation", "softmaxx", "activation"),
     ("layer_sizes", (3,), "layer_sizes"), ("noise_variance", 0.0, "noise_variance"),
     ("train_fraction", 1.0, "train_fraction"), ("kde_bound", "middle", "kde_bound"),
-    ("output_activation", "tanh", "output_activation")])
+    ("output_activation", "tanh", "output_activation"),
+    ("mine_standardize", "rank", "mine_standardize in")])
 def test_bad_config_raises(tmp_path, field, value, message):
     config = InfoPlaneConfig(log_dir=str(tmp_path / "bad"), **{field: value})
     with pytest.raises(ValueError, match=message):
