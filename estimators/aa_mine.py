@@ -10,6 +10,7 @@ from keras import ops
 from infodl.estimators import mi_bounds
 from infodl.estimators.mine import MINE
 from infodl import checks
+from infodl.paper_constants import IB_NOISE_VARIANCE
 
 
 @keras.saving.register_keras_serializable(package="infodl")
@@ -34,10 +35,10 @@ class ArchitectureAwareMINE(MINE):
     Args:
         network: a built Keras model with defined inputs (functional or Sequential).
         layer: name of layer i, or its index in `network.layers`.
-        noise_variance: sigma^2 > 0 of the Gaussian noise (P3: 2.0); NumPy scalars
-            are accepted.
+        noise_variance: sigma^2 > 0 of the Gaussian noise (P3 §4: `IB_NOISE_VARIANCE`);
+            NumPy scalars are accepted.
         hidden_units: widths of the MLP head (default (256, 256); P3 appendix C:
-            (1500, 1500), `mine.PAPER_HIDDEN_UNITS`).
+            `infodl.paper_constants.PAPER_CRITIC_HIDDEN_UNITS`).
         **kwargs: further `MINE` arguments (bound, ema_decay, seed, critic,
             standardize, name).
 
@@ -52,7 +53,8 @@ class ArchitectureAwareMINE(MINE):
     Reference: P3 (Elad et al.) section 4, Fig. 1, appendix A (algorithm) and C.
     """
 
-    def __init__(self, network, layer, noise_variance=2.0, hidden_units=None, **kwargs):
+    def __init__(self, network, layer, noise_variance=IB_NOISE_VARIANCE, hidden_units=None,
+                 **kwargs):
         if isinstance(network, dict):
             network = keras.saving.deserialize_keras_object(network)
         if not isinstance(network, keras.Model):

@@ -4,6 +4,8 @@ import keras
 from keras import ops
 
 from infodl import checks
+from infodl.seeds import derive_seed
+from infodl.paper_constants import PAPER_CRITIC_HIDDEN_UNITS
 
 
 @keras.saving.register_keras_serializable(package="infodl")
@@ -21,7 +23,7 @@ class Critic(keras.layers.Layer):
     (`pairwise_scores`); `SeparableCritic` gets them from one matrix product.
 
     Args:
-        hidden_units: widths of the hidden layers (P3 appendix C: (1500, 1500)).
+        hidden_units: widths of the hidden layers (P3 appendix C: `PAPER_CRITIC_HIDDEN_UNITS`).
         negative_slope: slope of LeakyReLU for negative inputs (0.2, the
             `tf.nn.leaky_relu` default the P3 code used).
         seed: seed of the Glorot-uniform initial weights (None = random).
@@ -41,7 +43,7 @@ class Critic(keras.layers.Layer):
     Reference: P3 (Elad et al.) appendix C; Belghazi et al. 2018, section 3.
     """
 
-    def __init__(self, hidden_units=(1500, 1500), negative_slope=0.2, seed=None,
+    def __init__(self, hidden_units=PAPER_CRITIC_HIDDEN_UNITS, negative_slope=0.2, seed=None,
                  quadratic_units=0, quadratic_scale=1.0, **kwargs):
         super().__init__(**kwargs)
         self.hidden_units = checks.check_integer_tuple(hidden_units, "hidden_units",
@@ -50,7 +52,7 @@ class Critic(keras.layers.Layer):
         self.seed = seed
 
         def initializer(index):
-            return keras.initializers.GlorotUniform(None if seed is None else seed + index)
+            return keras.initializers.GlorotUniform(derive_seed(seed, "critic_kernel", index))
 
         self.hidden_layers = [
             keras.layers.Dense(units, kernel_initializer=initializer(index), name=f"hidden_{index}")

@@ -13,6 +13,7 @@ Chernozhukov et al. 2018 (cross-fitting: select on one half, report on the other
 
 import keras
 import numpy as np
+from infodl.seeds import derive_seed
 
 # Marginal pairs per held-out sample in the evaluations that pick the critic.
 SELECTION_SHUFFLES = 8
@@ -83,7 +84,8 @@ class HeldOutMonitor(keras.callbacks.Callback):
         best_now = []
         for index, pairs in enumerate(self.halves):
             values = self.estimator.estimate_each_critic(
-                *pairs, num_shuffles=SELECTION_SHUFFLES, seed=self.seed + index)
+                *pairs, num_shuffles=SELECTION_SHUFFLES,
+                seed=derive_seed(self.seed, "critic_selection", index))
             choice = int(np.argmax(values))
             best_now.append(values[choice])
             if values[choice] > self.best_values[index]:

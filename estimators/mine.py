@@ -16,11 +16,10 @@ from infodl.estimators.standardization import (GAUSSIANIZE_KNOTS, STANDARDIZE, g
                                                standardizing_transform, whitens)
 from infodl import checks
 from infodl.choices import MINE_BOUNDS
+from infodl.seeds import derive_seed
 
 BOUNDS = MINE_BOUNDS
 CRITICS = ("concat", "separable")
-# P3 appendix C; one argument away: MINE(hidden_units=PAPER_HIDDEN_UNITS).
-PAPER_HIDDEN_UNITS = (1500, 1500)
 # Defaults of `MINE` (those of `fit_estimate` are in `mine_fit`), chosen on correlated
 # Gaussians (see benchmarks/estimator_accuracy.py and docs/estimators.md).
 DEFAULT_HIDDEN_UNITS = (256, 256)
@@ -83,7 +82,7 @@ class MINE(keras.Model):
             mapping [s, t] to n scores (with an optional `pairwise_scores(s, t)`).
         bound: "dv", "nwj" or "infonce".
         hidden_units: widths of the default critic's hidden layers (each encoder's
-            for "separable"); default (256, 256); P3 appendix C: (1500, 1500).
+            for "separable"); default (256, 256); P3 appendix C: `PAPER_CRITIC_HIDDEN_UNITS`.
         ema_decay: weight of the old value in the moving average, in [0, 1).
         seed: seed of the critic weights, the shuffles and the held-out split.
         standardize: "whiten" (default), "scale", "gaussianize" or "none" (True /
@@ -102,7 +101,7 @@ class MINE(keras.Model):
         >>> mine = MINE(bound="dv", seed=0)
         >>> mi_nats = mine.fit_estimate(s, t)      # defaults: ~4000 steps
         >>> mine.last_fit.curves[0][-1]            # (step, held-out value)
-        >>> paper = MINE(hidden_units=PAPER_HIDDEN_UNITS)  # P3's 1500-1500 critic
+        >>> paper = MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS)  # P3's 1500-1500 critic
 
     Reference: Belghazi et al. 2018 (MINE), eq. 10-12 and section 3.2;
     Poole et al. 2019, eq. 9 and 12; P3 (Elad et al.) eq. 6, appendix C.
@@ -138,7 +137,7 @@ class MINE(keras.Model):
         self.quadratic_companion = bool(quadratic_companion)
         self.companion = None
         if self.quadratic_companion:
-            companion_seed = None if self.seed is None else self.seed + 100
+            companion_seed = derive_seed(self.seed, "companion_critic")
             # No hidden layer: its batch^2 pair scores are one matrix product.
             self.companion = Critic((), quadratic_units=COMPANION_QUADRATIC_UNITS,
                                     quadratic_scale=COMPANION_QUADRATIC_SCALE,

@@ -21,6 +21,7 @@ import numpy as np
 
 from infodl import checks
 from infodl.estimators.held_out_fit import HeldOutMonitor, epoch_index
+from infodl.seeds import derive_seed
 
 # Defaults of `fit_estimate`, chosen on correlated Gaussians (docs/estimators.md).
 DEFAULT_STEPS = 4000
@@ -73,7 +74,7 @@ def fit_once(mine, s, t, restart, num_validation, settings):
     Returns:
         (value in nats, held-out curve, steps run, mean best step, chosen critics).
     """
-    seed = None if mine.seed is None else mine.seed + 7919 * restart
+    seed = derive_seed(mine.seed, "mine_restart", restart)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(s))
     train_index, validation_index = order[num_validation:], order[:num_validation]
@@ -156,7 +157,7 @@ def reinitialize_critics(critics, seed):
                 continue
             config = initializer.get_config()
             if "seed" in config:
-                config["seed"] = None if seed is None else seed + index
+                config["seed"] = derive_seed(seed, "critic_kernel", index)
             fresh = initializer.__class__.from_config(config)
             variable.assign(fresh(variable.shape, variable.dtype))
             covered.add(id(variable))

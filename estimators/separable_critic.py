@@ -4,13 +4,14 @@ import keras
 from keras import ops
 
 from infodl import checks
+from infodl.seeds import derive_seed
 
 
 def _mlp(hidden_units, output_units, negative_slope, seed, name):
     """Dense layers with LeakyReLU between them and a linear output layer."""
 
     def initializer(index):
-        return keras.initializers.GlorotUniform(None if seed is None else seed + index)
+        return keras.initializers.GlorotUniform(derive_seed(seed, "critic_kernel", index))
 
     layers = [keras.layers.Dense(units, kernel_initializer=initializer(index),
                                  name=f"{name}_hidden_{index}")
@@ -65,7 +66,7 @@ class SeparableCritic(keras.layers.Layer):
         self.first_encoder = _mlp(self.hidden_units, self.embedding_dim,
                                   self.negative_slope, seed, "first")
         self.second_encoder = _mlp(self.hidden_units, self.embedding_dim, self.negative_slope,
-                                   None if seed is None else seed + 1000, "second")
+                                   derive_seed(seed, "separable_second_encoder"), "second")
 
     def build(self, input_shape):
         for encoder, shape in zip((self.first_encoder, self.second_encoder), input_shape):

@@ -11,6 +11,7 @@ from typing import Optional
 from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import (DATASETS, IB_NETWORKS, L1_METHODS, MINE_STANDARDIZATIONS,
                             REGULARIZERS)
+from infodl.paper_constants import IB_NOISE_VARIANCE, L1_EVERY, PAPER_CRITIC_HIDDEN_UNITS
 
 # Data sets of P3's convolutional networks (inputs standardized per channel).
 CONV_DATASETS = ("cifar10", "cifar100", "synthetic")
@@ -49,7 +50,8 @@ class RegularizerSettings(ExperimentConfig):
     alpha2: float = alpha_setting(2, 0.0)
     l1_method: str = setting("proximal", "proximal (soft-threshold every l1_every steps, "
                              "P2 appendix E) or subgradient.", choices=L1_METHODS)
-    l1_every: int = setting(30, "Interval of the proximal l1 step.", minimum=1)
+    l1_every: int = setting(L1_EVERY, "Interval of the proximal l1 step (P2 appendix E: 30).",
+                            minimum=1)
 
 
 @dataclasses.dataclass
@@ -81,12 +83,13 @@ class IBTrainingSettings(ExperimentConfig):
     network: Optional[str] = setting(
         None, "mlp_512_512, mlp_600_400, convnet_16 or convnet_48_96_192; None = P3's "
         "net for the data set and experiment.", choices=IB_NETWORKS)
-    noise_variance: float = setting(2.0, "Noise variance sigma^2 of I(X; L + eps) "
+    noise_variance: float = setting(IB_NOISE_VARIANCE, "Noise variance sigma^2 of I(X; L + eps) "
                                     "(P3: 2).", minimum=0, exclusive_minimum=True)
     critic_steps: int = setting(10, "k: steps of each critic per network step (P3: 10).",
                                 minimum=1)
     critic_hidden_units: tuple = setting(
-        (1500, 1500), "Hidden widths of the MINE / AA-MINE critics (P3: 1500,1500).",
+        PAPER_CRITIC_HIDDEN_UNITS, "Hidden widths of the MINE / AA-MINE critics "
+        "(P3 appendix C: 1500,1500).",
         item_type=int, minimum=1)
     learning_rate: float = setting(1e-3, "Adam learning rate of the network (P3: 1e-3).",
                                    minimum=0, exclusive_minimum=True)

@@ -14,6 +14,7 @@ The dense part (FC512-FC512-FC10) is added by `models.ib_nets.build_ib_network`.
 import keras
 
 from infodl.checks import check_integer, check_integer_tuple, check_real
+from infodl.seeds import derive_seed
 
 LAYERWISE_FILTERS = (16, 16, 16)
 END_TO_END_FILTERS = (48, 48, 96, 96, 192, 192)
@@ -54,13 +55,13 @@ def conv_stack(inputs, filters, pool_every=1, dropout_rate=0.0, seed=None,
         hidden = keras.layers.Conv2D(
             width, KERNEL_SIZE, padding="same", activation="relu",
             kernel_initializer=keras.initializers.GlorotUniform(
-                None if seed is None else seed + index),
+                derive_seed(seed, "conv_kernel", index)),
             kernel_regularizer=kernel_regularizer, name=f"hidden_{index + 1}")(hidden)
         if (index + 1) % pool_every == 0:
             pools += 1
             hidden = keras.layers.MaxPooling2D(2, name=f"pool_{pools}")(hidden)
             if dropout_rate > 0:
                 hidden = keras.layers.Dropout(
-                    dropout_rate, seed=None if seed is None else seed + 100 + pools,
+                    dropout_rate, seed=derive_seed(seed, "conv_dropout", pools),
                     name=f"dropout_{pools}")(hidden)
     return hidden, len(filters)

@@ -23,6 +23,7 @@ import numpy as np
 from infodl.checks import check_choice, check_integer, check_non_negative
 from infodl.choices import IB_NETWORKS
 from infodl.models.convnet import END_TO_END_FILTERS, LAYERWISE_FILTERS, conv_stack
+from infodl.seeds import derive_seed
 
 # network -> (conv filters, pool_every, conv dropout, dense widths, dense dropout)
 LAYOUTS = {
@@ -90,11 +91,11 @@ def build_ib_network(network, input_shape, num_classes=10, post_trained_logits=F
         hidden = keras.layers.Dense(
             widths[offset] if dense else num_classes, activation="relu" if dense else None,
             kernel_initializer=keras.initializers.GlorotUniform(
-                None if seed is None else seed + count + offset),
+                derive_seed(seed, "dense_kernel", count + offset)),
             kernel_regularizer=regularizer, name=name)(hidden)
         if dense and dense_dropout > 0:
             hidden = keras.layers.Dropout(
-                dense_dropout, seed=None if seed is None else seed + 200 + offset,
+                dense_dropout, seed=derive_seed(seed, "dense_dropout", offset),
                 name=f"dropout_fc_{offset + 1}")(hidden)
     logits = hidden
     return keras.Model(inputs, logits, name=network)

@@ -15,6 +15,7 @@ import keras
 from infodl.checks import check_choice, check_integer, check_integer_tuple
 from infodl.choices import ACTIVATIONS
 from infodl.models.regularized_logits import RegularizedLogits
+from infodl.paper_constants import L1_EVERY
 
 # Layer names the trainer and the feature analysis rely on.
 FEATURE_LAYER = "features"
@@ -24,7 +25,7 @@ RECONSTRUCTION_LAYER = "reconstruction"
 
 def build_invnet(num_classes=10, input_shape=(28, 28, 1), hidden_sizes=(300, 100),
                  activation="relu", regularizer="info", alpha1=0.0, alpha2=0.0,
-                 l1_method="proximal", l1_every=30, name="invnet"):
+                 l1_method="proximal", l1_every=L1_EVERY, name="invnet"):
     """The inputs and outputs of InvNet: encoder F, mirrored decoder D, classifier w.
 
         F(x) = act(W_2 · act(W_1 · flatten(x) + b_1) + b_2)      (layer "features")

@@ -12,6 +12,7 @@ import keras
 
 from infodl.checks import check_choice, check_integer, check_integer_tuple
 from infodl.choices import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from infodl.seeds import derive_seed
 
 
 def build_mlp(input_dim, layer_sizes=(10, 7, 5, 4, 3, 2), activation="tanh",
@@ -66,7 +67,7 @@ def build_mlp(input_dim, layer_sizes=(10, 7, 5, 4, 3, 2), activation="tanh",
             layer_name = f"hidden_{index + 1}"
         initializer = keras.initializers.TruncatedNormal(
             mean=0.0, stddev=1.0 / math.sqrt(fan_in),
-            seed=None if seed is None else seed + index)
+            seed=derive_seed(seed, "dense_kernel", index))
         layers.append(keras.layers.Dense(
             width, activation=layer_activation, kernel_initializer=initializer,
             bias_initializer="zeros", name=layer_name))

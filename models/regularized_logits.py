@@ -8,6 +8,7 @@ from keras import ops
 from infodl.checks import check_choice, check_integer, check_non_negative
 from infodl.choices import L1_METHODS, REGULARIZERS
 from infodl.models.initializers import dense_initializer
+from infodl.paper_constants import L1_EVERY
 
 
 
@@ -53,7 +54,7 @@ class RegularizedLogits(keras.layers.Layer):
     """
 
     def __init__(self, units, regularizer="info", alpha1=0.0, alpha2=0.0,
-                 l1_method="proximal", l1_every=30, weight_decay=0.0, **kwargs):
+                 l1_method="proximal", l1_every=L1_EVERY, weight_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         self.units = check_integer(units, "units", minimum=2)
         self.regularizer = check_choice(regularizer, "regularizer", REGULARIZERS)

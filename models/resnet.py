@@ -7,6 +7,7 @@ from infodl.models.bottleneck_unit import BottleneckUnit
 from infodl.models.initializers import conv_initializer
 from infodl.models.regularized_logits import RegularizedLogits
 from infodl.models.residual_unit import ResidualUnit
+from infodl.paper_constants import L1_EVERY
 
 
 STAGE_STRIDES = (1, 2, 2)
@@ -15,7 +16,7 @@ ACTIVATE_BEFORE_RESIDUAL = (True, False, False)
 
 def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3),
                  regularizer="info", alpha1=0.0, alpha2=0.0, l1_method="proximal",
-                 l1_every=30, weight_decay=2e-4, leaky_slope=0.1, dropout_rate=None,
+                 l1_every=L1_EVERY, weight_decay=2e-4, leaky_slope=0.1, dropout_rate=None,
                  bn_momentum=0.9, bn_epsilon=1e-3, track_block_ratio=False,
                  synchronized_batch_norm=False):
     """Builds a CIFAR ResNet v1 (pre-activation units) with a regularized logits layer.

@@ -13,6 +13,7 @@ from keras import ops
 from infodl.checks import check_integer_tuple, check_non_negative
 from infodl.models.pre_activation_unit import PreActivationUnit
 from infodl.models.regularized_logits import RegularizedLogits
+from infodl.paper_constants import L1_EVERY
 
 BN_EPSILON = 1e-3          # resnet.py: BN_EPSILON = 0.001
 UNITS_PER_STAGE = 5        # 6n + 2 = 32 layers (hyper_parameters.py's default n is 18)
@@ -178,7 +179,7 @@ class WenxinxuResidualUnit(PreActivationUnit):
 
 
 def build_resnet_wenxinxu(num_classes=10, input_shape=(32, 32, 3), regularizer="info",
-                          alpha1=0.0, alpha2=0.0, l1_method="proximal", l1_every=30,
+                          alpha1=0.0, alpha2=0.0, l1_method="proximal", l1_every=L1_EVERY,
                           weight_decay=2e-4, dropout_rate=None, track_block_ratio=False):
     """Builds wenxinxu's ResNet-32 (`inference(x, n=5)`) with a regularized logits layer.
 

@@ -26,6 +26,8 @@ from keras import ops
 from infodl.estimators.critic import Critic
 from infodl.estimators.mi_bounds import donsker_varadhan, log_mean_exp, update_log_moving_average
 from infodl import checks
+from infodl.seeds import derive_seed
+from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
 
 NATS_PER_BIT = math.log(2.0)
 
@@ -36,7 +38,7 @@ class IBCritics:
     Args:
         feature_dim: width of the flattened representation L.
         num_classes: number of classes (width of one-hot y).
-        hidden_units: hidden widths of both critics (P3 appendix C: (1500, 1500)).
+        hidden_units: hidden widths of both critics (P3 appendix C: `PAPER_CRITIC_HIDDEN_UNITS`).
         noise_variance: sigma^2 > 0 of eps (P3: 2).
         learning_rate: Adam learning rate of the critics (P3: 1e-4).
         ema_decay: weight of the old value in the log-space moving average of E_Q[e^D].
@@ -50,16 +52,18 @@ class IBCritics:
     2018 §3.2 (bias-corrected gradient).
     """
 
-    def __init__(self, feature_dim, num_classes, hidden_units=(1500, 1500),
-                 noise_variance=2.0, learning_rate=1e-4, ema_decay=0.99, seed=0):
+    def __init__(self, feature_dim, num_classes, hidden_units=PAPER_CRITIC_HIDDEN_UNITS,
+                 noise_variance=IB_NOISE_VARIANCE, learning_rate=1e-4, ema_decay=0.99, seed=0):
         self.feature_dim = checks.check_integer(feature_dim, "feature_dim")
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
         self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
         self.noise_std = math.sqrt(self.noise_variance)
         self.ema_decay = checks.check_real(ema_decay, "ema_decay", minimum=0, maximum=1,
                                            exclusive_maximum=True)
-        self.label_critic = Critic(hidden_units, seed=seed, name="label_critic")
-        self.input_critic = Critic(hidden_units, seed=seed + 500, name="input_critic")
+        self.label_critic = Critic(hidden_units, seed=derive_seed(seed, "ib_label_critic"),
+                                   name="label_critic")
+        self.input_critic = Critic(hidden_units, seed=derive_seed(seed, "ib_input_critic"),
+                                   name="input_critic")
         self.label_critic.build([(None, self.num_classes), (None, self.feature_dim)])
         self.input_critic.build([(None, self.feature_dim), (None, self.feature_dim)])
         # log of the moving averages of E_Q[e^D] of (D_y, D_x), and whether they started

@@ -20,6 +20,7 @@ from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_trainer_base import IBTrainerBase, new_record
+from infodl.seeds import derive_seed
 
 STAGE_NAME = "logits"
 
@@ -90,15 +91,16 @@ class EndToEndIBTrainer(IBTrainerBase):
         critics = None
         if self.uses_critics:
             num_outputs = int(np.prod(self.model.output.shape[1:]))
-            critics = self.make_critics(num_outputs, self.seed + 1009)
+            critics = self.make_critics(num_outputs, derive_seed(self.seed, "ib_layer_critics", 0))
         loop = IBIterationLoop(self.features, self.model.trainable_variables, critics,
                                x_train, y_train, self.num_classes, self.batch_size,
                                self.critic_steps, self.learning_rate, ce_weight=self.alpha,
                                label_weight=self.beta, input_weight=self.gamma,
-                               seed=self.seed + 1009)
+                               seed=derive_seed(self.seed, "ib_iterations", 0))
         objects = {"network": self.model, **loop.trackables()}
         measure = None if critics is None else HeldOutEstimate(
-            critics, self.features, x_measure, y_measure, seed=self.seed + 1010)
+            critics, self.features, x_measure, y_measure,
+            seed=derive_seed(self.seed, "ib_heldout", 0))
 
         def accuracy(step):
             predicted = np.concatenate([
@@ -115,7 +117,7 @@ class EndToEndIBTrainer(IBTrainerBase):
             if critics is not None:
                 record["pretraining"] = self.pretrain_critics(
                     STAGE_NAME, self.features, loop, critics, x_train, y_train,
-                    self.seed + 1011)
+                    derive_seed(self.seed, "ib_pretraining", 0))
             start = 0
             self.log_point(STAGE_NAME, record, measure, 0, extra=accuracy(0))
             self._error_bars(record, x_measure, y_measure, 0)
@@ -129,5 +131,5 @@ class EndToEndIBTrainer(IBTrainerBase):
     def _error_bars(self, record, x_measure, y_measure, step):
         if self.uses_critics:
             self.error_bars(STAGE_NAME, self.model.layers[-1].name, record, x_measure,
-                            y_measure, step, seed=self.seed + 1012 + step)
+                            y_measure, step, seed=derive_seed(self.seed, "ib_error_bars", 0, step))
 

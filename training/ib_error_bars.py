@@ -22,6 +22,7 @@ import numpy as np
 from infodl.estimators.aa_mine import ArchitectureAwareMINE
 from infodl.estimators.mine import MINE
 from infodl.training.ib_critics import NATS_PER_BIT
+from infodl.seeds import derive_seed
 
 
 def _fit(make_estimator, data, steps, restarts):
@@ -75,11 +76,13 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
     features = features.reshape(len(features), -1)
     one_hot = np.eye(num_classes, dtype="float32")[np.asarray(labels, "int64")]
     label_nats, label_std, label_values = _fit(
-        lambda r: MINE(seed=seed + 7919 * r, standardize=standardize), (one_hot, features),
+        lambda r: MINE(seed=derive_seed(seed, "ib_error_bar_label", r), standardize=standardize),
+        (one_hot, features),
         steps, restarts)
     input_nats, input_std, input_values = _fit(
         lambda r: ArchitectureAwareMINE(network, layer=layer_name, noise_variance=noise_variance,
-                                        seed=seed + 1 + 7919 * r, standardize=standardize),
+                                        seed=derive_seed(seed, "ib_error_bar_input", r),
+                                        standardize=standardize),
         (images,), steps, restarts)
 
     def bits(value):

@@ -33,6 +33,7 @@ from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_trainer_base import IBTrainerBase, new_record
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.seeds import derive_seed
 
 FORWARD_BATCH = 2048
 
@@ -64,7 +65,8 @@ class LayerwiseIBTrainer(IBTrainerBase):
             linear transformation").
         noise_variance: sigma^2 of eps (P3: 2).
         critic_steps: k, critic steps per layer step (P3: 10).
-        critic_hidden_units: hidden widths of both critics (P3: 1500, 1500).
+        critic_hidden_units: hidden widths of both critics (P3 appendix C:
+            `PAPER_CRITIC_HIDDEN_UNITS`).
         learning_rate: Adam lr of the layer steps (P3: 1e-3).
         critic_learning_rate: Adam lr of the critics (P3: 1e-4).
         batch_size: pairs per step (drawn with replacement).
@@ -144,33 +146,35 @@ class LayerwiseIBTrainer(IBTrainerBase):
         block = self.blocks[index]
         below = [self.stem] + self.blocks[:index]
         cached = forward(below, x_train)
-        layer_seed = self.seed + 1009 * (index + 1)
-        critics = self.make_critics(int(np.prod(block(cached[:2]).shape[1:])), layer_seed)
+        critics = self.make_critics(int(np.prod(block(cached[:2]).shape[1:])),
+                                    derive_seed(self.seed, "ib_layer_critics", index))
         beta = self.layer_beta(block)
         loop = IBIterationLoop(block, block.trainable_variables, critics, cached, y_train,
                                self.num_classes, self.batch_size, self.critic_steps,
                                self.learning_rate, label_weight=1.0, input_weight=beta,
-                               seed=layer_seed)
+                               seed=derive_seed(self.seed, "ib_iterations", index))
         objects = {"network": self.model, **loop.trackables()}
         measure = HeldOutEstimate(critics, block, forward(below, x_measure), y_measure,
-                                  seed=layer_seed + 1)
+                                  seed=derive_seed(self.seed, "ib_heldout", index))
         record = history["layers"].setdefault(block.name, new_record(beta=beta, index=index))
         path, progress = resume
         if progress is not None and progress["phase"] == "layer":
             IBCheckpoints.restore(path, objects)
             start = progress["iteration"]
         else:
-            record["pretraining"] = self.pretrain_critics(block.name, block, loop, critics,
-                                                          cached, y_train, layer_seed + 2)
+            record["pretraining"] = self.pretrain_critics(
+                block.name, block, loop, critics, cached, y_train,
+                derive_seed(self.seed, "ib_pretraining", index))
             start = 0
             self.log_point(block.name, record, measure, 0)
             self.error_bars(block.name, block.output_layer_name, record, x_measure, y_measure,
-                            0, seed=layer_seed + 3)
+                            0, seed=derive_seed(self.seed, "ib_error_bars", index, 0))
             self.save(objects, history, index, 0, self.iterations)
 
         def on_end():
             self.error_bars(block.name, block.output_layer_name, record, x_measure,
-                            y_measure, self.iterations, seed=layer_seed + 4)
+                            y_measure, self.iterations,
+                            seed=derive_seed(self.seed, "ib_error_bars", index, self.iterations))
 
         return self.run_stage(index, block.name, loop, objects, measure, record, history,
                               start, self.iterations, stop_at=stop_at, on_end=on_end)

@@ -21,6 +21,7 @@ from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
 from infodl.training.ib_error_bars import error_bar_point
 from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
+from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
 
 PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
 # Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.
@@ -34,8 +35,8 @@ class IBTrainerBase:
     Args: see the subclasses; every argument is checked here with a one-line error.
     """
 
-    def __init__(self, model, num_classes, noise_variance=2.0, critic_steps=10,
-                 critic_hidden_units=(1500, 1500), learning_rate=1e-3,
+    def __init__(self, model, num_classes, noise_variance=IB_NOISE_VARIANCE, critic_steps=10,
+                 critic_hidden_units=PAPER_CRITIC_HIDDEN_UNITS, learning_rate=1e-3,
                  critic_learning_rate=1e-4, batch_size=256, critic_pretrain_steps=5000,
                  critic_eval_every=100, critic_patience=5, log_every=100,
                  checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,

@@ -122,8 +122,8 @@ def test_numpy_scalars_are_accepted_as_arguments():
 
 
 def test_paper_critic_is_one_argument_away():
-    from infodl.estimators.mine import PAPER_HIDDEN_UNITS
-    assert MINE(hidden_units=PAPER_HIDDEN_UNITS).critic.hidden_units == (1500, 1500)
+    from infodl.paper_constants import PAPER_CRITIC_HIDDEN_UNITS
+    assert MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS).critic.hidden_units == (1500, 1500)
 
 
 def test_training_step_is_traced_once_and_reused_across_restarts():
