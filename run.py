@@ -6,7 +6,10 @@
 
 Every flag is a field of an experiment's config dataclass (`experiments/registry.py`
 lists the experiments); `--help` lists them all. Errors a user can cause end in one
-line on stderr and exit code 1.
+line on stderr and exit code 1; what can be checked without TensorFlow (the log folder,
+the data files, the sizes) is checked before it loads. SIGINT / SIGTERM stop every
+phase within seconds (a checkpoint is saved where training happened; the same command
+resumes) with exit code 130 / 143; a second one stops at once.
 """
 
 import re
@@ -18,6 +21,8 @@ quiet_startup.apply()
 
 from absl import app, flags  # noqa: E402
 
+from infodl import stop_signals  # noqa: E402
+from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
 from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
@@ -33,14 +38,17 @@ def main(argv):
     sweep = experiment_flags.settings_from_flags(GLOBAL_SETTINGS[0], FLAGS)
     if sweep.sweep is not None:
         return run_sweep(sweep)
-    experiment = EXPERIMENTS[FLAGS.experiment]
-    config = experiment_flags.config_from_flags(experiment, OWNERS, FLAGS)  # before TensorFlow
-    quiet_startup.load_tensorflow(
-        initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
-    module = experiment.load()
-    results = module.run(config)
-    for line in module.summary(results):
-        print(line)
+    with stop_signals.StopSignals():
+        experiment = EXPERIMENTS[FLAGS.experiment]
+        config = experiment_flags.config_from_flags(experiment, OWNERS, FLAGS)  # no TensorFlow
+        early_checks.check_before_tensorflow(FLAGS.experiment, config)
+        quiet_startup.load_tensorflow(
+            initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
+        module = experiment.load()
+        stop_signals.check("start-up")
+        results = module.run(config)
+        for line in module.summary(results):
+            print(line)
 
 
 def run_sweep(settings):
@@ -59,7 +67,7 @@ def run_sweep(settings):
                               overrides=overrides)
     for line in sweep.summary(results):
         print(line)
-    if results["failed"]:
+    if results["failed"] or results["busy"]:
         sys.exit(1)
 
 
@@ -69,7 +77,7 @@ def user_errors():
     from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
 
     return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
-            TrainingDivergedError, TrainingInterrupted)
+            TrainingDivergedError, TrainingInterrupted, stop_signals.Interrupted)
 
 
 def as_flags(message):

@@ -48,7 +48,14 @@ def layer_end_points(trajectory):
         "epoch_of_I_XT_max", "I_TY_max", "I_TY_final"}}.
 
     Example:
-        >>> layer_end_points(trajectory)["hidden_5"]["compression_bits"]
+        >>> from infodl.analysis.compression import layer_end_points
+        >>> from infodl.analysis.information_plane_trajectory import (
+        ...     InformationPlaneTrajectory)
+        >>> values = [[[5.0, 0.5]], [[7.0, 0.8]], [[6.0, 0.9]]]  # (epochs, layers, 2)
+        >>> trajectory = InformationPlaneTrajectory([0, 10, 100], values, ["hidden_5"])
+        >>> point = layer_end_points(trajectory)["hidden_5"]
+        >>> point["compression_bits"], point["epoch_of_I_XT_max"]  # 7 - 6 bits, at epoch 10
+        (1.0, 10)
     """
     points = {}
     for index, name in enumerate(trajectory.layer_names):
@@ -85,8 +92,14 @@ def compression_over_seeds(trajectories, seeds=None):
         "I_XT_final_std", "I_TY_final_mean", "I_TY_final_std"}}.
 
     Example:
-        >>> stats = compression_over_seeds([run_a, run_b, run_c])
+        >>> from infodl.analysis.compression import compression_over_seeds
+        >>> from infodl.analysis.information_plane_trajectory import (
+        ...     InformationPlaneTrajectory)
+        >>> runs = [InformationPlaneTrajectory([0, 10], [[[4.0, 0.5]], [[4.0 - c, 0.9]]],
+        ...                                    ["hidden_5"]) for c in (1.0, 2.0, 3.0)]
+        >>> stats = compression_over_seeds(runs)  # compressions 1, 2, 3 bits
         >>> stats["hidden_5"]["compression_bits_mean"], stats["hidden_5"]["compression_bits_std"]
+        (2.0, 1.0)
     """
     trajectories = list(trajectories)
     if not trajectories:
@@ -192,8 +205,14 @@ def estimate_trajectory(activations_path, labels, name, layer_names, metadata=No
         An `InformationPlaneTrajectory` (bits) at the saved epochs.
 
     Example:
-        >>> kde = estimate_trajectory("runs/x/seed_0/trajectory_activations.npz",
-        ...                           labels, "kde", ["hidden_1", "output"])
+        >>> from infodl.analysis.compression import estimate_trajectory
+        >>> hidden = np.tanh(np.random.default_rng(0).normal(size=(2, 8, 3)))  # (E, N, units)
+        >>> np.savez("activations.npz", epochs=np.array([0, 10]), layer0=hidden)
+        >>> labels = np.arange(8) % 2
+        >>> trajectory = estimate_trajectory("activations.npz", labels, "binning", ["hidden_1"])
+        >>> trajectory.information_bits[:, 0]  # 8 distinct symbols: I(X;T) = 3, I(T;Y) = 1
+        array([[3., 1.],
+               [3., 1.]])
     """
     epochs, layers = load_activations(activations_path)
     if len(layers) != len(layer_names):

@@ -1,7 +1,7 @@
 """The figures beside the compression table: information planes and compression per layer.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot), like
-`analysis.information_plane_plot`.
+`infodl.analysis.information_plane_plot`.
 """
 
 import matplotlib
@@ -78,7 +78,7 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
 
     Args:
         statistics: {estimator: {variant: {layer: {"compression_bits_mean",
-            "compression_bits_std"}}}} (`analysis.compression.compression_over_seeds`).
+            "compression_bits_std"}}}} (`infodl.analysis.compression.compression_over_seeds`).
         estimator_labels: {estimator: panel title}, in panel order.
         variant_labels: {variant: legend label}, in bar order.
         layer_names: the layers, in order.

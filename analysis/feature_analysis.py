@@ -13,7 +13,7 @@ Example:
                              title="RegInvNet").run("runs/invnet_info/analysis")
     report["micro_auc"], report["separation_ratio"]
 
-Reference: P2 §4.2-4.3, Fig. 2, 3, 6, 8; P3 §5, Fig. 5; P1 §3.5, Fig. 7; SPEC §9.
+Reference: P2 §4.2-4.3, Fig. 2, 3, 6, 8; P3 §5, Fig. 5; P1 §3.5, Fig. 7.
 """
 
 import pathlib
@@ -25,7 +25,7 @@ from infodl.analysis.feature_pca import DEFAULT_COMPONENTS, pca_classifier_accur
 from infodl.analysis.feature_report import write_report
 from infodl.analysis.feature_separation import separation_ratio, subsample_indices, tsne_embedding
 from infodl.analysis.feature_source import layer_outputs
-from infodl.callbacks.model_probe import layer_output
+from infodl.models.model_probe import layer_output
 from infodl.analysis.feature_statistics import (class_feature_statistics, representative_entries,
                                          representative_entry_roc, weight_statistics)
 from infodl.checks import check_integer, check_integer_tuple
@@ -39,9 +39,9 @@ class FeatureAnalysis:
     Args:
         model: a functional/Sequential Keras model with a layer `feature_layer` (F(x));
             `logits_layer` (optional) holds w as its 2-D `.kernel` (d × C).
-        dataset: a `data.Dataset` (uint8 images, int64 labels).
+        dataset: a `infodl.data.Dataset` (uint8 images, int64 labels).
         preprocessing: "unit_interval", "per_image_standardization" or "none"
-            (`analysis.feature_source.choose_preprocessing` picks it for a saved run).
+            (`infodl.analysis.feature_source.choose_preprocessing` picks it for a saved run).
         feature_layer, logits_layer: layer names (logits_layer None: no w analyses).
         tsne_layers: layers embedded by t-SNE (default: the feature layer).
         tsne_examples: stratified test subsample of each t-SNE (0 = no t-SNE).

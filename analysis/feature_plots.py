@@ -1,6 +1,6 @@
 """Figures of the feature analysis: P2 Fig. 2/6, 3, 8 and 4 (right), P3 Fig. 5, P1 Fig. 7.
 
-matplotlib's object API on an Agg canvas (no pyplot), as `analysis.information_plane_plot`;
+matplotlib's object API on an Agg canvas (no pyplot), as `infodl.analysis.information_plane_plot`;
 every function returns a `Figure` (save it with `save_figure_png`).
 """
 

@@ -34,7 +34,10 @@ def separation_ratio(features, labels):
         dict: "ratio", "centroid_distance_mean", "within_class_std_mean".
 
     Example:
-        >>> separation_ratio(tsne_xy, y_subsample)["ratio"]      # P3 Fig. 5: 3.9 → 5.2
+        >>> from infodl.analysis.feature_separation import separation_ratio
+        >>> points = np.array([[0.0, 1.0], [0.0, -1.0], [4.0, 1.0], [4.0, -1.0]])
+        >>> separation_ratio(points, [0, 0, 1, 1])["ratio"]  # centroids 4 apart, spread 1
+        4.0
 
     Reference: P3 §5 ("the mean distance between clusters divided by the mean standard
     deviation of clusters", 3.9 with cross-entropy vs 5.2 with the IB functional).

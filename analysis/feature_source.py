@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from infodl.checks import check_choice, check_integer
 from infodl.choices import PREPROCESSINGS
 from infodl.models.architectures import ARCHITECTURES
-from infodl.training.checkpoints import latest_checkpoint
+from infodl.run_folder.checkpoints import latest_checkpoint
 
 MODEL_FILE = "model.keras"
 RUN_CONFIG_FILE = "config.json"
@@ -100,7 +100,7 @@ def choose_preprocessing(requested, run_config, model_name):
     1. `requested` unless it is "auto";
     2. the run's config.json key "preprocessing" (a run of any experiment may store it);
     3. "per_image_standardization" for the CIFAR ResNet family (config "model" or the
-       model's name in `models.architectures.ARCHITECTURES`, as `experiments.resnet`
+       model's name in `infodl.models.architectures.ARCHITECTURES`, as `infodl.experiments.resnet`
        feeds them);
     4. "unit_interval" (x / 255) otherwise: InvNet and the MLPs of this project.
     """
@@ -119,12 +119,12 @@ def preprocess_images(images, preprocessing, input_shape=None):
     784 for an MLP) when the sizes agree.
 
     "unit_interval": x / 255; "per_image_standardization": (x − mean) / max(std,
-    1/sqrt(#pixels)) per image, as `experiments.resnet.standardize_images`; "none": as is.
+    1/sqrt(#pixels)) per image, as `infodl.data.cifar_input.standardize_images`; "none": as is.
     """
     check_choice(preprocessing, "preprocessing", PREPROCESSINGS[1:])
     images = np.asarray(images)
     if preprocessing == "per_image_standardization":
-        from infodl.experiments.resnet import standardize_images
+        from infodl.data.cifar_input import standardize_images
 
         values = standardize_images(images)
     elif preprocessing == "unit_interval":
@@ -142,7 +142,7 @@ def preprocess_images(images, preprocessing, input_shape=None):
 
 def image_input_shape(model):
     """Shape of one input image of `model` (its "image" input for a dict of inputs)."""
-    from infodl.callbacks.model_probe import model_input
+    from infodl.models.model_probe import model_input
 
     symbolic = model_input(model)
     if isinstance(symbolic, dict):
@@ -159,7 +159,7 @@ def layer_outputs(model, images, layer_names, preprocessing, batch_size=500, ver
     the model runs eagerly in inference mode (no tf.function: one trace costs more
     than the few dozen batches of a test set).
     """
-    from infodl.callbacks.model_probe import adapt_to_model, functional_outputs, layer_output
+    from infodl.models.model_probe import adapt_to_model, functional_outputs, layer_output
 
     batch_size = check_integer(batch_size, "batch_size")
     names = list(dict.fromkeys(layer_names))

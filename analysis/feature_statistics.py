@@ -43,8 +43,12 @@ def class_feature_statistics(features, labels, kernel=None, num_classes=None):
         means and stds.
 
     Example:
-        >>> stats = class_feature_statistics(f_test, y_test, model.get_layer("logits").kernel)
-        >>> stats["products"][9]          # digit 9's row, as P2 Fig. 2
+        >>> from infodl.analysis.feature_statistics import class_feature_statistics
+        >>> features = np.array([[1.0, 0.0], [3.0, 0.0], [0.0, 2.0]])
+        >>> kernel = np.array([[0.5, 0.0], [0.0, -1.0]])  # (d, C): w_0 = (0.5, 0), w_1 = (0, -1)
+        >>> stats = class_feature_statistics(features, [0, 0, 1], kernel)
+        >>> stats["means"][0], stats["products"][1]  # class 1's row, as P2 Fig. 2
+        (array([2., 0.]), array([ 0., -2.]))
 
     Reference: P2 §4.2.1 and Fig. 2, 6 (appendix F).
     """
@@ -109,8 +113,16 @@ def representative_entry_roc(features, labels, entries):
         negatives are skipped), "mean_class_auc" (mean of the per-class AUCs).
 
     Example:
-        >>> roc = representative_entry_roc(f_test, y_test, representative_entries(means))
-        >>> roc["micro"]["auc"], roc["macro"]["auc"]       # P2 Fig. 3: 0.81 → 0.99
+        >>> from infodl.analysis.feature_statistics import (
+        ...     representative_entries, representative_entry_roc)
+        >>> features = np.array([[2.0, 0.0], [1.0, 0.5], [0.0, 3.0], [0.5, 1.0]])
+        >>> labels = [0, 0, 1, 1]
+        >>> entries = representative_entries([[1.5, 0.25], [0.25, 2.0]])  # class means
+        >>> entries
+        array([0, 1])
+        >>> roc = representative_entry_roc(features, labels, entries)
+        >>> roc["micro"]["auc"], roc["macro"]["auc"]  # perfect scores; P2 Fig. 3: 0.81 → 0.99
+        (1.0, 1.0)
 
     Reference: P2 §4.2.2 and Fig. 3.
     """

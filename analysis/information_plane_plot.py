@@ -37,7 +37,7 @@ def plot_information_plane(trajectory, x_limit=None, y_limit=None, title=None,
         figure = plot_information_plane(trajectory, x_limit=(0, 12), y_limit=(0, 1))
         save_figure_png(figure, "docs/info_plane_tanh.png")
 
-    Reference: Shwartz-Ziv & Tishby 2017, Fig. 3; P1 §1.2 and Fig. 6; SPEC §7.
+    Reference: Shwartz-Ziv & Tishby 2017, Fig. 3; P1 §1.2 and Fig. 6.
     """
     i_xt, i_ty = trajectory.i_xt_bits, trajectory.i_ty_bits
     epochs = trajectory.epochs

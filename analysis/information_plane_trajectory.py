@@ -28,7 +28,7 @@ class InformationPlaneTrajectory:
         trajectory = InformationPlaneTrajectory([1, 10], values, ["hidden_1"])
         trajectory.save("plane.npz"); again = InformationPlaneTrajectory.load("plane.npz")
 
-    Reference: Shwartz-Ziv & Tishby 2017, Fig. 3 (averaged over 50 runs); SPEC §7.
+    Reference: Shwartz-Ziv & Tishby 2017, Fig. 3 (averaged over 50 runs).
     """
 
     epochs: np.ndarray

@@ -1,7 +1,7 @@
 """AA-MINE on a trained net's wide layers: independent fits with each input map.
 
     python -m benchmarks.aa_mine_wide_layers --model runs/<ib run>/seed_0/model.keras \
-        --data_dir ../shared/data [--layers hidden_1,hidden_2] [--modes whiten,gaussianize]
+        --data_dir <mnist.pkl.gz folder> [--layers hidden_1,hidden_2] [--modes whiten,gaussianize]
         [--examples 1000] [--steps 500] [--restarts 3] [--noise_variance 2.0]
 
 For each layer and each `standardize` mode, `ArchitectureAwareMINE(...).fit_estimate(x,

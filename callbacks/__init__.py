@@ -9,10 +9,17 @@ Training: `ProximalL1` (P2's ℓ1 step), `NaNGuard`, `StopAtStep`, `StepCheckpoi
 (one events file per log folder).
 
 Example:
-    >>> from infodl.callbacks import BlockRatioLogger
-    >>> model.fit(x, y, callbacks=[BlockRatioLogger(x[:128], log_dir="logs")])
+    >>> from infodl.callbacks import NaNGuard, StopAtStep
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> model.compile("sgd", "mse")
+    >>> x, y = np.ones((64, 4)), np.zeros(64)
+    >>> _ = model.fit(x, y, batch_size=8, epochs=3, verbose=0,
+    ...               callbacks=[NaNGuard(), StopAtStep(10)])
+    >>> int(model.optimizer.iterations)  # 3 epochs of 8 steps, stopped after step 10
+    10
 """
 
+import infodl
 from infodl.callbacks.block_ratio import BlockRatioLogger
 from infodl.callbacks.classifier_stats import ClassifierStatsLogger
 from infodl.callbacks.information_constraint import InformationConstraintLogger
@@ -25,8 +32,10 @@ from infodl.callbacks.step_callback import StepCallback
 from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.stop_at_step import StopAtStep
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.callbacks.training_scalars import TrainingScalars
+
+infodl.one_name(__name__)
 
 __all__ = ["BlockRatioLogger", "ClassifierStatsLogger", "InformationConstraintLogger",
            "InformationPlaneLogger", "IntervalLogger", "NaNGuard", "PeriodicEvaluation",

@@ -4,7 +4,7 @@ import numpy as np
 from keras import ops
 
 from infodl.callbacks.interval_logger import IntervalLogger
-from infodl.callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
+from infodl.models.model_probe import (adapt_to_model, compile_probe, functional_outputs,
                                    layer_inputs, layer_output, output_list, prepare_inputs,
                                    residual_units)
 from infodl.checks import check_choice, check_integer
@@ -60,7 +60,7 @@ class BlockRatioLogger(IntervalLogger):
       `build_resnet(..., track_block_ratio=True)`). One value per unit and step.
 
     Units are found automatically as the model's layers with a `residual_parts(x,
-    training)` method returning (s(x), L(x)) (`models.residual_unit.ResidualUnit`,
+    training)` method returning (s(x), L(x)) (`infodl.models.residual_unit.ResidualUnit`,
     `BottleneckUnit`), tagged `stage{s}_unit{u}`. For a unit without a shortcut
     (PlainNet) the shortcut denominator is the input. Any other functional/Sequential
     model (source "probe"): pass `layer_pairs`, the names of the layers whose outputs
@@ -86,11 +86,21 @@ class BlockRatioLogger(IntervalLogger):
         source: "probe" or "train_batch".
 
     Example:
-        >>> logger = BlockRatioLogger(x_test[:128], log_dir="logs/run1")
-        >>> model.fit(dataset, epochs=10, callbacks=[logger])
-        >>> logger.latest["block_ratio/stage1_unit0/max"]
+        >>> from infodl.callbacks.block_ratio import BlockRatioLogger
+        >>> x = keras.Input((4,), name="x")
+        >>> half = keras.initializers.Identity(0.5)  # L(x) = x / 2, a fixed branch
+        >>> branch = keras.layers.Dense(4, use_bias=False, kernel_initializer=half,
+        ...                             trainable=False, name="branch")(x)
+        >>> y = keras.layers.Add()([x, branch])
+        >>> model = keras.Model(x, keras.layers.Dense(1, name="head")(y))
+        >>> model.compile("sgd", "mse")
+        >>> data = np.random.default_rng(0).normal(size=(32, 4))
+        >>> logger = BlockRatioLogger(data[:8], every_n_steps=2, layer_pairs=[("x", "branch")])
+        >>> _ = model.fit(data, np.zeros(32), batch_size=8, verbose=0, callbacks=[logger])
+        >>> round(logger.latest["block_ratio/branch/max"], 6)  # ||x / 2|| / ||x||
+        0.5
 
-    Reference: P1 §3.3 (Fig. 5); P2 appendix D (Lemma D.1, Fig. 5); SPEC §4.
+    Reference: P1 §3.3 (Fig. 5); P2 appendix D (Lemma D.1, Fig. 5).
     """
 
     def __init__(self, probe_inputs=None, every_n_steps=100, layer_pairs=None, log_dir=None,

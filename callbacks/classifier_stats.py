@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from infodl.callbacks.interval_logger import IntervalLogger
-from infodl.callbacks.model_probe import (adapt_to_model, compile_probe, functional_outputs,
+from infodl.models.model_probe import (adapt_to_model, compile_probe, functional_outputs,
                                    layer_output, prepare_inputs)
 from infodl.checks import check_integer
 
@@ -58,12 +58,22 @@ class ClassifierStatsLogger(IntervalLogger):
         log_dir: directory for TensorBoard summaries; None writes none.
 
     Example:
-        >>> stats = ClassifierStatsLogger({"image": x_test[:128], "label": None},
-        ...                               log_dir="logs/run1")
-        >>> model.fit(dataset, epochs=10, callbacks=[stats])
-        >>> stats.latest["classifier/weight_zero_fraction"]
+        >>> from infodl.callbacks.classifier_stats import ClassifierStatsLogger
+        >>> ones = keras.initializers.Constant(1.0)
+        >>> model = keras.Sequential([
+        ...     keras.Input((2,)),
+        ...     keras.layers.Dense(3, kernel_initializer=ones, trainable=False, name="features"),
+        ...     keras.layers.Dense(2, name="logits")])
+        >>> model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        >>> x = np.array([[1.0, 1.0], [0.5, 0.5]])  # F(x) = (2, 2, 2) and (1, 1, 1)
+        >>> stats = ClassifierStatsLogger(x, every_n_steps=1)
+        >>> _ = model.fit(x, np.array([0, 1]), verbose=0, callbacks=[stats])
+        >>> round(stats.latest["classifier/feature_norm_mean"], 4)  # (√12 + √3) / 2
+        2.5981
+        >>> stats.latest["classifier/weight_zero_fraction"]  # no exact zeros without ℓ1
+        0.0
 
-    Reference: P2 §4.3 and Fig. 4 (eq. 7: ||w_y||_2 · ||F(x)||_2); SPEC §5.
+    Reference: P2 §4.3 and Fig. 4 (eq. 7: ||w_y||_2 · ||F(x)||_2).
     """
 
     def __init__(self, probe_inputs, every_n_steps=100, feature_layer="features",

@@ -19,8 +19,19 @@ class GracefulStop(StepCallback):
         signals: the signals to catch (default SIGINT and SIGTERM).
 
     Example:
-        >>> stop = GracefulStop(lambda step: save_checkpoint(model, "ckpts", step))
-        >>> model.fit(ds, callbacks=[stop]); stop.received   # e.g. signal.SIGTERM
+        >>> import signal
+        >>> from infodl.callbacks.graceful_stop import GracefulStop
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> saved_at = []
+        >>> stop = GracefulStop(saved_at.append)  # in a run: an atomic checkpoint at `step`
+        >>> sigterm = keras.callbacks.LambdaCallback(  # a SIGTERM arrives during step 2
+        ...     on_train_batch_end=lambda batch, logs: batch == 1 and signal.raise_signal(
+        ...         signal.SIGTERM))
+        >>> _ = model.fit(np.zeros((64, 1)), np.zeros(64), batch_size=8, verbose=0,
+        ...               callbacks=[sigterm, stop])
+        >>> stop.received, saved_at, int(model.optimizer.iterations)
+        (<Signals.SIGTERM: 15>, [2], 2)
     """
 
     def __init__(self, save, signals=(signal.SIGINT, signal.SIGTERM)):

@@ -9,8 +9,8 @@ import numpy as np
 from infodl.analysis.information_plane_plot import (figure_to_png_bytes, plot_information_plane,
                                              save_figure_png)
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
-from infodl.callbacks.model_probe import compile_probe, model_input, output_list
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.models.model_probe import compile_probe, model_input, output_list
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.checks import check_integer
 
 _DEFAULT_LAYER_TYPES = (keras.layers.Dense, keras.layers.EinsumDense, keras.layers.Conv1D,

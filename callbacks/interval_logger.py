@@ -18,7 +18,7 @@ import math
 import keras
 
 from infodl.callbacks.step_callback import optimizer_step
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.checks import check_integer
 
 

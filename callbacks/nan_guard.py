@@ -15,8 +15,16 @@ class NaNGuard(keras.callbacks.TerminateOnNaN):
     checkpoint is kept.
 
     Example:
-        >>> guard = NaNGuard(); model.fit(ds, callbacks=[guard])
-        >>> guard.diverged_at_step   # None, or the global step of the first NaN loss
+        >>> from infodl.callbacks.nan_guard import NaNGuard
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> targets = np.array([0.0, 0.0, np.nan, 0.0, 0.0])  # step 3's loss is NaN
+        >>> guard = NaNGuard()
+        >>> _ = model.fit(np.ones((5, 1)), targets, batch_size=1, shuffle=False, verbose=0,
+        ...               callbacks=[guard])
+        Batch 2: Invalid loss, terminating training
+        >>> guard.diverged_at_step, int(model.optimizer.iterations)  # stopped at step 3
+        (3, 3)
     """
 
     def __init__(self):

@@ -24,9 +24,15 @@ class PeriodicEvaluation(keras.callbacks.Callback):
             the cycle: pass the number of evaluations done so far).
 
     Example:
-        >>> halves = [make_eval_pipeline(x[:5000], y[:5000], 100),
-        ...           make_eval_pipeline(x[5000:], y[5000:], 100)]
-        >>> model.fit(train, callbacks=[PeriodicEvaluation(halves, [5000, 5000])])
+        >>> from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((5, 1)), np.zeros(5)
+        >>> halves = [(x[:2], y[:2]), (x[2:], y[2:])]  # the test set's two parts, in turn
+        >>> evaluation = PeriodicEvaluation(halves, [2, 3])
+        >>> history = model.fit(x, y, epochs=3, verbose=0, callbacks=[evaluation])
+        >>> history.history["val_num_examples"]
+        [2, 3, 2]
 
     Reference: tensorflow/models research/resnet/resnet_main.py (`evaluate`,
     eval_batch_count=50, best precision = max over evaluations).

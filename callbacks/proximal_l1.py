@@ -18,7 +18,16 @@ class ProximalL1(StepCallback):
             `RegularizedLogits.layers_in(model)`) or a list of such layers.
 
     Example:
-        >>> model.fit(ds, callbacks=[ProximalL1()])
+        >>> from infodl.callbacks.proximal_l1 import ProximalL1
+        >>> from infodl.models.regularized_logits import RegularizedLogits
+        >>> logits = RegularizedLogits(2, alpha1=1.0, l1_every=2, name="logits")
+        >>> model = keras.Sequential([keras.Input((3,)), logits])
+        >>> model.compile(keras.optimizers.SGD(0.5),
+        ...               keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        >>> _ = model.fit(np.ones((2, 3)), np.array([0, 1]), batch_size=1, verbose=0,
+        ...               callbacks=[ProximalL1()])  # τ = lr · α1 · l1_every = 1 at step 2
+        >>> float(np.mean(logits.kernel.numpy() == 0.0))  # every |w| < 1 is now exactly 0
+        1.0
 
     Reference: P2 appendix E ("we apply the ℓ1 norm regularization every 30 iterations").
     """

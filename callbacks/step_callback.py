@@ -20,10 +20,17 @@ class StepCallback(keras.callbacks.Callback):
     `super()` first.
 
     Example:
+        >>> from infodl.callbacks.step_callback import StepCallback
         >>> class EveryTenSteps(StepCallback):
         ...     def on_train_batch_end(self, batch, logs=None):
         ...         super().on_train_batch_end(batch, logs)
         ...         if self.step % 10 == 0: print(self.step)
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.zeros((24, 1)), np.zeros(24), batch_size=2, epochs=2,
+        ...               verbose=0, callbacks=[EveryTenSteps()])  # 12 steps per epoch
+        10
+        20
     """
 
     def __init__(self):

@@ -6,7 +6,7 @@ import keras
 
 from infodl.callbacks.step_callback import optimizer_step
 from infodl.checks import check_integer
-from infodl.training.checkpoints import save_checkpoint
+from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS, save_checkpoint
 
 LOSS_KEYS = ("loss", "cross_entropy", "val_loss", "val_cross_entropy")
 
@@ -19,10 +19,10 @@ class StepCheckpoint(keras.callbacks.Callback):
 
     Args:
         directory: where `ckpt-{step}.keras` files go.
-        keep: how many of the newest checkpoints to keep.
+        keep: how many of the newest checkpoints to keep (`KEEP_CHECKPOINTS`).
     """
 
-    def __init__(self, directory, keep=3):
+    def __init__(self, directory, keep=KEEP_CHECKPOINTS):
         super().__init__()
         self.directory = directory
         self.keep = check_integer(keep, "keep")

@@ -24,8 +24,14 @@ class StepProgressBar(StepCallback):
         epoch_keys: log keys printed at each epoch end (when present).
 
     Example:
-        >>> model.fit(ds, epochs=80, steps_per_epoch=1000, verbose=0,
-        ...           callbacks=[StopAtStep(80_000), StepProgressBar(80_000)])
+        >>> from infodl.callbacks import StepProgressBar, StopAtStep
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> bar = StepProgressBar(6, keys=("loss",))  # the bar is written to stderr
+        >>> _ = model.fit(np.zeros((4, 1)), np.zeros(4), batch_size=1, epochs=2, verbose=0,
+        ...               callbacks=[StopAtStep(6), bar])
+        >>> int(model.optimizer.iterations)
+        6
     """
 
     def __init__(self, total_steps, refresh_seconds=1.0,

@@ -15,7 +15,13 @@ class StopAtStep(StepCallback):
         last_step: the global step (optimizer iterations) at which to stop.
 
     Example:
-        >>> model.fit(ds, epochs=100, steps_per_epoch=1000, callbacks=[StopAtStep(80_000)])
+        >>> from infodl.callbacks.stop_at_step import StopAtStep
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.zeros((4, 1)), np.zeros(4), batch_size=1, epochs=100, verbose=0,
+        ...               callbacks=[StopAtStep(6)])  # in P1 / P2: StopAtStep(80_000)
+        >>> int(model.optimizer.iterations)
+        6
     """
 
     def __init__(self, last_step):

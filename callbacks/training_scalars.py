@@ -5,7 +5,7 @@ import math
 import keras
 
 from infodl.callbacks.step_callback import StepCallback
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.checks import check_integer
 from infodl.models.regularized_logits import RegularizedLogits
 
@@ -38,7 +38,15 @@ class TrainingScalars(StepCallback):
         test_tag_root: root of the test tags ("test", or "test_original").
 
     Example:
-        >>> model.fit(ds, validation_data=test_ds, callbacks=[TrainingScalars("runs/a")])
+        >>> import os
+        >>> from infodl.callbacks.training_scalars import TrainingScalars
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.zeros((4, 1)), np.zeros(4)
+        >>> _ = model.fit(x, y, validation_data=(x, y), batch_size=2, verbose=0,
+        ...               callbacks=[TrainingScalars("runs/a", every_n_steps=1)])
+        >>> any(name.startswith("events.out.tfevents") for name in os.listdir("runs/a"))
+        True
     """
 
     def __init__(self, log_dir, every_n_steps=100, best_accuracy=None, test_tag_root="test"):

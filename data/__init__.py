@@ -12,13 +12,19 @@ SciPy: the tf.data pipelines `make_train_pipeline`, `make_eval_pipeline`
 
 Example:
     >>> from infodl.data import load_dataset, make_train_pipeline
-    >>> ds = load_dataset("synthetic")
-    >>> train = make_train_pipeline(ds.x_train, ds.y_train, batch_size=128)
+    >>> ds = load_dataset("synthetic", synthetic_sizes=(64, 16))
+    >>> train = make_train_pipeline(ds.x_train, ds.y_train, batch_size=8, seed=0)
+    >>> images, labels = next(iter(train))
+    >>> tuple(images.shape), tuple(labels.shape)
+    ((8, 32, 32, 3), (8,))
 """
 
+import infodl
 from infodl.lazy_exports import lazy_exports
 from infodl.data.dataset import DATASET_NAMES, Dataset, load_dataset
 from infodl.data.tfds_source import DatasetUnavailableError
+
+infodl.one_name(__name__)
 
 # Public name -> module that defines it (these modules import TensorFlow or SciPy).
 _LAZY = {

@@ -13,7 +13,6 @@ import numpy as np
 from infodl.data.file_checks import (check_image_arrays, check_labels, check_record_count,
                                      load_restricted_pickle)
 
-CIFAR_IMAGE_SHAPE = (32, 32, 3)
 CIFAR_IMAGE_BYTES = 32 * 32 * 3
 
 
@@ -44,7 +43,13 @@ def read_cifar_binary(path, label_bytes, num_classes, expected_records=None):
             record, another record count than `expected_records`, labels out of range.
 
     Example:
-        >>> images, labels = read_cifar_binary("test_batch.bin", 1, 10, 10000)
+        >>> from infodl.data.cifar_files import read_cifar_binary
+        >>> records = np.zeros((2, 1 + 3072), np.uint8)  # label byte + 32×32×3 pixels
+        >>> records[:, 0] = [3, 7]
+        >>> records.tofile("test_batch.bin")
+        >>> images, labels = read_cifar_binary("test_batch.bin", 1, 10)  # original: 10000
+        >>> images.shape, labels
+        ((2, 32, 32, 3), array([3, 7]))
 
     Reference: https://www.cs.toronto.edu/~kriz/cifar.html (binary version).
     """
@@ -72,7 +77,7 @@ def read_cifar_pickle(path, label_key, num_classes, expected_records=None):
     """Reads one CIFAR python-pickle batch (`data_batch_1`, `test_batch`, `train`, ...).
 
     The file is unpickled with a whitelist of NumPy globals
-    (`data.file_checks.load_restricted_pickle`), so a tampered file cannot run code.
+    (`infodl.data.file_checks.load_restricted_pickle`), so a tampered file cannot run code.
 
     Args:
         path: path of the pickle file.
@@ -89,7 +94,14 @@ def read_cifar_pickle(path, label_key, num_classes, expected_records=None):
             `expected_records`, or labels out of range.
 
     Example:
-        >>> images, labels = read_cifar_pickle("data_batch_1", "labels", 10, 10000)
+        >>> import pickle
+        >>> from infodl.data.cifar_files import read_cifar_pickle
+        >>> batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 7]}
+        >>> with open("data_batch_1", "wb") as file:
+        ...     pickle.dump(batch, file)
+        >>> images, labels = read_cifar_pickle("data_batch_1", "labels", 10)  # original: 10000
+        >>> images.shape, labels
+        ((2, 32, 32, 3), array([3, 7]))
 
     Reference: https://www.cs.toronto.edu/~kriz/cifar.html (python version).
     """

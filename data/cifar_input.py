@@ -36,6 +36,14 @@ def standardize_image(image):
     return tf.image.per_image_standardization(tf.cast(image, tf.float32))
 
 
+def standardize_images(images):
+    """A batch of images (N×H×W×C, any real dtype) standardized per image, as NumPy float32.
+
+    The same map as the evaluation pipeline: (x − mean) / max(std, 1/sqrt(#values)).
+    """
+    return tf.image.per_image_standardization(np.asarray(images, np.float32)).numpy()
+
+
 def pad_crop_flip(image, pad, seed):
     """Zero-pads `pad` px per side, crops a random H×W window, flips with prob. ½.
 
@@ -70,7 +78,7 @@ def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
         batch_size: positive integer; every batch has exactly this many examples
             (batches run across epoch boundaries, so N < batch_size also works).
         augment: pad + random crop + random horizontal flip before standardizing.
-        pad: pixels of zero padding per side (SPEC: 2 -> 36×36; 4 is common too).
+        pad: pixels of zero padding per side (2 -> 36×36 as in cifar_input.py; 4 is common too).
         seed: integer for a reproducible order and augmentation; None draws one.
         shuffle_buffer: unused (each epoch is a full permutation); kept for callers.
         start_batch: index of the first batch (0 = the start of the stream).
@@ -79,10 +87,16 @@ def make_train_pipeline(x, y, batch_size, augment=True, pad=2, seed=None,
         tf.data.Dataset of (images float32 batch×H×W×C, labels int32 batch).
 
     Example:
-        >>> train = make_train_pipeline(ds.x_train, ds.y_train, batch_size=128)
-        >>> model.fit(train, steps_per_epoch=390, epochs=205)
+        >>> from infodl.data.cifar_input import make_train_pipeline
+        >>> x = np.random.default_rng(0).integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
+        >>> train = make_train_pipeline(x, np.arange(10), batch_size=4, seed=0)
+        >>> images, labels = next(iter(train))  # batches run on forever, across epochs
+        >>> tuple(images.shape), sorted(labels.numpy()) == sorted(set(labels.numpy()))
+        ((4, 32, 32, 3), True)
+        >>> np.allclose(images.numpy().mean(axis=(1, 2, 3)), 0.0, atol=1e-5)  # standardized
+        True
 
-    Reference: tensorflow/models research/resnet/cifar_input.py; SPEC §1.
+    Reference: tensorflow/models research/resnet/cifar_input.py.
     """
     batch_size = check_integer(batch_size, "batch_size")
     check_integer(shuffle_buffer, "shuffle_buffer", allow_none=True)
@@ -132,9 +146,12 @@ def make_eval_pipeline(x, y, batch_size):
         every example exactly once, in order.
 
     Example:
-        >>> model.evaluate(make_eval_pipeline(ds.x_test, ds.y_test, 100))
+        >>> from infodl.data.cifar_input import make_eval_pipeline
+        >>> x = np.random.default_rng(0).integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
+        >>> [labels.numpy().tolist() for _, labels in make_eval_pipeline(x, np.arange(10), 4)]
+        [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
-    Reference: tensorflow/models research/resnet/cifar_input.py (eval mode); SPEC §1.
+    Reference: tensorflow/models research/resnet/cifar_input.py (eval mode).
     """
     batch_size = check_integer(batch_size, "batch_size")
     images, labels = _check_arrays(x, y)

@@ -1,13 +1,15 @@
 """`Dataset` (train/test arrays of one image classification task) and `load_dataset`."""
 
 import dataclasses
+import os
+import pathlib
 
 import numpy as np
 
 from infodl.data.digits import load_digits_arrays
 from infodl.data.file_checks import check_flag
 from infodl.data.local_files import read_local_dataset
-from infodl.data.subset import stratified_subset_indices
+from infodl.data.subset import check_subset_size, stratified_subset_indices
 from infodl.data.synthetic import make_synthetic
 from infodl.data.tfds_source import load_from_tfds
 from infodl.checks import check_choice, check_fraction, check_integer
@@ -15,6 +17,11 @@ from infodl.choices import DATASET_NUM_CLASSES, DATASETS
 
 DATASET_NAMES = DATASETS  # the names load_dataset accepts (alias of infodl.choices)
 DATASET_SOURCES = ("tfds", "local", "synthetic", "sklearn")
+# Training-set sizes of the TensorFlow Datasets sources (checked before they load).
+TFDS_TRAIN_SIZES = {"mnist": 60000, "cifar10": 50000, "cifar100": 50000}
+# The last local files read, reused by the next identical read (`check_dataset_early`
+# reads them before TensorFlow loads; the run then reads the same files again).
+_local_cache = {}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -31,11 +38,12 @@ class Dataset:
         num_classes: number of classes.
 
     Example:
+        >>> from infodl.data.dataset import load_dataset
         >>> ds = load_dataset("digits")
         >>> ds.image_shape, ds.num_classes
         ((8, 8, 1), 10)
 
-    Reference: SPEC §1 and §10.
+    Reference: tensorflow/models research/resnet/cifar_input.py; TensorFlow Datasets.
     """
 
     name: str
@@ -91,13 +99,51 @@ def _check_several_classes(labels, split, name, source, data_dir):
             f"mislabelled file?)")
 
 
+def _read_local_cached(name, data_dir, allow_partial_files):
+    """`read_local_dataset`, reusing the arrays of the last read of the same unchanged
+    files (same path, size and modification time)."""
+    path = pathlib.Path(data_dir).expanduser()
+    try:
+        stat = os.stat(path)
+        key = (name, str(path.resolve()), stat.st_size, stat.st_mtime_ns, allow_partial_files)
+    except OSError:
+        key = None
+    if key is not None and key in _local_cache:
+        return _local_cache[key]
+    arrays = read_local_dataset(name, data_dir, allow_partial_files)
+    _local_cache.clear()
+    if key is not None and path.is_file():  # a folder's files may change inside it
+        _local_cache[key] = arrays
+    return arrays
+
+
+def check_dataset_early(name, data_dir=None, train_fraction=1.0, seed=0,
+                        synthetic_sizes=(2560, 512), allow_partial_files=False):
+    """What `load_dataset` would refuse, checked without TensorFlow (before it loads).
+
+    Local files are read and checked (and kept for the next `load_dataset` of the same
+    file); a TensorFlow Datasets source is not loaded, only `train_fraction` is checked
+    against its known size.
+
+    Raises:
+        The errors of `load_dataset`, in one line each.
+    """
+    check_choice(name, "name", DATASET_NAMES)
+    if data_dir is None and name in TFDS_TRAIN_SIZES:
+        check_subset_size(TFDS_TRAIN_SIZES[name], DATASET_NUM_CLASSES[name],
+                          check_fraction(train_fraction, "train_fraction"))
+        return
+    load_dataset(name, data_dir=data_dir, train_fraction=train_fraction, seed=seed,
+                 synthetic_sizes=synthetic_sizes, allow_partial_files=allow_partial_files)
+
+
 def load_dataset(name, data_dir=None, train_fraction=1.0, seed=0,
                  synthetic_sizes=(2560, 512), allow_partial_files=False):
     """Loads an image classification data set as uint8/int64 NumPy arrays.
 
-    Sources: "synthetic" is generated (`data.synthetic`), "digits" is scikit-learn's
+    Sources: "synthetic" is generated (`infodl.data.synthetic`), "digits" is scikit-learn's
     bundled 8×8 digits; "cifar10", "cifar100" (fine labels) and "mnist" are read
-    from the original files in `data_dir` when given (`data.local_files`: CIFAR
+    from the original files in `data_dir` when given (`infodl.data.local_files`: CIFAR
     binary or python batches, MNIST idx, npz or the classic `mnist.pkl.gz`, whose
     train + validation pairs become the 60 000 training images), else from
     TensorFlow Datasets (which fails within seconds, with `DatasetUnavailableError`,
@@ -122,19 +168,28 @@ def load_dataset(name, data_dir=None, train_fraction=1.0, seed=0,
         A `Dataset`.
 
     Raises:
-        ValueError: unknown name, bad train_fraction/seed; a corrupt local file or
+        ValueError: unknown name, bad train_fraction/seed or one whose stratified
+            subset cannot hold every class (the message names the smallest fraction
+            that works); a corrupt local file or
             (unless allow_partial_files) one with another record count than the
             original (the message names the file); a split with a single class.
         FileNotFoundError: data_dir missing or without recognised files.
         DatasetUnavailableError: tfds dataset not prepared and not downloadable.
 
     Example:
-        >>> ds = load_dataset("mnist", data_dir="~/mnist", train_fraction=0.01)
-        >>> ds = load_dataset("mnist", data_dir="../shared/data/mnist.pkl.gz")
-        >>> len(ds.y_train), len(ds.y_test)
-        (60000, 10000)
+        >>> from infodl.data.dataset import load_dataset
+        >>> ds = load_dataset("synthetic", synthetic_sizes=(100, 20), train_fraction=0.1)
+        >>> ds.source, len(ds.y_train), len(ds.y_test)  # 10 % of train, stratified
+        ('synthetic', 10, 20)
+        >>> rng = np.random.default_rng(0)  # a small stand-in for Keras' mnist.npz
+        >>> np.savez("mnist.npz", x_train=rng.integers(0, 256, (20, 28, 28), np.uint8),
+        ...          y_train=np.arange(20) % 10, x_test=np.zeros((10, 28, 28), np.uint8),
+        ...          y_test=np.arange(10))
+        >>> ds = load_dataset("mnist", data_dir="mnist.npz", allow_partial_files=True)
+        >>> ds.source, ds.x_train.shape, ds.num_classes  # the real file: 60000 and 10000
+        ('local', (20, 28, 28, 1), 10)
 
-    Reference: SPEC §10; P3 (003) Table 1 (1 % of the training set); issues #8, #10.
+    Reference: P3 (Elad et al.) Table 1 (1 % of the training set); issues #8, #10.
     """
     check_choice(name, "name", DATASET_NAMES)
     train_fraction = check_fraction(train_fraction, "train_fraction")
@@ -148,10 +203,12 @@ def load_dataset(name, data_dir=None, train_fraction=1.0, seed=0,
     elif name == "digits":
         arrays, source = load_digits_arrays(), "sklearn"
     elif data_dir is not None:
-        arrays, source = read_local_dataset(name, data_dir, allow_partial_files), "local"
+        arrays, source = _read_local_cached(name, data_dir, allow_partial_files), "local"
     else:
+        check_subset_size(TFDS_TRAIN_SIZES[name], DATASET_NUM_CLASSES[name], train_fraction)
         arrays, source = load_from_tfds(name), "tfds"
     x_train, y_train, x_test, y_test = arrays
+    check_subset_size(len(y_train), np.unique(y_train).size, train_fraction)
     if train_fraction < 1.0:
         keep = stratified_subset_indices(y_train, train_fraction, seed)
         x_train, y_train = x_train[keep], y_train[keep]

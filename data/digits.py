@@ -22,11 +22,12 @@ def load_digits_arrays():
         labels; 1438 training and 359 test images.
 
     Example:
+        >>> from infodl.data.digits import load_digits_arrays
         >>> x_train, y_train, x_test, y_test = load_digits_arrays()
         >>> x_train.shape, x_test.shape
         ((1438, 8, 8, 1), (359, 8, 8, 1))
 
-    Reference: SPEC §10 (offline demos of the MNIST experiments); sklearn
+    Reference: offline demos of the MNIST experiments; sklearn
     `load_digits` (UCI optical recognition of handwritten digits).
     """
     from sklearn.datasets import load_digits  # bundled with scikit-learn, no download

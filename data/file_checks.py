@@ -11,7 +11,7 @@ Every failure is one `ValueError` whose message names the file:
 - `check_image_arrays`: N images of the stored shape and dtype beside N integer labels;
 - `check_labels`: integer labels in [0, num_classes) (`infodl.checks.check_class_labels`).
 
-Reference: SPEC §10; issue #8 (bad data must not train silently).
+Reference: issue #8 (bad data must not train silently).
 """
 
 import gzip
@@ -67,9 +67,19 @@ def load_restricted_pickle(path, description, encoding="bytes"):
             or pickle, a global outside the whitelist); the message names the file.
 
     Example:
-        >>> batch = load_restricted_pickle("data_batch_1", "a CIFAR python pickle batch")
+        >>> import gzip, os, pickle
+        >>> from infodl.data.file_checks import load_restricted_pickle
+        >>> with gzip.open("batch.pkl.gz", "wb") as file:
+        ...     pickle.dump({b"labels": np.arange(3)}, file)
+        >>> load_restricted_pickle("batch.pkl.gz", "a CIFAR python pickle batch")
+        {b'labels': array([0, 1, 2])}
+        >>> with open("evil.pkl", "wb") as file:  # a pickle that would call os.system
+        ...     pickle.dump(os.system, file)
+        >>> load_restricted_pickle("evil.pkl", "a CIFAR python pickle batch")
+        Traceback (most recent call last):
+        ValueError: Corrupt file evil.pkl: expected a CIFAR python pickle batch. Received ...
 
-    Reference: SPEC §10; Python `pickle` docs, "Restricting Globals".
+    Reference: Python `pickle` docs, "Restricting Globals".
     """
     try:
         with open(path, "rb") as raw:
@@ -97,6 +107,7 @@ def check_record_count(count, expected, path, what="records"):
             to read a subset file made on purpose (allow_partial_files=True).
 
     Example:
+        >>> from infodl.data.file_checks import check_record_count
         >>> check_record_count(10, 10000, "data_batch_1.bin")
         Traceback (most recent call last):
         ValueError: Partial file data_batch_1.bin: expected 10000 records as in the ...
@@ -140,12 +151,13 @@ def check_image_arrays(images, labels, path, image_shape, dtype="uint8",
             shapes.
 
     Example:
+        >>> from infodl.data.file_checks import check_image_arrays
         >>> check_image_arrays(np.zeros((2, 3000), np.uint8), np.array([0, 1]),
         ...                    "data_batch_4", (3072,), names=("'data'", "'labels'"))
         Traceback (most recent call last):
         ValueError: Corrupt file data_batch_4: expected 'data' uint8 of shape (N, 3072) ...
 
-    Reference: SPEC §10.
+    Reference: the CIFAR-10 binary and python formats (www.cs.toronto.edu/~kriz/cifar.html).
     """
     dtype_ok = (np.issubdtype(images.dtype, np.floating) if dtype == "float"
                 else images.dtype == np.dtype(dtype))
@@ -177,11 +189,12 @@ def check_labels(labels, num_classes, path):
             `infodl.checks.check_class_labels` (wrong shape, no labels, out of range).
 
     Example:
+        >>> from infodl.data.file_checks import check_labels
         >>> check_labels(np.array([1, 10]), 10, "test_batch.bin")
         Traceback (most recent call last):
         ValueError: Corrupt file test_batch.bin: Expected labels in [0, 10). ...
 
-    Reference: SPEC §10.
+    Reference: issue #8 (bad data must not train silently).
     """
     try:
         return check_class_labels(labels, num_classes=num_classes, allow_one_hot=False)

@@ -165,11 +165,20 @@ def read_local_dataset(name, data_dir, allow_partial_files=False):
             data_dir is a file of no known format.
 
     Example:
-        >>> x_train, y_train, x_test, y_test = read_local_dataset("cifar10", "~/cifar")
-        >>> read_local_dataset("mnist", "../shared/data/mnist.pkl.gz")[0].shape
-        (60000, 28, 28, 1)
+        >>> import os
+        >>> from infodl.data.local_files import read_local_dataset
+        >>> os.makedirs("cifar")  # CIFAR-10 binary files, 2 records each
+        >>> for name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+        ...     np.zeros((2, 1 + 3072), np.uint8).tofile(os.path.join("cifar", name))
+        >>> read_local_dataset("cifar10", "cifar")
+        Traceback (most recent call last):
+        ValueError: Partial file cifar/data_batch_1.bin: expected 10000 records ...
+        >>> x_train, y_train, x_test, y_test = read_local_dataset("cifar10", "cifar",
+        ...                                                       allow_partial_files=True)
+        >>> x_train.shape, x_test.shape
+        ((10, 32, 32, 3), (2, 32, 32, 3))
 
-    Reference: SPEC §10 (offline data sources); issues #8 and #10.
+    Reference: the CIFAR and MNIST distribution formats; issues #8 and #10.
     """
     if name not in LOCAL_LAYOUTS:
         raise ValueError(

@@ -5,7 +5,7 @@ idx format (http://yann.lecun.com/exdb/mnist/): two zero bytes, a type byte
 then the values in row-major order. Images are idx3 (N×28×28), labels idx1 (N).
 The original files hold 60 000 training and 10 000 test examples
 (`MNIST_TRAIN_RECORDS`, `MNIST_TEST_RECORDS`). The classic pickle `mnist.pkl.gz` is
-read by `data.mnist_pickle`.
+read by `infodl.data.mnist_pickle`.
 """
 
 import gzip
@@ -74,8 +74,18 @@ def read_mnist_idx_pair(images_path, labels_path, expected_records=None):
             `expected_records`, as many labels as images, labels out of range.
 
     Example:
+        >>> import gzip
+        >>> from infodl.data.mnist_files import read_mnist_idx_pair
+        >>> header = lambda ndim, *sizes: bytes([0, 0, 8, ndim]) + np.array(
+        ...     sizes, ">u4").tobytes()  # magic (unsigned bytes, ndim), then big-endian sizes
+        >>> with gzip.open("t10k-images-idx3-ubyte.gz", "wb") as file:
+        ...     _ = file.write(header(3, 2, 28, 28) + bytes(2 * 28 * 28))
+        >>> with gzip.open("t10k-labels-idx1-ubyte.gz", "wb") as file:
+        ...     _ = file.write(header(1, 2) + bytes([7, 2]))
         >>> x, y = read_mnist_idx_pair("t10k-images-idx3-ubyte.gz",
-        ...                            "t10k-labels-idx1-ubyte.gz", 10000)
+        ...                            "t10k-labels-idx1-ubyte.gz")  # the original: 10000
+        >>> x.shape, y
+        ((2, 28, 28, 1), array([7, 2]))
 
     Reference: http://yann.lecun.com/exdb/mnist/ (file formats).
     """
@@ -107,7 +117,13 @@ def read_mnist_npz(path, expected_records=MNIST_NPZ_RECORDS):
             or dtypes, other counts than `expected_records`, labels out of range.
 
     Example:
-        >>> x_train, y_train, x_test, y_test = read_mnist_npz("~/mnist/mnist.npz")
+        >>> from infodl.data.mnist_files import read_mnist_npz
+        >>> np.savez("mnist.npz", x_train=np.zeros((3, 28, 28), np.uint8),
+        ...          y_train=np.array([5, 0, 4]), x_test=np.zeros((1, 28, 28), np.uint8),
+        ...          y_test=np.array([7]))
+        >>> x_train, y_train, x_test, y_test = read_mnist_npz("mnist.npz", None)  # any count
+        >>> x_train.shape, y_train, y_test
+        ((3, 28, 28, 1), array([5, 0, 4]), array([7]))
 
     Reference: `keras.datasets.mnist.load_data` (the same file).
     """

@@ -12,7 +12,7 @@ so v = 256 · x restores them exactly; files written as v / 255 (round(255 · x)
 restores them) are recognised too. Only 0 is both a v / 256 and a w / 255 value
 (v · 255 = w · 256 forces v = w = 0), so the scale of a file is never ambiguous.
 
-Reference: SPEC §10; issue #10; http://deeplearning.net/tutorial/gettingstarted.html.
+Reference: issue #10; http://deeplearning.net/tutorial/gettingstarted.html.
 """
 
 import numpy as np
@@ -98,12 +98,18 @@ def read_mnist_pickle(path, expected_records=MNIST_PICKLE_RECORDS):
             counts than `expected_records`, or labels out of range.
 
     Example:
+        >>> import gzip, pickle
+        >>> from infodl.data.mnist_pickle import read_mnist_pickle
+        >>> pixels = np.arange(784, dtype=np.float32).reshape(1, 784) % 256 / 256  # v / 256
+        >>> split = (np.repeat(pixels, 2, axis=0), np.array([3, 8]))
+        >>> with gzip.open("mnist.pkl.gz", "wb") as file:  # (train, validation, test)
+        ...     pickle.dump((split, split, split), file)
         >>> (x_train, y_train), (x_val, y_val), (x_test, y_test) = read_mnist_pickle(
-        ...     "../shared/data/mnist.pkl.gz")
-        >>> x_train.shape, x_val.shape, x_test.shape
-        ((50000, 28, 28, 1), (10000, 28, 28, 1), (10000, 28, 28, 1))
+        ...     "mnist.pkl.gz", expected_records=None)  # the original: 50000, 10000, 10000
+        >>> x_train.shape, x_train.dtype, int(x_train[0, 0, 5, 0]), y_test
+        ((2, 28, 28, 1), dtype('uint8'), 5, array([3, 8]))
 
-    Reference: SPEC §10; issue #10.
+    Reference: issue #10; deeplearning.net's mnist.pkl.gz.
     """
     loaded = load_restricted_pickle(path, "the pickled MNIST (train, validation, test)",
                                     encoding="latin1")

@@ -1,5 +1,7 @@
 """Stratified, seeded subsets of a labelled training set (P3 trains on 1 % of MNIST)."""
 
+import math
+
 import numpy as np
 
 from infodl.checks import check_fraction
@@ -22,6 +24,7 @@ def stratified_subset_indices(labels, fraction, seed=0):
         Sorted int64 array of the chosen indices (original order is kept).
 
     Example:
+        >>> from infodl.data.subset import stratified_subset_indices
         >>> idx = stratified_subset_indices(np.repeat(np.arange(10), 100), 0.01)
         >>> len(idx)
         10
@@ -51,3 +54,49 @@ def stratified_subset_indices(labels, fraction, seed=0):
         for label, count in zip(classes, per_class)
     ]
     return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
+def smallest_fraction(num_examples, minimum):
+    """The smallest fraction, rounded up to two significant digits, whose stratified
+    subset holds at least `minimum` of `num_examples` (round(fraction · N) >= minimum)."""
+    exact = min(1.0, minimum / num_examples)
+    digits = 1 - math.floor(math.log10(exact))
+    return min(1.0, math.ceil(exact * 10 ** digits) / 10 ** digits)
+
+
+def check_subset_size(num_examples, num_classes, fraction, name="train_fraction",
+                      minimum=None):
+    """Refuses a fraction whose stratified subset cannot hold an example of every class.
+
+    round(fraction · N) examples must be at least `minimum` (default: the number of
+    classes), else the subset would silently hold more examples than asked for (one per
+    class) or miss classes; the message names the smallest fraction that works.
+
+    Args:
+        num_examples: N, the size of the full training set.
+        num_classes: the classes every subset must hold.
+        fraction: the share kept, in (0, 1].
+        name: the argument named in the message.
+        minimum: the fewest examples the caller needs (>= num_classes).
+
+    Returns:
+        The number of examples of the subset, round(fraction · N).
+
+    Example:
+        >>> from infodl.data.subset import check_subset_size
+        >>> check_subset_size(60000, 10, 0.01)
+        600
+        >>> check_subset_size(60000, 10, 0.0001)
+        Traceback (most recent call last):
+        ValueError: Expected train_fraction >= 0.00017, so that the stratified subset ...
+    """
+    fraction = check_fraction(fraction, name)
+    minimum = max(int(num_classes), int(minimum or 0))
+    size = num_examples if fraction == 1.0 else max(1, round(num_examples * fraction))
+    if size < minimum:
+        raise ValueError(
+            f"Expected {name} >= {smallest_fraction(num_examples, minimum):g}, so that the "
+            f"stratified subset of the {num_examples} training examples holds at least "
+            f"{minimum} (one of each of the {num_classes} classes). Received: "
+            f"{name}={fraction:g}, {size} example(s)")
+    return size

@@ -70,11 +70,12 @@ def make_synthetic(num_train=2560, num_test=512, seed=0):
         (x_train, y_train, x_test, y_test): uint8 N×32×32×3 images, int64 labels.
 
     Example:
+        >>> from infodl.data.synthetic import make_synthetic
         >>> x_train, y_train, x_test, y_test = make_synthetic(100, 20, seed=1)
         >>> x_train.shape, y_test.shape
         ((100, 32, 32, 3), (20,))
 
-    Reference: SPEC §10 ("synthetic data for tests").
+    Reference: none (synthetic data for tests).
     """
     for arg, value in (("num_train", num_train), ("num_test", num_test)):
         if (isinstance(value, bool) or not isinstance(value, numbers.Integral)

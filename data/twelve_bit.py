@@ -15,7 +15,7 @@ Example:
     inputs, labels = generate_twelve_bit_task()
     train_idx, test_idx = train_test_split_indices(len(labels), 0.8, seed=0)
 
-Reference: Shwartz-Ziv & Tishby 2017, sec. 3.1 (task); SPEC §7; P1 §1.2.
+Reference: Shwartz-Ziv & Tishby 2017, sec. 3.1 (task); P1 §1.2.
 """
 
 import os
@@ -24,7 +24,6 @@ import numpy as np
 import scipy.io
 
 NUM_BITS = 12
-NUM_PATTERNS = 2**NUM_BITS
 
 
 def icosahedron_vertices():
@@ -104,7 +103,7 @@ def load_var_u(path):
     Example:
         inputs, labels = load_var_u("/path/to/var_u.mat")
 
-    Reference: ravidziv/IDNNs data/var_u.mat; SPEC §7.
+    Reference: ravidziv/IDNNs data/var_u.mat; Shwartz-Ziv & Tishby 2017, sec. 3.1.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):

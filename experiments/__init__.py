@@ -1,0 +1,36 @@
+"""The experiments of `run.py`: one config dataclass and one module with `run(config)` each.
+
+Configs (free of TensorFlow; their fields are the flags): `ResNetConfig`,
+`InfoPlaneConfig`, `IBLayerwiseConfig`, `IBEndToEndConfig`, `InvNetConfig`,
+`AnalyzeConfig`; `EXPERIMENTS` maps each `--experiment` name to its config and module
+(`EXPERIMENTS[name].load().run(config)` runs it); `ExperimentConfig` and `setting`
+make a new config. Every name is imported on first access.
+
+Example:
+    >>> from infodl.experiments import IBEndToEndConfig
+    >>> config = IBEndToEndConfig(dataset="mnist").validate()
+    >>> config.network, config.train_steps, config.log_dir
+    ('mlp_600_400', 5000, 'runs/ib_end_to_end_mnist')
+"""
+
+import infodl
+from infodl.lazy_exports import lazy_exports
+
+infodl.one_name(__name__)
+
+# Public name -> module that defines it.
+_LAZY = {
+    "ResNetConfig": ".resnet_config",
+    "InfoPlaneConfig": ".info_plane_config",
+    "IBLayerwiseConfig": ".ib_layerwise_config",
+    "IBEndToEndConfig": ".ib_end_to_end_config",
+    "InvNetConfig": ".invnet_config",
+    "AnalyzeConfig": ".analyze_config",
+    "EXPERIMENTS": ".registry",
+    "ExperimentConfig": ".config",
+    "setting": ".config",
+}
+
+__all__ = list(_LAZY)
+
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)

@@ -2,14 +2,14 @@
 
 `run(AnalyzeConfig(checkpoint=...))` loads the checkpoint (a `.keras` file or a run
 folder), reads the run's config.json for the data set and the input preprocessing,
-and runs `analysis.feature_analysis.FeatureAnalysis` on the test set: figures (PNG and
+and runs `infodl.analysis.feature_analysis.FeatureAnalysis` on the test set: figures (PNG and
 TensorBoard), `analysis.json` and `analysis.md` in the output folder.
 
 Example:
-    run(AnalyzeConfig(checkpoint="runs/invnet_info", data_dir="../shared/data/mnist.pkl.gz"))
+    run(AnalyzeConfig(checkpoint="runs/invnet_info", data_dir="/path/to/mnist.pkl.gz"))
     run(AnalyzeConfig(checkpoint="runs/resnet32", tsne_examples=1000))
 
-Reference: P2 §4.2-4.3 (Fig. 2, 3, 6, 8), P3 §5 (Fig. 5), P1 §3.5 (Fig. 7); SPEC §9.
+Reference: P2 §4.2-4.3 (Fig. 2, 3, 6, 8), P3 §5 (Fig. 5), P1 §3.5 (Fig. 7).
 """
 
 import pathlib
@@ -17,10 +17,11 @@ import pathlib
 from infodl.analysis.feature_analysis import FeatureAnalysis
 from infodl.analysis.feature_source import (choose_preprocessing, load_saved_model, read_run_config,
                                      resolve_checkpoint)
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data import load_dataset
-from infodl.training.checkpoints import CHECKPOINT_PATTERN
-from infodl.training.run_directory import prepare_log_dir
+from infodl.experiments.early_checks import check_keras_file
+from infodl.run_folder.checkpoints import CHECKPOINT_PATTERN
+from infodl.run_folder.run_directory import prepare_log_dir
 
 ANALYSIS_FOLDER = "analysis"
 
@@ -59,6 +60,7 @@ def run(config):
     content plus "analysis_dir" and "checkpoint")."""
     config.validate()
     checkpoint, run_dir = resolve_checkpoint(config.checkpoint)
+    check_keras_file(checkpoint)  # an empty or foreign file: say so, before anything else
     run_config = read_run_config(run_dir)
     dataset_name = config.dataset or run_config.get("dataset")
     if dataset_name is None:

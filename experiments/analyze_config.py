@@ -1,4 +1,4 @@
-"""The configuration of a feature analysis of a saved model (SPEC §9; P2, P3, P1).
+"""The configuration of a feature analysis of a saved model (P2 §4.2, app. F-H; P3 §5; P1 §3.5).
 
 Free of TensorFlow: `run.py --experiment=analyze` validates these flags before it loads.
 """
@@ -15,7 +15,7 @@ class AnalyzeConfig(ExperimentConfig):
     """What to analyse (a checkpoint, a data set) and how (layers, subsample sizes).
 
     `dataset`, `data_dir` and the preprocessing default to those of the run the
-    checkpoint belongs to (its config.json); see `analysis.feature_source`.
+    checkpoint belongs to (its config.json); see `infodl.analysis.feature_source`.
     """
 
     checkpoint: Optional[str] = setting(

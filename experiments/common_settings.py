@@ -12,6 +12,7 @@ from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import (DATASETS, IB_NETWORKS, L1_METHODS, MINE_STANDARDIZATIONS,
                             REGULARIZERS)
 from infodl.paper_constants import IB_NOISE_VARIANCE, L1_EVERY, PAPER_CRITIC_HIDDEN_UNITS
+from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 
 # Data sets of P3's convolutional networks (inputs standardized per channel).
 CONV_DATASETS = ("cifar10", "cifar100", "synthetic")
@@ -37,13 +38,13 @@ class DataFileSettings(ExperimentConfig):
         False, "Accept original data files whose record counts differ from the official "
         "ones (a subset made on purpose).")
     train_fraction: float = setting(
-        1.0, "Fraction of the training set to use (stratified).", minimum=0,
-        exclusive_minimum=True, maximum=1)
+        1.0, "Fraction of the training set to use (a stratified subset drawn with the run's "
+        "seed: seed s draws subset s).", minimum=0, exclusive_minimum=True, maximum=1)
 
 
 @dataclasses.dataclass
 class RegularizerSettings(ExperimentConfig):
-    """P2's regularizer on the classifier w (`models.RegularizedLogits`)."""
+    """P2's regularizer on the classifier w (`infodl.models.RegularizedLogits`)."""
     regularizer: str = setting("info", "info (P2 eq. 7), naive (α1·||w||_1 + α2·||w||_F, "
                                "P2 Table 1) or none.", choices=REGULARIZERS)
     alpha1: float = alpha_setting(1, 0.0)
@@ -55,31 +56,36 @@ class RegularizerSettings(ExperimentConfig):
 
 
 @dataclasses.dataclass
-class RunFolderSettings(ExperimentConfig):
-    """The run folder's checkpoints and summaries, the seed and the console output."""
-    keep_checkpoints: int = setting(3, "Newest checkpoints to keep.", minimum=1,
-                                    resumable=True)
-    summary_every: int = setting(100, "Steps between training scalars in TensorBoard.",
-                                 minimum=1, resumable=True)
-    seed: int = setting(0, "Random seed.", minimum=0)
+class RunSettings(ExperimentConfig):
+    """The seed, whether an existing log_dir may be replaced, and the console output."""
+    seed: int = setting(0, "Random seed; with num_seeds > 1 the seed of the first run (run k "
+                        "uses seed + k).", minimum=0)
     overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
                               resumable=True)
-    verbose: int = setting(1, "0 silent, 1 progress bar, 2 one line per epoch.", minimum=0,
-                           maximum=2, resumable=True)
+    verbose: int = setting(
+        1, "Console output: 0 silent; 1 a progress bar (IB experiments: one per layer or "
+        "stage); 2 one line per epoch where Keras fit() trains (resnet, invnet), elsewhere "
+        "the progress bar of 1.", minimum=0, maximum=2, resumable=True)
 
 
 @dataclasses.dataclass
-class IBTrainingSettings(ExperimentConfig):
-    """P3's IB training (`training.ib_trainer_base.IBTrainerBase`): data, network,
+class RunFolderSettings(RunSettings):
+    """The run folder's checkpoints and summaries, and the `RunSettings`."""
+    keep_checkpoints: int = setting(KEEP_CHECKPOINTS, "Newest checkpoints to keep.", minimum=1,
+                                    resumable=True)
+    summary_every: int = setting(100, "Steps between training scalars in TensorBoard.",
+                                 minimum=1, resumable=True)
+
+
+@dataclasses.dataclass
+class IBTrainingSettings(DataFileSettings, RunSettings):
+    """P3's IB training (`infodl.training.ib_trainer_base.IBTrainerBase`): data, network,
     critics, information-plane points, checkpoints and seeds (ib_layerwise and
-    ib_end_to_end). An iteration is one network step with its k critic steps."""
+    ib_end_to_end). An iteration is one network step with its k critic steps.
+
+    A field named like an `IBTrainerBase` argument is passed to the trainer under that
+    name (`infodl.experiments.ib_runs.trainer_settings`)."""
     dataset: str = setting("mnist", "Data set.", choices=DATASETS)
-    data_dir: Optional[str] = setting(
-        None, "Folder with the original CIFAR (binary or python pickle) / MNIST files "
-        "(or mnist.pkl.gz itself); None = TensorFlow Datasets.", resumable=True)
-    train_fraction: float = setting(
-        1.0, "Fraction of the training set to use (stratified; seed s draws subset s).",
-        minimum=0, exclusive_minimum=True, maximum=1)
     network: Optional[str] = setting(
         None, "mlp_512_512, mlp_600_400, convnet_16 or convnet_48_96_192; None = P3's "
         "net for the data set and experiment.", choices=IB_NETWORKS)
@@ -122,8 +128,3 @@ class IBTrainingSettings(ExperimentConfig):
     num_seeds: int = setting(1, "Runs (seeds seed, seed+1, ...) averaged in results.json; "
                              "a rerun with more seeds adds the missing ones.", minimum=1,
                              resumable=True)
-    seed: int = setting(0, "Seed of the first run.", minimum=0)
-    overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
-                              resumable=True)
-    verbose: int = setting(1, "1 = a progress bar per layer, 0 = silent.", minimum=0,
-                           maximum=2, resumable=True)

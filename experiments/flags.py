@@ -17,9 +17,6 @@ from absl import flags
 
 from infodl.experiments.config import field_base_type
 
-# Flags that are not config fields.
-GLOBAL_FLAGS = ("experiment",)
-
 _DEFINE = {str: flags.DEFINE_string, int: flags.DEFINE_integer,
            float: flags.DEFINE_float, bool: flags.DEFINE_bool}
 
@@ -50,7 +47,7 @@ def define_flags(experiments, flag_values, global_settings=()):
     """Defines `--experiment`, one flag per config field, and the global settings' flags.
 
     Args:
-        experiments: {name: `experiments.registry.Experiment`}; the first is the default.
+        experiments: {name: `infodl.experiments.registry.Experiment`}; the first is the default.
         global_settings: config dataclasses whose fields are flags of no experiment
             (e.g. `--sweep`); read them with `settings_from_flags`.
         flag_values: the absl FlagValues to define the flags in.

@@ -2,15 +2,15 @@
 
 `run(IBEndToEndConfig(...))` trains `num_seeds` networks (seed s on training subset s)
 on L = alpha·CE(Y, Ŷ) − beta·I(Y; Ŷ) + gamma·I(X; Ŷ + eps) with
-`training.ib_end_to_end_trainer.EndToEndIBTrainer` and reports the test accuracy of the
+`infodl.training.ib_end_to_end_trainer.EndToEndIBTrainer` and reports the test accuracy of the
 last step on the whole test set, mean ± std over seeds. alpha = 1, beta = gamma = 0 is
 the cross-entropy baseline (same steps, batches and learning rate, no critics).
 
 Example:
-    results = run(IBEndToEndConfig(dataset="mnist", data_dir="../shared/data/mnist.pkl.gz",
+    results = run(IBEndToEndConfig(dataset="mnist", data_dir="/path/to/mnist.pkl.gz",
                                    train_fraction=0.01, train_steps=2000, num_seeds=3))
 
-Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and C; SPEC §8.
+Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and C.
 """
 
 import time
@@ -26,10 +26,8 @@ def _train_seed(config, seed, seed_dir):
     started = time.perf_counter()
     data = load_ib_data(config, seed)
     model = build_network(config, data, seed)
-    trainer = EndToEndIBTrainer(model, data["num_classes"], alpha=config.alpha,
-                                beta=config.beta, gamma=config.gamma,
-                                train_steps=config.train_steps,
-                                **trainer_settings(config, seed, seed_dir))
+    trainer = EndToEndIBTrainer(model, data["num_classes"],
+                                **trainer_settings(config, seed, seed_dir, EndToEndIBTrainer))
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
     trajectory = history["layers"][STAGE_NAME]["trajectory"]

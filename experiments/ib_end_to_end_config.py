@@ -1,4 +1,4 @@
-"""The configuration of an end-to-end IB run (P3 appendix B, SPEC §8), paper defaults.
+"""The configuration of an end-to-end IB run (P3 (Elad et al.) appendix B), paper defaults.
 
 L = alpha·CE(Y, Ŷ) − beta·I(Y; Ŷ) + gamma·I(X; Ŷ + eps); alpha = 1, beta = gamma = 0 is
 the cross-entropy baseline of P3 Table 3. Free of TensorFlow.

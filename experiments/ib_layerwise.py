@@ -4,7 +4,7 @@
 (the same subsets for every method), and reports the test accuracy on the whole test
 set, mean ± std over seeds:
 
-- method "ib": `training.ib_layerwise_trainer.LayerwiseIBTrainer` with beta (beta = 0:
+- method "ib": `infodl.training.ib_layerwise_trainer.LayerwiseIBTrainer` with beta (beta = 0:
   "IB functional, only first term"), then the post-trained linear `logits` layer;
   the information plane of each layer (held-out test images) is drawn per seed;
 - method "cross_entropy": the same network without the `features` layer (784-512-512-10)
@@ -16,11 +16,11 @@ Every seed folder holds `model.keras` (layers `hidden_1..`, for IB also `feature
 then `logits`), TensorBoard events, `history.json` and `results.json`.
 
 Example:
-    results = run(IBLayerwiseConfig(dataset="mnist", data_dir="../shared/data/mnist.pkl.gz",
+    results = run(IBLayerwiseConfig(dataset="mnist", data_dir="/path/to/mnist.pkl.gz",
                                     train_fraction=0.01, iterations_per_layer=600,
                                     critic_hidden_units=(128, 128), num_seeds=3))
 
-Reference: P3 (Elad et al.) §5, Fig. 4, Tables 1-2, appendix C; SPEC §8.
+Reference: P3 (Elad et al.) §5, Fig. 4, Tables 1-2, appendix C.
 """
 
 import math
@@ -29,7 +29,7 @@ import time
 
 import keras
 
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
 from infodl.experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
 from infodl.experiments.ib_runs import (build_network, evaluate_and_save, finish_seed,
@@ -47,12 +47,8 @@ def _train_ib(config, seed, seed_dir):
     started = time.perf_counter()
     data = load_ib_data(config, seed)
     model = build_network(config, data, seed, post_trained_logits=True)
-    trainer = LayerwiseIBTrainer(
-        model, data["num_classes"], beta=config.beta, conv_beta=config.conv_beta,
-        iterations_per_layer=config.iterations_per_layer,
-        posttrain_steps=config.posttrain_steps,
-        posttrain_learning_rate=config.posttrain_learning_rate,
-        **trainer_settings(config, seed, seed_dir))
+    trainer = LayerwiseIBTrainer(model, data["num_classes"],
+                                 **trainer_settings(config, seed, seed_dir, LayerwiseIBTrainer))
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
     steps = len(trainer.blocks) * trainer.iterations

@@ -1,4 +1,4 @@
-"""The configuration of a layer-by-layer IB run (P3 §5, SPEC §8), paper defaults.
+"""The configuration of a layer-by-layer IB run (P3 (Elad et al.) §5), paper defaults.
 
 Free of TensorFlow: `run.py` builds its flags from the fields and validates them before
 TensorFlow loads. The defaults are P3's settings (5000 iterations per layer, critics

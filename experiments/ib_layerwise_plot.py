@@ -28,8 +28,15 @@ def plot_ib_information_plane(history, title=None):
         A matplotlib Figure.
 
     Example:
-        >>> figure = plot_ib_information_plane(trainer.fit(...), title="MNIST 1 %")
-        >>> figure.savefig("docs/ib_information_plane.png")
+        >>> from infodl.experiments.ib_layerwise_plot import plot_ib_information_plane
+        >>> history = {"layers": {  # LayerwiseIBTrainer.fit(...): (iteration, I_X, I_Y) bits
+        ...     "hidden_1": {"trajectory": [[0, 4.0, 0.5], [50, 3.0, 0.9], [100, 2.5, 1.0]],
+        ...                  "beta": 1e-3},
+        ...     "hidden_2": {"trajectory": [[0, 3.0, 0.4], [100, 2.0, 0.95]]}}}
+        >>> figure = plot_ib_information_plane(history, title="MNIST 1 %")
+        >>> [axis.get_title() for axis in figure.axes[:2]]  # one panel per layer
+        ['hidden_1 (β = 0.001)', 'hidden_2']
+        >>> figure.savefig("ib_information_plane.png")
 
     Reference: P3 (Elad et al.) Fig. 4.
     """

@@ -8,37 +8,45 @@ with it is complete and reused by a rerun; one without it resumes from its newes
 checkpoint).
 """
 
+import dataclasses
+import inspect
 import json
 import os
-import pathlib
+import shutil
+import sys
 import time
 
 import keras
 import numpy as np
 
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.common_settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
-from infodl.training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.run_folder.atomic import atomic_write, write_json_atomic
+from infodl.run_folder.lock import LOCK_FILE
+from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.training.ib_trainer_base import IBTrainerBase
 
 RESULTS_FILE, HISTORY_FILE, MODEL_FILE = "results.json", "history.json", "model.keras"
 # The held-out measurement images are the same for every run and seed.
 MEASURE_SEED = 0
 EVAL_BATCH = 2048
-# Config fields (`IBTrainingSettings`) that are `IBTrainerBase` arguments of the same name.
-TRAINER_SETTINGS = ("noise_variance", "critic_steps", "critic_hidden_units", "learning_rate",
-                    "critic_learning_rate", "batch_size", "critic_pretrain_steps",
-                    "critic_eval_every", "critic_patience", "log_every", "checkpoint_every",
-                    "estimate_restarts", "estimate_steps", "estimate_standardize", "verbose")
+# Trainer arguments that differ per seed: `trainer_settings` gives them, not the config
+# (the config's `seed` is the first run's, its `log_dir` holds every seed's folder).
+PER_SEED_ARGUMENTS = ("seed", "log_dir")
 
 
 def load_ib_data(config, seed):
     """Training set (subset `seed` when train_fraction < 1), the whole test set, and the
     fixed held-out measurement images, as float32 raw pixels (0..255)."""
+    if config.verbose:
+        print(f"loading {config.dataset}" + (f" from {config.data_dir}" if config.data_dir
+                                             else ""), file=sys.stderr, flush=True)
     dataset = load_dataset(config.dataset, data_dir=config.data_dir,
-                           train_fraction=config.train_fraction, seed=seed)
+                           train_fraction=config.train_fraction, seed=seed,
+                           allow_partial_files=config.allow_partial_files)
     fraction = min(1.0, config.info_examples / len(dataset.y_test))
     measure = stratified_subset_indices(dataset.y_test, fraction, MEASURE_SEED)
     data = {"x_train": dataset.x_train.astype("float32"), "y_train": dataset.y_train,
@@ -51,18 +59,54 @@ def load_ib_data(config, seed):
 
 
 def build_network(config, data, seed, post_trained_logits=False, weight_decay=0.0):
-    """The network of `config` for `data` (P3's nets, `models.ib_nets`)."""
+    """The network of `config` for `data` (P3's nets, `infodl.models.ib_nets`)."""
     return build_ib_network(config.network, data["image_shape"], data["num_classes"],
                             post_trained_logits=post_trained_logits,
                             input_mean=data["input_mean"], input_std=data["input_std"],
                             weight_decay=weight_decay, seed=seed)
 
 
-def trainer_settings(config, seed, seed_dir):
-    """The `IBTrainerBase` arguments of one seed: the config's settings, the seed, and
-    its folder for TensorBoard events and checkpoints."""
-    return dict({name: getattr(config, name) for name in TRAINER_SETTINGS}, seed=seed,
-                log_dir=seed_dir)
+def trainer_arguments(trainer_class):
+    """The names of the arguments of `trainer_class(...)`, following `**kwargs` to its bases.
+
+    Example:
+        >>> from infodl.experiments.ib_runs import trainer_arguments
+        >>> from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
+        >>> names = trainer_arguments(EndToEndIBTrainer)  # its own, then IBTrainerBase's
+        >>> names[:6], "critic_steps" in names
+        (('model', 'num_classes', 'alpha', 'beta', 'gamma', 'train_steps'), True)
+    """
+    names = []
+    for klass in trainer_class.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = list(inspect.signature(vars(klass)["__init__"]).parameters.values())[1:]
+        names += [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                           p.KEYWORD_ONLY)]
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return tuple(dict.fromkeys(names))
+
+
+def trainer_settings(config, seed, seed_dir, trainer_class=IBTrainerBase):
+    """The keyword arguments of `trainer_class` for one seed.
+
+    Every config field named like an argument of `trainer_class` (by default
+    `IBTrainerBase`: the arguments both IB trainers share) is passed under its name, so
+    that a setting is written once, as a config field; `seed` and `log_dir` are the
+    seed's own (its folder for TensorBoard events and checkpoints).
+
+    Example:
+        >>> from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
+        >>> from infodl.experiments.ib_runs import trainer_settings
+        >>> settings = trainer_settings(IBEndToEndConfig(critic_steps=5), 3, "runs/e/seed_3")
+        >>> settings["critic_steps"], settings["seed"], settings["log_dir"]
+        (5, 3, 'runs/e/seed_3')
+    """
+    fields = {field.name for field in dataclasses.fields(config)}
+    settings = {name: getattr(config, name) for name in trainer_arguments(trainer_class)
+                if name in fields and name not in PER_SEED_ARGUMENTS}
+    return dict(settings, seed=seed, log_dir=seed_dir)
 
 
 def accuracy(model, inputs, labels):
@@ -75,10 +119,8 @@ def accuracy(model, inputs, labels):
 
 def save_model(model, path):
     """Saves the Keras model atomically (temporary name, then rename)."""
-    path = pathlib.Path(path)
-    partial = path.with_name(f".partial-{path.name}")
-    model.save(partial)
-    os.replace(partial, path)
+    with atomic_write(path) as partial:
+        model.save(partial)
     return str(path)
 
 
@@ -120,6 +162,7 @@ def run_seeds(config, train_seed):
     config.validate()
     if config.overwrite:
         SummaryWriter.close_log_dir(config.log_dir)
+    new_log_dir = not os.path.exists(config.log_dir)
     prepare_log_dir(config.log_dir, config.to_dict(), overwrite=config.overwrite,
                     resumable_keys=config.resumable_keys(),
                     defaults=config.defaults())
@@ -134,9 +177,15 @@ def run_seeds(config, train_seed):
                 runs.append(json.load(handle))
             reused.append(seed)
             continue
+        new_seed_dir = not os.path.isdir(seed_dir)
         os.makedirs(seed_dir, exist_ok=True)
         keras.utils.set_random_seed(seed)
-        runs.append(train_seed(seed, seed_dir))
+        try:
+            runs.append(train_seed(seed, seed_dir))
+        except BaseException:  # a failed start leaves the folders as they were
+            remove_failed_start(config.log_dir if new_log_dir and not runs else None,
+                                seed_dir if new_seed_dir else None)
+            raise
         trained.append(seed)
     values = np.array([run["test_accuracy"] for run in runs])
     results = {"log_dir": config.log_dir, "runs": runs, "reused_seeds": reused,
@@ -144,6 +193,18 @@ def run_seeds(config, train_seed):
                "test_accuracy_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
                "seconds": time.perf_counter() - started}
     return results
+
+
+def remove_failed_start(log_dir, seed_dir):
+    """Removes what a run that stopped before its first checkpoint created: `seed_dir`
+    (a folder without checkpoints) and, if nothing else is left in it, `log_dir` with its
+    config.json. None = a folder that existed before the run."""
+    if seed_dir is not None and not os.path.isdir(os.path.join(seed_dir, "checkpoints")):
+        SummaryWriter.close_log_dir(seed_dir)
+        shutil.rmtree(seed_dir, ignore_errors=True)
+    if log_dir is not None and os.path.isdir(log_dir):
+        if set(os.listdir(log_dir)) <= {"config.json", LOCK_FILE}:
+            shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def write_results(config, results):

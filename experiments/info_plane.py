@@ -16,7 +16,7 @@ Example:
     results = run(InfoPlaneConfig(activation="relu", estimator="binning_adaptive",
                                   epochs=3000, log_dir="runs/relu"))
 
-Reference: Shwartz-Ziv & Tishby 2017; Saxe et al. 2018; P1 §1.2-1.3, §3.4; SPEC §7.
+Reference: Shwartz-Ziv & Tishby 2017; Saxe et al. 2018; P1 §1.2-1.3, §3.4.
 """
 
 import json
@@ -31,13 +31,14 @@ from infodl.analysis.compression import compression_over_seeds, layer_end_points
 from infodl.analysis.information_plane_plot import plot_information_plane, save_figure_png
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import InformationPlaneLogger
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data.twelve_bit import load_twelve_bit_task, train_test_split_indices
 from infodl.experiments.info_plane_config import InfoPlaneConfig  # noqa: F401 (re-exported)
 from infodl.models.mlp import build_mlp
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 from infodl.training.langevin_sgd import LangevinSGD
-from infodl.training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.run_directory import prepare_log_dir
 
 SEED_RESULTS = "results.json"
 ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside trajectory.npz
@@ -151,7 +152,7 @@ def run(config):
         of the seed average: I_XT max / final, its compression max - final and the
         epoch of the max, I_TY max / final, in bits) and "compression" (per layer: each
         seed's compression and epoch of its I(X;T) peak, and their mean ± std over
-        seeds, `analysis.compression.compression_over_seeds`); each run record also
+        seeds, `infodl.analysis.compression.compression_over_seeds`); each run record also
         has its own "end_points".
     """
     config.validate()
@@ -233,5 +234,5 @@ def _metadata(config, seed):
 def end_points(trajectory):
     """Per layer: max and final I(X;T), I(T;Y) (bits), the epoch of the I(X;T) max, and
     the compression max I(X;T) - final I(X;T) (0 when I(X;T) only grows); see
-    `analysis.compression.layer_end_points`."""
+    `infodl.analysis.compression.layer_end_points`."""
     return layer_end_points(trajectory)

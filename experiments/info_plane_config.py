@@ -1,4 +1,4 @@
-"""The configuration of an information-plane run (IDNNs defaults, SPEC §7).
+"""The configuration of an information-plane run (IDNNs defaults: Shwartz-Ziv & Tishby 2017).
 
 Free of TensorFlow: `run.py` builds its flags from the fields and validates them before
 TensorFlow loads.
@@ -7,7 +7,8 @@ TensorFlow loads.
 import dataclasses
 from typing import Optional
 
-from infodl.experiments.config import ExperimentConfig, setting
+from infodl.experiments.common_settings import RunSettings
+from infodl.experiments.config import setting
 from infodl.choices import (ACTIVATIONS, INFO_PLANE_ESTIMATORS, KDE_BOUNDS,
                             MINE_STANDARDIZATIONS, OPTIMIZERS)
 
@@ -16,8 +17,8 @@ OUTPUT_LAYERS = ("softmax", "sigmoid")
 
 
 @dataclasses.dataclass
-class InfoPlaneConfig(ExperimentConfig):
-    """Settings of one information-plane run (defaults: IDNNs / SPEC §7)."""
+class InfoPlaneConfig(RunSettings):
+    """Settings of one information-plane run (defaults: IDNNs, Shwartz-Ziv & Tishby 2017)."""
 
     activation: str = setting("tanh", "Hidden activation: tanh or relu (or sigmoid, ...).",
                               choices=ACTIVATIONS)
@@ -64,7 +65,6 @@ class InfoPlaneConfig(ExperimentConfig):
     num_seeds: int = setting(1, "Runs whose trajectories are averaged (the papers use 50); "
                              "a rerun with more seeds adds the missing ones.", minimum=1,
                              resumable=True)
-    seed: int = setting(0, "Seed of the first run (run s uses seed + s).", minimum=0)
     keep_activations: bool = setting(
         False, "Also save every layer's activations at the logged epochs "
         "(seed_<s>/trajectory_activations.npz), so that other estimators can be computed "
@@ -73,10 +73,6 @@ class InfoPlaneConfig(ExperimentConfig):
                                         "None = generated task.")
     log_dir: Optional[str] = setting(None, "Output folder; None = runs/info_plane_<activation>.",
                                      resumable=True)
-    overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
-                              resumable=True)
-    verbose: int = setting(1, "1 = progress bar, 0 = silent.", minimum=0, maximum=2,
-                           resumable=True)
 
     def __post_init__(self):
         super().__post_init__()

@@ -1,18 +1,18 @@
 """InvNet and RegInvNet on MNIST (P2 §4.2): alternating autoencoder / classifier training.
 
 `run(InvNetConfig(...))` builds LeNet-300-100 F, its mirror D and the classifier w
-(`models.invnet`), trains them with `training.alternating_trainer.AlternatingTrainer`
+(`infodl.models.invnet`), trains them with `infodl.training.alternating_trainer.AlternatingTrainer`
 (one autoencoder step, one classifier step per batch), with P2's schedule (SGD lr 0.1
 × 0.7 every 10 epochs, ℓ1 step every 30 iterations), epoch checkpoints, TensorBoard
 scalars and the classifier statistics of the ResNet path, evaluates on the test set,
-and (by default) runs the feature analysis of `analysis.feature_analysis` on the final
+and (by default) runs the feature analysis of `infodl.analysis.feature_analysis` on the final
 model into `<log_dir>/analysis`. Results go to `results.json`.
 
 Example:
     results = run(InvNetConfig(regularizer="none", dataset="mnist",
-                               data_dir="../shared/data/mnist.pkl.gz", epochs=20))
+                               data_dir="/path/to/mnist.pkl.gz", epochs=20))
 
-Reference: P2 §4.2, Fig. 2, 3, 6, 8 and appendix E; SPEC §9.
+Reference: P2 §4.2, Fig. 2, 3, 6, 8 and appendix E.
 """
 
 import json
@@ -29,14 +29,15 @@ from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
 from infodl.callbacks.proximal_l1 import ProximalL1
 from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.callbacks.step_progress import StepProgressBar
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset
 from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
 from infodl.training.alternating_trainer import AlternatingTrainer
-from infodl.training.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
 from infodl.training.errors import TrainingDivergedError
-from infodl.training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.run_directory import prepare_log_dir
 
 RESULTS_FILE = "results.json"
 PREPROCESSING = "unit_interval"  # images / 255, as the feature analysis reads them

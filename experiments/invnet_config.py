@@ -1,4 +1,4 @@
-"""The configuration of an InvNet / RegInvNet run on MNIST (P2 §4.2, appendix E; SPEC §9).
+"""The configuration of an InvNet / RegInvNet run on MNIST (P2 §4.2, appendix E).
 
 Free of TensorFlow: `run.py` builds the flags of `--experiment=invnet` from the fields
 and validates them before TensorFlow loads.

@@ -1,7 +1,7 @@
 """The experiments `run.py` can run: name -> config dataclass and the module running it.
 
 Adding an experiment means adding its config dataclass (fields made with
-`experiments.config.setting`) and one entry here; `run.py` builds its flags and runs it.
+`infodl.experiments.config.setting`) and one entry here; `run.py` builds its flags and runs it.
 The config modules are free of TensorFlow, so flags are validated before it loads.
 """
 

@@ -15,7 +15,7 @@ Example:
     results = run(ResNetConfig(model="resnet32", alpha2=0.03, dataset="synthetic",
                                train_steps=200, log_dir="runs/smoke"))
 
-Reference: P2 §4 and Tables 1-2; P1 §3.3; SPEC §1-5.
+Reference: P2 §4 and Tables 1-2; P1 §3.3.
 """
 
 import contextlib
@@ -26,18 +26,17 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from infodl.callbacks.epoch_log import truncate_epoch_log
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.epoch_log import truncate_epoch_log
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
-from infodl.experiments.resnet_callbacks import (METRICS_FILE, evaluation_tag_root,  # noqa: F401
-                                          measurement_callbacks, run_callbacks,
-                                          standardize_images)
+from infodl.experiments.resnet_callbacks import METRICS_FILE, run_callbacks
 from infodl.models.resnet import build_network
-from infodl.training.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
 from infodl.training.distribution import is_chief, make_strategy
 from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
-from infodl.training.event_files import truncate_events
-from infodl.training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.run_folder.event_files import truncate_events
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.run_directory import prepare_log_dir
 
 RESULTS_FILE = "results.json"
 # The original resnet_main.py: eval_batch_count=50 batches of 100 test images.
@@ -238,7 +237,7 @@ def _evaluate_newest(config, model, dataset, log_dir):
 
 def _results(config, model, dataset, start_step, callbacks, log_dir):
     """results.json: the protocol's final and best accuracy, the full test set's at the end."""
-    from infodl.callbacks.epoch_log import read_epoch_log
+    from infodl.run_folder.epoch_log import read_epoch_log
 
     records = read_epoch_log(log_dir / METRICS_FILE)
     accuracies = [r["val_accuracy"] for r in records if "val_accuracy" in r]

@@ -3,14 +3,13 @@
 import dataclasses
 import pathlib
 
-import tensorflow as tf
 
 from infodl.callbacks.block_ratio import BlockRatioLogger
 from infodl.callbacks.classifier_stats import ClassifierStatsLogger
 from infodl.callbacks.epoch_log import EpochLog
 from infodl.callbacks.graceful_stop import GracefulStop
 from infodl.callbacks.information_constraint import InformationConstraintLogger
-from infodl.callbacks.model_probe import residual_units
+from infodl.models.model_probe import residual_units
 from infodl.callbacks.nan_guard import NaNGuard
 from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
 from infodl.callbacks.proximal_l1 import ProximalL1
@@ -18,13 +17,9 @@ from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.stop_at_step import StopAtStep
 from infodl.callbacks.training_scalars import TrainingScalars
+from infodl.data.cifar_input import standardize_images
 
 METRICS_FILE = "metrics.jsonl"
-
-
-def standardize_images(images):
-    """Per-image standardization of a uint8 batch, as the evaluation pipeline does."""
-    return tf.image.per_image_standardization(images.astype("float32")).numpy()
 
 
 def evaluation_tag_root(config):

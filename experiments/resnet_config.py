@@ -1,4 +1,4 @@
-"""The configuration of a ResNet run, with the original code's defaults (P2, SPEC §1-2)."""
+"""The configuration of a ResNet run, with the original code's defaults (P2 §4, eq. 5-7, app. E)."""
 
 import dataclasses
 import math
@@ -40,7 +40,7 @@ def recipe_defaults(recipe, batch_size):
 class ResNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
     """Everything a ResNet run depends on; `None` fields take the recipe's defaults.
 
-    Defaults follow tensorflow/models research/resnet (SPEC §1): batch 128, momentum
+    Defaults follow tensorflow/models research/resnet (the code P2 builds on): batch 128, momentum
     0.9, wd 2e-4, lr 0.1 → 0.01 at 40k → 0.001 at 60k, 80k steps, for every model;
     `recipe="zagoruyko"` gives the WRN paper's schedule instead.
     """

@@ -9,6 +9,11 @@ with its output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its
 rerun of a run's command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves
 a checkpoint) and a rerun of the sweep continues. No TensorFlow is imported here.
 
+A run folder has one owner at a time (`infodl.run_folder.lock`): the sweep holds its
+own folder while it runs, and a run whose folder another process holds (the same
+sweep started twice, a hand-started run) is not started, or is refused at its start;
+it is reported as busy, with the holder, and neither retried nor counted as done.
+
 Example:
     python run.py --sweep=experiments/sweeps/p2_table2.yaml --log_dir=runs/p2_table2
     python run.py --experiment=report --log_dir=runs/p2_table2
@@ -27,7 +32,9 @@ import time
 from tqdm.auto import tqdm
 
 from infodl.experiments.config import field_base_type
-from infodl.training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.lock import IN_USE_PATTERN, describe_holder, run_folder_holder
+from infodl.run_folder.run_directory import prepare_log_dir
 
 RUN_PY = pathlib.Path(__file__).resolve().parents[1] / "run.py"
 PLAN_FILE = "sweep.json"
@@ -177,8 +184,26 @@ def run_finished(folder):
         return False
 
 
-def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose=1):
-    """Runs the sweep of `sweep_file` into `log_dir`; returns what ran, was skipped, failed."""
+def refusal(log_path):
+    """The holder named by a run's log when the run was refused its folder, else None.
+
+    Only the log's last `Error:` line counts (the log is appended to by every attempt).
+    """
+    try:
+        with open(log_path, errors="replace") as handle:
+            errors = [line for line in handle.read().splitlines() if line.startswith("Error:")]
+    except OSError:
+        return None
+    match = IN_USE_PATTERN.search(errors[-1]) if errors else None
+    return match.group(1) if match else None
+
+
+def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
+    """Plans the sweep, takes (and guards) its folder and writes the plan; (experiment, runs).
+
+    Raises:
+        RunFolderInUseError: another process (e.g. the same sweep) holds `log_dir`.
+    """
     sweep = load_sweep_file(sweep_file)
     experiment, runs = plan_runs(sweep, experiments, log_dir, overrides)
     plan = {"experiment": experiment, "description": sweep.get("description"),
@@ -189,16 +214,32 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
     prepare_log_dir(log_dir, {"experiment": experiment, "runs": plan["runs"]},
                     resumable_keys=())
     write_json_atomic(os.path.join(log_dir, PLAN_FILE), plan)
+    return experiment, runs
+
+
+def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose=1):
+    """Runs the sweep of `sweep_file` into `log_dir`; returns what ran, was skipped, failed.
+
+    Returns:
+        dict: "trained", "skipped", "failed" and "busy" (runs whose folder another
+        process holds, each with "holder": who) lists of runs, and counts.
+    """
+    experiment, runs = prepare_sweep(sweep_file, log_dir, experiments, overrides)
     pending = [r for r in runs if not run_finished(r["folder"])]
     skipped = [r for r in runs if r not in pending]
     os.makedirs(os.path.join(log_dir, "logs"), exist_ok=True)
-    finished, failed, active = [], [], []
+    finished, failed, busy, active = [], [], [], []
     bar = tqdm(total=len(runs), initial=len(skipped), unit="run", disable=not verbose)
     try:
         while pending or active:
             while pending and len(active) < workers:
                 run = pending.pop(0)
                 log_path = os.path.join(log_dir, "logs", f"{run['setting']}_seed{run['seed']}.log")
+                holder = run_folder_holder(run["folder"])
+                if holder is not None:
+                    busy.append(dict(run, log=log_path, holder=describe_holder(holder)))
+                    bar.update(1)
+                    continue
                 with open(log_path, "a") as log:
                     process = subprocess.Popen(
                         [sys.executable, str(RUN_PY), *flag_arguments(experiment, run["values"])],
@@ -211,8 +252,12 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
                     continue
                 active.remove(item)
                 bar.update(1)
-                (finished if process.returncode == 0 else failed).append(
-                    dict(run, log=log_path, returncode=process.returncode))
+                record = dict(run, log=log_path, returncode=process.returncode)
+                holder = None if process.returncode == 0 else refusal(log_path)
+                if holder is not None:
+                    busy.append(dict(record, holder=holder))
+                else:
+                    (finished if process.returncode == 0 else failed).append(record)
     except KeyboardInterrupt:
         for process, _, _ in active:
             process.send_signal(signal.SIGTERM)  # each run saves a checkpoint and stops
@@ -223,16 +268,20 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
     finally:
         bar.close()
     return {"log_dir": log_dir, "experiment": experiment, "runs": len(runs),
-            "trained": finished, "skipped": skipped, "failed": failed}
+            "trained": finished, "skipped": skipped, "failed": failed, "busy": busy}
 
 
 def summary(results):
     """The lines `run.py` prints at the end of a sweep."""
     lines = [f"sweep in {results['log_dir']}: {results['runs']} runs, "
              f"{len(results['trained'])} run now, {len(results['skipped'])} already finished, "
-             f"{len(results['failed'])} failed"]
+             f"{len(results['failed'])} failed"
+             + (f", {len(results['busy'])} busy" if results.get("busy") else "")]
     for run in results["failed"]:
         lines.append(f"failed: {run['setting']} seed {run['seed']} (exit {run['returncode']}; "
                      f"see {run['log']})")
+    for run in results.get("busy", ()):
+        lines.append(f"busy: {run['setting']} seed {run['seed']}: its folder {run['folder']} "
+                     f"is in use by {run['holder']}; not run (rerun the sweep when it ends)")
     lines.append(f"table: python run.py --experiment=report --log_dir={results['log_dir']}")
     return lines

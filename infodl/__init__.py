@@ -8,8 +8,9 @@ adds a single top-level name and never shadows a user's own `models` or `data`:
 
 (the folders `models/`, `callbacks/`, ... at the repository root). `pip install -e .`
 or `pip install git+<url>` maps them here (pyproject.toml); run from a checkout
-without installing, this package finds them beside itself (the repository root is on
-`infodl.__path__`, below). Its own modules are free of TensorFlow:
+without installing, this package finds them beside itself (`_CheckoutPackages` below),
+and a bare `import models` from the repository root gives the same module object as
+`import infodl.models` (one name per module). Its own modules are free of TensorFlow:
 
 - `infodl.checks`: the argument checks, with Keras-style messages
   (`Expected alpha2 >= 0. Received: alpha2=-1`);
@@ -18,12 +19,22 @@ without installing, this package finds them beside itself (the repository root i
   builders that use the values;
 - `infodl.lazy_exports`, `infodl.quiet_startup`: late imports and a quiet start-up.
 
+`infodl.run_folder` (atomic writes, checkpoints, summaries, the run-folder guard and
+lock) is core too, below every package, but some of its modules use TensorFlow/Keras.
+
 Example:
     >>> from infodl.callbacks import BlockRatioLogger
     >>> from infodl.estimators import MINE
+    >>> BlockRatioLogger.__module__  # one name per module: never `callbacks.block_ratio`
+    'infodl.callbacks.block_ratio'
 """
 
+import importlib as _importlib
+import importlib.abc as _importlib_abc
+import importlib.machinery as _machinery
+import importlib.util as _importlib_util
 import os as _os
+import sys as _sys
 
 PACKAGES = ("analysis", "callbacks", "data", "estimators", "experiments", "models", "training")
 
@@ -39,5 +50,65 @@ def _in_checkout():
     return root if looks_like_repo and _os.path.isfile(_os.path.join(root, "run.py")) else None
 
 
-if _in_checkout() and _in_checkout() not in __path__:
-    __path__.append(_in_checkout())
+class _CheckoutPackages(_importlib_abc.MetaPathFinder, _importlib_abc.Loader):
+    """Imports the checkout's folders as `infodl.<folder>` and only under that name.
+
+    - `infodl.models` is the folder `<root>/models` (and `infodl.models.<module>` its
+      modules, found through the package's `__path__`); no other name under `infodl` maps
+      to the repository root, so the folders `tests/`, `benchmarks/` and `run.py` are not
+      modules of `infodl`, as in an installed copy.
+    - A bare `import models` that would load this checkout's folder (the repository
+      root is on `sys.path` when Python runs from it) yields the module `infodl.models`
+      itself, and each of its modules is the `infodl.models` module of that name: one
+      module object per file, so the Keras registry and `isinstance` see one class. A
+      user's own `models` package earlier on `sys.path` is left alone.
+    """
+
+    def __init__(self, root):
+        self.root = root
+
+    def _folder(self, name):
+        return _os.path.join(self.root, name)
+
+    def _is_checkout_folder(self, top):
+        spec = _machinery.PathFinder.find_spec(top)
+        origin = getattr(spec, "origin", None)
+        return origin is not None and _os.path.dirname(_os.path.abspath(origin)) == \
+            _os.path.abspath(self._folder(top))
+
+    def find_spec(self, fullname, path=None, target=None):
+        parts = fullname.split(".")
+        if len(parts) == 2 and parts[0] == __name__ and parts[1] in PACKAGES:
+            folder = self._folder(parts[1])
+            return _importlib_util.spec_from_file_location(
+                fullname, _os.path.join(folder, "__init__.py"),
+                submodule_search_locations=[folder])
+        if parts[0] not in PACKAGES:
+            return None
+        if len(parts) == 1:
+            aliased = self._is_checkout_folder(parts[0])
+        else:
+            aliased = _sys.modules.get(parts[0]) is _sys.modules.get(f"{__name__}.{parts[0]}")
+        return _importlib_util.spec_from_loader(fullname, self) if aliased else None
+
+    def create_module(self, spec):
+        return _importlib.import_module(f"{__name__}.{spec.name}")
+
+    def exec_module(self, module):
+        """Nothing to run: `create_module` returned the loaded `infodl.` module."""
+
+
+def one_name(module_name):
+    """Makes a package folder loaded under its bare name the same object as `infodl.<name>`.
+
+    Each package's `__init__.py` calls this first: when Python ran it as `models`
+    (before `infodl` was imported), the entry `sys.modules["models"]` is replaced by
+    `infodl.models`, which the import statement then returns.
+    """
+    if not module_name.startswith(__name__ + "."):
+        _sys.modules[module_name] = _importlib.import_module(f"{__name__}.{module_name}")
+
+
+if _in_checkout() and not any(isinstance(finder, _CheckoutPackages)
+                              for finder in _sys.meta_path):
+    _sys.meta_path.insert(0, _CheckoutPackages(_in_checkout()))

@@ -9,6 +9,7 @@ NumPy scalars are accepted wherever the Python type is (np.float32(1.0) is a rea
 number, np.int64(2) an integer); booleans are never numbers here.
 
 Example:
+    >>> from infodl.checks import check_integer, check_positive
     >>> check_positive(np.float32(2.0), "noise_variance")
     2.0
     >>> check_integer(0, "batch_size")

@@ -6,11 +6,12 @@ lists, so a value that passes validation also builds. `tests/test_choices.py` bu
 every listed value.
 """
 
-from infodl.models.architectures import ARCHITECTURES
-
-# Models and training (P2, SPEC §1-2).
+# Models and training (P2 §4, eq. 5-7).
+# The CIFAR ResNet family; `models.architectures.ARCHITECTURES` gives each its depth and widths.
+RESNET_ARCHITECTURES = ("resnet20", "resnet32", "resnet56", "resnet110", "resnet164",
+                        "plainnet32", "wrn28_10")
 # "resnet32_wenxinxu": wenxinxu/resnet-in-tensorflow's ResNet-32, P1 §3.3 (models.resnet_wenxinxu).
-MODELS = tuple(ARCHITECTURES) + ("resnet32_wenxinxu",)
+MODELS = RESNET_ARCHITECTURES + ("resnet32_wenxinxu",)
 REGULARIZERS = ("info", "naive", "none")
 L1_METHODS = ("proximal", "subgradient")
 MODES = ("train", "eval", "train_and_eval")
@@ -18,11 +19,11 @@ RECIPES = ("original", "zagoruyko")
 EVAL_PROTOCOLS = ("full", "original")
 DISTRIBUTION_STRATEGIES = ("none", "mirrored", "multi_worker")
 DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
-# InvNet (P2 §4.2) and the feature analysis (SPEC §9).
+# InvNet (P2 §4.2) and the feature analysis (P2 §4.2, P1 §3.5).
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")  # summed over pixels
 PREPROCESSINGS = ("auto", "unit_interval", "per_image_standardization", "none")
 
-# Data (SPEC §10): name -> number of classes.
+# Data (TensorFlow Datasets names): name -> number of classes.
 DATASET_NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10, "digits": 10,
                        "synthetic": 10}
 DATASETS = tuple(DATASET_NUM_CLASSES)
@@ -33,7 +34,7 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "elu", "selu", "gelu", "leak
 OUTPUT_ACTIVATIONS = ACTIVATIONS + ("softmax",)
 OPTIMIZERS = ("adam", "langevin")
 
-# Estimators (SPEC §3, §6).
+# Estimators (P2 Prop. 2.1-2.2; P3 §4, appendix C).
 INFO_PLANE_ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
 KDE_BOUNDS = ("upper", "lower")
 MINE_BOUNDS = ("dv", "nwj", "infonce")
@@ -42,6 +43,6 @@ MINE_STANDARDIZATIONS = ("whiten", "scale", "gaussianize", "none")
 MARGINALS = ("empirical", "uniform")
 UNITS = ("bits", "nats")
 
-# IB training (P3, SPEC §8): the networks and the layer-wise training methods.
+# IB training (P3 §5, appendix B): the networks and the layer-wise training methods.
 IB_NETWORKS = ("mlp_512_512", "mlp_600_400", "convnet_16", "convnet_48_96_192")
 IB_METHODS = ("ib", "cross_entropy")

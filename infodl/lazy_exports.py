@@ -21,7 +21,14 @@ def lazy_exports(package_globals, lazy):
         (__getattr__, __dir__) to assign at module level.
 
     Example:
-        >>> __getattr__, __dir__ = lazy_exports(globals(), {"MINE": ".mine"})
+        >>> import sys
+        >>> from infodl.lazy_exports import lazy_exports
+        >>> package = {"__name__": "infodl.estimators", "__all__": ["MINE"]}
+        >>> __getattr__, __dir__ = lazy_exports(package, {"MINE": ".mine"})
+        >>> __getattr__("MINE") is sys.modules["infodl.estimators.mine"].MINE
+        True
+        >>> "MINE" in package  # stored, so the next read skips the hook
+        True
     """
     package = package_globals["__name__"]
 

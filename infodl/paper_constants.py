@@ -5,7 +5,10 @@ where it comes from in one place and a change reaches every user of it.
 
 Example:
     >>> from infodl.paper_constants import PAPER_CRITIC_HIDDEN_UNITS, IB_NOISE_VARIANCE
-    >>> MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS)  # doctest: +SKIP
+    >>> PAPER_CRITIC_HIDDEN_UNITS, IB_NOISE_VARIANCE
+    ((1500, 1500), 2.0)
+    >>> from infodl.estimators import MINE
+    >>> paper_mine = MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS)  # P3's critic
 """
 
 # P2 (Information Regularized Neural Networks), appendix E: the l1 term on the

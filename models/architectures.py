@@ -1,10 +1,13 @@
 """The depths and widths of the CIFAR ResNet family (free of TensorFlow).
 
-The table is read by `models.resnet.build_resnet` and, through `infodl.choices`, by
-the configs that validate `--model` before TensorFlow loads.
+The table is read by `infodl.models.resnet.build_resnet`; its names are
+`infodl.choices.RESNET_ARCHITECTURES`, which the configs validate `--model` against
+before TensorFlow loads (the core lists the names, this package adds what they mean).
 """
 
 import dataclasses
+
+from infodl.choices import RESNET_ARCHITECTURES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,3 +29,6 @@ ARCHITECTURES = {
     "plainnet32": Architecture(5, (16, 16, 32, 64), use_shortcut=False),
     "wrn28_10": Architecture(4, (16, 160, 320, 640)),  # no dropout in the TF code path
 }
+if tuple(ARCHITECTURES) != RESNET_ARCHITECTURES:
+    raise ImportError(f"Expected the architectures {RESNET_ARCHITECTURES} of infodl.choices. "
+                      f"Received: {tuple(ARCHITECTURES)}")

@@ -25,8 +25,11 @@ class BottleneckUnit(PreActivationUnit):
         A tensor of shape (batch, H / strides, W / strides, filters).
 
     Example:
+        >>> from infodl.models.bottleneck_unit import BottleneckUnit
         >>> unit = BottleneckUnit(64, stage=1, unit=0)
-        >>> y = unit(keras.random.normal((2, 32, 32, 16)))   # (2, 32, 32, 64)
+        >>> y = unit(keras.random.normal((2, 8, 8, 16)))
+        >>> tuple(y.shape)  # inner width 64 / 4 = 16, projection shortcut 16 -> 64
+        (2, 8, 8, 64)
 
     Reference: He et al. 2016; tensorflow/models research/resnet `_bottleneck_residual`.
     """

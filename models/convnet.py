@@ -8,7 +8,7 @@ max-pool `pool_j` follows every `pool_every`-th convolution, and with dropout a
     end-to-end (P3 appendix B/C): CONV48-CONV48-pool-CONV96-CONV96-pool-CONV192-CONV192-pool,
                                   dropout 0.25 after each pool
 
-The dense part (FC512-FC512-FC10) is added by `models.ib_nets.build_ib_network`.
+The dense part (FC512-FC512-FC10) is added by `infodl.models.ib_nets.build_ib_network`.
 """
 
 import keras
@@ -41,8 +41,11 @@ def conv_stack(inputs, filters, pool_every=1, dropout_rate=0.0, seed=None,
         numbering `hidden_{n+1}, ...`.
 
     Example:
+        >>> from infodl.models.convnet import conv_stack
         >>> x = keras.Input((32, 32, 3))
         >>> h, count = conv_stack(x, (16, 16, 16))        # P3 Table 2 conv part
+        >>> h.shape, count  # three 2×2 max-pools: 32 -> 4
+        ((None, 4, 4, 16), 3)
 
     Reference: P3 (Elad et al.) §5 (Table 2) and appendix C (Table 3 CIFAR-10 net).
     """

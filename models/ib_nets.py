@@ -1,4 +1,4 @@
-"""The networks of P3's IB experiments (SPEC §8): MNIST MLPs and CIFAR-10 conv nets.
+"""The networks of P3's IB experiments (P3 §5, appendix B): MNIST MLPs and CIFAR-10 conv nets.
 
 Every network takes raw pixel values (float, 0..255) of shape (H, W, C), scales them
 in its first layer (`input_scaling`: x / 255, or per-channel standardization with the
@@ -58,11 +58,12 @@ def build_ib_network(network, input_shape, num_classes=10, post_trained_logits=F
         A functional `keras.Model` named after the network.
 
     Example:
+        >>> from infodl.models.ib_nets import build_ib_network
         >>> model = build_ib_network("mlp_512_512", (28, 28, 1), post_trained_logits=True)
         >>> [layer.name for layer in model.layers][-4:]
         ['hidden_1', 'hidden_2', 'features', 'logits']
 
-    Reference: P3 (Elad et al.) §4-5, Tables 1-3 and appendix C; SPEC §8.
+    Reference: P3 (Elad et al.) §4-5, Tables 1-3 and appendix C.
     """
     check_choice(network, "network", IB_NETWORKS)
     weight_decay = check_non_negative(weight_decay, "weight_decay")

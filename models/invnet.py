@@ -4,7 +4,7 @@ The encoder F is LeNet-300-100 (input → 300 → 100, ReLU), the decoder D mirr
 (100 → 300 → input, ReLU then sigmoid, reshaped back to the image shape), and the
 classifier is the `RegularizedLogits` layer w (100 × classes) with P2's regularizer.
 Training alternates one autoencoder update and one classifier update
-(`training.alternating_trainer.AlternatingTrainer`); this module only builds the graph,
+(`infodl.training.alternating_trainer.AlternatingTrainer`); this module only builds the graph,
 with Keras layers, so it is backend-agnostic.
 """
 
@@ -49,11 +49,15 @@ def build_invnet(num_classes=10, input_shape=(28, 28, 1), hidden_sizes=(300, 100
 
     Returns:
         (inputs dict, outputs dict {"logits", "reconstruction"}) — pass them to
-        `keras.Model` or to `training.alternating_trainer.AlternatingTrainer`.
+        `keras.Model` or to `infodl.training.alternating_trainer.AlternatingTrainer`.
 
     Example:
+        >>> from infodl.models.invnet import build_invnet
+        >>> from infodl.training.alternating_trainer import AlternatingTrainer
         >>> inputs, outputs = build_invnet(alpha1=0.002, alpha2=0.002)
         >>> model = AlternatingTrainer(inputs, outputs, name="invnet")
+        >>> {name: tensor.shape for name, tensor in outputs.items()}
+        {'logits': (None, 10), 'reconstruction': (None, 28, 28, 1)}
 
     Reference: P2 §4.2 ("F is LeNet-300-100 and the decoder D has the opposite
     structure"), appendix E.

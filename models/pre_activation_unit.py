@@ -27,7 +27,7 @@ class PreActivationUnit(keras.layers.Layer):
         track_block_ratio: keep, in a non-trainable weight `training_batch_norms`, the
             norms (||L(x)||, ||x||, ||s(x)||) over the whole training batch of the last
             training-mode call (P1 §3.3 measured the ratio this way at every step);
-            read by `callbacks.BlockRatioLogger(source="train_batch")`. It adds two
+            read by `infodl.callbacks.BlockRatioLogger(source="train_batch")`. It adds two
             reductions per step and changes nothing else.
         synchronized_batch_norm: batch-norm statistics over the whole global batch under
             a tf.distribute strategy (Keras' `synchronized=True`), so that r replicas of

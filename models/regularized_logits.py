@@ -25,12 +25,13 @@ class RegularizedLogits(keras.layers.Layer):
     `"none"` adds nothing. The α1 term is applied either as a sub-gradient penalty in the
     loss (`l1_method="subgradient"`) or, as in P2 appendix E, by a proximal
     soft-threshold step every `l1_every` iterations (`l1_method="proximal"`, the
-    default; `training.ProximalL1` calls `apply_proximal_l1`), which produces exact zeros.
+    default; `infodl.callbacks.ProximalL1` calls `apply_proximal_l1`), which produces
+    exact zeros.
 
     The regularizer acts only on calls that receive `labels` (training and evaluation);
     without labels the layer is a plain dense layer (inference). The value of each term
     on the last training batch is kept in a non-trainable weight (`last_terms()`), which
-    `callbacks.TrainingScalars` writes as `regularizer/alpha1_term` and
+    `infodl.callbacks.TrainingScalars` writes as `regularizer/alpha1_term` and
     `regularizer/alpha2_term` (a weight, not a metric, so that it works under every
     Keras backend: JAX's stateless training does not update metrics inside layers).
 
@@ -47,8 +48,16 @@ class RegularizedLogits(keras.layers.Layer):
         Logits of shape (batch, units).
 
     Example:
-        >>> layer = RegularizedLogits(10, alpha2=0.03, name="logits")
-        >>> logits = layer(features, labels=labels)   # adds α2·mean ||w_y||·||F||
+        >>> from infodl.models.regularized_logits import RegularizedLogits
+        >>> layer = RegularizedLogits(2, alpha2=0.5, name="logits")
+        >>> layer.build((None, 2))
+        >>> _ = layer.kernel.assign([[0.0, 0.6], [1.0, 0.8]])  # ||w_0|| = ||w_1|| = 1
+        >>> features = np.array([[3.0, 4.0]])  # ||F(x)|| = 5
+        >>> logits = layer(features, labels=np.array([1]))  # adds α2·mean ||w_y||·||F||
+        >>> [round(float(loss), 6) for loss in layer.losses]
+        [2.5]
+        >>> logits.numpy()  # F(x)·w + b
+        array([[4., 5.]], dtype=float32)
 
     Reference: P2 (Information Regularized Neural Networks) eq. 5-7, Table 1, appendix E.
     """

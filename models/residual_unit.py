@@ -36,9 +36,13 @@ class ResidualUnit(PreActivationUnit):
         A tensor of shape (batch, H / strides, W / strides, filters).
 
     Example:
+        >>> from infodl.models.residual_unit import ResidualUnit
         >>> unit = ResidualUnit(32, strides=2, stage=2, unit=0)
-        >>> y = unit(keras.random.normal((4, 32, 32, 16)))   # (4, 16, 16, 32)
-        >>> s, branch = unit.residual_parts(keras.random.normal((4, 32, 32, 16)))
+        >>> x = keras.random.normal((4, 8, 8, 16), seed=0)
+        >>> y = unit(x)
+        >>> s, branch = unit.residual_parts(x)  # option-A shortcut: pooled, zero-padded
+        >>> tuple(y.shape), np.allclose(y, s + branch, atol=1e-5)
+        ((4, 4, 4, 32), True)
 
     Reference: He et al. 2016 (identity mappings); P1 §3.3; P2 appendix D.
     """

@@ -45,9 +45,14 @@ def build_resnet(architecture="resnet32", num_classes=10, input_shape=(32, 32, 3
         optional} and logits as output. Pass `{"image": x, "label": None}` for inference.
 
     Example:
+        >>> from infodl.models.resnet import build_resnet
         >>> model = build_resnet("resnet32", num_classes=10, alpha2=0.03)
         >>> model.count_params()   # ≈ 0.47 M
+        466428
+        >>> images = np.zeros((2, 32, 32, 3), "float32")
         >>> logits = model({"image": images, "label": None}, training=False)
+        >>> tuple(logits.shape)
+        (2, 10)
 
     Reference: He et al. 2016; tensorflow/models research/resnet resnet_model.py; P2 §4.
     """

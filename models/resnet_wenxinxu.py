@@ -1,6 +1,6 @@
 """The ResNet-32 of wenxinxu/resnet-in-tensorflow, the network P1 measured (§3.3, Fig. 5).
 
-It differs from the tensorflow/models ResNet of `models.resnet` (P2's) in five ways:
+It differs from the tensorflow/models ResNet of `infodl.models.resnet` (P2's) in five ways:
 plain ReLU; a conv → BN → ReLU first layer; the first unit's first convolution sees
 the stem's output without BN-ReLU; Xavier (Glorot-uniform) convolution kernels; and
 batch normalization that always uses the statistics of the batch it is given, in
@@ -40,8 +40,11 @@ class BatchStatisticsNormalization(keras.layers.Layer):
         A tensor of the input's shape.
 
     Example:
+        >>> from infodl.models.resnet_wenxinxu import BatchStatisticsNormalization
         >>> bn = BatchStatisticsNormalization()
-        >>> y = bn(keras.random.normal((8, 4, 4, 16)))   # zero mean, unit variance per channel
+        >>> y = np.asarray(bn(keras.random.normal((8, 4, 4, 16), seed=0)))
+        >>> np.round(y.mean(axis=(0, 1, 2))[:3], 4), np.round(y.std(axis=(0, 1, 2))[:3], 2)
+        (array([0., 0., 0.], dtype=float32), array([1., 1., 1.], dtype=float32))
 
     Reference: wenxinxu/resnet-in-tensorflow resnet.py (batch_normalization_layer); P1 §3.3.
     """
@@ -85,7 +88,7 @@ class WenxinxuResidualUnit(PreActivationUnit):
     s(x) = avg_pool_2x2(x) with the channels zero-padded by in_channels / 2 on each
     side ("option A"), else s(x) = x. The shortcut always starts from x itself (no
     shared activation); nothing follows the addition. `residual_parts(x, training)`
-    returns (s(x), L(x)) for `callbacks.BlockRatioLogger`; `track_block_ratio` keeps
+    returns (s(x), L(x)) for `infodl.callbacks.BlockRatioLogger`; `track_block_ratio` keeps
     the training batch's norms as `PreActivationUnit` does.
 
     Args:
@@ -100,8 +103,11 @@ class WenxinxuResidualUnit(PreActivationUnit):
         A tensor of shape (batch, H / strides, W / strides, filters).
 
     Example:
+        >>> from infodl.models.resnet_wenxinxu import WenxinxuResidualUnit
         >>> unit = WenxinxuResidualUnit(32, strides=2, stage=2, unit=0)
         >>> s, branch = unit.residual_parts(keras.random.normal((4, 16, 16, 16)))
+        >>> tuple(s.shape), tuple(branch.shape)
+        ((4, 8, 8, 32), (4, 8, 8, 32))
 
     Reference: wenxinxu/resnet-in-tensorflow resnet.py (residual_block); P1 §3.3.
     """
@@ -207,9 +213,13 @@ def build_resnet_wenxinxu(num_classes=10, input_shape=(32, 32, 3), regularizer="
         optional} and logits as output.
 
     Example:
+        >>> from infodl.models.resnet_wenxinxu import build_resnet_wenxinxu
         >>> model = build_resnet_wenxinxu(num_classes=10)
-        >>> model.count_params()   # 464 154
-        >>> logits = model({"image": images, "label": None})
+        >>> model.count_params()
+        464156
+        >>> logits = model({"image": np.zeros((2, 32, 32, 3), "float32"), "label": None})
+        >>> tuple(logits.shape)
+        (2, 10)
 
     Reference: wenxinxu/resnet-in-tensorflow (resnet.py, hyper_parameters.py); P1 §3.3.
     """

@@ -46,7 +46,7 @@ def pytest_sessionfinish(session):
 
 @pytest.fixture
 def var_u_path():
-    """Path of the original 12-bit task file: $INFODL_VAR_U, else ../shared/data/var_u.mat.
+    """Path of the original 12-bit task file: $INFODL_VAR_U, else SHARED_DATA/var_u.mat.
 
     The tests that need it skip (saying so) when neither exists; the file is
     data/var_u.mat of Shwartz-Ziv & Tishby's IDNNs repository (github.com/ravidziv/IDNNs).

@@ -96,6 +96,7 @@ def test_editable_install_works_from_another_folder(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.ci_slow
 def test_regular_install_copies_every_package(tmp_path):
     """pip install . (as pip install git+<url> does): the installed copy stands alone."""
     python = make_venv(tmp_path / "venv")

@@ -1,7 +1,7 @@
 """A Keras model whose training step alternates an autoencoder update and a classifier update.
 
 This is the one TensorFlow-specific part of InvNet (P2 §4.2): a functional model with
-outputs {"logits", "reconstruction"} (built by `models.invnet.build_invnet`) whose
+outputs {"logits", "reconstruction"} (built by `infodl.models.invnet.build_invnet`) whose
 `train_step` makes two gradient steps per batch with two optimizers. Everything else
 is plain `fit()`: callbacks (`ProximalL1`, `TrainingScalars`, `ClassifierStatsLogger`,
 `StepCheckpoint`, ...) see a functional model whose `optimizer` is the classifier's,
@@ -60,10 +60,18 @@ class AlternatingTrainer(keras.Model):
     `reconstruction_loss`. TensorFlow backend only.
 
     Example:
-        >>> inputs, outputs = build_invnet(alpha1=0.002, alpha2=0.002)
+        >>> from infodl.callbacks import ProximalL1
+        >>> from infodl.models.invnet import build_invnet
+        >>> from infodl.training.alternating_trainer import AlternatingTrainer
+        >>> inputs, outputs = build_invnet(input_shape=(8, 8, 1), hidden_sizes=(16, 8),
+        ...                                alpha1=0.002, alpha2=0.002)
         >>> model = AlternatingTrainer(inputs, outputs, name="invnet")
         >>> model.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))
-        >>> model.fit(train, epochs=10, callbacks=[ProximalL1()])
+        >>> x = np.random.default_rng(0).uniform(size=(16, 8, 8, 1)).astype("float32")
+        >>> history = model.fit(x, np.arange(16) % 10, batch_size=8, epochs=2, verbose=0,
+        ...                     callbacks=[ProximalL1()])
+        >>> sorted(history.history)
+        ['accuracy', 'cross_entropy', 'loss', 'reconstruction_loss']
 
     Reference: P2 §4.2 ("we update the autoencoder F + D and the InvNet F + w
     alternatively"), appendix E.

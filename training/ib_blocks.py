@@ -50,7 +50,7 @@ def split_blocks(model):
 
     Args:
         model: a functional Keras model whose layers form one chain (each layer
-            fed by the previous one), e.g. from `models.ib_nets.build_ib_network`.
+            fed by the previous one), e.g. from `infodl.models.ib_nets.build_ib_network`.
 
     Returns:
         (stem, blocks, head): `Block`s; `blocks` are the layers trained with the IB
@@ -61,6 +61,8 @@ def split_blocks(model):
         ValueError: a model that is not a chain, or has fewer than two weighted layers.
 
     Example:
+        >>> from infodl.models.ib_nets import build_ib_network
+        >>> from infodl.training.ib_blocks import split_blocks
         >>> stem, blocks, head = split_blocks(build_ib_network("mlp_512_512", (28, 28, 1)))
         >>> [block.name for block in blocks], head.name
         (['hidden_1', 'hidden_2'], 'logits')

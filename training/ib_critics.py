@@ -10,10 +10,10 @@ For a representation L = F(x) (flattened) and noise eps ~ N(0, sigma^2 I):
 MINE: its first input is the critic's own copy F(x) of layers 1..i, so gradients to
 the network flow only through L + eps, never through the copy (stop-gradient). Critic
 steps follow the bias-corrected MINE gradient, with the moving average of E_Q[e^D] kept
-in log space (`estimators.mi_bounds.update_log_moving_average`).
+in log space (`infodl.estimators.mi_bounds.update_log_moving_average`).
 
 Runs inside `tf.function` (the trainers compile k critic steps and one network step
-into one graph); the math is `keras.ops` on `estimators.critic.Critic` layers.
+into one graph); the math is `keras.ops` on `infodl.estimators.critic.Critic` layers.
 """
 
 import math
@@ -45,8 +45,16 @@ class IBCritics:
         seed: int; seeds of the two critics' initial weights.
 
     Example:
-        >>> critics = IBCritics(512, 10, hidden_units=(256, 256), seed=0)
+        >>> from infodl.training.ib_critics import IBCritics
+        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)  # P3: (1500, 1500)
+        >>> rng = np.random.default_rng(0)
+        >>> y_onehot = np.eye(2, dtype="float32")[np.arange(64) % 2]
+        >>> l_joint = 4.0 * y_onehot  # a representation L of 64 examples
+        >>> l_marginal = l_joint[rng.permutation(64)]  # L of other examples: P_Y ⊗ P_L
+        >>> eps, eps_m = rng.normal(0.0, 2.0 ** 0.5, (2, 64, 2)).astype("float32")  # σ² = 2
         >>> i_y, i_x = critics.critic_step(y_onehot, l_joint, l_marginal, eps, eps_m)
+        >>> [bool(np.isfinite(float(value))) for value in (i_y, i_x)]  # nats, before the step
+        [True, True]
 
     Reference: P3 (Elad et al.) eq. 6-7, §4 (AA-MINE), appendix A and C; Belghazi et al.
     2018 §3.2 (bias-corrected gradient).

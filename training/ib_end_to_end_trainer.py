@@ -8,15 +8,15 @@ where Y_hat is the network's output (its logits), I(Y; Y_hat) comes from a MINE 
 on (one-hot y, Y_hat) and I(X; Y_hat + eps) from the AA-MINE critic on
 (Y_hat(x), Y_hat + eps), eps ~ N(0, sigma^2 I). The critics are pretrained until their
 held-out estimate stops improving, then every step is k critic steps and one Adam step
-of every network weight, compiled as one graph (`training.ib_iteration`). With
+of every network weight, compiled as one graph (`infodl.training.ib_iteration`). With
 beta = gamma = 0 no critic is built and the same loop trains plain cross-entropy (the
 baseline of P3 Table 3, with the same steps, batches and learning rate).
 """
 
 import numpy as np
 
-from infodl import checks
-from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl import checks, stop_signals
+from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_trainer_base import IBTrainerBase, new_record
@@ -41,8 +41,19 @@ class EndToEndIBTrainer(IBTrainerBase):
             checkpoint_every, estimate_restarts, estimate_steps, seed, log_dir, verbose).
 
     Example:
-        >>> trainer = EndToEndIBTrainer(model, 10, beta=1.0, gamma=1e-3, train_steps=2000)
-        >>> history = trainer.fit(x_train, y_train, x_test[:1000], y_test[:1000])
+        >>> from infodl.models.ib_nets import build_ib_network
+        >>> from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
+        >>> model = build_ib_network("mlp_600_400", (4, 4, 1), num_classes=2, seed=0)
+        >>> trainer = EndToEndIBTrainer(  # P3 appendix B: 5000 steps, 1500-1500 critics
+        ...     model, 2, beta=1.0, gamma=1e-3, train_steps=4, critic_steps=2,
+        ...     critic_hidden_units=(8,), batch_size=16, critic_pretrain_steps=4,
+        ...     critic_eval_every=2, critic_patience=1, verbose=0)
+        >>> y = np.arange(64) % 2
+        >>> x = (np.random.default_rng(0).normal(size=(64, 4, 4, 1))
+        ...      + 2.0 * y[:, None, None, None]).astype("float32")
+        >>> history = trainer.fit(x, y, x[:32], y[:32])  # doctest: +SLOW
+        >>> sorted(history)  # doctest: +SLOW
+        ['layers', 'stopped']
 
     Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and appendix C.
     """
@@ -78,7 +89,15 @@ class EndToEndIBTrainer(IBTrainerBase):
             dict: "layers" {"logits": {"pretraining", "trajectory" [[step, I(X; Ŷ+eps)
             bits, I(Y; Ŷ) bits]], "losses", "error_bars", "accuracy" [[step, held-out
             accuracy]]}} and "stopped".
+
+        Raises:
+            stop_signals.Interrupted: SIGINT/SIGTERM; a checkpoint of the current step
+                is saved (see `ib_trainer_base`), a rerun resumes there.
         """
+        with stop_signals.StopSignals(), stop_signals.deferred():
+            return self._fit(x_train, y_train, x_measure, y_measure, stop_at)
+
+    def _fit(self, x_train, y_train, x_measure, y_measure, stop_at):
         x_train, y_train, x_measure, y_measure = self.training_arrays(
             x_train, y_train, x_measure, y_measure)
         path, progress = self.latest_progress()
@@ -120,8 +139,9 @@ class EndToEndIBTrainer(IBTrainerBase):
                     derive_seed(self.seed, "ib_pretraining", 0))
             start = 0
             self.log_point(STAGE_NAME, record, measure, 0, extra=accuracy(0))
-            self._error_bars(record, x_measure, y_measure, 0)
             self.save(objects, history, 0, 0, self.train_steps)
+        if start == 0:  # skipped when a resumed record holds it
+            self._error_bars(record, x_measure, y_measure, 0)
         stopped = self.run_stage(
             0, STAGE_NAME, loop, objects, measure, record, history, start, self.train_steps,
             stop_at=stop_at, on_log=accuracy,

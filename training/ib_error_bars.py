@@ -7,12 +7,9 @@ estimators of `estimators/`, fitted k times (`fit_estimate(..., restarts=k)`):
     I(Y; L)       by `MINE` on (one-hot y, L)
     I(X; L + eps) by `ArchitectureAwareMINE` on x (layers 1..i of the network, noise eps)
 
-each reported as mean and spread (std over restarts, `last_fit.std`) in bits. With an
-`estimators` version whose `fit_estimate` has no `restarts`, k fresh estimators are fitted
-instead and their mean and std (ddof 1) taken here.
+each reported as mean and spread (std over restarts, `last_fit.std`) in bits.
 """
 
-import inspect
 import math
 import time
 
@@ -25,24 +22,16 @@ from infodl.training.ib_critics import NATS_PER_BIT
 from infodl.seeds import derive_seed
 
 
-def _fit(make_estimator, data, steps, restarts):
-    """(mean, std or None, per-restart values) of `restarts` fits, in nats."""
-    estimator = make_estimator(0)
-    if "restarts" in inspect.signature(estimator.fit_estimate).parameters:
-        value = estimator.fit_estimate(*data, steps=steps, restarts=restarts, verbose=0)
-        fit = getattr(estimator, "last_fit", None)
-        std = float("nan") if fit is None else float(fit.std)
-        values = [value] if fit is None else list(getattr(fit, "values", [value]))
-    else:
-        values = [make_estimator(restart).fit_estimate(*data, steps=steps, verbose=0)
-                  for restart in range(restarts)]
-        value = float(np.mean(values))
-        std = float(np.std(values, ddof=1)) if restarts > 1 else float("nan")
-    return float(value), (std if math.isfinite(std) else None), [float(v) for v in values]
+def _fit(estimator, data, steps, restarts, verbose=0):
+    """(mean, std or None, per-restart values) of `restarts` fits, in nats (`last_fit`)."""
+    value = estimator.fit_estimate(*data, steps=steps, restarts=restarts, verbose=verbose)
+    fit = estimator.last_fit
+    std = float(fit.std)
+    return float(value), (std if math.isfinite(std) else None), [float(v) for v in fit.values]
 
 
 def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_variance,
-                    restarts, steps, seed=0, standardize="gaussianize"):
+                    restarts, steps, seed=0, standardize="gaussianize", verbose=0):
     """Mean and spread of k independent estimates of (I(X; L + eps), I(Y; L)).
 
     Args:
@@ -57,6 +46,7 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
         standardize: the estimators' input map (`MINE(standardize=...)`); default
             "gaussianize": on 512-unit ReLU layers it kept every fit finite where
             "whiten" let 2 of 6 collapse to large negative values (docs/ib_training.md).
+        verbose: 1 = each restart's progress bar (the estimators' `verbose`), 0 = silent.
 
     Returns:
         dict with I_X_bits, I_X_std_bits, I_Y_bits, I_Y_std_bits (mean and std over
@@ -64,7 +54,15 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
         restart's value) and seconds.
 
     Example:
-        >>> error_bar_point(model, "hidden_1", x_test[:2000], y_test[:2000], 10, 2.0, 3, 1000)
+        >>> from infodl.training.ib_error_bars import error_bar_point
+        >>> inputs = keras.Input((4,))
+        >>> model = keras.Model(inputs, keras.layers.Dense(3, name="hidden_1")(inputs))
+        >>> x = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+        >>> point = error_bar_point(model, "hidden_1", x, (x[:, 0] > 0).astype(int),
+        ...                         num_classes=2, noise_variance=2.0, restarts=2,
+        ...                         steps=20)  # doctest: +SLOW
+        >>> len(point["I_X_values_bits"]), point["I_X_std_bits"] is not None  # doctest: +SLOW
+        (2, True)
 
     Reference: P3 (Elad et al.) §4 (AA-MINE), Fig. 4; Belghazi et al. 2018 (MINE).
     """
@@ -75,15 +73,15 @@ def error_bar_point(network, layer_name, inputs, labels, num_classes, noise_vari
     features = np.asarray(extractor.predict(images, batch_size=2048, verbose=0), "float32")
     features = features.reshape(len(features), -1)
     one_hot = np.eye(num_classes, dtype="float32")[np.asarray(labels, "int64")]
+    # Index 0: each estimator derives the seeds of its k restarts from its own seed.
     label_nats, label_std, label_values = _fit(
-        lambda r: MINE(seed=derive_seed(seed, "ib_error_bar_label", r), standardize=standardize),
-        (one_hot, features),
-        steps, restarts)
+        MINE(seed=derive_seed(seed, "ib_error_bar_label", 0), standardize=standardize),
+        (one_hot, features), steps, restarts, verbose)
     input_nats, input_std, input_values = _fit(
-        lambda r: ArchitectureAwareMINE(network, layer=layer_name, noise_variance=noise_variance,
-                                        seed=derive_seed(seed, "ib_error_bar_input", r),
-                                        standardize=standardize),
-        (images,), steps, restarts)
+        ArchitectureAwareMINE(network, layer=layer_name, noise_variance=noise_variance,
+                              seed=derive_seed(seed, "ib_error_bar_input", 0),
+                              standardize=standardize),
+        (images,), steps, restarts, verbose)
 
     def bits(value):
         return None if value is None else value / NATS_PER_BIT

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from infodl import checks
+from infodl import checks, stop_signals
 from infodl.training.ib_blocks import flatten_features
 from infodl.training.ib_critics import NATS_PER_BIT, heldout_pairings
 
@@ -33,8 +33,16 @@ class HeldOutEstimate:
         Called: (I(Y; L), I(X; L + eps)) in nats as Python floats.
 
     Example:
-        >>> estimate = HeldOutEstimate(critics, block, cached_test_inputs, y_test, seed=0)
-        >>> i_y_nats, i_x_nats = estimate()
+        >>> from infodl.training.ib_critics import IBCritics
+        >>> from infodl.training.ib_heldout import HeldOutEstimate
+        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)
+        >>> x_test = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+        >>> y_test = (x_test[:, 0] > 0).astype(int)
+        >>> layer = keras.layers.Dense(2)  # the trained block: L = layer(x)
+        >>> estimate = HeldOutEstimate(critics, layer, x_test, y_test, seed=0)
+        >>> i_y_nats, i_x_nats = estimate()  # the same pairs and noise at every call
+        >>> estimate() == (i_y_nats, i_x_nats)
+        True
 
     Reference: Belghazi et al. 2018 §3.2 (estimate on held-out samples); P3 Fig. 4.
     """
@@ -72,7 +80,7 @@ class HeldOutEstimate:
 
 
 def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
-                             min_steps=None, tolerance=1e-3):
+                             min_steps=None, tolerance=1e-3, on_evaluation=None):
     """Trains the critics alone until their held-out estimate stops improving.
 
     Every `eval_every` critic steps both held-out values are computed; training stops
@@ -86,9 +94,15 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
         max_steps, eval_every, patience: integers >= 1.
         min_steps: no stop before this many steps.
         tolerance: the smallest rise (nats) that counts as an improvement.
+        on_evaluation: optional f(step, I_y nats, I_x nats) called at every evaluation
+            (progress output).
 
     Returns:
         dict: "steps" run and "curve" [[step, I_y nats, I_x nats], ...].
+
+    Raises:
+        stop_signals.Interrupted: SIGINT/SIGTERM arrived (the chunk ends at once; the
+            pretraining of this stage starts again on resume).
     """
     max_steps = checks.check_integer(max_steps, "critic_pretrain_steps", minimum=0)
     eval_every = checks.check_integer(eval_every, "critic_eval_every")
@@ -98,9 +112,12 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
     while step < max_steps:
         chunk = min(eval_every, max_steps - step)
         loop.pretrain(tf.constant(chunk))
+        stop_signals.check("critic pretraining")
         step += chunk
         values = np.asarray(estimate())
         curve.append([step, float(values[0]), float(values[1])])
+        if on_evaluation is not None:
+            on_evaluation(step, float(values[0]), float(values[1]))
         if not np.all(np.isfinite(values)):
             break
         if np.any(values > best + tolerance):

@@ -14,6 +14,8 @@ end-to-end training (P3 eq. 8, appendix B) uses the whole network, F = logits. A
 stretch of iterations (`run(n)`) and of critic-only steps (`pretrain(n)`) each run in one
 `tf.function` call with `tf.range` loops: one trace per layer, no Python per step. Batches
 are drawn with replacement by a `tf.random.Generator` whose state is checkpointed.
+SIGINT/SIGTERM (`infodl.stop_signals`) end a stretch after the current iteration (or
+critic step): `completed` then holds how many ran.
 """
 
 import keras
@@ -21,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from infodl import checks
+from infodl import checks, stop_signals
 from infodl.training.ib_blocks import flatten_features
 
 
@@ -48,9 +50,20 @@ class IBIterationLoop:
             must then be deterministic (no dropout) for the values to be the same.
 
     Example:
-        >>> loop = IBIterationLoop(block, block.trainable_variables, critics, cached,
-        ...                        labels, 10, batch_size=256, critic_steps=10)
-        >>> loop.pretrain(tf.constant(100)); means = loop.run(tf.constant(50))
+        >>> import tensorflow as tf
+        >>> from infodl.training.ib_critics import IBCritics
+        >>> from infodl.training.ib_iteration import IBIterationLoop
+        >>> x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+        >>> labels = (x[:, 0] > 0).astype(int)
+        >>> block = keras.layers.Dense(2)  # the layer being trained
+        >>> block.build((None, 3))
+        >>> critics = IBCritics(2, 2, hidden_units=(16,), seed=0)
+        >>> loop = IBIterationLoop(block, block.trainable_variables, critics, x, labels, 2,
+        ...                        batch_size=16, critic_steps=2, input_weight=1e-3)
+        >>> _ = loop.pretrain(tf.constant(4))  # doctest: +SLOW
+        >>> means = loop.run(tf.constant(2))  # doctest: +SLOW
+        >>> means.shape  # doctest: +SLOW
+        TensorShape([6])
 
     Reference: P3 (Elad et al.) §5 eq. 7, appendix B eq. 8 and appendix C.
     """
@@ -87,9 +100,18 @@ class IBIterationLoop:
         self.optimizer = keras.optimizers.Adam(checks.check_positive(learning_rate,
                                                                      "learning_rate"))
         self.optimizer.build(self.network_variables)
+        # Set by a stop request (from the signal watcher thread, even mid-stretch); the
+        # stretches end after the current iteration and `completed` says how many ran.
+        self.stop_flag = tf.Variable(False, trainable=False, name="stop_requested")
+        self.completed = tf.Variable(0, dtype=tf.int32, trainable=False, name="completed")
+        stop_signals.on_request(self.request_stop)
         self.run = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True)
         self.pretrain = tf.function(self._pretrain, jit_compile=jit_compile,
                                     reduce_retracing=True)
+
+    def request_stop(self):
+        """Ends the running stretch after its current iteration (thread-safe)."""
+        self.stop_flag.assign(True)
 
     def trackables(self):
         """The objects a checkpoint must hold to resume the loop exactly."""
@@ -166,8 +188,10 @@ class IBIterationLoop:
     def _run(self, num_iterations):
         """`num_iterations` IB iterations; the means of (loss, CE, I_y, I_x, critic I_y,
         critic I_x) over them (nats)."""
-        totals = tf.zeros(6)
+        totals, done = tf.zeros(6), tf.constant(0)
         for _ in tf.range(num_iterations):
+            if self.stop_flag:
+                break
             critic_values = tf.zeros(2)
             if self.critics is not None and self.critic_steps:
                 table = self.all_features() if self.share_features else None
@@ -175,12 +199,18 @@ class IBIterationLoop:
                     critic_values = tf.stack(self.critic_step(table))
             step = tf.stack(self.network_step())
             totals += tf.concat([step, critic_values], axis=0)
-        return totals / tf.cast(tf.maximum(num_iterations, 1), tf.float32)
+            done += 1
+        self.completed.assign(done)
+        return totals / tf.cast(tf.maximum(done, 1), tf.float32)
 
     def _pretrain(self, num_steps):
         """`num_steps` critic steps alone; the mean (I_y, I_x) over them (nats)."""
-        totals = tf.zeros(2)
+        totals, done = tf.zeros(2), tf.constant(0)
         table = self.all_features() if self.share_features else None
         for _ in tf.range(num_steps):
+            if self.stop_flag:
+                break
             totals += tf.stack(self.critic_step(table))
-        return totals / tf.cast(tf.maximum(num_steps, 1), tf.float32)
+            done += 1
+        self.completed.assign(done)
+        return totals / tf.cast(tf.maximum(done, 1), tf.float32)

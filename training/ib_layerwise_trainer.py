@@ -9,7 +9,7 @@ with I(Y; L_i) from a MINE critic D_y on (one-hot y, L_i) and I(X; L_i + eps) fr
 the AA-MINE critic D_x on (F_i(x), L_i + eps): fresh critics are first trained alone
 until their held-out estimate stops improving, then every iteration is k critic steps
 (lr 1e-4) and one Adam step of layer i (lr 1e-3), compiled as one graph
-(`training.ib_iteration`). The frozen layers below are evaluated once per layer (their
+(`infodl.training.ib_iteration`). The frozen layers below are evaluated once per layer (their
 output is cached), so an iteration only runs layer i. Finally the net is frozen and the
 linear `logits` layer is post-trained with cross-entropy.
 
@@ -22,13 +22,14 @@ with the same result as an uninterrupted run.
 """
 
 import math
+import sys
 
 import keras
 import numpy as np
 
-from infodl import checks
+from infodl import checks, stop_signals
 from infodl.training.ib_blocks import flatten_features, split_blocks
-from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_trainer_base import IBTrainerBase, new_record
@@ -83,9 +84,22 @@ class LayerwiseIBTrainer(IBTrainerBase):
         keep_checkpoints: newest checkpoints kept.
 
     Example:
-        >>> trainer = LayerwiseIBTrainer(model, 10, iterations_per_layer=600,
-        ...                              critic_hidden_units=(128, 128), log_dir="runs/ib")
-        >>> history = trainer.fit(x_train, y_train, x_test[:1000], y_test[:1000])
+        >>> from infodl.models.ib_nets import build_ib_network
+        >>> from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+        >>> model = build_ib_network("mlp_512_512", (4, 4, 1), num_classes=2,
+        ...                          post_trained_logits=True, seed=0)
+        >>> trainer = LayerwiseIBTrainer(  # P3: 5000 iterations per layer, 1500-1500 critics
+        ...     model, 2, iterations_per_layer=4, critic_steps=2, critic_hidden_units=(8,),
+        ...     batch_size=16, critic_pretrain_steps=4, critic_eval_every=2,
+        ...     critic_patience=1, posttrain_steps=20, verbose=0)
+        >>> [block.name for block in trainer.blocks], trainer.head.name
+        (['hidden_1', 'hidden_2', 'features'], 'logits')
+        >>> y = np.arange(64) % 2
+        >>> x = (np.random.default_rng(0).normal(size=(64, 4, 4, 1))
+        ...      + 2.0 * y[:, None, None, None]).astype("float32")
+        >>> history = trainer.fit(x, y, x[:32], y[:32])  # doctest: +SLOW
+        >>> sorted(history)  # doctest: +SLOW
+        ['layers', 'posttrain', 'stopped']
 
     Reference: P3 (Elad et al.) §5, eq. 5 and 7, Fig. 4, Tables 1-2, appendix A and C.
     """
@@ -126,6 +140,10 @@ class LayerwiseIBTrainer(IBTrainerBase):
             "trajectory" [[iteration, I(X; L+eps) bits, I(Y; L) bits]], "losses"
             (rows of `ib_trainer_base.LOSS_COLUMNS`), "error_bars"}}, "posttrain"
             (train loss and accuracy) and "stopped".
+
+        Raises:
+            stop_signals.Interrupted: SIGINT/SIGTERM; a checkpoint of the current
+                iteration is saved (see `ib_trainer_base`), a rerun resumes there.
         """
         x_train, y_train, x_measure, y_measure = self.training_arrays(
             x_train, y_train, x_measure, y_measure)
@@ -133,16 +151,19 @@ class LayerwiseIBTrainer(IBTrainerBase):
         history = progress["history"]
         if path is not None:
             IBCheckpoints.restore(path, {"network": self.model}, partial=True)
-        for index in range(progress["layer"], len(self.blocks)):
-            resume = (path, progress) if index == progress["layer"] else (None, None)
-            if self._train_layer(index, x_train, y_train, x_measure, y_measure, history,
-                                 resume, stop_at):
-                return dict(history, stopped=True)
-        history["posttrain"] = self._posttrain(x_train, y_train)
+        with stop_signals.StopSignals(), stop_signals.deferred():
+            for index in range(progress["layer"], len(self.blocks)):
+                resume = (path, progress) if index == progress["layer"] else (None, None)
+                if self._train_layer(index, x_train, y_train, x_measure, y_measure, history,
+                                     resume, stop_at):
+                    return dict(history, stopped=True)
+            with stop_signals.immediate():
+                history["posttrain"] = self._posttrain(x_train, y_train)
         return dict(history, stopped=False)
 
     def _train_layer(self, index, x_train, y_train, x_measure, y_measure, history, resume,
                      stop_at):
+        stop_signals.check(f"the start of layer {index}")
         block = self.blocks[index]
         below = [self.stem] + self.blocks[:index]
         cached = forward(below, x_train)
@@ -167,9 +188,10 @@ class LayerwiseIBTrainer(IBTrainerBase):
                 derive_seed(self.seed, "ib_pretraining", index))
             start = 0
             self.log_point(block.name, record, measure, 0)
+            self.save(objects, history, index, 0, self.iterations)
+        if start == 0:  # skipped when a resumed record holds it
             self.error_bars(block.name, block.output_layer_name, record, x_measure, y_measure,
                             0, seed=derive_seed(self.seed, "ib_error_bars", index, 0))
-            self.save(objects, history, index, 0, self.iterations)
 
         def on_end():
             self.error_bars(block.name, block.output_layer_name, record, x_measure,
@@ -190,6 +212,9 @@ class LayerwiseIBTrainer(IBTrainerBase):
             head, keras.optimizers.Adam(self.posttrain_learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             batch_size=batch_size, seed=self.seed)
+        if self.verbose:
+            print(f"post-training {self.head.layers[-1].name}: {epochs} epoch(s) of "
+                  f"{len(features)} examples", file=sys.stderr, flush=True)
         logs = trainer.fit(features, y_train, epochs, verbose=0)
         result = {"epochs": epochs, "train_loss": logs["loss"][-1],
                   "train_accuracy": logs["accuracy"][-1]}

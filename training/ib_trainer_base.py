@@ -7,17 +7,26 @@ pretrains the critics until their held-out estimate stops improving (checkpoint)
 runs its iterations in compiled stretches that end at the next information-plane point
 or checkpoint. `progress.json` of a checkpoint says where the run stands: {"layer":
 stage index, "iteration", "phase": "pretrain" (stage not begun) or "layer", "history"}.
+
+SIGINT/SIGTERM (`infodl.stop_signals`) end a stretch after its current iteration: the
+trainer saves a checkpoint of that iteration and raises `Interrupted`; a rerun resumes
+there and logs every point once (error-bar points and the information-plane point of
+an iteration are skipped when the restored history already holds them). Critic
+pretraining is not checkpointed: an interrupted pretraining starts again on resume.
 """
+
+import sys
 
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from infodl.callbacks.summary_writer import SummaryWriter
-from infodl import checks
+from infodl.run_folder.summary_writer import SummaryWriter
+from infodl import checks, stop_signals
 from infodl.choices import MINE_STANDARDIZATIONS
 from infodl.training.errors import TrainingDivergedError
-from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
+from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
 from infodl.training.ib_error_bars import error_bar_point
 from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
@@ -41,7 +50,7 @@ class IBTrainerBase:
                  critic_eval_every=100, critic_patience=5, log_every=100,
                  checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
                  estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
-                 keep_checkpoints=2):
+                 keep_checkpoints=KEEP_CHECKPOINTS):
         self.model = model
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
         self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
@@ -98,14 +107,31 @@ class IBTrainerBase:
         estimate = HeldOutEstimate(critics, features_fn, inputs[-holdout:], labels[-holdout:],
                                    seed=seed)
         loop.pool_size.assign(len(inputs) - holdout)
-        result = pretrain_until_converged(loop, estimate, **self.pretrain_settings)
-        loop.pool_size.assign(len(inputs))
-        if self.writer is not None:
-            for step, label_nats, input_nats in result["curve"]:
+        bar = tqdm(total=self.pretrain_settings["max_steps"], disable=not self.verbose,
+                   unit="step", desc=f"critic pretraining {name}", mininterval=1.0)
+
+        def on_evaluation(step, label_nats, input_nats):
+            """Progress: the bar (step, held-out estimate) and the events, flushed."""
+            bar.update(step - bar.n)
+            bar.set_postfix(I_X_bits=f"{input_nats / NATS_PER_BIT:.3f}",
+                            I_Y_bits=f"{label_nats / NATS_PER_BIT:.3f}", refresh=False)
+            if self.writer is not None:
                 self.writer.scalars({
                     f"ib_pretraining/{name}/heldout_I_Y_L_bits": label_nats / NATS_PER_BIT,
                     f"ib_pretraining/{name}/heldout_I_X_L_noise_bits":
                         input_nats / NATS_PER_BIT}, step)
+                self.writer.flush()
+
+        try:
+            result = pretrain_until_converged(loop, estimate, on_evaluation=on_evaluation,
+                                              **self.pretrain_settings)
+        except stop_signals.Interrupted as error:
+            raise stop_signals.Interrupted(
+                f"{error.signal_name} received: stopped the critic pretraining of {name} "
+                "(not checkpointed: the same command runs it again)", error.signal_number)
+        finally:
+            bar.close()
+        loop.pool_size.assign(len(inputs))
         return dict(result, holdout=holdout)
 
     def run_stage(self, stage, name, loop, objects, measure, record, history, start, total,
@@ -129,35 +155,54 @@ class IBTrainerBase:
         bar = tqdm(total=total, initial=start, disable=not self.verbose, unit="it",
                    desc=f"IB {name}", mininterval=1.0)
         iteration = start
-        while iteration < limit:
-            stop = min(limit, _next_multiple(iteration, self.log_every),
-                       _next_multiple(iteration, self.checkpoint_every))
-            means = loop.run(tf.constant(stop - iteration)).numpy()
-            if not np.all(np.isfinite(means)):
-                kept = self.checkpoints.latest()[0] if self.checkpoints else None
-                raise TrainingDivergedError(
-                    f"IB training of {name} diverged (NaN/inf loss) before iteration {stop}; "
-                    f"last good checkpoint: {kept or 'none'}")
-            bar.update(stop - iteration)
-            iteration = stop
-            record["losses"].append([iteration] + [float(v) for v in means])
-            if iteration % self.log_every == 0 or iteration == total:
-                self.log_point(name, record, measure, iteration, means,
-                               None if on_log is None else on_log(iteration))
-                if record["trajectory"]:
-                    bar.set_postfix(I_X_bits=f"{record['trajectory'][-1][1]:.3f}",
-                                    I_Y_bits=f"{record['trajectory'][-1][2]:.3f}",
-                                    refresh=False)
-            if iteration == total and on_end is not None:
-                on_end()
-            if iteration % self.checkpoint_every == 0 or iteration in (total, limit):
+        try:
+            while iteration < limit:
+                stop = min(limit, _next_multiple(iteration, self.log_every),
+                           _next_multiple(iteration, self.checkpoint_every))
+                means = loop.run(tf.constant(stop - iteration)).numpy()
+                done = int(loop.completed.numpy())  # fewer when a stop was requested
+                if done and not np.all(np.isfinite(means)):
+                    kept = self.checkpoints.latest()[0] if self.checkpoints else None
+                    raise TrainingDivergedError(
+                        f"IB training of {name} diverged (NaN/inf loss) before iteration "
+                        f"{iteration + done}; last good checkpoint: {kept or 'none'}")
+                bar.update(done)
+                iteration += done
+                if done:
+                    record["losses"].append([iteration] + [float(v) for v in means])
+                if iteration < stop:  # a stop request ended the stretch early
+                    self.stop(objects, history, stage, iteration, name)
+                if iteration % self.log_every == 0 or iteration == total:
+                    self.log_point(name, record, measure, iteration, means,
+                                   None if on_log is None else on_log(iteration))
+                    if record["trajectory"]:
+                        bar.set_postfix(I_X_bits=f"{record['trajectory'][-1][1]:.3f}",
+                                        I_Y_bits=f"{record['trajectory'][-1][2]:.3f}",
+                                        refresh=False)
+                if stop_signals.requested():
+                    self.stop(objects, history, stage, iteration, name)
+                if iteration < total and (iteration % self.checkpoint_every == 0
+                                          or iteration == limit):
+                    self.save(objects, history, stage, iteration, total)
+            if iteration == total:
+                if on_end is not None:
+                    try:
+                        on_end()
+                    except stop_signals.Interrupted:
+                        self.stop(objects, history, stage, iteration, name)
                 self.save(objects, history, stage, iteration, total)
-        bar.close()
+        finally:
+            bar.close()
         return iteration < total
 
     # --- logging and checkpoints --------------------------------------------------------
     def log_point(self, name, record, measure, iteration, means=None, extra=None):
-        """Appends an information-plane point (held-out, bits) and writes the scalars."""
+        """Appends an information-plane point (held-out, bits) and writes the scalars.
+
+        A point of an iteration the record already holds (a resumed run) is not repeated.
+        """
+        if record["trajectory"] and record["trajectory"][-1][0] >= iteration:
+            return
         values = dict(extra or {})
         if measure is not None:
             input_bits, label_bits = measure.bits()
@@ -172,24 +217,51 @@ class IBTrainerBase:
             self.writer.flush()
 
     def error_bars(self, name, layer_name, record, x_measure, y_measure, iteration, seed):
-        """Appends (and logs) an independent fit_estimate point with its spread."""
-        if not self.estimate_restarts:
+        """Appends (and logs) an independent fit_estimate point with its spread.
+
+        Skipped when the record already holds the point of `iteration` (a resumed run).
+        A stop request interrupts the fits at once (`Interrupted`; nothing to keep).
+        """
+        if not self.estimate_restarts or any(bar["iteration"] == iteration
+                                             for bar in record["error_bars"]):
             return
-        point = error_bar_point(self.model, layer_name, x_measure, y_measure,
-                                self.num_classes, self.noise_variance,
-                                self.estimate_restarts, self.estimate_steps, seed=seed,
-                                standardize=self.estimate_standardize)
+        if self.verbose:
+            print(f"error bars of {name} at iteration {iteration}: {self.estimate_restarts} "
+                  f"restart(s) of {self.estimate_steps} steps of MINE I(Y; L), then of "
+                  "AA-MINE I(X; L + eps)", file=sys.stderr, flush=True)
+        try:
+            with stop_signals.immediate():
+                point = error_bar_point(self.model, layer_name, x_measure, y_measure,
+                                        self.num_classes, self.noise_variance,
+                                        self.estimate_restarts, self.estimate_steps, seed=seed,
+                                        standardize=self.estimate_standardize,
+                                        verbose=int(self.verbose > 0))
+        except stop_signals.Interrupted as error:
+            raise stop_signals.Interrupted(
+                f"{error.signal_name} received: stopped the error-bar fits of {name} at "
+                f"iteration {iteration} (the checkpoint of iteration {iteration} is kept: the "
+                "same command resumes there)", error.signal_number) from None
         record["error_bars"].append(dict(point, iteration=iteration))
         if self.writer is not None:
             self.writer.scalars({f"info_plane_fit/{name}/I_X_L_noise_bits": point["I_X_bits"],
                                  f"info_plane_fit/{name}/I_Y_L_bits": point["I_Y_bits"]},
                                 iteration)
 
+    def stop(self, objects, history, stage, iteration, name):
+        """A stop request: a checkpoint of (stage, iteration), stage not done; raises
+        `stop_signals.Interrupted` naming it."""
+        path = self.save(objects, history, stage, iteration, total=None)
+        received = stop_signals.requested()
+        where = f"saved {path}" if path is not None else "no log_dir, nothing saved"
+        raise stop_signals.Interrupted(
+            f"{received.name} received: stopped IB training of {name} at iteration "
+            f"{iteration} ({where}); run the same command again to resume", received)
+
     def save(self, objects, history, stage, iteration, total):
         """A checkpoint at (stage, iteration); the last iteration marks the stage done."""
         if self.checkpoints is None:
             return None
-        done = iteration >= total
+        done = total is not None and iteration >= total
         progress = {"layer": stage + 1 if done else stage,
                     "iteration": 0 if done else iteration,
                     "phase": "pretrain" if done else "layer", "history": history}

@@ -8,7 +8,7 @@ import pytest
 from infodl.analysis.compression import (ESTIMATORS, compression_over_seeds, estimate_trajectory,
                                   layer_end_points, layer_estimators, load_activations)
 from infodl.analysis.compression_figures import plot_compression_bars, plot_information_plane_grid
-from infodl.analysis.compression_table import BEGIN, END, update_document
+from infodl.experiments.compression_table import BEGIN, END, update_document
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator

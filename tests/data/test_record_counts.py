@@ -104,10 +104,14 @@ def test_single_class_test_split_is_refused(tmp_path):
         load_dataset("mnist", data_dir=tmp_path, allow_partial_files=True)
 
 
-def test_train_fraction_keeps_several_classes():
-    # A stratified subset keeps every class, so a tiny fraction is not refused.
-    dataset = load_dataset("synthetic", synthetic_sizes=(100, 20), train_fraction=0.01)
+def test_train_fraction_keeps_every_class_or_is_refused():
+    # A stratified subset keeps every class; a fraction too small for one example of
+    # each class is refused, naming the smallest that works (issue 18).
+    dataset = load_dataset("synthetic", synthetic_sizes=(100, 20), train_fraction=0.1)
     assert np.unique(dataset.y_train).tolist() == list(range(10))
+    with pytest.raises(ValueError, match=r"Expected train_fraction >= 0.1,.*Received: "
+                                         r"train_fraction=0.05, 5 example\(s\)"):
+        load_dataset("synthetic", synthetic_sizes=(100, 20), train_fraction=0.05)
 
 
 def test_readers_accept_the_expected_count_and_refuse_others(tmp_path):

@@ -9,7 +9,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from infodl.experiments.invnet import run, summary
 from infodl.experiments.invnet_config import InvNetConfig
-from infodl.training.checkpoints import list_checkpoints
+from infodl.run_folder.checkpoints import list_checkpoints
 from infodl.training.errors import TrainingDivergedError
 
 

@@ -10,7 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from infodl.experiments.resnet import run
 from infodl.training.errors import TrainingDivergedError
 from infodl.experiments.resnet_config import ResNetConfig
-from infodl.training.checkpoints import list_checkpoints
+from infodl.run_folder.checkpoints import list_checkpoints
 
 
 def _config(log_dir, **overrides):

@@ -5,7 +5,8 @@ classifier statistics to TensorBoard. The test reads the event files back and
 re-computes the values logged at the last step from the weights of the checkpoint of
 that step, with a pure NumPy forward pass (float64 im2col convolutions, inference
 batch norm, option-A shortcut) on the probe batch rebuilt from the data set. The
-architecture below is written from SPEC §1, not read from the model's code.
+architecture below is written from tensorflow/models research/resnet (resnet_model.py, the code P2
+builds on), not read from the model's code.
 """
 
 import glob
@@ -22,7 +23,7 @@ import tensorflow as tf
 from infodl.data import load_dataset
 from infodl.experiments.resnet import run
 from infodl.experiments.resnet_config import ResNetConfig
-from infodl.training.checkpoints import list_checkpoints
+from infodl.run_folder.checkpoints import list_checkpoints
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LEAKY_SLOPE = 0.1
@@ -56,7 +57,7 @@ def scalar_series(summaries, prefix):
             if tag.startswith(prefix) and next(iter(steps.values()))[0] == "scalars"}
 
 
-# ------------------------------------------------------------ NumPy ResNet-32 (SPEC §1)
+# ------------------------------------------------------------ NumPy ResNet-32 (resnet_model.py)
 def leaky(x):
     return np.where(x >= 0.0, x, LEAKY_SLOPE * x)
 
@@ -257,6 +258,7 @@ def test_short_run_values_equal_numpy_from_the_final_checkpoint(short_run):
 
 
 @pytest.mark.slow
+@pytest.mark.ci_slow
 def test_literal_200_step_cli_run(tmp_path):
     """The issue's command: `run.py --model=resnet32 --alpha2=0.03 --dataset=synthetic
     --train_steps=200` (plus a log dir). Block ratios (every 100 steps) are checked at

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from infodl.models.bottleneck_unit import BottleneckUnit
-from infodl.callbacks.model_probe import residual_units
+from infodl.models.model_probe import residual_units
 from infodl.models.residual_unit import ResidualUnit
 from infodl.models.resnet import ARCHITECTURES, build_resnet
 from tests.models.numpy_reference import option_a_shortcut_numpy

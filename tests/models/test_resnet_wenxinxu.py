@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from infodl.callbacks.block_ratio import BlockRatioLogger
-from infodl.callbacks.model_probe import residual_units
+from infodl.models.model_probe import residual_units
 from infodl.choices import MODELS
 from infodl.models.resnet import build_network
 from infodl.models.resnet_wenxinxu import (BatchStatisticsNormalization, WenxinxuResidualUnit,

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from infodl.callbacks.summary_writer import SummaryWriter
+from infodl.run_folder.summary_writer import SummaryWriter
 from tests.training.resume_checks import assert_same_history, assert_same_weights
-from tests.training.test_ib_iteration import blobs, tiny_model
+from tests.training.ib_problems import blobs, tiny_model
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
 SMALL = dict(iterations_per_layer=6, critic_steps=2, critic_hidden_units=(8,), batch_size=16,

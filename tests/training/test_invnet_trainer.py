@@ -8,7 +8,7 @@ import tensorflow as tf
 from infodl.callbacks.proximal_l1 import ProximalL1
 from infodl.models.invnet import build_invnet
 from infodl.training.alternating_trainer import AlternatingTrainer, reconstruction_error
-from infodl.training.checkpoints import restore_checkpoint, save_checkpoint
+from infodl.run_folder.checkpoints import restore_checkpoint, save_checkpoint
 
 DECODER = ("decoder_hidden_1", "decoder_output")
 ENCODER = ("hidden_1", "features")

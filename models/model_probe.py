@@ -1,6 +1,6 @@
 """Reading a model's graph: probe inputs, layer outputs and sub-models for measurements.
 
-The measurement callbacks look inside the model they are attached to: the inputs of
+The measurement callbacks and the feature analysis look inside a model: the inputs of
 the residual units, the output of the feature layer, the kernel of the logits layer.
 These helpers build the sub-models that return those tensors from the model's own
 inputs (functional and Sequential models; a subclassed model gets one clear error)

@@ -1,12 +1,30 @@
 """Atomic step checkpoints: resume state, keep-N, skip after NaN, refuse corrupt files."""
 
+import dataclasses
+import inspect
+
 import numpy as np
 import pytest
 import keras
 
 from infodl.callbacks.step_checkpoint import StepCheckpoint
-from infodl.training.checkpoints import (latest_checkpoint, list_checkpoints,
-                                  restore_checkpoint, save_checkpoint)
+from infodl.experiments.common_settings import RunFolderSettings
+from infodl.run_folder.checkpoints import (KEEP_CHECKPOINTS, latest_checkpoint,
+                                           list_checkpoints, restore_checkpoint,
+                                           save_checkpoint)
+from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_trainer_base import IBTrainerBase
+
+
+def test_one_keep_n_policy_for_both_formats_the_configs_and_the_trainers():
+    def default(function, name):
+        return inspect.signature(function).parameters[name].default
+
+    fields = {f.name: f.default for f in dataclasses.fields(RunFolderSettings)}
+    assert KEEP_CHECKPOINTS == 3
+    assert (default(save_checkpoint, "keep") == default(StepCheckpoint, "keep")
+            == default(IBCheckpoints, "keep") == fields["keep_checkpoints"]
+            == default(IBTrainerBase, "keep_checkpoints") == KEEP_CHECKPOINTS)
 
 
 def small_model(seed=0):

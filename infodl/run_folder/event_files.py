@@ -12,6 +12,8 @@ import os
 
 import tensorflow as tf
 
+from infodl.run_folder.atomic import atomic_write
+
 
 def _events(path):
     """The serialized events of a file, stopping at a record cut short by a crash."""
@@ -46,11 +48,9 @@ def truncate_events(log_dir, last_step):
                 len(r) + 16 for r in records):
             continue
         removed += len(records) - len(kept)
-        partial = os.path.join(os.path.dirname(path), f".partial-{os.path.basename(path)}")
-        with tf.io.TFRecordWriter(partial) as writer:
+        with atomic_write(path) as partial, tf.io.TFRecordWriter(partial) as writer:
             for record in kept:
                 writer.write(record)
-        os.replace(partial, path)
     return removed
 
 

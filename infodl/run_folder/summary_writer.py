@@ -4,13 +4,21 @@
 same folder however it is spelled (`runs/a`, `runs/a/`, its absolute path), so a run
 whose callbacks all log into its folder leaves one events file. Values are NumPy
 (or Python) numbers, so the writer serves any Keras backend; it is the one place of
-the callbacks that uses TensorFlow (`tf.summary`), imported on first use. Under a
-non-TensorFlow Keras backend TensorFlow is kept off the GPUs.
+the callbacks, trainers and analysis that writes TensorBoard summaries (`tf.summary`),
+and it imports TensorFlow on first use. Under a non-TensorFlow Keras backend
+TensorFlow is kept off the GPUs.
 
 Example:
+    >>> import os
+    >>> from infodl.run_folder.summary_writer import SummaryWriter
     >>> writer = SummaryWriter.for_log_dir("runs/a")
+    >>> writer is SummaryWriter.for_log_dir("runs/a/")  # one writer per folder
+    True
     >>> writer.scalar("info/constraint_nats", 0.27, step=1000)
     >>> writer.flush()
+    >>> [name.startswith("events.out.tfevents") for name in os.listdir("runs/a")]
+    [True]
+    >>> SummaryWriter.close_log_dir("runs/a")
 """
 
 import os
@@ -49,7 +57,10 @@ class SummaryWriter:
 
     def __init__(self, log_dir):
         self.log_dir = os.path.realpath(os.fspath(log_dir))
-        self._writer = _tensorflow().summary.create_file_writer(self.log_dir)
+        # Flushed at least every 30 s (TensorFlow's default: 2 min), so that a live
+        # TensorBoard shows a long run's progress (issue 18).
+        self._writer = _tensorflow().summary.create_file_writer(self.log_dir,
+                                                                flush_millis=30_000)
 
     @classmethod
     def for_log_dir(cls, log_dir):
@@ -59,13 +70,6 @@ class SummaryWriter:
         if writer is None:
             writer = cls._open[key] = cls(key)
         return writer
-
-    @classmethod
-    def close_all(cls):
-        """Flushes and closes every open writer (a new run then opens a new file)."""
-        for writer in cls._open.values():
-            writer.close()
-        cls._open.clear()
 
     @classmethod
     def close_log_dir(cls, log_dir):

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from infodl.training.run_directory import prepare_log_dir, write_json_atomic
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.run_directory import prepare_log_dir
 
 
 def test_new_then_resume_with_a_resumable_change(tmp_path):

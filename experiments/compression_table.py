@@ -2,16 +2,16 @@
 
 For activation in (tanh, relu) × output layer in (sigmoid: Saxe et al. Fig. 1's two
 sigmoid units, softmax: IDNNs) the 12-10-7-5-4-3-2 net is trained once per seed on
-var_u.mat (`experiments.info_plane` with keep_activations: its activations on all
+var_u.mat (`infodl.experiments.info_plane` with keep_activations: its activations on all
 4096 inputs are saved at the logged epochs); every estimator of
-`analysis.compression.ESTIMATORS` is then computed from those same activations
+`infodl.analysis.compression.ESTIMATORS` is then computed from those same activations
 (cached per seed as `trajectory_<estimator>.npz`), and per layer the compression
 max I(X;T) - final I(X;T) is reported as mean ± std (ddof 1) over the seeds.
 A rerun reuses finished seeds and cached estimates.
 
 Usage:
-    nice -n 10 python -m infodl.analysis.compression_table \
-        --var_u_path=../shared/data/var_u.mat --epochs=2000 --num_seeds=5
+    nice -n 10 python -m infodl.experiments.compression_table \
+        --var_u_path=/path/to/var_u.mat --epochs=2000 --num_seeds=5
 
 Writes `<log_dir>/compression.json` (every per-seed number), the figures
 `<docs_dir>/compression_info_planes.png` and `<docs_dir>/compression_bars.png`, and the

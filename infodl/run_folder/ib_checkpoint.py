@@ -4,23 +4,36 @@ Each checkpoint is a folder `ckpt-<stage>-<iteration>` holding the TensorFlow
 checkpoint of every object needed to continue bit for bit (network weights, critics,
 both Adam states, the batch/noise generator, the moving averages) and `progress.json`
 (where training stands and what it logged so far). The folder is written under a
-temporary name and renamed, so a crash never leaves a half-written checkpoint that a
-later run would resume from; only the newest `keep` are kept.
+temporary name and renamed (`infodl.run_folder.atomic`), so a crash never leaves a
+half-written checkpoint that a later run would resume from; only the newest `keep`
+(`KEEP_CHECKPOINTS`) are kept. `infodl.run_folder.checkpoints` says why IB training
+uses this format and the `model.fit` runs Keras files.
 
 Example:
+    >>> import tensorflow as tf
+    >>> from infodl.run_folder.ib_checkpoint import IBCheckpoints
     >>> checkpoints = IBCheckpoints("runs/ib/checkpoints")
-    >>> checkpoints.save({"network": model, **loop.trackables()},
-    ...                  {"layer": 1, "iteration": 500}, stage=1, iteration=500)
+    >>> step = tf.Variable(7)  # any trackables: models, optimizers, generators, variables
+    >>> path = checkpoints.save({"step": step}, {"layer": 1, "iteration": 500},
+    ...                         stage=1, iteration=500)
+    >>> _ = step.assign(0)
     >>> path, progress = checkpoints.latest()
+    >>> path.name, progress
+    ('ckpt-001-00000500', {'layer': 1, 'iteration': 500})
+    >>> IBCheckpoints.restore(path, {"step": step})
+    >>> int(step.numpy())
+    7
 """
 
 import json
-import os
 import pathlib
 import re
 import shutil
 
 import tensorflow as tf
+
+from infodl.run_folder.atomic import atomic_write
+from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS, check_keep
 
 CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)-(\d+)$")
 PROGRESS_FILE = "progress.json"
@@ -35,11 +48,9 @@ class IBCheckpoints:
         keep: how many of the newest checkpoints to keep (>= 1).
     """
 
-    def __init__(self, directory, keep=2):
+    def __init__(self, directory, keep=KEEP_CHECKPOINTS):
         self.directory = pathlib.Path(directory)
-        if not isinstance(keep, int) or keep < 1:
-            raise ValueError(f"Expected keep >= 1. Received: keep={keep!r}")
-        self.keep = keep
+        self.keep = check_keep(keep)
 
     def list(self):
         """[(stage, iteration, path)] of the complete checkpoints, oldest first."""
@@ -62,16 +73,11 @@ class IBCheckpoints:
 
     def save(self, objects, progress, stage, iteration):
         """Writes `objects` and `progress` as checkpoint (stage, iteration); returns its path."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"ckpt-{int(stage):03d}-{int(iteration):08d}"
-        final = self.directory / name
-        partial = self.directory / f".partial-{name}"
-        for stale in (partial, final):
-            if stale.exists():
-                shutil.rmtree(stale)
-        tf.train.Checkpoint(**objects).write(str(partial / STATE_PREFIX))
-        (partial / PROGRESS_FILE).write_text(json.dumps(progress, indent=1) + "\n")
-        os.replace(partial, final)
+        final = self.directory / f"ckpt-{int(stage):03d}-{int(iteration):08d}"
+        with atomic_write(final) as partial:
+            partial = pathlib.Path(partial)
+            tf.train.Checkpoint(**objects).write(str(partial / STATE_PREFIX))
+            (partial / PROGRESS_FILE).write_text(json.dumps(progress, indent=1) + "\n")
         for _, _, old in self.list()[:-self.keep]:
             shutil.rmtree(old)
         return final

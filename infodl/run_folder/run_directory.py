@@ -1,9 +1,11 @@
-"""Protects a log directory: resume the same config, refuse a different one."""
+"""Protects a log directory: one owner at a time, resume the same config, refuse another."""
 
 import json
-import os
 import pathlib
 import shutil
+
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.lock import LOCK_FILE, acquire_run_folder
 
 CONFIG_FILE = "config.json"
 
@@ -14,16 +16,13 @@ def _differences(old, new, ignore, defaults):
     return {k: (old.get(k), new.get(k)) for k in sorted(keys) if old.get(k) != new.get(k)}
 
 
-def write_json_atomic(path, payload):
-    """Writes JSON to `path` through a temporary file and a rename."""
-    path = pathlib.Path(path)
-    partial = path.with_name(f".partial-{path.name}")
-    partial.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    os.replace(partial, path)
-
-
 def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=(), defaults=None):
     """Makes `log_dir` ready for a run of `config` and says whether it resumes.
+
+    First this process takes the folder's lock (`infodl.run_folder.lock`) for the rest
+    of its life: a folder that another live process holds is refused with
+    `RunFolderInUseError` (a FileExistsError) naming that process, before anything in
+    it is read or deleted. Then:
 
     - missing or empty folder: created, config written → "new";
     - folder of a run with the same config (keys in `resumable_keys`, e.g. the number of
@@ -48,13 +47,22 @@ def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=(), default
     config_path = log_dir / CONFIG_FILE
     if log_dir.exists() and not log_dir.is_dir():
         raise FileExistsError(f"log_dir {log_dir} exists and is not a folder")
-    if log_dir.is_dir() and any(log_dir.iterdir()):
-        if overwrite:
-            shutil.rmtree(log_dir)
-        elif not config_path.exists():
+    for locked in (False, True):  # a foreign folder is refused before a .lock is put in it
+        if locked:
+            acquire_run_folder(log_dir)
+        contents = [p for p in log_dir.iterdir() if p.name != LOCK_FILE] \
+            if log_dir.is_dir() else []
+        if contents and not overwrite and not config_path.exists():
             raise FileExistsError(
                 f"log_dir {log_dir} is not empty and holds no {CONFIG_FILE} (not a run of "
                 "this project); choose another log_dir, or pass overwrite=True to delete it")
+    if contents:
+        if overwrite:
+            for path in contents:  # the lock stays: this process keeps the folder
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
         else:
             try:
                 previous = json.loads(config_path.read_text())

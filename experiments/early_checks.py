@@ -1,0 +1,113 @@
+"""What a run can check before TensorFlow loads: its output folder, its data, its sizes.
+
+`run.py` calls `check_before_tensorflow(name, config)` right after the flags are read, so
+that a `--log_dir` naming a file, an unwritable folder, a missing, truncated or random
+data file, or a `--train_fraction` too small for every class ends in one line within
+seconds, instead of after TensorFlow and the data have loaded, and before anything is
+created in the run folder. This module imports neither TensorFlow nor Keras.
+
+Example:
+    >>> from infodl.experiments.early_checks import check_before_tensorflow
+    >>> from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
+    >>> config = IBLayerwiseConfig(dataset="mnist", train_fraction=1e-4, log_dir="runs/a")
+    >>> check_before_tensorflow("ib_layerwise", config)  # within a second, no download
+    Traceback (most recent call last):
+    ValueError: Expected train_fraction >= 0.00017, so that the stratified subset ...
+    >>> with open("notes.txt", "w") as file:
+    ...     _ = file.write("not a folder")
+    >>> check_before_tensorflow("ib_layerwise", IBLayerwiseConfig(log_dir="notes.txt"))
+    Traceback (most recent call last):
+    ValueError: Expected log_dir to be a folder. Received: log_dir='notes.txt', which is a file
+"""
+
+import os
+import pathlib
+import zipfile
+
+# Experiments whose data `infodl.data.check_dataset_early` reads now (the run then reuses
+# the arrays of the same file).
+DATA_CHECKED = ("ib_layerwise", "ib_end_to_end")
+# Experiments that only read their log_dir (no folder to create).
+READS_LOG_DIR = ("report",)
+
+
+def check_log_dir(log_dir, name="log_dir"):
+    """Refuses a `log_dir` that is a file or cannot be created or written.
+
+    Creates nothing: an existing folder must be writable, a missing one must have a
+    writable folder as its nearest existing parent.
+
+    Args:
+        log_dir: the run folder.
+        name: the argument named in the message.
+
+    Raises:
+        ValueError: one line naming the folder and the problem.
+    """
+    path = pathlib.Path(log_dir).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"Expected {name} to be a folder. Received: {name}={str(log_dir)!r}, "
+                         "which is a file")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"Expected {name} to be a folder. Received: {name}={str(log_dir)!r}, "
+                         f"inside {str(existing)!r}, which is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "it" if existing == path else f"its parent {str(existing)!r}"
+        raise ValueError(f"Expected a writable {name}. Received: {name}={str(log_dir)!r}, "
+                         f"but {what} cannot be written")
+
+
+def check_keras_file(path, name="checkpoint"):
+    """Refuses a file that cannot be a saved Keras model: empty, or not the zip archive
+    (holding config.json) of the `.keras` format.
+
+    Args:
+        path: the file.
+        name: the argument named in the message.
+
+    Raises:
+        ValueError: one line saying what the file is.
+    """
+    path = pathlib.Path(path)
+    size = path.stat().st_size
+    expected = f"Expected {name} to be a saved Keras model (a .keras zip archive)."
+    if size == 0:
+        raise ValueError(f"{expected} Received: {name}={str(path)!r}, an empty file (0 bytes)")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{expected} Received: {name}={str(path)!r}, {size} bytes that are "
+                         "not a Keras model (not a zip archive)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ValueError(f"{expected} Received: {name}={str(path)!r}, a damaged zip archive "
+                         f"({error})") from None
+    if "config.json" not in names:
+        raise ValueError(f"{expected} Received: {name}={str(path)!r}, a zip archive without "
+                         "the config.json of a Keras model")
+
+
+def check_before_tensorflow(experiment, config):
+    """The cheap checks of one run (`--experiment=<experiment>`, its config).
+
+    Raises:
+        ValueError / FileNotFoundError: one line (the data readers' messages).
+    """
+    log_dir = getattr(config, "log_dir", None)
+    if isinstance(log_dir, str) and experiment not in READS_LOG_DIR:
+        check_log_dir(log_dir)
+    checkpoint = getattr(config, "checkpoint", None)
+    if experiment == "analyze" and isinstance(checkpoint, str):
+        if not os.path.exists(checkpoint):
+            raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
+        if os.path.isfile(checkpoint) and checkpoint.endswith(".keras"):
+            check_keras_file(checkpoint)
+    if experiment in DATA_CHECKED:
+        from infodl.data.dataset import check_dataset_early  # NumPy only
+
+        check_dataset_early(config.dataset, data_dir=config.data_dir,
+                            train_fraction=config.train_fraction, seed=config.seed,
+                            allow_partial_files=getattr(config, "allow_partial_files", False))

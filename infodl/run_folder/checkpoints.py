@@ -1,0 +1,106 @@
+"""Checkpoints of a run: the keep-N policy, the two formats, and the Keras-file one.
+
+A run's `checkpoints/` folder holds the newest `KEEP_CHECKPOINTS` checkpoints, each
+written atomically (`infodl.run_folder.atomic`), so a crash never leaves a
+half-written checkpoint that a later run would resume from. Which format a run uses,
+and why:
+
+    runs                     format                          why
+    -----------------------  ------------------------------  ----------------------------
+    ResNet (P1, P2), InvNet  `ckpt-<step>.keras`, one file   the model and its optimizer
+    (P2 §4.2): `model.fit`   (this module)                   are the whole state;
+                                                             `model.save` stores both, the
+                                                             optimizer's iterations are
+                                                             the global step, and the file
+                                                             loads in plain Keras
+    IB layer-wise and        `ckpt-<stage>-<iteration>/`     the state is more than a
+    end-to-end (P3):         folder: `tf.train.Checkpoint`   model: critics, two Adam
+    custom loops             + `progress.json`               states, the batch and noise
+                             (`infodl.run_folder.            generator, moving averages;
+                             ib_checkpoint`)                 `tf.train.Checkpoint` stores
+                                                             any trackable, and
+                                                             `progress.json` says where
+                                                             the loop stands
+
+Example:
+    >>> from infodl.run_folder.checkpoints import (latest_checkpoint, restore_checkpoint,
+    ...                                            save_checkpoint)
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((4, 2)), np.ones(4), verbose=0)  # 1 step: builds the optimizer
+    >>> step = int(model.optimizer.iterations)
+    >>> path = save_checkpoint(model, "runs/a/checkpoints", step=step)
+    >>> latest_checkpoint("runs/a/checkpoints").name
+    'ckpt-00000001.keras'
+    >>> restore_checkpoint(model, latest_checkpoint("runs/a/checkpoints"))  # the global step
+    1
+"""
+
+import pathlib
+import re
+
+from infodl.run_folder.atomic import atomic_write
+
+# How many of the newest checkpoints a run keeps, in both formats: two would do for a
+# crash during a save (the older one is complete); the third survives a save whose
+# state is already bad (a NaN step just before it).
+KEEP_CHECKPOINTS = 3
+CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.keras$")
+
+
+def check_keep(keep):
+    """`keep` as an int >= 1, or a Keras-style error."""
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ValueError(f"Expected keep >= 1. Received: keep={keep!r}")
+    return keep
+
+
+def list_checkpoints(directory):
+    """(step, path) of the complete checkpoints in `directory`, oldest first."""
+    directory = pathlib.Path(directory)
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in directory.iterdir():
+        match = CHECKPOINT_PATTERN.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def latest_checkpoint(directory):
+    """Path of the newest checkpoint in `directory`, or None."""
+    found = list_checkpoints(directory)
+    return found[-1][1] if found else None
+
+
+def save_checkpoint(model, directory, step, keep=KEEP_CHECKPOINTS):
+    """Saves `model` (weights + optimizer state) as ckpt-{step}.keras, atomically.
+
+    Only the newest `keep` checkpoints are kept.
+
+    Returns:
+        The path of the checkpoint.
+    """
+    keep = check_keep(keep)
+    directory = pathlib.Path(directory)
+    final = directory / f"ckpt-{int(step):08d}.keras"
+    with atomic_write(final) as partial:
+        model.save(partial)
+    for _, old in list_checkpoints(directory)[:-keep]:
+        old.unlink()
+    return final
+
+
+def restore_checkpoint(model, path):
+    """Loads weights and optimizer state of a checkpoint into a compiled `model`.
+
+    Returns the global step (optimizer iterations) of the restored state.
+    """
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    try:
+        model.load_weights(str(path))
+    except Exception as error:  # corrupt zip, wrong architecture, ...
+        raise ValueError(f"Cannot restore checkpoint {path}: {error}") from error
+    return int(model.optimizer.iterations.numpy()) if model.optimizer is not None else 0

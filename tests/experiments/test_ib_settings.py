@@ -1,0 +1,150 @@
+"""The IB experiments' settings: each written once, as a config field, and passed on by name.
+
+A config field named like an argument of the experiment's trainer reaches the trainer
+(`experiments.ib_runs.trainer_settings`, from the trainer's signature), and the settings
+the IB experiments share with the others (data files, seed, overwrite, verbose) are the
+same dataclass fields, so `run.py --help` shows each with one help text.
+"""
+
+import dataclasses
+import inspect
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from infodl.experiments import ib_end_to_end, ib_layerwise
+from infodl.experiments.common_settings import IBTrainingSettings
+from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
+from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
+from infodl.experiments.ib_runs import PER_SEED_ARGUMENTS, trainer_arguments, trainer_settings
+from infodl.experiments.info_plane_config import InfoPlaneConfig
+from infodl.experiments.invnet_config import InvNetConfig
+from infodl.experiments.resnet_config import ResNetConfig
+from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
+from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+from infodl.training.ib_trainer_base import IBTrainerBase
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The hand-kept list `ib_runs.TRAINER_SETTINGS` that the derivation replaced.
+FORMER_TRAINER_SETTINGS = (
+    "noise_variance", "critic_steps", "critic_hidden_units", "learning_rate",
+    "critic_learning_rate", "batch_size", "critic_pretrain_steps", "critic_eval_every",
+    "critic_patience", "log_every", "checkpoint_every", "estimate_restarts",
+    "estimate_steps", "estimate_standardize", "verbose")
+SHARED_SETTINGS = ("data_dir", "allow_partial_files", "train_fraction", "seed", "overwrite",
+                   "verbose")
+
+
+class _Built(Exception):
+    """Raised by the stand-in trainer: the experiment stops right after building it."""
+
+
+def _signature_names(*classes):
+    names = set()
+    for klass in classes:
+        names |= {p.name for p in inspect.signature(klass.__init__).parameters.values()
+                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return names - {"self"}
+
+
+def test_trainer_arguments_follow_kwargs_to_the_base():
+    assert set(trainer_arguments(LayerwiseIBTrainer)) == _signature_names(
+        LayerwiseIBTrainer, IBTrainerBase)
+    assert set(trainer_arguments(EndToEndIBTrainer)) == _signature_names(
+        EndToEndIBTrainer, IBTrainerBase)
+    assert trainer_arguments(IBTrainerBase)[:2] == ("model", "num_classes")
+
+
+@pytest.mark.parametrize("config, module, train, trainer_class", [
+    (IBLayerwiseConfig(beta=0.25, conv_beta=0.125, iterations_per_layer=7, posttrain_steps=9,
+                       posttrain_learning_rate=0.5, critic_steps=3, noise_variance=0.75,
+                       critic_hidden_units=(8, 4), estimate_standardize="whiten",
+                       estimate_restarts=2, verbose=2, seed=4),
+     ib_layerwise, "_train_ib", LayerwiseIBTrainer),
+    (IBEndToEndConfig(alpha=0.5, beta=0.25, gamma=0.125, train_steps=11, critic_steps=3,
+                      learning_rate=0.01, critic_patience=2, log_every=3, verbose=0, seed=4),
+     ib_end_to_end, "_train_seed", EndToEndIBTrainer),
+])
+def test_every_trainer_argument_with_a_config_field_is_passed(monkeypatch, config, module,
+                                                              train, trainer_class):
+    """What the experiment really gives its trainer: every argument of the trainer (and
+    of IBTrainerBase) that is a config field, with the config's value; the seed and its
+    folder instead of the config's first seed and log_dir."""
+    received = {}
+
+    class StandIn(trainer_class):  # the trainer's signature, without training anything
+        def __init__(self, model, num_classes, **kwargs):
+            received.update(kwargs, model=model, num_classes=num_classes)
+            raise _Built
+
+    monkeypatch.setattr(module, "load_ib_data", lambda *args, **kwargs: {"num_classes": 10})
+    monkeypatch.setattr(module, "build_network", lambda *args, **kwargs: "the network")
+    monkeypatch.setattr(module, trainer_class.__name__, StandIn)
+    with pytest.raises(_Built):
+        getattr(module, train)(config.validate(), 6, "runs/x/seed_6")
+
+    fields = {field.name for field in dataclasses.fields(config)}
+    expected = (_signature_names(trainer_class, IBTrainerBase) & fields) - set(PER_SEED_ARGUMENTS)
+    assert set(received) == expected | {"model", "num_classes", "seed", "log_dir"}
+    assert set(FORMER_TRAINER_SETTINGS) <= expected
+    for name in expected:
+        assert received[name] == getattr(config, name), name
+    assert (received["seed"], received["log_dir"], received["num_classes"]) == (
+        6, "runs/x/seed_6", 10)
+
+
+def test_a_new_field_named_like_a_trainer_argument_is_passed_without_a_list():
+    """keep_checkpoints is an IBTrainerBase argument; a config that has the field passes it."""
+
+    @dataclasses.dataclass
+    class WithKeepCheckpoints(IBEndToEndConfig):
+        keep_checkpoints: int = 7
+
+    settings = trainer_settings(WithKeepCheckpoints(), 1, "runs/y/seed_1", EndToEndIBTrainer)
+    assert settings["keep_checkpoints"] == 7
+
+
+def test_shared_settings_are_one_field_each():
+    """The IB configs inherit the data-file and run settings: the same dataclass field."""
+    configs = (ResNetConfig, InvNetConfig, IBLayerwiseConfig, IBEndToEndConfig)
+    for name in SHARED_SETTINGS:
+        declared = {id(next(f for f in dataclasses.fields(c) if f.name == name))
+                    for c in configs}
+        assert len(declared) == 1, name
+    for name in ("seed", "overwrite", "verbose"):
+        field, = (f for f in dataclasses.fields(InfoPlaneConfig) if f.name == name)
+        assert field is next(f for f in dataclasses.fields(IBLayerwiseConfig) if f.name == name)
+    for name in SHARED_SETTINGS:
+        assert name not in IBTrainingSettings.__dict__.get("__annotations__", {}), name
+
+
+def _flag_help(text, name):
+    """The help of `--name` (or `--[no]name`) in absl's --help output, as one line."""
+    match = re.search(rf"^  --(?:\[no\])?{name}: (.*?)(?=^  --|\Z)", text, re.M | re.S)
+    assert match, name
+    return " ".join(match.group(1).split())
+
+
+def test_help_shows_each_ib_setting_once_with_one_text():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--help"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+    text = result.stdout + result.stderr
+    assert "--verbose" in text and "Traceback" not in text, text[-2000:]  # absl exits 1
+    for field in dataclasses.fields(IBTrainingSettings):
+        assert len(re.findall(rf"^  --(?:\[no\])?{field.name}:", text, re.M)) == 1
+        help_text = _flag_help(text, field.name)
+        groups = re.findall(r"\[([a-z_]+(?:, [a-z_]+)*)\] ", help_text)
+        with_ib = [group for group in groups if "ib_layerwise" in group or
+                   "ib_end_to_end" in group]
+        # Either one text for every experiment (no groups), or one group for both IB ones.
+        assert not groups or (len(with_ib) == 1 and "ib_layerwise" in with_ib[0]
+                              and "ib_end_to_end" in with_ib[0]), (field.name, help_text)
+        assert field.metadata["help"].split()[0] in help_text
+    verbose = _flag_help(text, "verbose")
+    for value in ("0 silent", "1 a progress bar", "2 one line per epoch"):
+        assert value in verbose

@@ -1,0 +1,83 @@
+"""The sweep respects run-folder locks (issue 18, point 1): a run whose folder another
+process holds is reported busy with its holder, never started, retried or counted done;
+a second driver on the same sweep folder is refused."""
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from infodl.experiments.registry import EXPERIMENTS
+from infodl.experiments.sweep import prepare_sweep, refusal, run_sweep, summary
+from infodl.run_folder.lock import RunFolderInUseError, release_run_folder
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HOLD = r"""
+import sys, time
+from infodl.run_folder.lock import acquire_run_folder
+for folder in sys.argv[1:]:
+    acquire_run_folder(folder)
+print("locked", flush=True)
+time.sleep(600)
+"""
+SWEEP = ("experiment: resnet\nflags: {dataset: synthetic, train_steps: 2}\n"
+         "settings: [{name: a}]\nseeds: [0, 1]\n")
+
+
+def hold(*folders):
+    process = subprocess.Popen([sys.executable, "-c", HOLD, *map(str, folders)], cwd=ROOT,
+                               env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "locked"
+    return process
+
+
+def test_runs_whose_folder_is_held_are_busy_not_started_and_not_done(tmp_path):
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(SWEEP)
+    log_dir = tmp_path / "sweep"
+    folders = [log_dir / "a" / f"seed_{seed}" for seed in (0, 1)]
+    prepare_sweep(sweep_file, str(log_dir), EXPERIMENTS)  # as if a first sweep had started
+    holder = hold(*folders)  # e.g. runs started by hand in the sweep's folders
+    try:
+        results = run_sweep(sweep_file, str(log_dir), 2, EXPERIMENTS, verbose=0)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        release_run_folder(log_dir)
+    assert results["trained"] == [] and results["failed"] == [] and results["skipped"] == []
+    assert [(r["setting"], r["seed"]) for r in results["busy"]] == [("a", 0), ("a", 1)]
+    for run in results["busy"]:
+        assert run["holder"].startswith(f"pid {holder.pid} on host {socket.gethostname()}")
+        assert not os.path.exists(run["log"])  # never started
+    lines = summary(results)
+    assert lines[0].endswith("0 failed, 2 busy")
+    assert lines[1].startswith("busy: a seed 0: its folder ") and f"pid {holder.pid}" in lines[1]
+
+
+def test_a_second_driver_on_the_same_sweep_folder_is_refused(tmp_path):
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(SWEEP)
+    log_dir = tmp_path / "sweep"
+    holder = hold(log_dir)
+    try:
+        with pytest.raises(RunFolderInUseError, match=f"in use by pid {holder.pid} "):
+            run_sweep(sweep_file, str(log_dir), 1, EXPERIMENTS, verbose=0)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+
+
+def test_a_child_refused_at_its_start_is_recognised_in_its_log(tmp_path):
+    error = RunFolderInUseError("runs/x", {"pid": 7, "host": "node7", "command": "python run.py"})
+    log = tmp_path / "run.log"
+    log.write_text(f"resnet: loading TensorFlow\nError: {error}\n")
+    assert refusal(log) == "pid 7 on host node7 (python run.py)"
+    with open(log, "a") as handle:  # a later attempt of the same run failed otherwise
+        handle.write("Error: Expected alpha2 >= 0. Received: alpha2=-1\n")
+    assert refusal(log) is None
+    assert refusal(tmp_path / "missing.log") is None

@@ -1,0 +1,35 @@
+"""The repository cites only what its users have: papers, not the private spec or folders.
+
+The project's working notes (a specification page and a `shared` folder beside the
+checkout) are not part of the repository; a user reading a section number of it or a path into that
+folder cannot follow it. Papers are cited as P1/P2/P3 with their section instead.
+"""
+
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# Written in two parts so that this file does not match itself.
+FORBIDDEN = ("SPEC" + " §", "SPEC" + ":", ".." + "/shared")
+SKIPPED_FOLDERS = {".git", "__pycache__", ".pytest_cache", ".ruff_cache", "runs"}
+
+
+def _text_files():
+    for path in sorted(ROOT.rglob("*")):
+        relative = path.relative_to(ROOT)
+        if path.is_file() and not SKIPPED_FOLDERS & set(relative.parts):
+            data = path.read_bytes()
+            if b"\0" not in data[:4096]:  # text, not a saved model or an events file
+                yield relative, data.decode("utf-8", errors="replace")
+
+
+def test_no_file_cites_the_private_spec_or_shared_folder():
+    found = [f"{path}:{number}: {line.strip()}"
+             for path, text in _text_files()
+             for number, line in enumerate(text.splitlines(), 1)
+             if any(word in line for word in FORBIDDEN)]
+    assert not found, "cite the paper and section instead:\n" + "\n".join(found)
+
+
+def test_the_check_sees_the_library_and_docs():
+    paths = {str(path) for path, _ in _text_files()}
+    assert {"README.md", "callbacks/block_ratio.py", "infodl/seeds.py"} <= paths
