@@ -1,104 +1,15 @@
-"""Entry point: absl flags -> one config object -> an experiment's run().
+"""The entry point of a checkout: `python run.py --model=resnet32 --alpha2=0.03`.
+
+The same command line ships with the package as the console script `infodl` and as
+`python -m infodl`; all three call `infodl.experiments.cli.main`, whose docstring lists
+the flags' sources and the exit codes.
 
     python run.py --model=resnet32 --alpha2=0.03                      # P2 on CIFAR-10
     python run.py --model=resnet32 --alpha2=0.03 --dataset=synthetic --train_steps=50
     python run.py --experiment=info_plane --activation=tanh           # P1 / Shwartz-Ziv & Tishby
-
-Every flag is a field of an experiment's config dataclass (`experiments/registry.py`
-lists the experiments); `--help` lists them all. Errors a user can cause end in one
-line on stderr and exit code 1; what can be checked without TensorFlow (the log folder,
-the data files, the sizes) is checked before it loads. SIGINT / SIGTERM stop every
-phase within seconds (a checkpoint is saved where training happened; the same command
-resumes) with exit code 130 / 143; a second one stops at once.
 """
 
-import re
-import sys
-
-from infodl import quiet_startup
-
-quiet_startup.apply()
-
-from absl import app, flags  # noqa: E402
-
-from infodl import stop_signals  # noqa: E402
-from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
-from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
-from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
-
-FLAGS = flags.FLAGS
-OWNERS = experiment_flags.define_flags(EXPERIMENTS, FLAGS, GLOBAL_SETTINGS)
-flags.adopt_module_key_flags(experiment_flags)  # show them in --help, not only --helpfull
-flags.declare_key_flag("log_dir")               # defined by absl.logging, reused here
-
-
-def main(argv):
-    if len(argv) > 1:
-        raise ValueError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    sweep = experiment_flags.settings_from_flags(GLOBAL_SETTINGS[0], FLAGS)
-    if sweep.sweep is not None:
-        return run_sweep(sweep)
-    with stop_signals.StopSignals():
-        experiment = EXPERIMENTS[FLAGS.experiment]
-        config = experiment_flags.config_from_flags(experiment, OWNERS, FLAGS)  # no TensorFlow
-        early_checks.check_before_tensorflow(FLAGS.experiment, config)
-        quiet_startup.load_tensorflow(
-            initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
-        module = experiment.load()
-        stop_signals.check("start-up")
-        results = module.run(config)
-        for line in module.summary(results):
-            print(line)
-
-
-def run_sweep(settings):
-    """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
-    import pathlib
-
-    from infodl.experiments import sweep
-
-    if FLAGS["experiment"].present:
-        raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
-                         "on the command line with --sweep")
-    overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
-    overrides.pop("log_dir", None)
-    log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
-    results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
-                              overrides=overrides)
-    for line in sweep.summary(results):
-        print(line)
-    if results["failed"] or results["busy"]:
-        sys.exit(1)
-
-
-def user_errors():
-    """The exception types that mean "bad input", reported in one line."""
-    from infodl.data import DatasetUnavailableError
-    from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
-
-    return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
-            TrainingDivergedError, TrainingInterrupted, stop_signals.Interrupted)
-
-
-def as_flags(message):
-    """Library messages name arguments ("pass overwrite=True"); the CLI names flags."""
-    def flag(match):
-        name = match.group(1)
-        return f"pass --{name}" if name in OWNERS else match.group(0)
-    return re.sub(r"pass (\w+)=True", flag, message)
-
-
-def entry_point():
-    try:
-        app.run(main)
-    except SystemExit:
-        raise
-    except Exception as error:  # noqa: BLE001 - reclassified below
-        if isinstance(error, user_errors()):
-            print(f"Error: {as_flags(str(error))}", file=sys.stderr)
-            sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)
-        raise
-
+from infodl.experiments.cli import main
 
 if __name__ == "__main__":
-    entry_point()
+    main()

@@ -1,9 +1,10 @@
-"""Sweeps: every setting × seed of a sweep file, each run a `run.py` process of its own.
+"""Sweeps: every setting × seed of a sweep file, each run a process of its own.
 
 `run_sweep(sweep_file, log_dir, workers)` validates every run's config before starting
 any (a typo fails at once, in one line), writes the resolved plan to
 `<log_dir>/sweep.json`, then runs the runs that are not finished, `workers` at a time,
-each as `python run.py --experiment=... --<flag>=<value> ... --log_dir=<its folder>`
+each as `python -m infodl --experiment=... --<flag>=<value> ... --log_dir=<its folder>`
+(the command line `run.py` and the console script `infodl` share)
 with its output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its
 `results.json` says it is complete) is skipped; an interrupted one resumes, because a
 rerun of a run's command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves
@@ -36,7 +37,6 @@ from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.lock import IN_USE_PATTERN, describe_holder, run_folder_holder
 from infodl.run_folder.run_directory import prepare_log_dir
 
-RUN_PY = pathlib.Path(__file__).resolve().parents[1] / "run.py"
 PLAN_FILE = "sweep.json"
 RESERVED = ("name", "expected")
 
@@ -173,6 +173,32 @@ def flag_arguments(experiment, values):
     return arguments
 
 
+def run_command():
+    """How a sweep starts one run: the installed command line, `python -m infodl`.
+
+    The same interpreter as the sweep's, so a virtualenv's runs use that virtualenv; no
+    file path of a checkout is needed, so an installed copy runs its sweeps too.
+    """
+    return [sys.executable, "-m", "infodl"]
+
+
+def run_environment():
+    """The runs' environment: the sweep's, with a checkout's root on PYTHONPATH.
+
+    Installed, `infodl` is importable from anywhere. From a checkout that is not
+    installed, `python -m infodl` finds the package only beside the repository root, so
+    the root is added to PYTHONPATH (wherever the sweep was started from).
+    """
+    import infodl
+
+    env = dict(os.environ)
+    root = infodl.checkout_root()
+    if root is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
+
+
 def run_finished(folder):
     """True when the run's results.json exists and does not say it is incomplete."""
     path = pathlib.Path(folder) / "results.json"
@@ -242,8 +268,8 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
                     continue
                 with open(log_path, "a") as log:
                     process = subprocess.Popen(
-                        [sys.executable, str(RUN_PY), *flag_arguments(experiment, run["values"])],
-                        stdout=log, stderr=subprocess.STDOUT)
+                        [*run_command(), *flag_arguments(experiment, run["values"])],
+                        env=run_environment(), stdout=log, stderr=subprocess.STDOUT)
                 active.append((process, run, log_path))
             time.sleep(0.5)
             for item in list(active):

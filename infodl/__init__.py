@@ -39,8 +39,8 @@ import sys as _sys
 PACKAGES = ("analysis", "callbacks", "data", "estimators", "experiments", "models", "training")
 
 
-def _in_checkout():
-    """The repository root when this file sits in a checkout (not in site-packages)."""
+def checkout_root():
+    """The repository root when this package runs from a checkout, None when installed."""
     here = _os.path.dirname(_os.path.abspath(__file__))
     root = _os.path.dirname(here)
     if _os.path.isdir(_os.path.join(here, "models")):  # an installed copy holds its packages
@@ -109,6 +109,6 @@ def one_name(module_name):
         _sys.modules[module_name] = _importlib.import_module(f"{__name__}.{module_name}")
 
 
-if _in_checkout() and not any(isinstance(finder, _CheckoutPackages)
+if checkout_root() and not any(isinstance(finder, _CheckoutPackages)
                               for finder in _sys.meta_path):
-    _sys.meta_path.insert(0, _CheckoutPackages(_in_checkout()))
+    _sys.meta_path.insert(0, _CheckoutPackages(checkout_root()))

@@ -28,6 +28,8 @@ def library_files():
     """(dotted module name, path, is a package __init__) of every library module."""
     for folder in ("infodl",) + tuple(infodl.PACKAGES):
         for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.name == "__main__.py":  # entry points (`python -m infodl`): no one imports them
+                continue
             parts = list(path.relative_to(ROOT).with_suffix("").parts)
             is_package = parts[-1] == "__init__"
             if is_package:

@@ -112,6 +112,44 @@ def test_regular_install_copies_every_package(tmp_path):
     assert "site-packages" in module.parts and module.parent.parent.name == "infodl"
     sweeps = module.parent.parent / "experiments" / "sweeps"
     assert sorted(p.name for p in sweeps.glob("*.yaml")) == ["p2_table1.yaml", "p2_table2.yaml"]
+    check_installed_command_line(python, outside)
+
+
+TINY_SWEEP = ("experiment: resnet\n"
+              "flags: {model: resnet20, dataset: synthetic, synthetic_sizes: '64,32', "
+              "batch_size: 8, train_steps: 2, eval_every: 2, info_every: 2, "
+              "block_ratio_every: 0, classifier_stats_every: 0}\n"
+              "seeds: [0]\nsettings:\n  - {name: original}\n  - {name: reg, alpha2: 0.05}\n")
+
+
+def check_installed_command_line(python, folder):
+    """The console script and `python -m infodl` take run.py's flags; a sweep started
+    from the installed copy starts its runs through it and the report reads them."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    script = python.parent / "infodl"
+    assert script.is_file(), "pip install did not create the infodl console script"
+    for command in ([str(script), "--help"], [str(python), "-m", "infodl", "--help"]):
+        shown = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
+                               timeout=300)
+        assert "Traceback" not in shown.stderr, shown.stderr[-2000:]  # absl's --help exits 1
+        assert "--alpha2" in shown.stdout and "--sweep" in shown.stdout
+    (folder / "sweep.yaml").write_text(TINY_SWEEP)
+    sweep = subprocess.run([str(script), "--sweep=sweep.yaml", "--log_dir=grid"], cwd=folder,
+                           env=env, capture_output=True, text=True, timeout=900)
+    assert sweep.returncode == 0, (sweep.stdout + sweep.stderr)[-3000:]
+    assert "2 runs, 2 run now, 0 already finished, 0 failed" in sweep.stdout, sweep.stdout
+    report = subprocess.run([str(python), "-m", "infodl", "--experiment=report",
+                             "--log_dir=grid"], cwd=folder, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert report.returncode == 0, report.stderr[-2000:]
+    rows = json.loads((folder / "grid" / "report.json").read_text())["rows"]
+    assert sorted(row["setting"] for row in rows) == ["original", "reg"]
+    for row in rows:
+        results = json.loads((folder / "grid" / row["setting"] / "seed_0" / "results.json")
+                             .read_text())
+        assert results["complete"] and results["step"] == 2
+        assert row["seeds_finished"] == 1
 
 
 def test_every_module_imports_only_under_the_infodl_name():

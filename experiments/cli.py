@@ -1,0 +1,114 @@
+"""The command line: absl flags -> one config object -> an experiment's run().
+
+`run.py` in a checkout, the console script `infodl` and `python -m infodl` all call
+`main()` here, so they take exactly the same flags:
+
+    infodl --model=resnet32 --alpha2=0.03                             # P2 on CIFAR-10
+    infodl --model=resnet32 --alpha2=0.03 --dataset=synthetic --train_steps=50
+    infodl --experiment=info_plane --activation=tanh                  # P1 / Shwartz-Ziv & Tishby
+    infodl --sweep=p2_table2.yaml --log_dir=runs/p2_table2            # a grid of runs
+
+Every flag is a field of an experiment's config dataclass (`infodl.experiments.registry`
+lists the experiments); `--help` lists them all. This module is the only one that reads
+absl's FLAGS; the library takes plain arguments. Errors a user can cause end in one
+line on stderr and exit code 1; what can be checked without TensorFlow (the log folder,
+the data files, the sizes) is checked before it loads. SIGINT / SIGTERM stop every
+phase within seconds (a checkpoint is saved where training happened; the same command
+resumes) with exit code 130 / 143; a second one stops at once.
+"""
+
+import re
+import sys
+
+from infodl import quiet_startup
+
+quiet_startup.apply()
+
+from absl import app, flags  # noqa: E402
+
+from infodl import stop_signals  # noqa: E402
+from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
+from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
+from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
+
+FLAGS = flags.FLAGS
+OWNERS = experiment_flags.define_flags(EXPERIMENTS, FLAGS, GLOBAL_SETTINGS)
+
+
+def show_flags_in_help():
+    """Makes the experiments' flags key flags of the program that runs, so `--help`
+    lists them (absl shows the key flags of `sys.argv[0]`: run.py, the console script
+    `infodl` or infodl/__main__.py); `log_dir` is absl.logging's flag, reused here."""
+    for flag in FLAGS.get_key_flags_for_module(experiment_flags.__name__) + [FLAGS["log_dir"]]:
+        FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+
+
+def run_from_flags(argv):
+    if len(argv) > 1:
+        raise ValueError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    sweep = experiment_flags.settings_from_flags(GLOBAL_SETTINGS[0], FLAGS)
+    if sweep.sweep is not None:
+        return run_sweep(sweep)
+    with stop_signals.StopSignals():
+        experiment = EXPERIMENTS[FLAGS.experiment]
+        config = experiment_flags.config_from_flags(experiment, OWNERS, FLAGS)  # no TensorFlow
+        early_checks.check_before_tensorflow(FLAGS.experiment, config)
+        quiet_startup.load_tensorflow(
+            initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
+        module = experiment.load()
+        stop_signals.check("start-up")
+        results = module.run(config)
+        for line in module.summary(results):
+            print(line)
+
+
+def run_sweep(settings):
+    """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
+    import pathlib
+
+    from infodl.experiments import sweep
+
+    if FLAGS["experiment"].present:
+        raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
+                         "on the command line with --sweep")
+    overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
+    overrides.pop("log_dir", None)
+    log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
+    results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
+                              overrides=overrides)
+    for line in sweep.summary(results):
+        print(line)
+    if results["failed"] or results["busy"]:
+        sys.exit(1)
+
+
+def user_errors():
+    """The exception types that mean "bad input", reported in one line."""
+    from infodl.data import DatasetUnavailableError
+    from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
+
+    return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
+            TrainingDivergedError, TrainingInterrupted, stop_signals.Interrupted)
+
+
+def as_flags(message):
+    """Library messages name arguments ("pass overwrite=True"); the CLI names flags."""
+    def flag(match):
+        name = match.group(1)
+        return f"pass --{name}" if name in OWNERS else match.group(0)
+    return re.sub(r"pass (\w+)=True", flag, message)
+
+
+def main():
+    """The console script `infodl` (and `python -m infodl`, `python run.py`)."""
+    show_flags_in_help()
+    try:
+        app.run(run_from_flags)
+    except SystemExit:
+        raise
+    except Exception as error:  # noqa: BLE001 - reclassified below
+        if isinstance(error, user_errors()):
+            print(f"Error: {as_flags(str(error))}", file=sys.stderr)
+            sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)
+        raise
+
