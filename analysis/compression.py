@@ -226,7 +226,7 @@ def estimate_trajectory(activations_path, labels, name, layer_names, metadata=No
     values = np.zeros((len(epochs), len(layers), 2))
     for row in tqdm(range(len(epochs)), disable=not verbose, unit="epoch", desc=name,
                     leave=False):
-        for k, (estimator, history) in enumerate(zip(estimators, layers)):
+        for k, (estimator, history) in enumerate(zip(estimators, layers, strict=True)):
             values[row, k] = estimator.information(history[row], labels)
     return InformationPlaneTrajectory(epochs, values, layer_names,
                                       dict(metadata or {}, estimator=name))

@@ -95,7 +95,7 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
     axes_row = figure.subplots(rows, columns, squeeze=False, sharey=True).reshape(-1)
     width = 0.8 / len(variants)
     positions = np.arange(len(layer_names))
-    for axes, estimator in zip(axes_row, estimators):
+    for axes, estimator in zip(axes_row, estimators, strict=False):
         for index, variant in enumerate(variants):
             records = [statistics[estimator][variant][name] for name in layer_names]
             means = [r["compression_bits_mean"] for r in records]

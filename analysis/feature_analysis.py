@@ -25,10 +25,14 @@ from infodl.analysis.feature_pca import DEFAULT_COMPONENTS, pca_classifier_accur
 from infodl.analysis.feature_report import write_report
 from infodl.analysis.feature_separation import separation_ratio, subsample_indices, tsne_embedding
 from infodl.analysis.feature_source import layer_outputs
-from infodl.models.model_probe import layer_output
-from infodl.analysis.feature_statistics import (class_feature_statistics, representative_entries,
-                                         representative_entry_roc, weight_statistics)
+from infodl.analysis.feature_statistics import (
+    class_feature_statistics,
+    representative_entries,
+    representative_entry_roc,
+    weight_statistics,
+)
 from infodl.checks import check_integer, check_integer_tuple
+from infodl.models.model_probe import layer_output
 
 DIGIT_DATASETS = ("mnist", "digits")
 

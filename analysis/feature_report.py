@@ -10,8 +10,8 @@ import json
 import math
 
 from infodl.analysis.information_plane_plot import save_figure_png
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.summary_writer import SummaryWriter
 
 JSON_FILE = "analysis.json"
 FIGURE_DPI = 110  # drawn once, for the PNG file and TensorBoard

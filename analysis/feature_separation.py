@@ -11,8 +11,8 @@ from sklearn.manifold import TSNE
 from threadpoolctl import threadpool_limits
 
 from infodl.analysis.feature_statistics import _check_features
-from infodl.data.subset import stratified_subset_indices
 from infodl.checks import check_integer, check_positive
+from infodl.data.subset import stratified_subset_indices
 
 
 def separation_ratio(features, labels):
@@ -48,7 +48,7 @@ def separation_ratio(features, labels):
         raise ValueError(f"Expected at least 2 classes. Received: classes {classes}")
     centroids = np.stack([features[labels == c].mean(axis=0) for c in classes])
     spreads = [np.sqrt(np.mean(np.sum((features[labels == c] - centroid) ** 2, axis=1)))
-               for c, centroid in zip(classes, centroids)]
+               for c, centroid in zip(classes, centroids, strict=True)]
     distances = [np.linalg.norm(a - b) for a, b in itertools.combinations(centroids, 2)]
     between, within = float(np.mean(distances)), float(np.mean(spreads))
     ratio = between / within if within > 0 else float("inf")

@@ -68,7 +68,7 @@ def _register_project_objects():
         for module in pkgutil.iter_modules(package.__path__):
             try:
                 importlib.import_module(f"{package_name}.{module.name}")
-            except Exception:  # noqa: BLE001 - a module that fails registers nothing
+            except Exception:
                 pass
 
 
@@ -81,12 +81,12 @@ def load_saved_model(path):
     """
     import keras
 
-    import infodl.models.regularized_logits  # noqa: F401 - registers RegularizedLogits
+    import infodl.models.regularized_logits
     import infodl.training.alternating_trainer  # noqa: F401 - registers AlternatingTrainer
 
     try:
         return keras.saving.load_model(str(path), compile=False)
-    except Exception:  # noqa: BLE001 - retried with every project class registered
+    except Exception:
         _register_project_objects()
     try:
         return keras.saving.load_model(str(path), compile=False)
@@ -173,7 +173,7 @@ def layer_outputs(model, images, layer_names, preprocessing, batch_size=500, ver
         batch = preprocess_images(images[start:start + batch_size], preprocessing, shape)
         outputs = extractor(adapt_to_model(model, batch, "images"), training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        for name, value in zip(names, outputs):
+        for name, value in zip(names, outputs, strict=True):
             value = np.asarray(value, np.float32)
             chunks[name].append(value.reshape(len(value), -1))
     return {name: np.concatenate(parts) for name, parts in chunks.items()}

@@ -18,12 +18,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-import infodl.models  # noqa: E402,F401  (registers the project's layers for loading)
-from infodl.data import load_dataset  # noqa: E402
-from infodl.estimators.aa_mine import ArchitectureAwareMINE  # noqa: E402
+import infodl.models  # noqa: F401  (registers the project's layers for loading)
+from infodl.data import load_dataset
+from infodl.estimators.aa_mine import ArchitectureAwareMINE
 
 
 def main():

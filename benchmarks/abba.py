@@ -60,7 +60,7 @@ def ratio_line(times, numerator, denominator, batch_size, label):
     for name, step_times in times.items():
         print(f"{name:16s} {batch_size / statistics.median(step_times):8.1f} images/s "
               f"(median of {len(step_times)} steps, batch {batch_size})")
-    ratios = [d / n for n, d in zip(times[numerator], times[denominator])]
+    ratios = [d / n for n, d in zip(times[numerator], times[denominator], strict=True)]
     quartiles = statistics.quantiles(ratios, n=4)
     ratio = statistics.median(ratios)
     print(f"throughput ratio {label} = {ratio:.3f}  (median of {len(ratios)} adjacent step "

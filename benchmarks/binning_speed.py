@@ -14,7 +14,6 @@ import time
 
 import numpy as np
 
-
 from infodl.estimators.binning import BinningEstimator
 
 

@@ -43,13 +43,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
+from infodl.callbacks.nan_guard import NaNGuard
+from infodl.callbacks.proximal_l1 import ProximalL1
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset, make_train_pipeline
 from infodl.experiments.resnet import build_compiled_model, with_label_input
 from infodl.experiments.resnet_callbacks import measurement_callbacks
 from infodl.experiments.resnet_config import ResNetConfig
-from infodl.callbacks.nan_guard import NaNGuard
-from infodl.callbacks.proximal_l1 import ProximalL1
 
 INTERVAL_FIELDS = {"BlockRatioLogger": "block_ratio_every",
                    "InformationConstraintLogger": "info_every",
@@ -233,7 +233,7 @@ def direct(args, dataset, folder):
               for t in timed}
     hooks = {type(t.inner).__name__: t.seconds for t in timed}
     without, with_callbacks = sum(timings["without"]), sum(timings["with"])
-    pair_ratios = [w / o for w, o in zip(timings["with"], timings["without"])]
+    pair_ratios = [w / o for w, o in zip(timings["with"], timings["without"], strict=True)]
     print(f"direct: ResNet-32, batch {args.direct_batch}, {chunks * args.direct_chunk} steps "
           f"per side in {chunks} alternating chunks (ABBA) of {args.direct_chunk}")
     print(f"measurements during the timed steps: {counts}")

@@ -53,8 +53,7 @@ sys.path.insert(0, ROOT)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from infodl.estimators import (ArchitectureAwareMINE, BinningEstimator, KDEEstimator,  # noqa: E402
-                        MINE)
+from infodl.estimators import MINE, ArchitectureAwareMINE, BinningEstimator, KDEEstimator  # noqa: E402
 
 ROW = "{:<13} {:<24} {:<18} {:>9} {:>9} {:>8} {:>7}  {}"
 DEFAULT_VAR_U = os.path.join(os.path.dirname(ROOT), "shared", "data", "var_u.mat")
@@ -194,7 +193,7 @@ def twelve_bit_section(args):
     print(f"12-bit task ({source}, {len(inputs)} inputs, random tanh net "
           f"12-10-7-5-4-3-2, 30 bins on [-1, 1], bits; all 6 layers binned in "
           f"{milliseconds:.1f} ms; truth = unbinned values of the deterministic layer)")
-    for index, (layer, (i_xt, i_ty)) in enumerate(zip(activations, binned), start=1):
+    for index, (layer, (i_xt, i_ty)) in enumerate(zip(activations, binned, strict=True), start=1):
         exact_xt, exact_ty = _discrete_information(layer, labels)
         name = "output" if index == len(activations) else f"hidden_{index}"
         case = f"{name} ({layer.shape[1]} units)"

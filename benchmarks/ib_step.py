@@ -21,15 +21,15 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from infodl.models.ib_nets import build_ib_network  # noqa: E402
-from infodl.training.ib_blocks import split_blocks  # noqa: E402
-from infodl.training.ib_critics import IBCritics  # noqa: E402
-from infodl.training.ib_iteration import IBIterationLoop  # noqa: E402
-from infodl.training.ib_layerwise_trainer import forward  # noqa: E402
+from infodl.models.ib_nets import build_ib_network
+from infodl.training.ib_blocks import split_blocks
+from infodl.training.ib_critics import IBCritics
+from infodl.training.ib_iteration import IBIterationLoop
+from infodl.training.ib_layerwise_trainer import forward
 
 
 def make_data(num=600, seed=0):

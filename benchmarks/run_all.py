@@ -26,7 +26,7 @@ import time
 if not __package__:  # run as a script: the repository root holds the infodl package
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from infodl.quiet_startup import NOISE  # noqa: E402
+from infodl.quiet_startup import NOISE
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

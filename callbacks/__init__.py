@@ -32,8 +32,8 @@ from infodl.callbacks.step_callback import StepCallback
 from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.stop_at_step import StopAtStep
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.callbacks.training_scalars import TrainingScalars
+from infodl.run_folder.summary_writer import SummaryWriter
 
 infodl.one_name(__name__)
 

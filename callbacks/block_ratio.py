@@ -4,10 +4,17 @@ import numpy as np
 from keras import ops
 
 from infodl.callbacks.interval_logger import IntervalLogger
-from infodl.models.model_probe import (adapt_to_model, compile_probe, functional_outputs,
-                                   layer_inputs, layer_output, output_list, prepare_inputs,
-                                   residual_units)
 from infodl.checks import check_choice, check_integer
+from infodl.models.model_probe import (
+    adapt_to_model,
+    compile_probe,
+    functional_outputs,
+    layer_inputs,
+    layer_output,
+    output_list,
+    prepare_inputs,
+    residual_units,
+)
 
 DENOMINATORS = ("input", "shortcut")
 SOURCES = ("probe", "train_batch")
@@ -181,7 +188,7 @@ class BlockRatioLogger(IntervalLogger):
                 def block_norms(inputs):
                     unit_inputs = output_list(extractor(inputs, training=False))
                     norms = []
-                    for unit, x in zip(units, unit_inputs):
+                    for unit, x in zip(units, unit_inputs, strict=True):
                         shortcut, branch = unit.residual_parts(x, training=False)
                         denominator = x if use_input or shortcut is None else shortcut
                         norms.append((_example_norms(denominator), _example_norms(branch)))
@@ -212,7 +219,7 @@ class BlockRatioLogger(IntervalLogger):
                       np.asarray(ops.convert_to_numpy(b), np.float64))
                      for d, b in self._block_norms(self._probe)]
         result = {}
-        for name, (denominator, branch) in zip(self.block_names, pairs):
+        for name, (denominator, branch) in zip(self.block_names, pairs, strict=True):
             if not (np.all(np.isfinite(denominator)) and np.all(np.isfinite(branch))):
                 raise ValueError(
                     f"BlockRatioLogger: expected finite activations in block {name!r}. "

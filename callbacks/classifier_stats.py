@@ -5,9 +5,14 @@ import numpy as np
 from keras import ops
 
 from infodl.callbacks.interval_logger import IntervalLogger
-from infodl.models.model_probe import (adapt_to_model, compile_probe, functional_outputs,
-                                   layer_output, prepare_inputs)
 from infodl.checks import check_integer
+from infodl.models.model_probe import (
+    adapt_to_model,
+    compile_probe,
+    functional_outputs,
+    layer_output,
+    prepare_inputs,
+)
 
 HEATMAP_COLORMAP = "RdBu_r"  # zero = white, positive = red, negative = blue
 HEATMAP_MIN_SIDE = 256       # pixels; each entry of w becomes a block of pixels

@@ -3,10 +3,10 @@
 import numpy as np
 
 from infodl.callbacks.interval_logger import IntervalLogger
-from infodl.models.model_probe import adapt_to_model, prepare_inputs
 from infodl.checks import check_choice, check_class_labels, check_integer
 from infodl.choices import MARGINALS
 from infodl.estimators.prediction_information import prediction_information
+from infodl.models.model_probe import adapt_to_model, prepare_inputs
 
 
 class InformationConstraintLogger(IntervalLogger):

@@ -6,12 +6,15 @@ import os
 import keras
 import numpy as np
 
-from infodl.analysis.information_plane_plot import (figure_to_png_bytes, plot_information_plane,
-                                             save_figure_png)
+from infodl.analysis.information_plane_plot import (
+    figure_to_png_bytes,
+    plot_information_plane,
+    save_figure_png,
+)
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.checks import check_integer
 from infodl.models.model_probe import compile_probe, model_input, output_list
 from infodl.run_folder.summary_writer import SummaryWriter
-from infodl.checks import check_integer
 
 _DEFAULT_LAYER_TYPES = (keras.layers.Dense, keras.layers.EinsumDense, keras.layers.Conv1D,
                         keras.layers.Conv2D, keras.layers.Conv3D,
@@ -200,7 +203,7 @@ class InformationPlaneLogger(keras.callbacks.Callback):
             batch = keras.ops.convert_to_tensor(self.inputs[start:start + self.batch_size])
             outputs = output_list(self._probe(batch))
             batches.append([keras.ops.convert_to_numpy(output) for output in outputs])
-        return [np.concatenate(parts, axis=0) for parts in zip(*batches)]
+        return [np.concatenate(parts, axis=0) for parts in zip(*batches, strict=True)]
 
     def _build_probe(self):
         model = self.model

@@ -18,8 +18,8 @@ import math
 import keras
 
 from infodl.callbacks.step_callback import optimizer_step
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.checks import check_integer
+from infodl.run_folder.summary_writer import SummaryWriter
 
 
 class IntervalLogger(keras.callbacks.Callback):

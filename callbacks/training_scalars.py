@@ -5,9 +5,9 @@ import math
 import keras
 
 from infodl.callbacks.step_callback import StepCallback
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.checks import check_integer
 from infodl.models.regularized_logits import RegularizedLogits
+from infodl.run_folder.summary_writer import SummaryWriter
 
 # logs key -> TensorBoard tag
 TRAIN_TAGS = {

@@ -20,9 +20,9 @@ Example:
 """
 
 import infodl
-from infodl.lazy_exports import lazy_exports
 from infodl.data.dataset import DATASET_NAMES, Dataset, load_dataset
 from infodl.data.tfds_source import DatasetUnavailableError
+from infodl.lazy_exports import lazy_exports
 
 infodl.one_name(__name__)
 

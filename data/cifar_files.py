@@ -10,8 +10,12 @@ with `data` (N×3072 uint8, same channel-major layout) and `labels` (CIFAR-10) o
 
 import numpy as np
 
-from infodl.data.file_checks import (check_image_arrays, check_labels, check_record_count,
-                                     load_restricted_pickle)
+from infodl.data.file_checks import (
+    check_image_arrays,
+    check_labels,
+    check_record_count,
+    load_restricted_pickle,
+)
 
 CIFAR_IMAGE_BYTES = 32 * 32 * 3
 
@@ -124,5 +128,5 @@ def read_cifar_pickle(path, label_key, num_classes, expected_records=None):
 
 def concatenate_batches(batches):
     """[(images, labels), ...] -> (images, labels) concatenated in order."""
-    images, labels = zip(*batches)
+    images, labels = zip(*batches, strict=True)
     return np.concatenate(images), np.concatenate(labels)

@@ -6,14 +6,14 @@ import pathlib
 
 import numpy as np
 
+from infodl.checks import check_choice, check_fraction, check_integer
+from infodl.choices import DATASET_NUM_CLASSES, DATASETS
 from infodl.data.digits import load_digits_arrays
 from infodl.data.file_checks import check_flag
 from infodl.data.local_files import read_local_dataset
 from infodl.data.subset import check_subset_size, stratified_subset_indices
 from infodl.data.synthetic import make_synthetic
 from infodl.data.tfds_source import load_from_tfds
-from infodl.checks import check_choice, check_fraction, check_integer
-from infodl.choices import DATASET_NUM_CLASSES, DATASETS
 
 DATASET_NAMES = DATASETS  # the names load_dataset accepts (alias of infodl.choices)
 DATASET_SOURCES = ("tfds", "local", "synthetic", "sklearn")

@@ -129,7 +129,7 @@ def check_flag(value, name):
             (a ValueError like every argument check of `infodl.checks`).
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(  # noqa: TRY004 (the project reports bad arguments as ValueError)
+        raise ValueError(
             f"Expected {name} to be True or False. Received: {name}={value!r}")
     return bool(value)
 
@@ -162,7 +162,8 @@ def check_image_arrays(images, labels, path, image_shape, dtype="uint8",
     dtype_ok = (np.issubdtype(images.dtype, np.floating) if dtype == "float"
                 else images.dtype == np.dtype(dtype))
     shape_ok = images.ndim == 1 + len(image_shape) and all(
-        isinstance(size, str) or got == size for got, size in zip(images.shape[1:], image_shape))
+        isinstance(size, str) or got == size
+        for got, size in zip(images.shape[1:], image_shape, strict=True))
     if not (dtype_ok and shape_ok and labels.shape == images.shape[:1]
             and np.issubdtype(labels.dtype, np.integer)):
         image_name, label_name = names

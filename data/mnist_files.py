@@ -141,7 +141,7 @@ def read_mnist_npz(path, expected_records=MNIST_NPZ_RECORDS):
             f"Received: {sorted(arrays)}")
     result = []
     counts = expected_records or (None, None)
-    for split, expected in zip(("train", "test"), counts):
+    for split, expected in zip(("train", "test"), counts, strict=True):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if images.ndim == 4 and images.shape[-1] == 1:
             images = images[..., 0]

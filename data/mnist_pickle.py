@@ -17,8 +17,12 @@ Reference: issue #10; http://deeplearning.net/tutorial/gettingstarted.html.
 
 import numpy as np
 
-from infodl.data.file_checks import (check_image_arrays, check_labels, check_record_count,
-                                     load_restricted_pickle)
+from infodl.data.file_checks import (
+    check_image_arrays,
+    check_labels,
+    check_record_count,
+    load_restricted_pickle,
+)
 from infodl.data.mnist_files import MNIST_NUM_CLASSES
 
 MNIST_PICKLE_SPLITS = ("train", "validation", "test")
@@ -119,7 +123,7 @@ def read_mnist_pickle(path, expected_records=MNIST_PICKLE_RECORDS):
             f"Corrupt file {path}: expected a tuple of 3 (images, labels) pairs "
             f"(train, validation, test). Received: {_describe(loaded)}")
     counts = expected_records or (None,) * 3
-    for split, (images, labels), expected in zip(MNIST_PICKLE_SPLITS, pairs, counts):
+    for split, (images, labels), expected in zip(MNIST_PICKLE_SPLITS, pairs, counts, strict=True):
         check_image_arrays(images, labels, path, (MNIST_PIXELS,), dtype="float",
                            names=(f"{split} images", "labels"))
         check_record_count(len(images), expected, path, f"{split} images")
@@ -134,4 +138,4 @@ def read_mnist_pickle(path, expected_records=MNIST_PICKLE_RECORDS):
             f"{values.max()!s}] such as {bad[0]!s}")
     return tuple((pixels.reshape(-1, 28, 28, 1),
                   check_labels(labels, MNIST_NUM_CLASSES, path))
-                 for pixels, (_, labels) in zip(decoded, pairs))
+                 for pixels, (_, labels) in zip(decoded, pairs, strict=True))

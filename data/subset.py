@@ -51,7 +51,7 @@ def stratified_subset_indices(labels, fraction, seed=0):
     rng = np.random.default_rng(seed)
     chosen = [
         rng.choice(np.flatnonzero(labels == label), size=int(count), replace=False)
-        for label, count in zip(classes, per_class)
+        for label, count in zip(classes, per_class, strict=True)
     ]
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 

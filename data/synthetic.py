@@ -50,7 +50,7 @@ def _draw_split(templates, size, rng):
     shifts = rng.integers(-_MAX_SHIFT, _MAX_SHIFT + 1, size=(size, 2))
     brightness = rng.uniform(-_MAX_BRIGHTNESS, _MAX_BRIGHTNESS, size=(size, 1, 1, 1))
     images = np.empty((size,) + SYNTHETIC_IMAGE_SHAPE, dtype=np.float64)
-    for i, (label, (dy, dx)) in enumerate(zip(labels, shifts)):
+    for i, (label, (dy, dx)) in enumerate(zip(labels, shifts, strict=False)):
         images[i] = np.roll(templates[label], (dy, dx), axis=(0, 1))
     images = 128.0 + _AMPLITUDE * images + brightness
     images += _NOISE_STD * rng.standard_normal(images.shape)

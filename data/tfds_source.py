@@ -121,7 +121,7 @@ def load_from_tfds(name, tfds_data_dir=None, connect_timeout=3.0):
                        batch_size=_LOAD_CHUNK, data_dir=tfds_data_dir, download=False)
     arrays = []
     for split in tfds.as_numpy(splits):
-        images, labels = zip(*split)
+        images, labels = zip(*split, strict=True)
         arrays += [np.concatenate(images).astype(np.uint8),
                    np.concatenate(labels).astype(np.int64)]
     return tuple(arrays)

@@ -22,11 +22,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from infodl.callbacks import (BlockRatioLogger, ClassifierStatsLogger,  # noqa: E402
-                       InformationConstraintLogger)
+from infodl.callbacks import BlockRatioLogger, ClassifierStatsLogger, InformationConstraintLogger
 
 NUM_INPUTS = 16
 NUM_CLASSES = 4

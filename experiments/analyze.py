@@ -15,13 +15,17 @@ Reference: P2 §4.2-4.3 (Fig. 2, 3, 6, 8), P3 §5 (Fig. 5), P1 §3.5 (Fig. 7).
 import pathlib
 
 from infodl.analysis.feature_analysis import FeatureAnalysis
-from infodl.analysis.feature_source import (choose_preprocessing, load_saved_model, read_run_config,
-                                     resolve_checkpoint)
-from infodl.run_folder.summary_writer import SummaryWriter
+from infodl.analysis.feature_source import (
+    choose_preprocessing,
+    load_saved_model,
+    read_run_config,
+    resolve_checkpoint,
+)
 from infodl.data import load_dataset
 from infodl.experiments.early_checks import check_keras_file
 from infodl.run_folder.checkpoints import CHECKPOINT_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.summary_writer import SummaryWriter
 
 ANALYSIS_FOLDER = "analysis"
 

@@ -4,10 +4,9 @@ Free of TensorFlow: `run.py --experiment=analyze` validates these flags before i
 """
 
 import dataclasses
-from typing import Optional
 
-from infodl.experiments.config import ExperimentConfig, setting
 from infodl.choices import DATASETS, PREPROCESSINGS
+from infodl.experiments.config import ExperimentConfig, setting
 
 
 @dataclasses.dataclass
@@ -18,11 +17,11 @@ class AnalyzeConfig(ExperimentConfig):
     checkpoint belongs to (its config.json); see `infodl.analysis.feature_source`.
     """
 
-    checkpoint: Optional[str] = setting(
+    checkpoint: str | None = setting(
         None, "A saved model (.keras) or a run folder (its newest checkpoints/ckpt-*.keras, "
         "else model.keras).", required="a .keras file or a run folder to analyse")
-    dataset: Optional[str] = setting(None, "Data set (None = the run's).", choices=DATASETS)
-    data_dir: Optional[str] = setting(
+    dataset: str | None = setting(None, "Data set (None = the run's).", choices=DATASETS)
+    data_dir: str | None = setting(
         None, "Folder of the original data files, or mnist.pkl.gz itself (None = the run's, "
         "else TensorFlow Datasets).")
     preprocessing: str = setting(
@@ -31,10 +30,10 @@ class AnalyzeConfig(ExperimentConfig):
         "per_image_standardization or none.", choices=PREPROCESSINGS)
     feature_layer: str = setting("features", "Layer whose output is F(x).",
                                  required="the name of the layer whose output is F(x)")
-    logits_layer: Optional[str] = setting(
+    logits_layer: str | None = setting(
         "logits", "Layer holding the classifier w as .kernel (empty = no w analyses).",
         allow_none=True)
-    tsne_layers: Optional[tuple] = setting(
+    tsne_layers: tuple | None = setting(
         None, "Layers to embed with t-SNE, comma-separated (None = feature_layer).")
     tsne_examples: int = setting(2000, "Test images of each t-SNE embedding, stratified "
                                  "(0 = no t-SNE).", minimum=0)
@@ -45,18 +44,18 @@ class AnalyzeConfig(ExperimentConfig):
         "and 1-NN (those above the feature size are skipped).", item_type=int, minimum=1)
     pca_train_examples: int = setting(10000, "Training images to fit PCA, SVM and 1-NN on "
                                       "(0 = no PCA).", minimum=0)
-    histogram_class: Optional[int] = setting(
+    histogram_class: int | None = setting(
         None, "Class of the feature histogram (None = the last, P2's digit 9).", minimum=0)
     figures: bool = setting(True, "Draw the figures (PNG + TensorBoard); False = numbers "
                             "only.")
-    class_figures: Optional[tuple] = setting(
+    class_figures: tuple | None = setting(
         None, "Classes that get their own statistics figure, comma-separated (None = the "
         "first 10).", item_type=int, minimum=0)
-    test_examples: Optional[int] = setting(None, "Use the first N test images (None = all).",
+    test_examples: int | None = setting(None, "Use the first N test images (None = all).",
                                            minimum=1)
     batch_size: int = setting(500, "Inference batch size.", minimum=1)
-    title: Optional[str] = setting(None, "Model name in figure titles (None = the model's).")
-    log_dir: Optional[str] = setting(
+    title: str | None = setting(None, "Model name in figure titles (None = the model's).")
+    log_dir: str | None = setting(
         None, "Output folder (None = <run folder>/analysis, or <file>_analysis next to a "
         "bare .keras file).")
     seed: int = setting(0, "Seed of the subsamples, t-SNE, PCA and SVM.", minimum=0)

@@ -106,7 +106,7 @@ def main():
         app.run(run_from_flags)
     except SystemExit:
         raise
-    except Exception as error:  # noqa: BLE001 - reclassified below
+    except Exception as error:
         if isinstance(error, user_errors()):
             print(f"Error: {as_flags(str(error))}", file=sys.stderr)
             sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)

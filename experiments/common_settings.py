@@ -6,11 +6,9 @@ the help text and bounds, and gives its own default).
 """
 
 import dataclasses
-from typing import Optional
 
+from infodl.choices import DATASETS, IB_NETWORKS, L1_METHODS, MINE_STANDARDIZATIONS, REGULARIZERS
 from infodl.experiments.config import ExperimentConfig, setting
-from infodl.choices import (DATASETS, IB_NETWORKS, L1_METHODS, MINE_STANDARDIZATIONS,
-                            REGULARIZERS)
 from infodl.paper_constants import IB_NOISE_VARIANCE, L1_EVERY, PAPER_CRITIC_HIDDEN_UNITS
 from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 
@@ -31,7 +29,7 @@ def alpha_setting(which, default):
 @dataclasses.dataclass
 class DataFileSettings(ExperimentConfig):
     """Where the original data files are, and how much of the training set to use."""
-    data_dir: Optional[str] = setting(
+    data_dir: str | None = setting(
         None, "Folder with the original CIFAR (binary or python pickle) / MNIST files "
         "(or mnist.pkl.gz itself); None = TensorFlow Datasets.", resumable=True)
     allow_partial_files: bool = setting(
@@ -86,7 +84,7 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
     A field named like an `IBTrainerBase` argument is passed to the trainer under that
     name (`infodl.experiments.ib_runs.trainer_settings`)."""
     dataset: str = setting("mnist", "Data set.", choices=DATASETS)
-    network: Optional[str] = setting(
+    network: str | None = setting(
         None, "mlp_512_512, mlp_600_400, convnet_16 or convnet_48_96_192; None = P3's "
         "net for the data set and experiment.", choices=IB_NETWORKS)
     noise_variance: float = setting(IB_NOISE_VARIANCE, "Noise variance sigma^2 of I(X; L + eps) "

@@ -26,11 +26,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from infodl.analysis.compression import (ESTIMATORS, compression_over_seeds,  # noqa: E402
-                                  estimate_trajectory)
-from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory  # noqa: E402
+from infodl.analysis.compression import ESTIMATORS, compression_over_seeds, estimate_trajectory
+from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 
 VARIANTS = {("tanh", "sigmoid"): "tanh, sigmoid output",
             ("tanh", "softmax"): "tanh, softmax output",
@@ -181,8 +180,10 @@ def main(argv=None):
     if not os.path.isfile(args.var_u_path):
         sys.exit(f"Error: no var_u.mat at {args.var_u_path!r}")
 
-    from infodl.analysis.compression_figures import (plot_compression_bars,
-                                              plot_information_plane_grid)
+    from infodl.analysis.compression_figures import (
+        plot_compression_bars,
+        plot_information_plane_grid,
+    )
     from infodl.analysis.information_plane_plot import save_figure_png
     from infodl.data.twelve_bit import load_twelve_bit_task
 

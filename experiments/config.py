@@ -23,6 +23,7 @@ Example:
 
 import dataclasses
 import json
+import types
 import typing
 
 from infodl import checks
@@ -62,8 +63,8 @@ def field_base_type(field):
     """The Python type of a field: str, int, float, bool or tuple (Optional unwrapped)."""
     annotation = field.type
     if isinstance(annotation, str):  # `from __future__ import annotations`
-        annotation = eval(annotation, vars(typing))  # noqa: S307 - our own annotations
-    if typing.get_origin(annotation) is typing.Union:
+        annotation = eval(annotation, vars(typing))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # Optional, X | None
         annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
     if typing.get_origin(annotation) is tuple:
         return tuple

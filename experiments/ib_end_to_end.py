@@ -16,9 +16,16 @@ Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and C.
 import time
 
 from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig  # noqa: F401 (re-exported)
-from infodl.experiments.ib_runs import (build_network, evaluate_and_save, finish_seed,
-                                        load_ib_data, run_seeds, summary_lines,
-                                        trainer_settings, write_results)
+from infodl.experiments.ib_runs import (
+    build_network,
+    evaluate_and_save,
+    finish_seed,
+    load_ib_data,
+    run_seeds,
+    summary_lines,
+    trainer_settings,
+    write_results,
+)
 from infodl.training.ib_end_to_end_trainer import STAGE_NAME, EndToEndIBTrainer
 
 

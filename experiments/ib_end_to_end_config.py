@@ -5,7 +5,6 @@ the cross-entropy baseline of P3 Table 3. Free of TensorFlow.
 """
 
 import dataclasses
-from typing import Optional
 
 from infodl.experiments.common_settings import BETA_HELP, CONV_DATASETS, IBTrainingSettings
 from infodl.experiments.config import setting
@@ -23,9 +22,9 @@ class IBEndToEndConfig(IBTrainingSettings):
     beta: float = setting(1.0, BETA_HELP, minimum=0)
     gamma: float = setting(1e-3, "Weight of I(X; Y_hat + eps) (P3 eq. 8; Table 3: 1e-3).",
                            minimum=0)
-    train_steps: Optional[int] = setting(
+    train_steps: int | None = setting(
         None, "Network steps (None = P3's: 5000 MNIST, 20000 CIFAR-10).", minimum=1)
-    log_dir: Optional[str] = setting(None, "Output folder; None = runs/ib_end_to_end_"
+    log_dir: str | None = setting(None, "Output folder; None = runs/ib_end_to_end_"
                                      "<dataset>.", resumable=True)
 
     def __post_init__(self):

@@ -29,12 +29,19 @@ import time
 
 import keras
 
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
 from infodl.experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
-from infodl.experiments.ib_runs import (build_network, evaluate_and_save, finish_seed,
-                                        load_ib_data, run_seeds, summary_lines,
-                                        trainer_settings, write_results)
+from infodl.experiments.ib_runs import (
+    build_network,
+    evaluate_and_save,
+    finish_seed,
+    load_ib_data,
+    run_seeds,
+    summary_lines,
+    trainer_settings,
+    write_results,
+)
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_blocks import split_blocks
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
@@ -96,8 +103,8 @@ def _train_cross_entropy(config, seed, seed_dir):
     record = dict(evaluate_and_save(model, data, seed, seed_dir, epochs, started),
                   method=config.method, weight_decay=config.weight_decay,
                   train_accuracy=logs["accuracy"][-1], steps=steps, epochs=epochs,
-                  heldout_accuracy_curve=[[e, a] for e, a in zip(logs["epoch"],
-                                                                 logs["val_accuracy"])])
+                  heldout_accuracy_curve=[[e, a] for e, a in zip(
+                      logs["epoch"], logs["val_accuracy"], strict=True)])
     return finish_seed(seed_dir, record)
 
 

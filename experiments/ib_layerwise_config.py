@@ -7,7 +7,6 @@ the smaller settings used for the CPU-budget tables.
 """
 
 import dataclasses
-from typing import Optional
 
 from infodl.choices import IB_METHODS
 from infodl.experiments.common_settings import BETA_HELP, CONV_DATASETS, IBTrainingSettings
@@ -34,10 +33,10 @@ class IBLayerwiseConfig(IBTrainingSettings):
                                              minimum=0, exclusive_minimum=True)
     weight_decay: float = setting(0.0, "cross_entropy only: wd·Σw²/2 on every kernel "
                                   "(CE + weight decay baseline).", minimum=0)
-    train_steps: Optional[int] = setting(
+    train_steps: int | None = setting(
         None, "cross_entropy only: network steps (None = layers × iterations_per_layer, "
         "the network steps of layer-wise IB).", minimum=1)
-    log_dir: Optional[str] = setting(None, "Output folder; None = runs/ib_layerwise_"
+    log_dir: str | None = setting(None, "Output folder; None = runs/ib_layerwise_"
                                      "<method>_<dataset>.", resumable=True)
 
     def __post_init__(self):

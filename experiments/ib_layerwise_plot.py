@@ -12,9 +12,9 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
 
 
 def plot_ib_information_plane(history, title=None):
@@ -45,7 +45,7 @@ def plot_ib_information_plane(history, title=None):
                    key=lambda name: _training_order(name, layers[name]))
     figure, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.8),
                                 squeeze=False)
-    for axis, name in zip(axes[0], names):
+    for axis, name in zip(axes[0], names, strict=False):
         record = layers[name]
         points = np.asarray(record["trajectory"], dtype=float)
         iterations, x, y = points[:, 0], points[:, 1], points[:, 2]
@@ -70,7 +70,7 @@ def plot_ib_information_plane(history, title=None):
             frame_x.append(x_mid)
             frame_y.append(y_mid)
         handles, labels = axis.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
+        unique = dict(zip(labels, handles, strict=False))
         axis.legend(unique.values(), unique.keys(), fontsize=7, loc="best", framealpha=0.6)
         axis.set_xlim(*_limits(frame_x))
         axis.set_ylim(*_limits(frame_y))

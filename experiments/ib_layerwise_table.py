@@ -57,7 +57,7 @@ def table(root, rows, share):
             lines.append(f"| {label} | not run | | | {paper_text} |")
             continue
         std = np.std(accuracies, ddof=1) if len(accuracies) > 1 else 0.0
-        per_seed = ", ".join(f"{s}: {a:.2f}" for s, a in zip(seeds, accuracies))
+        per_seed = ", ".join(f"{s}: {a:.2f}" for s, a in zip(seeds, accuracies, strict=True))
         lines.append(f"| {label} | **{np.mean(accuracies):.2f} ± {std:.2f}** | {per_seed} | "
                      f"{seconds / 60:.1f} min | {paper_text} |")
     return lines

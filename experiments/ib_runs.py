@@ -19,7 +19,6 @@ import time
 import keras
 import numpy as np
 
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.common_settings import CONV_DATASETS
@@ -27,6 +26,7 @@ from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, write_json_atomic
 from infodl.run_folder.lock import LOCK_FILE
 from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_trainer_base import IBTrainerBase
 
 RESULTS_FILE, HISTORY_FILE, MODEL_FILE = "results.json", "history.json", "model.keras"

@@ -31,14 +31,14 @@ from infodl.analysis.compression import compression_over_seeds, layer_end_points
 from infodl.analysis.information_plane_plot import plot_information_plane, save_figure_png
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import InformationPlaneLogger
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data.twelve_bit import load_twelve_bit_task, train_test_split_indices
 from infodl.experiments.info_plane_config import InfoPlaneConfig  # noqa: F401 (re-exported)
 from infodl.models.mlp import build_mlp
-from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
-from infodl.training.langevin_sgd import LangevinSGD
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.summary_writer import SummaryWriter
+from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
+from infodl.training.langevin_sgd import LangevinSGD
 
 SEED_RESULTS = "results.json"
 ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside trajectory.npz

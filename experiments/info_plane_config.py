@@ -5,12 +5,16 @@ TensorFlow loads.
 """
 
 import dataclasses
-from typing import Optional
 
+from infodl.choices import (
+    ACTIVATIONS,
+    INFO_PLANE_ESTIMATORS,
+    KDE_BOUNDS,
+    MINE_STANDARDIZATIONS,
+    OPTIMIZERS,
+)
 from infodl.experiments.common_settings import RunSettings
 from infodl.experiments.config import setting
-from infodl.choices import (ACTIVATIONS, INFO_PLANE_ESTIMATORS, KDE_BOUNDS,
-                            MINE_STANDARDIZATIONS, OPTIMIZERS)
 
 # Output layers of the classifier: IDNNs' softmax, or Saxe et al.'s two sigmoid units.
 OUTPUT_LAYERS = ("softmax", "sigmoid")
@@ -22,7 +26,7 @@ class InfoPlaneConfig(RunSettings):
 
     activation: str = setting("tanh", "Hidden activation: tanh or relu (or sigmoid, ...).",
                               choices=ACTIVATIONS)
-    last_activation: Optional[str] = setting(
+    last_activation: str | None = setting(
         None, "Activation of the last hidden layer only (e.g. sigmoid with a relu body); "
         "None = --activation.", choices=ACTIVATIONS)
     output_activation: str = setting(
@@ -69,9 +73,9 @@ class InfoPlaneConfig(RunSettings):
         False, "Also save every layer's activations at the logged epochs "
         "(seed_<s>/trajectory_activations.npz), so that other estimators can be computed "
         "on the same networks (analysis/compression.py).")
-    var_u_path: Optional[str] = setting(None, "Path of the original var_u.mat; "
+    var_u_path: str | None = setting(None, "Path of the original var_u.mat; "
                                         "None = generated task.")
-    log_dir: Optional[str] = setting(None, "Output folder; None = runs/info_plane_<activation>.",
+    log_dir: str | None = setting(None, "Output folder; None = runs/info_plane_<activation>.",
                                      resumable=True)
 
     def __post_init__(self):

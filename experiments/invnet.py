@@ -29,15 +29,15 @@ from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
 from infodl.callbacks.proximal_l1 import ProximalL1
 from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.callbacks.step_progress import StepProgressBar
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset
 from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
-from infodl.training.alternating_trainer import AlternatingTrainer
-from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
-from infodl.training.errors import TrainingDivergedError
 from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
 from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.summary_writer import SummaryWriter
+from infodl.training.alternating_trainer import AlternatingTrainer
+from infodl.training.errors import TrainingDivergedError
 
 RESULTS_FILE = "results.json"
 PREPROCESSING = "unit_interval"  # images / 255, as the feature analysis reads them

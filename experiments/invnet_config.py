@@ -5,12 +5,15 @@ and validates them before TensorFlow loads.
 """
 
 import dataclasses
-from typing import Optional
 
-from infodl.experiments.common_settings import (DataFileSettings, RegularizerSettings,
-                                         RunFolderSettings, alpha_setting)
-from infodl.experiments.config import setting
 from infodl.choices import ACTIVATIONS, DATASETS, RECONSTRUCTION_LOSSES, REGULARIZERS
+from infodl.experiments.common_settings import (
+    DataFileSettings,
+    RegularizerSettings,
+    RunFolderSettings,
+    alpha_setting,
+)
+from infodl.experiments.config import setting
 
 
 @dataclasses.dataclass
@@ -47,7 +50,7 @@ class InvNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
     lr_decay_epochs: int = setting(10, "Epochs between learning-rate decays.", minimum=1)
     momentum: float = setting(0.0, "SGD momentum.", minimum=0, maximum=1,
                               exclusive_maximum=True)
-    log_dir: Optional[str] = setting(
+    log_dir: str | None = setting(
         None, "Folder for checkpoints, TensorBoard events and results "
         "(None = runs/invnet_<regularizer>).", resumable=True)
     measurements: bool = setting(True, "Log the classifier statistics (||F||, ||w_j||, "

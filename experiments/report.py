@@ -22,8 +22,8 @@ import pathlib
 
 import numpy as np
 
-from infodl.run_folder.event_files import read_scalars
 from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.event_files import read_scalars
 
 CONSTRAINT_TAG = "info/constraint_nats"
 METRICS = ("best_test_accuracy", "final_test_accuracy", "constraint_mean_nats")

@@ -26,17 +26,17 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from infodl.run_folder.epoch_log import truncate_epoch_log
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
 from infodl.experiments.resnet_callbacks import METRICS_FILE, run_callbacks
 from infodl.models.resnet import build_network
+from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.run_folder.epoch_log import truncate_epoch_log
+from infodl.run_folder.event_files import truncate_events
+from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.distribution import is_chief, make_strategy
 from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
-from infodl.run_folder.event_files import truncate_events
-from infodl.run_folder.atomic import write_json_atomic
-from infodl.run_folder.run_directory import prepare_log_dir
 
 RESULTS_FILE = "results.json"
 # The original resnet_main.py: eval_batch_count=50 batches of 100 test images.

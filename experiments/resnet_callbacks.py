@@ -3,13 +3,11 @@
 import dataclasses
 import pathlib
 
-
 from infodl.callbacks.block_ratio import BlockRatioLogger
 from infodl.callbacks.classifier_stats import ClassifierStatsLogger
 from infodl.callbacks.epoch_log import EpochLog
 from infodl.callbacks.graceful_stop import GracefulStop
 from infodl.callbacks.information_constraint import InformationConstraintLogger
-from infodl.models.model_probe import residual_units
 from infodl.callbacks.nan_guard import NaNGuard
 from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
 from infodl.callbacks.proximal_l1 import ProximalL1
@@ -18,6 +16,7 @@ from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.stop_at_step import StopAtStep
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data.cifar_input import standardize_images
+from infodl.models.model_probe import residual_units
 
 METRICS_FILE = "metrics.jsonl"
 

@@ -2,13 +2,22 @@
 
 import dataclasses
 import math
-from typing import Optional
 
-from infodl.experiments.common_settings import (DataFileSettings, RegularizerSettings,
-                                                RunFolderSettings)
+from infodl.choices import (
+    DATASETS,
+    DISTRIBUTION_STRATEGIES,
+    DTYPE_POLICIES,
+    EVAL_PROTOCOLS,
+    MODELS,
+    MODES,
+    RECIPES,
+)
+from infodl.experiments.common_settings import (
+    DataFileSettings,
+    RegularizerSettings,
+    RunFolderSettings,
+)
 from infodl.experiments.config import setting
-from infodl.choices import (DATASETS, DISTRIBUTION_STRATEGIES, DTYPE_POLICIES,
-                            EVAL_PROTOCOLS, MODELS, MODES, RECIPES)
 
 CIFAR_TRAIN_SIZE = 50_000
 
@@ -52,35 +61,35 @@ class ResNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
                           "the papers) or zagoruyko (the WRN paper's).", choices=RECIPES)
     batch_size: int = setting(128, "Batch size per replica (the global batch is batch_size x "
                               "replicas under a distribution strategy).", minimum=1)
-    train_steps: Optional[int] = setting(
+    train_steps: int | None = setting(
         None, "Global steps to train (None = the recipe's: 80k; zagoruyko 200 epochs).",
         minimum=1, resumable=True)
-    lr_boundaries: Optional[tuple] = setting(
+    lr_boundaries: tuple | None = setting(
         None, "Steps where the lr drops (None = the recipe's: 40000,60000).",
         item_type=int, minimum=1)
-    lr_values: Optional[tuple] = setting(
+    lr_values: tuple | None = setting(
         None, "Learning rates (None = the recipe's: 0.1,0.01,0.001).", item_type=float,
         minimum=0, exclusive_minimum=True)
-    weight_decay: Optional[float] = setting(
+    weight_decay: float | None = setting(
         None, "wd of the original code, wd·Σw²/2 on every kernel (None = the recipe's: "
         "2e-4; zagoruyko 5e-4).", minimum=0)
     momentum: float = setting(0.9, "SGD momentum.", minimum=0, maximum=1,
                               exclusive_maximum=True)
-    nesterov: Optional[bool] = setting(None, "Nesterov momentum (None = the recipe's).")
-    dropout_rate: Optional[float] = setting(
+    nesterov: bool | None = setting(None, "Nesterov momentum (None = the recipe's).")
+    dropout_rate: float | None = setting(
         None, "Dropout between the two convolutions of a unit (None = the recipe's: 0; "
         "zagoruyko 0.3).", minimum=0, maximum=1, exclusive_maximum=True)
     augment: bool = setting(True, "Random crop + flip on the training set.")
     pad: int = setting(2, "Pixels of padding before the random crop (2 or 4; 0 = none).",
                        choices=(0, 2, 4))
-    log_dir: Optional[str] = setting(
+    log_dir: str | None = setting(
         None, "Folder for checkpoints, TensorBoard events and results "
         "(None = runs/<model>).", resumable=True)
     mode: str = setting("train_and_eval", "train, eval (score the newest checkpoint) or "
                         "train_and_eval.", choices=MODES, resumable=True)
     eval_every: int = setting(1000, "Steps between test evaluations and checkpoints.",
                               minimum=1)
-    eval_batch_size: Optional[int] = setting(
+    eval_batch_size: int | None = setting(
         None, "Batch size of the full-test-set evaluations (None = batch_size; 250 for "
         "resnet32_wenxinxu, whose batch norm uses each batch's statistics, as its code "
         "validated). The original protocol always uses batches of 100.", minimum=1,

@@ -54,7 +54,7 @@ def load_sweep_file(path):
             import yaml
 
             sweep = yaml.safe_load(text)
-    except Exception as error:  # noqa: BLE001 - any parse error is a bad file
+    except Exception as error:
         raise ValueError(f"Corrupt sweep file {path}: {type(error).__name__}: {error}") from error
     if not isinstance(sweep, dict):
         raise ValueError(f"Expected a mapping in the sweep file {path}. "
@@ -119,7 +119,7 @@ def plan_runs(sweep, experiments, log_dir, overrides=None):
     grid = sweep.get("grid") or {}
     if grid:
         keys = list(grid)
-        settings += [dict(zip(keys, combination))
+        settings += [dict(zip(keys, combination, strict=True))
                      for combination in itertools.product(*(grid[k] for k in keys))]
     settings = settings or [{}]
     varying = sorted({k for s in settings for k in s if k not in RESERVED})

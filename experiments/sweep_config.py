@@ -16,7 +16,6 @@ flags when a setting has none); `expected` is the paper's number, shown by the r
 """
 
 import dataclasses
-from typing import Optional
 
 from infodl.experiments.config import ExperimentConfig, setting
 
@@ -24,7 +23,7 @@ from infodl.experiments.config import ExperimentConfig, setting
 @dataclasses.dataclass
 class SweepSettings(ExperimentConfig):
     """The command-line settings of `python run.py --sweep=<file>` (global flags)."""
-    sweep: Optional[str] = setting(
+    sweep: str | None = setting(
         None, "A YAML/JSON sweep file: runs every setting x seed of it, each in "
         "<log_dir>/<setting>/seed_<s> (finished runs are skipped, interrupted ones "
         "resumed); then `--experiment=report --log_dir=<the same folder>` makes the table.")
@@ -35,8 +34,8 @@ class SweepSettings(ExperimentConfig):
 @dataclasses.dataclass
 class ReportConfig(ExperimentConfig):
     """`python run.py --experiment=report --log_dir=<sweep folder>`."""
-    log_dir: Optional[str] = setting(None, "The sweep folder (required).", resumable=True,
+    log_dir: str | None = setting(None, "The sweep folder (required).", resumable=True,
                                      required="the sweep folder to report on")
-    report_file: Optional[str] = setting(
+    report_file: str | None = setting(
         None, "Where the Markdown table goes (None = <log_dir>/report.md).")
     hparams: bool = setting(True, "Write TensorBoard HParams summaries to <log_dir>/hparams.")

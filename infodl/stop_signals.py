@@ -231,7 +231,7 @@ class StopSignals:
             try:
                 if callback is not None:
                     callback()
-            except Exception as error:  # noqa: BLE001 - the watcher must live on (2nd signal)
+            except Exception as error:
                 _write(f"stop request callback failed: {error}\n")
 
     def _handle(self, signum, frame):

@@ -49,7 +49,7 @@ class BottleneckUnit(PreActivationUnit):
     def _build_layers(self, input_shape):
         self.in_filters = int(input_shape[-1])
         shape = tuple(input_shape)
-        for bn, conv in zip(self.bns, self.convs):
+        for bn, conv in zip(self.bns, self.convs, strict=True):
             bn.build(shape)
             conv.build(shape)
             shape = conv.compute_output_shape(shape)
@@ -63,7 +63,7 @@ class BottleneckUnit(PreActivationUnit):
             self.build(tuple(inputs.shape))
         x = inputs
         shortcut_input = inputs
-        for i, (bn, conv) in enumerate(zip(self.bns, self.convs)):
+        for i, (bn, conv) in enumerate(zip(self.bns, self.convs, strict=True)):
             x = self._activate(bn(x, training=training))
             if i == 0 and self.activate_before_residual:
                 shortcut_input = x

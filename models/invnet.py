@@ -73,7 +73,7 @@ def build_invnet(num_classes=10, input_shape=(28, 28, 1), hidden_sizes=(300, 100
     label = keras.Input(shape=(), dtype="int32", name="label", optional=True)
     x = keras.layers.Flatten(name="flatten")(image)
     encoder_names = [f"hidden_{i + 1}" for i in range(len(hidden_sizes) - 1)] + [FEATURE_LAYER]
-    for width, layer_name in zip(hidden_sizes, encoder_names):
+    for width, layer_name in zip(hidden_sizes, encoder_names, strict=True):
         x = keras.layers.Dense(width, activation=activation, name=layer_name)(x)
     features = x
     for index, width in enumerate(reversed(hidden_sizes[:-1])):

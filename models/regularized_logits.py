@@ -11,7 +11,6 @@ from infodl.models.initializers import dense_initializer
 from infodl.paper_constants import L1_EVERY
 
 
-
 @keras.saving.register_keras_serializable(package="infodl")
 class RegularizedLogits(keras.layers.Layer):
     """Dense logits layer z = F(x)·w + b that regularizes its own classifier w.

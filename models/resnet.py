@@ -1,6 +1,7 @@
 """The CIFAR ResNet family of tensorflow/models `research/resnet`, as Keras functional models."""
 
 import keras
+
 from infodl.checks import check_choice, check_non_negative
 from infodl.models.architectures import ARCHITECTURES
 from infodl.models.bottleneck_unit import BottleneckUnit
@@ -8,7 +9,6 @@ from infodl.models.initializers import conv_initializer
 from infodl.models.regularized_logits import RegularizedLogits
 from infodl.models.residual_unit import ResidualUnit
 from infodl.paper_constants import L1_EVERY
-
 
 STAGE_STRIDES = (1, 2, 2)
 ACTIVATE_BEFORE_RESIDUAL = (True, False, False)

@@ -4,21 +4,25 @@ import keras
 import numpy as np
 import pytest
 
+from infodl import choices
+from infodl.analysis.compression import load_activations
 from infodl.data import load_dataset
+from infodl.data.twelve_bit import generate_twelve_bit_task
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
-from infodl.analysis.compression import load_activations
-from infodl.data.twelve_bit import generate_twelve_bit_task
 from infodl.experiments.info_plane import make_estimator, run
 from infodl.experiments.info_plane_config import InfoPlaneConfig
 from infodl.experiments.registry import EXPERIMENTS
 from infodl.experiments.resnet_config import ResNetConfig
-from infodl import choices
 from infodl.models.mlp import build_mlp
 from infodl.models.regularized_logits import RegularizedLogits
 from infodl.models.resnet import build_network
-from tests.data.original_formats import (random_images, write_cifar_binary,
-                                         write_mnist_pickle, mnist_pickle_splits)
+from tests.data.original_formats import (
+    mnist_pickle_splits,
+    random_images,
+    write_cifar_binary,
+    write_mnist_pickle,
+)
 
 
 @pytest.mark.parametrize("activation", choices.ACTIVATIONS)

@@ -5,8 +5,8 @@ packages: they must stay the user's, while `infodl.callbacks.BlockRatioLogger` w
 the script's `model.fit` and logs the ratio a NumPy re-computation gives.
 """
 
-import os
 import json
+import os
 import pathlib
 import shutil
 import subprocess

@@ -73,7 +73,7 @@ def split_blocks(model):
         raise ValueError(f"Expected a keras.Model. Received: {type(model).__name__}")
     layers = [layer for layer in model.layers
               if not isinstance(layer, keras.layers.InputLayer)]
-    for previous, layer in zip(layers, layers[1:]):
+    for previous, layer in zip(layers, layers[1:], strict=False):
         if layer.input is not previous.output:
             raise ValueError(
                 "Expected a chain network (each layer fed by the previous one). "

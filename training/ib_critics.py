@@ -23,11 +23,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from infodl import checks
 from infodl.estimators.critic import Critic
 from infodl.estimators.mi_bounds import donsker_varadhan, log_mean_exp, update_log_moving_average
-from infodl import checks
-from infodl.seeds import derive_seed
 from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
+from infodl.seeds import derive_seed
 
 NATS_PER_BIT = math.log(2.0)
 

@@ -17,10 +17,10 @@ import numpy as np
 
 from infodl import checks, stop_signals
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.seeds import derive_seed
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_trainer_base import IBTrainerBase, new_record
-from infodl.seeds import derive_seed
 
 STAGE_NAME = "logits"
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from infodl.estimators.aa_mine import ArchitectureAwareMINE
 from infodl.estimators.mine import MINE
-from infodl.training.ib_critics import NATS_PER_BIT
 from infodl.seeds import derive_seed
+from infodl.training.ib_critics import NATS_PER_BIT
 
 
 def _fit(estimator, data, steps, restarts, verbose=0):

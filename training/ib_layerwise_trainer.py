@@ -28,13 +28,13 @@ import keras
 import numpy as np
 
 from infodl import checks, stop_signals
-from infodl.training.ib_blocks import flatten_features, split_blocks
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.seeds import derive_seed
+from infodl.training.ib_blocks import flatten_features, split_blocks
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_trainer_base import IBTrainerBase, new_record
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
-from infodl.seeds import derive_seed
 
 FORWARD_BATCH = 2048
 

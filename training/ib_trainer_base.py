@@ -21,16 +21,16 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from infodl.run_folder.summary_writer import SummaryWriter
 from infodl import checks, stop_signals
 from infodl.choices import MINE_STANDARDIZATIONS
-from infodl.training.errors import TrainingDivergedError
+from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
 from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.run_folder.summary_writer import SummaryWriter
+from infodl.training.errors import TrainingDivergedError
 from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
 from infodl.training.ib_error_bars import error_bar_point
 from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
-from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
 
 PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
 # Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.
@@ -128,7 +128,8 @@ class IBTrainerBase:
         except stop_signals.Interrupted as error:
             raise stop_signals.Interrupted(
                 f"{error.signal_name} received: stopped the critic pretraining of {name} "
-                "(not checkpointed: the same command runs it again)", error.signal_number)
+                "(not checkpointed: the same command runs it again)",
+                error.signal_number) from None
         finally:
             bar.close()
         loop.pool_size.assign(len(inputs))
@@ -210,7 +211,7 @@ class IBTrainerBase:
             values.update({f"info_plane/{name}/I_X_L_noise_bits": input_bits,
                            f"info_plane/{name}/I_Y_L_bits": label_bits})
         if means is not None:
-            for column, value in zip(LOSS_COLUMNS[1:], means):
+            for column, value in zip(LOSS_COLUMNS[1:], means, strict=False):
                 values[f"ib/{name}/{column}_nats"] = value
         if self.writer is not None and values:
             self.writer.scalars(values, iteration)

@@ -5,13 +5,19 @@ import math
 import numpy as np
 import pytest
 
-from infodl.analysis.compression import (ESTIMATORS, compression_over_seeds, estimate_trajectory,
-                                  layer_end_points, layer_estimators, load_activations)
+from infodl.analysis.compression import (
+    ESTIMATORS,
+    compression_over_seeds,
+    estimate_trajectory,
+    layer_end_points,
+    layer_estimators,
+    load_activations,
+)
 from infodl.analysis.compression_figures import plot_compression_bars, plot_information_plane_grid
-from infodl.experiments.compression_table import BEGIN, END, update_document
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
+from infodl.experiments.compression_table import BEGIN, END, update_document
 
 
 def _trajectory(i_xt, epochs=(0, 1, 10, 100), names=("hidden_1", "output")):

@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from infodl.analysis.feature_source import (choose_preprocessing, layer_outputs, load_saved_model,
-                                     preprocess_images, resolve_checkpoint)
+from infodl.analysis.feature_source import (
+    choose_preprocessing,
+    layer_outputs,
+    load_saved_model,
+    preprocess_images,
+    resolve_checkpoint,
+)
 
 
 def _touch(path):

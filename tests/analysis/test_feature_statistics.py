@@ -4,8 +4,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from infodl.analysis.feature_statistics import (class_feature_statistics, representative_entries,
-                                         representative_entry_roc, weight_statistics)
+from infodl.analysis.feature_statistics import (
+    class_feature_statistics,
+    representative_entries,
+    representative_entry_roc,
+    weight_statistics,
+)
 
 
 def _clusters(num_classes=4, per_class=300, dim=12, shift=6.0, seed=0):

@@ -3,8 +3,11 @@
 import numpy as np
 import pytest
 
-from infodl.analysis.information_plane_plot import (figure_to_png_bytes, plot_information_plane,
-                                             save_figure_png)
+from infodl.analysis.information_plane_plot import (
+    figure_to_png_bytes,
+    plot_information_plane,
+    save_figure_png,
+)
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 
 
@@ -57,7 +60,7 @@ def test_plot_draws_one_line_per_epoch_with_epoch_colours(tmp_path):
     figure = plot_information_plane(trajectory, x_limit=(0, 12), y_limit=(0, 1), title="t")
     axes = figure.axes[0]
     assert len(axes.lines) == 4
-    for line, row in zip(axes.lines, range(4)):
+    for line, row in zip(axes.lines, range(4), strict=True):
         np.testing.assert_allclose(line.get_xdata(), trajectory.i_xt_bits[row])
         np.testing.assert_allclose(line.get_ydata(), trajectory.i_ty_bits[row])
     assert axes.get_xlim() == (0.0, 12.0) and axes.get_ylim() == (0.0, 1.0)

@@ -97,7 +97,7 @@ def test_resnet32_logs_fifteen_blocks_equal_to_numpy(tmp_path, denominator, root
     io_model = keras.Model(model.input, [[u.input, u.output] for u in units])
     io = io_model({"image": probe, "label": None}, training=False)
     maxima, by_name = [], {}
-    for name, unit, (x, y) in zip(names, units, io):
+    for name, unit, (x, y) in zip(names, units, io, strict=True):
         ratios = numpy_unit_ratios(unit, x, y, denominator)
         assert scalars[f"{root}/{name}/mean"] == {7: pytest.approx(ratios.mean(), rel=1e-4)}
         assert scalars[f"{root}/{name}/max"] == {7: pytest.approx(ratios.max(), rel=1e-4)}
@@ -138,7 +138,7 @@ def test_fit_logs_at_optimizer_steps_and_fills_logs(tmp_path):
     io = keras.Model(model.input, [[u.input, u.output] for u in model.layers[1:3]])(
         x[:3].astype("float32"))
     for (unit_x, unit_y), unit, name in zip(io, model.layers[1:3], ("stage1_unit0",
-                                                                    "stage2_unit0")):
+                                                                    "stage2_unit0"), strict=True):
         ratios = numpy_unit_ratios(unit, unit_x, unit_y)
         assert scalars[f"block_ratio/{name}/mean"][10] == pytest.approx(ratios.mean(), rel=1e-4)
         assert history.history[f"block_ratio/{name}/max"][-1] == pytest.approx(
@@ -154,7 +154,8 @@ def assert_one_example_ratios_equal_numpy(model, probe, rel):
     logger.set_model(model)
     values = logger.measure_now(step=0)
     io = keras.Model(model.input, [[u.input, u.output] for u in model.layers[1:3]])(probe)
-    for (x, y), unit, name in zip(io, model.layers[1:3], ("stage1_unit0", "stage2_unit0")):
+    names = ("stage1_unit0", "stage2_unit0")
+    for (x, y), unit, name in zip(io, model.layers[1:3], names, strict=True):
         ratio = numpy_unit_ratios(unit, x, y)[0]
         assert values[f"block_ratio/{name}/mean"] == pytest.approx(ratio, rel=rel)
         assert values[f"block_ratio/{name}/max"] == values[f"block_ratio/{name}/mean"]
@@ -271,7 +272,7 @@ def test_sequential_model_of_residual_units_equals_numpy():
     values = logger.measure_now(step=0)
     units = model.layers[:2]
     io = keras.Model(model.inputs[0], [[u.input, u.output] for u in units])(probe)
-    for (x, y), unit, name in zip(io, units, ("stage1_unit0", "stage2_unit0")):
+    for (x, y), unit, name in zip(io, units, ("stage1_unit0", "stage2_unit0"), strict=True):
         ratios = numpy_unit_ratios(unit, x, y)
         assert values[f"block_ratio/{name}/mean"] == pytest.approx(ratios.mean(), rel=1e-5)
         assert values[f"block_ratio/{name}/max"] == pytest.approx(ratios.max(), rel=1e-5)

@@ -35,9 +35,9 @@ def test_train_batch_source_changes_nothing_and_equals_the_training_forward_pass
     assert len(tracked) == 9  # one per unit of ResNet-20, nothing else is added
     kept = [v for v in logged.variables if v.path not in tracked]
     assert [v.path for v in kept] == [v.path for v in plain.variables]
-    for ours, theirs in zip(kept, plain.variables):  # weights, BN statistics, seeds
+    for ours, theirs in zip(kept, plain.variables, strict=True):  # weights, BN statistics, seeds
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=ours.path)
-    for ours, theirs in zip(logged.optimizer.variables, plain.optimizer.variables):
+    for ours, theirs in zip(logged.optimizer.variables, plain.optimizer.variables, strict=True):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     assert [step for step, _ in logger.history] == [1, 2, 3]
     assert set(logger.latest) == {f"block_ratio_train_batch/stage{s}_unit{u}"
@@ -49,7 +49,7 @@ def test_train_batch_source_changes_nothing_and_equals_the_training_forward_pass
     units = [layer for layer in frozen.layers if isinstance(layer, ResidualUnit)]
     unit_inputs = keras.Model(frozen.input, [u.input for u in units])(
         {"image": images, "label": None}, training=True)
-    for unit, x in zip(units, unit_inputs):
+    for unit, x in zip(units, unit_inputs, strict=True):
         _, branch = unit.residual_parts(x, training=True)
         expected = np.linalg.norm(np.ravel(branch)) / np.linalg.norm(np.ravel(x))
         tag = f"block_ratio_train_batch/stage{unit.stage}_unit{unit.unit}"

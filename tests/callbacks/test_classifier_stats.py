@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from infodl.callbacks.classifier_stats import ClassifierStatsLogger
-from infodl.callbacks.classifier_stats import weight_heatmap
+from infodl.callbacks.classifier_stats import ClassifierStatsLogger, weight_heatmap
 
 
 def read_summaries(log_dir):

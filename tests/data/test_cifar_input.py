@@ -26,7 +26,7 @@ def test_eval_standardization_matches_numpy_including_the_floor():
     labels = np.arange(5)
     (batch, batch_labels), = list(make_eval_pipeline(images, labels, batch_size=8))
     assert batch.dtype == tf.float32 and batch_labels.dtype == tf.int32
-    for image, output in zip(images, batch.numpy()):
+    for image, output in zip(images, batch.numpy(), strict=True):
         np.testing.assert_allclose(output, _standardize(image), rtol=1e-5, atol=1e-5)
     assert batch.numpy()[4, 2, 5, 1] == pytest.approx(191 / 192 * np.sqrt(192), 1e-5)
     outputs = batch.numpy()[:3].reshape(3, -1)
@@ -64,7 +64,7 @@ def test_train_crops_are_sub_windows_of_the_padded_image_and_half_flip(pad):
     found = []
     for batch, batch_labels in pipeline.take(13):
         assert batch.shape == (16, 8, 8, 3) and batch.dtype == tf.float32
-        for output, label in zip(batch.numpy(), batch_labels.numpy()):
+        for output, label in zip(batch.numpy(), batch_labels.numpy(), strict=True):
             keys, windows = candidates[label]
             close = np.all(np.abs(windows - output) < 1e-4, axis=(1, 2, 3))
             assert close.sum() == 1, [keys[i] for i in np.flatnonzero(close)]
@@ -89,7 +89,7 @@ def test_train_pipeline_is_infinite_full_batches_and_seeded():
     assert not np.array_equal(draws[:10], np.arange(10))  # shuffled
     first = make_train_pipeline(images, labels, batch_size=4, seed=1)
     again = make_train_pipeline(images, labels, batch_size=4, seed=1)
-    for (x1, y1), (x2, y2) in zip(first.take(3), again.take(3)):
+    for (x1, y1), (x2, y2) in zip(first.take(3), again.take(3), strict=True):
         np.testing.assert_array_equal(x1.numpy(), x2.numpy())
         np.testing.assert_array_equal(y1.numpy(), y2.numpy())
     other = make_train_pipeline(images, labels, batch_size=4, seed=2)
@@ -104,10 +104,10 @@ def test_train_stream_is_a_function_of_the_seed_and_can_start_at_any_batch():
     stream = [(x.numpy(), y.numpy()) for x, y in pipeline.take(8)]
     second_pass = [(x.numpy(), y.numpy()) for x, y in pipeline.take(8)]
     resumed = make_train_pipeline(images, labels, batch_size=4, seed=3, start_batch=5)
-    for (x1, y1), (x2, y2) in zip(stream, second_pass):
+    for (x1, y1), (x2, y2) in zip(stream, second_pass, strict=True):
         np.testing.assert_array_equal(x1, x2)
         np.testing.assert_array_equal(y1, y2)
-    for (x1, y1), (x2, y2) in zip(stream[5:], resumed.take(3)):
+    for (x1, y1), (x2, y2) in zip(stream[5:], resumed.take(3), strict=True):
         np.testing.assert_array_equal(x1, x2.numpy())
         np.testing.assert_array_equal(y1, y2.numpy())
 
@@ -117,7 +117,7 @@ def test_train_without_augment_is_standardization_only_and_small_sets_work():
     pipeline = make_train_pipeline(images, labels, batch_size=8, augment=False, seed=0)
     batch, batch_labels = next(iter(pipeline))
     assert batch.shape == (8, 4, 4, 3)
-    for output, label in zip(batch.numpy(), batch_labels.numpy()):
+    for output, label in zip(batch.numpy(), batch_labels.numpy(), strict=True):
         np.testing.assert_allclose(output, _standardize(images[label]), atol=1e-5)
 
 

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from infodl.data import DATASET_NAMES, Dataset, load_dataset
 from infodl.choices import DATASETS
+from infodl.data import DATASET_NAMES, Dataset, load_dataset
 
 
 def _arrays(num_classes=10, train=6, test=4, shape=(5, 5, 3)):
@@ -70,8 +70,9 @@ def test_train_fraction_subsets_train_only():
     assert len(part.y_train) == 30 and np.bincount(part.y_train).tolist() == [3] * 10
     np.testing.assert_array_equal(part.x_test, full.x_test)
     # Every kept example is one of the full set's examples with its label.
-    rows = {img.tobytes(): lab for img, lab in zip(full.x_train, full.y_train)}
-    assert all(rows[img.tobytes()] == lab for img, lab in zip(part.x_train, part.y_train))
+    rows = {img.tobytes(): lab for img, lab in zip(full.x_train, full.y_train, strict=True)}
+    assert all(rows[img.tobytes()] == lab
+               for img, lab in zip(part.x_train, part.y_train, strict=True))
 
 
 def test_numpy_parts_import_without_tensorflow():

@@ -15,10 +15,11 @@ def test_digits_scaled_to_uint8_in_a_fixed_stratified_split():
     expected = np.rint(reference.images * 255 / 16)
     # Every image matches one original image exactly, train and test disjoint.
     flat = {img.tobytes(): label for img, label in
-            zip(expected.astype(np.uint8), reference.target)}
+            zip(expected.astype(np.uint8), reference.target, strict=True)}
     for images, labels in ((dataset.x_train, dataset.y_train),
                            (dataset.x_test, dataset.y_test)):
-        assert all(flat[img[..., 0].tobytes()] == lab for img, lab in zip(images, labels))
+        assert all(flat[img[..., 0].tobytes()] == lab
+                   for img, lab in zip(images, labels, strict=True))
     test_share = np.bincount(dataset.y_test) / np.bincount(reference.target)
     assert np.all(np.abs(test_share - 0.2) < 0.02)
 

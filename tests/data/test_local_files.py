@@ -33,7 +33,7 @@ def test_cifar10_binary_in_folder_or_usual_subfolder(tmp_path, subfolder):
     folder = tmp_path / subfolder
     folder.mkdir(exist_ok=True)
     names = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
-    for name, (images, labels) in zip(names, batches):
+    for name, (images, labels) in zip(names, batches, strict=True):
         write_cifar_binary(folder / name, images, labels)
     _assert_cifar10(read_local_dataset("cifar10", tmp_path, allow_partial_files=True),
                     batches)
@@ -45,7 +45,7 @@ def test_cifar10_python_batches(tmp_path):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-    for name, (images, labels) in zip(names, batches):
+    for name, (images, labels) in zip(names, batches, strict=True):
         write_cifar_pickle(folder / name, images, labels)
     _assert_cifar10(read_local_dataset("cifar10", tmp_path, allow_partial_files=True),
                     batches)

@@ -24,7 +24,7 @@ OFFICIAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 def _assert_splits_equal(read, written):
     assert len(read) == 3
-    for (images, labels), (expected_images, expected_labels) in zip(read, written):
+    for (images, labels), (expected_images, expected_labels) in zip(read, written, strict=True):
         assert images.dtype == np.uint8 and images.shape == expected_images.shape + (1,)
         assert labels.dtype == np.int64
         np.testing.assert_array_equal(images[..., 0], expected_images)

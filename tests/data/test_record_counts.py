@@ -54,7 +54,7 @@ def _write_format(folder, fmt, rng):
             write_mnist_idx(folder, *arrays, gz=True)
             return "train-images-idx3-ubyte.gz", 60000, 30, 30
         np.savez(folder / "mnist.npz", **dict(zip(("x_train", "y_train", "x_test",
-                                                   "y_test"), arrays)))
+                                                   "y_test"), arrays, strict=True)))
         return "mnist.npz", 60000, 30, 30
     write_mnist_pickle(folder / "mnist.pkl.gz", mnist_pickle_splits(rng, (30, 20, 10)))
     return "mnist.pkl.gz", 50000, 30, 50

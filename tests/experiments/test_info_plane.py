@@ -12,8 +12,13 @@ from infodl.analysis.compression import estimate_trajectory, layer_end_points, l
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import log_spaced_epochs
 from infodl.data.twelve_bit import generate_twelve_bit_task
-from infodl.experiments.info_plane import (InfoPlaneConfig, make_estimator, run,
-                                    sigmoid_output_loss, summary)
+from infodl.experiments.info_plane import (
+    InfoPlaneConfig,
+    make_estimator,
+    run,
+    sigmoid_output_loss,
+    summary,
+)
 from infodl.models.mlp import build_mlp
 
 

@@ -8,9 +8,9 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from infodl.experiments.resnet import run
-from infodl.training.errors import TrainingDivergedError
 from infodl.experiments.resnet_config import ResNetConfig
 from infodl.run_folder.checkpoints import list_checkpoints
+from infodl.training.errors import TrainingDivergedError
 
 
 def _config(log_dir, **overrides):
@@ -64,7 +64,7 @@ def test_tensorboard_has_the_training_tags(trained_run):
     assert best[-1][1] == pytest.approx(max(accuracies))
     # total = cross-entropy + regularizer + weight decay > cross-entropy
     assert all(t > c for (_, t), (_, c) in zip(scalars["loss/total"],
-                                               scalars["loss/cross_entropy"]))
+                                               scalars["loss/cross_entropy"], strict=True))
 
 
 def test_the_same_folder_spelled_differently_resumes(trained_run, monkeypatch):

@@ -113,7 +113,8 @@ def numpy_resnet32(weights, images):
     """(per block: (x, s(x), L(x)), features F(x), logits) of the pre-activation ResNet-32."""
     x = conv_same(images, weights["init_conv"], 1)
     parts = {}
-    for stage_index, (filters, stage_stride) in enumerate(zip(STAGE_WIDTHS, STAGE_STRIDES)):
+    stages = zip(STAGE_WIDTHS, STAGE_STRIDES, strict=True)
+    for stage_index, (filters, stage_stride) in enumerate(stages):
         for unit in range(RESNET32_UNITS):
             w = weights["units"][stage_index + 1, unit]
             stride = stage_stride if unit == 0 else 1

@@ -66,7 +66,7 @@ def test_mirrored_on_two_devices_matches_one_device_and_runs_are_deterministic(t
     single, again, mirrored = out["single_a"], out["single_b"], out["mirrored"]
     assert [r["step"] for r in single] == [1, 2, 3, 4]
     assert single == again  # --deterministic: bit-identical losses and measurements
-    for ours, theirs in zip(mirrored, single):
+    for ours, theirs in zip(mirrored, single, strict=True):
         assert ours["step"] == theirs["step"]
         for key in ("loss", "cross_entropy", "accuracy"):
             assert ours[key] == pytest.approx(theirs[key], rel=2e-3), (ours["step"], key)

@@ -13,7 +13,7 @@ def _numpy_forward(model, inputs, activations):
                  "softmax": lambda a: np.exp(a - a.max(1, keepdims=True))
                  / np.exp(a - a.max(1, keepdims=True)).sum(1, keepdims=True)}
     outputs, hidden = [], inputs.astype(np.float64)
-    for layer, name in zip(model.layers, activations):
+    for layer, name in zip(model.layers, activations, strict=True):
         kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
         hidden = functions[name](hidden @ kernel + bias)
         outputs.append(hidden)
@@ -37,7 +37,7 @@ def test_last_hidden_activation_switch():
     inputs = np.random.default_rng(1).integers(0, 2, (32, 12)).astype(np.float32)
     reference = _numpy_forward(model, inputs, ["relu"] * 4 + ["sigmoid", "softmax"])
     probe = keras.Model(model.inputs, [layer.output for layer in model.layers])
-    for got, want in zip(probe.predict(inputs, verbose=0), reference):
+    for got, want in zip(probe.predict(inputs, verbose=0), reference, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-5)
     assert np.all((reference[4] > 0) & (reference[4] < 1))
     assert model.layers[3].activation.__name__ == "relu"

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from infodl.models.regularized_logits import RegularizedLogits
 from infodl.callbacks.proximal_l1 import ProximalL1
+from infodl.models.regularized_logits import RegularizedLogits
 
 
 def _layer(**kwargs):

@@ -14,11 +14,14 @@ import numpy as np
 import pytest
 
 from infodl.callbacks.block_ratio import BlockRatioLogger
-from infodl.models.model_probe import residual_units
 from infodl.choices import MODELS
+from infodl.models.model_probe import residual_units
 from infodl.models.resnet import build_network
-from infodl.models.resnet_wenxinxu import (BatchStatisticsNormalization, WenxinxuResidualUnit,
-                                    build_resnet_wenxinxu)
+from infodl.models.resnet_wenxinxu import (
+    BatchStatisticsNormalization,
+    WenxinxuResidualUnit,
+    build_resnet_wenxinxu,
+)
 from tests.models.saving import assert_reloads_with_same_outputs
 
 EPSILON = 1e-3
@@ -219,7 +222,7 @@ def test_block_ratios_of_the_15_units_over_the_input():
     probe = keras.Model(model.inputs, [u.input for u in residual_units(model)])
     inputs = probe({"image": x, "label": None})
     for unit, unit_input, (denominator, branch) in zip(residual_units(model), inputs,
-                                                       norms.values()):
+                                                       norms.values(), strict=True):
         _, expected = unit.residual_parts(unit_input)
         flat = np.asarray(expected).reshape(6, -1)
         np.testing.assert_allclose(branch, np.linalg.norm(flat, axis=1), rtol=1e-4)

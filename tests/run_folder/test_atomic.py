@@ -7,8 +7,13 @@ import re
 import pytest
 
 import infodl
-from infodl.run_folder.atomic import (atomic_write, partial_path, write_bytes_atomic,
-                                      write_json_atomic, write_text_atomic)
+from infodl.run_folder.atomic import (
+    atomic_write,
+    partial_path,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -3,15 +3,19 @@
 import dataclasses
 import inspect
 
+import keras
 import numpy as np
 import pytest
-import keras
 
 from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.experiments.common_settings import RunFolderSettings
-from infodl.run_folder.checkpoints import (KEEP_CHECKPOINTS, latest_checkpoint,
-                                           list_checkpoints, restore_checkpoint,
-                                           save_checkpoint)
+from infodl.run_folder.checkpoints import (
+    KEEP_CHECKPOINTS,
+    latest_checkpoint,
+    list_checkpoints,
+    restore_checkpoint,
+    save_checkpoint,
+)
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_trainer_base import IBTrainerBase
 
@@ -44,11 +48,11 @@ def test_save_restore_round_trips_weights_and_optimizer_state(tmp_path):
 
     fresh = small_model(seed=1)
     assert restore_checkpoint(fresh, path) == 2
-    for a, b in zip(model.get_weights(), fresh.get_weights()):
+    for a, b in zip(model.get_weights(), fresh.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     momenta = [v.numpy() for v in model.optimizer.variables if "momentum" in v.path]
     restored = [v.numpy() for v in fresh.optimizer.variables if "momentum" in v.path]
-    assert momenta and all(np.array_equal(a, b) for a, b in zip(momenta, restored))
+    assert momenta and all(np.array_equal(a, b) for a, b in zip(momenta, restored, strict=True))
 
 
 def test_only_the_newest_are_kept_and_partial_files_are_ignored(tmp_path):

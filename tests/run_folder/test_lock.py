@@ -12,9 +12,15 @@ import time
 
 import pytest
 
-from infodl.run_folder.lock import (IN_USE_PATTERN, LOCK_FILE, RunFolderInUseError,
-                                    RunFolderLock, acquire_run_folder, release_run_folder,
-                                    run_folder_holder)
+from infodl.run_folder.lock import (
+    IN_USE_PATTERN,
+    LOCK_FILE,
+    RunFolderInUseError,
+    RunFolderLock,
+    acquire_run_folder,
+    release_run_folder,
+    run_folder_holder,
+)
 from infodl.run_folder.run_directory import prepare_log_dir
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

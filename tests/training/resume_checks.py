@@ -17,7 +17,7 @@ RTOL, ATOL = 1e-5, 1e-7
 def assert_same_weights(expected_model, got_model):
     expected, got = expected_model.get_weights(), got_model.get_weights()
     assert len(expected) == len(got)
-    for want, have in zip(expected, got):
+    for want, have in zip(expected, got, strict=True):
         np.testing.assert_allclose(have, want, rtol=RTOL, atol=ATOL)
 
 
@@ -29,7 +29,7 @@ def assert_same_history(expected, got, where="history"):
             assert_same_history(expected[key], got[key], f"{where}[{key!r}]")
     elif isinstance(expected, (list, tuple)):
         assert isinstance(got, (list, tuple)) and len(got) == len(expected), where
-        for index, (want, have) in enumerate(zip(expected, got)):
+        for index, (want, have) in enumerate(zip(expected, got, strict=True)):
             assert_same_history(want, have, f"{where}[{index}]")
     elif isinstance(expected, numbers.Real) and not isinstance(expected, (bool, numbers.Integral)):
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, err_msg=where)

@@ -100,7 +100,7 @@ def test_heldout_bounds_match_numpy():
     f, y = features.numpy(), labels.numpy()
     y_marginal = np.concatenate([critics.label_critic([y, f[p]]).numpy() for p in permutations])
     x_marginal = np.concatenate([critics.input_critic([f, f[p] + m]).numpy()
-                                 for p, m in zip(permutations, marginal_noise)])
+                                 for p, m in zip(permutations, marginal_noise, strict=True)])
     y_joint = critics.label_critic([y, f]).numpy()
     x_joint = critics.input_critic([f, f + noise]).numpy()
     _assert_donsker_varadhan(i_y, y_joint, y_marginal)

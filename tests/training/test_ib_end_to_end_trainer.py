@@ -3,9 +3,9 @@
 import pytest
 
 from infodl.run_folder.summary_writer import SummaryWriter
-from tests.training.resume_checks import assert_same_history, assert_same_weights
-from tests.training.ib_problems import blobs, tiny_model
 from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
+from tests.training.ib_problems import blobs, tiny_model
+from tests.training.resume_checks import assert_same_history, assert_same_weights
 
 SMALL = dict(train_steps=8, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
              critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1, log_every=2,

@@ -30,7 +30,7 @@ def _values(variables):
 
 
 def _changed(before, variables):
-    return [not np.array_equal(b, v.numpy()) for b, v in zip(before, variables)]
+    return [not np.array_equal(b, v.numpy()) for b, v in zip(before, variables, strict=True)]
 
 
 def test_critic_steps_change_only_the_critics_and_network_steps_only_layer_i():
@@ -41,10 +41,11 @@ def test_critic_steps_change_only_the_critics_and_network_steps_only_layer_i():
 
     tf.function(loop.critic_step)()
     # every kernel moves; the output biases need not (DV is invariant to D + c)
-    kernels = [changed for changed, v in zip(_changed(before[0], critics.trainable_variables),
-                                             critics.trainable_variables) if "kernel" in v.path]
+    variables = critics.trainable_variables
+    kernels = [changed for changed, v in zip(_changed(before[0], variables), variables,
+                                             strict=True) if "kernel" in v.path]
     assert len(kernels) == 4 and all(kernels)
-    for group, old in zip((layer, frozen, head), before[1:]):
+    for group, old in zip((layer, frozen, head), before[1:], strict=True):
         assert not any(_changed(old, group))
 
     critic_now = _values(critics.trainable_variables)
@@ -120,7 +121,7 @@ def test_shared_feature_table_gives_the_same_critic_step():
         values = loop.run(tf.constant(2)).numpy()
         results.append((values, _values(critics.trainable_variables)))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5, atol=1e-6)
-    for first, second in zip(results[0][1], results[1][1]):
+    for first, second in zip(results[0][1], results[1][1], strict=True):
         np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-6)
 
 
@@ -155,5 +156,6 @@ def test_a_stop_request_ends_a_stretch_and_splitting_matches_one_stretch():
     split.stop_flag.assign(False)  # the resumed run
     split.run(tf.constant(4))
     assert int(split.completed.numpy()) == 4
-    for a, b in zip(blocks[1].trainable_variables, other_blocks[1].trainable_variables):
+    pairs = zip(blocks[1].trainable_variables, other_blocks[1].trainable_variables, strict=True)
+    for a, b in pairs:
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)

@@ -7,9 +7,9 @@ import pytest
 import tensorflow as tf
 
 from infodl.run_folder.summary_writer import SummaryWriter
-from tests.training.resume_checks import assert_same_history, assert_same_weights
-from tests.training.ib_problems import blobs, tiny_model
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+from tests.training.ib_problems import blobs, tiny_model
+from tests.training.resume_checks import assert_same_history, assert_same_weights
 
 SMALL = dict(iterations_per_layer=6, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
              critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1, log_every=2,

@@ -27,7 +27,7 @@ def test_full_batch_training_equals_keras_fit():
     reference.fit(inputs, labels, batch_size=len(labels), epochs=7, shuffle=False, verbose=0)
     trainer = InMemoryEpochTrainer(ours, keras.optimizers.SGD(0.5), batch_size=len(labels))
     history = trainer.fit(inputs, labels, epochs=7, verbose=0)
-    for got, want in zip(ours.get_weights(), reference.get_weights()):
+    for got, want in zip(ours.get_weights(), reference.get_weights(), strict=True):
         np.testing.assert_allclose(got, want, atol=2e-5)
     # the reported loss is the mean loss of the last epoch's step (before the update)
     assert history["epoch"] == [7]
@@ -75,7 +75,7 @@ def test_same_seed_same_weights_and_bad_arguments():
         InMemoryEpochTrainer(model, keras.optimizers.SGD(0.1), batch_size=16,
                              seed=5).fit(inputs, labels, epochs=3, verbose=0)
         weights.append(model.get_weights())
-    for first, second in zip(*weights):
+    for first, second in zip(*weights, strict=True):
         np.testing.assert_array_equal(first, second)
     with pytest.raises(ValueError, match="batch_size"):
         InMemoryEpochTrainer(_model(0), keras.optimizers.SGD(0.1), batch_size=0)

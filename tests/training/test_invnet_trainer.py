@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from infodl.callbacks.proximal_l1 import ProximalL1
 from infodl.models.invnet import build_invnet
-from infodl.training.alternating_trainer import AlternatingTrainer, reconstruction_error
 from infodl.run_folder.checkpoints import restore_checkpoint, save_checkpoint
+from infodl.training.alternating_trainer import AlternatingTrainer, reconstruction_error
 
 DECODER = ("decoder_hidden_1", "decoder_output")
 ENCODER = ("hidden_1", "features")
@@ -36,7 +36,8 @@ def _weights(model, names):
 
 
 def _changed(before, after):
-    return {name: any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))
+    return {name: any(not np.array_equal(a, b)
+                      for a, b in zip(before[name], after[name], strict=True))
             for name in before}
 
 
@@ -69,7 +70,7 @@ def test_one_step_is_an_autoencoder_update_then_a_classifier_update():
     variables = reference.autoencoder.trainable_variables
     with tf.GradientTape() as tape:
         loss = reconstruction_error(inputs["image"], reference.autoencoder(inputs["image"]))
-    for variable, gradient in zip(variables, tape.gradient(loss, variables)):
+    for variable, gradient in zip(variables, tape.gradient(loss, variables), strict=True):
         variable.assign_sub(lr * gradient)
     # ... then (F, w) on CE + α2 mean ||w_y||·||F(x)||, at the updated F
     variables = reference.classifier.trainable_variables
@@ -81,9 +82,9 @@ def test_one_step_is_an_autoencoder_update_then_a_classifier_update():
         norms_w = tf.gather(tf.norm(reference.get_layer("logits").kernel, axis=0), labels)
         loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
             labels, logits, from_logits=True)) + alpha2 * tf.reduce_mean(norms_w * norms_f)
-    for variable, gradient in zip(variables, tape.gradient(loss, variables)):
+    for variable, gradient in zip(variables, tape.gradient(loss, variables), strict=True):
         variable.assign_sub(lr * gradient)
-    for got, expected in zip(model.trainable_variables, reference.trainable_variables):
+    for got, expected in zip(model.trainable_variables, reference.trainable_variables, strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     assert int(model.optimizer.iterations) == 1
     assert int(model.autoencoder_optimizer.iterations) == 1
@@ -115,13 +116,13 @@ def test_checkpoint_restores_both_optimizers(tmp_path):
     path = save_checkpoint(model, tmp_path, step=3)
     restored = _trainer(momentum=0.9, seed=1)
     assert restore_checkpoint(restored, path) == 3
-    for got, expected in zip(restored.get_weights(), model.get_weights()):
+    for got, expected in zip(restored.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(got, expected)
     for optimizer in ("optimizer", "autoencoder_optimizer"):
         saved = [np.array(v) for v in getattr(model, optimizer).variables]
         loaded = [np.array(v) for v in getattr(restored, optimizer).variables]
         assert len(saved) == len(loaded) > 2
-        for got, expected in zip(loaded, saved):
+        for got, expected in zip(loaded, saved, strict=True):
             np.testing.assert_array_equal(got, expected)
     loaded = keras.saving.load_model(path, compile=False)
     assert isinstance(loaded, AlternatingTrainer)
