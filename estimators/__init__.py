@@ -1,32 +1,43 @@
-"""Mutual-information estimators (SPEC §6) and the prediction information of P2 (§3).
+"""Mutual-information estimators and the prediction information of P2 (Prop. 2.1-2.2).
 
 NumPy estimators (imported eagerly, no TensorFlow):
     BinningEstimator, KDEEstimator, input_prediction_information,
     label_prediction_information, information_constraint; the function
     `prediction_information` (all three at once) stays in its module of the same name,
-    `estimators.prediction_information`, so that the package attribute of that name is
+    `infodl.estimators.prediction_information`, so that the package attribute of that name is
     the module and `import infodl.estimators.prediction_information as m` keeps working.
 Neural estimators (Keras models, TensorFlow or JAX backend; imported on first
 access, so that `from infodl.estimators import BinningEstimator` does not load a backend):
-    MINE, ArchitectureAwareMINE, Critic, SeparableCritic, FitResult (what
-    `fit_estimate` measured, `MINE.last_fit`), MINELayerEstimator (the information
+    MINE, ArchitectureAwareMINE, Critic, SeparableCritic, the parts MINE is composed
+    of (CriticPair, InputStandardizer, PairSampler; AA-MINE's LayerPairSampler),
+    FitResult (what `fit_estimate` measured, `MINE.last_fit`, with its trust flag),
+    Estimate (the float `fit_estimate` returns, with its spread `std`),
+    MINELayerEstimator (the information
     plane of every layer with MINE, the interface of the NumPy estimators), and the
     bound functions donsker_varadhan, nguyen_wainwright_jordan, info_nce.
 
 Example:
-    >>> from infodl.estimators import BinningEstimator, MINE
+    >>> from infodl.estimators import BinningEstimator, KDEEstimator
+    >>> hidden = np.array([[0.1], [0.1], [0.9], [0.9]])  # one unit, two values
+    >>> labels = np.array([0, 0, 1, 1])
     >>> BinningEstimator().information(hidden, labels)  # (I(X;T), I(T;Y)) in bits
+    (1.0, 1.0)
+    >>> [round(value, 6) for value in KDEEstimator(0.01).information(hidden, labels)]
+    [1.0, 1.0]
 """
 
-from infodl.lazy_exports import lazy_exports
+import infodl
+from infodl.estimators import prediction_information
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
-from infodl.estimators import prediction_information
 from infodl.estimators.prediction_information import (
     information_constraint,
     input_prediction_information,
     label_prediction_information,
 )
+from infodl.lazy_exports import lazy_exports
+
+infodl.one_name(__name__)
 
 # Public name -> module that defines it; these modules import Keras (and its backend).
 _LAZY = {
@@ -34,7 +45,12 @@ _LAZY = {
     "ArchitectureAwareMINE": ".aa_mine",
     "Critic": ".critic",
     "SeparableCritic": ".separable_critic",
+    "CriticPair": ".critic_pair",
+    "InputStandardizer": ".input_standardizer",
+    "PairSampler": ".pair_sampler",
+    "LayerPairSampler": ".layer_pair_sampler",
     "FitResult": ".fit_result",
+    "Estimate": ".estimate",
     "MINELayerEstimator": ".layer_estimator",
     "donsker_varadhan": ".mi_bounds",
     "nguyen_wainwright_jordan": ".mi_bounds",

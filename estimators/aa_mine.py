@@ -1,21 +1,21 @@
 """AA-MINE: MINE whose critic passes x through the network's own layers 1..i."""
 
-import math
 import numbers
 
 import keras
-import numpy as np
-from keras import ops
 
-from infodl.estimators import mi_bounds
-from infodl.estimators.mine import MINE
 from infodl import checks
+from infodl.estimators.layer_pair_sampler import LayerPairSampler
+from infodl.estimators.mine import MINE
 from infodl.paper_constants import IB_NOISE_VARIANCE
 
 
 @keras.saving.register_keras_serializable(package="infodl")
 class ArchitectureAwareMINE(MINE):
     """Architecture-aware MINE of I(X; L_i + eps), L_i = F_i(X), eps ~ N(0, sigma^2 I).
+
+    `MINE` composed with a `LayerPairSampler`: that part draws the pairs and shows
+    the critic F_i(x); the critics, standardization, bound and fit are MINE's.
 
     The critic is D(x, t) = head([F_i(x), t]): x goes through layers 1..i of
     `network` with its current weights (shared, no noise, and not trained by the
@@ -46,9 +46,16 @@ class ArchitectureAwareMINE(MINE):
         `estimate(x)` / `fit_estimate(x)`: I(X; L_i + eps) in nats on held-out x.
 
     Example:
-        >>> aa_mine = ArchitectureAwareMINE(network, layer="dense_1", noise_variance=2.0)
-        >>> mi_nats = aa_mine.fit_estimate(x_train)
-        >>> aa_mine.fit_estimate(x_train, restarts=3), aa_mine.last_fit.std
+        >>> from infodl.estimators import ArchitectureAwareMINE
+        >>> network = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, name="dense_1"),
+        ...                             keras.layers.Dense(1)])
+        >>> x = np.random.default_rng(0).normal(size=(300, 2)).astype("float32")
+        >>> aa_mine = ArchitectureAwareMINE(network, layer="dense_1", noise_variance=2.0,
+        ...                                 hidden_units=(8,), seed=0)
+        >>> value = aa_mine.fit_estimate(x, steps=40, batch_size=64, eval_every=20,
+        ...                              restarts=2, verbose=0)
+        >>> value == aa_mine.last_fit.value, aa_mine.last_fit.steps
+        (True, (40, 40))
 
     Reference: P3 (Elad et al.) section 4, Fig. 1, appendix A (algorithm) and C.
     """
@@ -81,6 +88,8 @@ class ArchitectureAwareMINE(MINE):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
             inputs = inputs[0]
         self.feature_extractor = keras.Model(inputs, target.output, name="layers_1_to_i")
+        self.pair_sampler = LayerPairSampler(self.feature_extractor, noise_variance,
+                                             self.seed_generator, self.layer)
 
     @property
     def trainable_variables(self):
@@ -107,71 +116,11 @@ class ArchitectureAwareMINE(MINE):
 
     def sample_pairs(self, x, training=False):
         """Joint pairs (x, t), t = F_i(x) + eps with fresh eps ~ N(0, sigma^2 I)."""
-        x = ops.convert_to_tensor(x)
-        features = self.feature_extractor(x, training=training)
-        noise = keras.random.normal(ops.shape(features), stddev=math.sqrt(self.noise_variance),
-                                    seed=self.seed_generator, dtype=features.dtype)
-        return x, features + noise
-
-    def _first_input_features(self, first, training=False):
-        return ops.stop_gradient(self.feature_extractor(first, training=False))
-
-    def _feature_shape(self, first_shape):
-        return tuple(self.feature_extractor.output.shape)
-
-    def _input_shapes(self, input_shape):
-        if input_shape and isinstance(input_shape[0], (list, tuple)):
-            return super()._input_shapes(input_shape)
-        return tuple(input_shape), self._feature_shape(input_shape)  # x alone
-
-    def _split_inputs(self, inputs):
-        if isinstance(inputs, (list, tuple)):
-            return super()._split_inputs(inputs)
-        return inputs, None
-
-    def _complete_pairs(self, first, second):
-        return self.sample_pairs(first) if second is None else (first, second)
-
-    def _validated(self, x, t):
-        if t is not None:
-            return mi_bounds.check_pairs(x, t, "x", "t", first_any_rank=True)
-        x = mi_bounds.check_samples(x, "x", any_rank=True)
-        if len(x) < 2:
-            raise ValueError("Expected at least 2 samples of x (marginal pairs need a "
-                             f"shuffle). Received: {len(x)} sample(s)")
-        return x, None
+        return self.pair_sampler.sample(x, training=training)
 
     def layer_features(self, x, batch_size=4096):
-        """F_i(x) as a NumPy array, computed in batches.
-
-        Raises:
-            ValueError: if layer i gives NaN/inf for some x (a diverged network).
-        """
-        features = np.concatenate(
-            [np.asarray(self.feature_extractor(x[i:i + batch_size], training=False))
-             for i in range(0, len(x), batch_size)], axis=0)
-        bad = int(features.size - np.count_nonzero(np.isfinite(features)))
-        if bad:
-            raise ValueError(f"Expected finite activations of layer {self.layer!r}. "
-                             f"Received: {bad} NaN/inf entries for {len(x)} inputs")
-        return features
-
-    def _first_feature_array(self, x):
-        return self.layer_features(x)
-
-    def _complete_arrays(self, x, t):
-        if t is not None:
-            return x, t
-        features = self.layer_features(x)
-        noise = keras.random.normal(features.shape, stddev=math.sqrt(self.noise_variance),
-                                    seed=self.seed_generator, dtype=features.dtype)
-        return x, features + np.asarray(noise)
-
-    def _carries_no_information(self, x, t):
-        """A constant x or layer i (t = constant + eps, independent of x): I = 0."""
-        if t is None:
-            t = self.layer_features(x)
-        return super()._carries_no_information(x, t)
+        """F_i(x) as a NumPy array, computed in batches (NaN/inf raise ValueError)."""
+        return self.pair_sampler.feature_array(x, batch_size)
 
     def estimate(self, x, t=None, batch_size=None, num_shuffles=None, seed=None):
         """Held-out bound (nats) on (x, t); t = F_i(x) + fresh noise when omitted."""

@@ -105,9 +105,15 @@ class BinningEstimator:
         units: "bits" or "nats" for the returned values.
 
     Example:
+    >>> from infodl.estimators.binning import BinningEstimator
     >>> estimator = BinningEstimator(num_bins=30, bin_range=(-1.0, 1.0))
-    >>> i_xt, i_ty = estimator.information(np.tanh(hidden), labels)
-    >>> plane = estimator.information_per_layer([t1, t2, t3], labels)  # (3, 2)
+    >>> hidden = np.tanh([[0.1, 2.0], [0.1, 3.0], [1.5, 0.0], [-0.5, 0.0]])  # 4 inputs
+    >>> labels = np.array([0, 0, 1, 1])  # rows 0 and 1 share a symbol: H(T) = 1.5
+    >>> [round(value, 6) for value in estimator.information(hidden, labels)]  # bits
+    [1.5, 1.0]
+    >>> estimator.information_per_layer([hidden, hidden[:, :1] * 0.0], labels)  # (2, 2)
+    array([[1.5, 1. ],
+           [0. , 0. ]])
 
     Reference: Shwartz-Ziv & Tishby 2017 (ravidziv/IDNNs), discussed in Zhao & Sun
     (P1) §1.2 and §3.4; fixed-width bins: Saxe et al. 2018, Sec. 2.

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from infodl import checks
-from infodl.seeds import derive_seed
 from infodl.paper_constants import PAPER_CRITIC_HIDDEN_UNITS
+from infodl.seeds import derive_seed
 
 
 @keras.saving.register_keras_serializable(package="infodl")
@@ -35,10 +35,14 @@ class Critic(keras.layers.Layer):
         Called on [s, t] (shapes (n, d_s) and (n, d_t)), a tensor of n scores.
 
     Example:
-        >>> critic = Critic(hidden_units=(64, 64))
-        >>> scores = critic([np.zeros((8, 2)), np.ones((8, 3))])  # shape (8,)
-        >>> gaussian = Critic((), quadratic_units=64)              # a quadratic form
-        >>> matrix = gaussian.pairwise_scores(s, t)                 # (n, n)
+        >>> from infodl.estimators import Critic
+        >>> critic = Critic(hidden_units=(64, 64), seed=0)
+        >>> tuple(critic([np.zeros((8, 2)), np.ones((8, 3))]).shape)
+        (8,)
+        >>> gaussian = Critic((), quadratic_units=64, seed=0)      # a quadratic form
+        >>> s, t = np.ones((5, 2), "float32"), np.zeros((4, 3), "float32")
+        >>> tuple(gaussian.pairwise_scores(s, t).shape)             # one matrix product
+        (5, 4)
 
     Reference: P3 (Elad et al.) appendix C; Belghazi et al. 2018, section 3.
     """

@@ -2,10 +2,17 @@
 callback that scores the held-out halves, keeps each half's best critic and stops.
 
 Example:
-    >>> index = epoch_index(train_index, 512, s, t, rng)
-    >>> monitor = HeldOutMonitor(mine, halves, steps=4000, eval_every=100, patience=10,
-    ...                          min_steps=2000, verbose=0, seed=0)
-    >>> mine.fit(s[index], t[index], batch_size=512, epochs=8, callbacks=[monitor])
+    >>> from infodl.estimators.held_out_fit import epoch_index
+    >>> s, rng = np.zeros((10, 3), "float32"), np.random.default_rng(0)
+    >>> index = epoch_index(np.arange(10), 4, s, None, rng)
+    >>> len(index) % 4, sorted(set(index.tolist())) == list(range(10))
+    (0, True)
+
+    Usage in `mine_fit.fit_once` (a MINE, its held-out halves and training pairs):
+
+        monitor = HeldOutMonitor(mine, halves, steps=4000, eval_every=100, patience=10,
+                                 min_steps=2000, verbose=0, seed=0)
+        mine.fit(s[index], t[index], batch_size=512, epochs=1, callbacks=[monitor])
 
 Reference: Belghazi et al. 2018 (MINE), section 3.2 (estimate on held-out samples);
 Chernozhukov et al. 2018 (cross-fitting: select on one half, report on the other).
@@ -13,6 +20,7 @@ Chernozhukov et al. 2018 (cross-fitting: select on one half, report on the other
 
 import keras
 import numpy as np
+
 from infodl.seeds import derive_seed
 
 # Marginal pairs per held-out sample in the evaluations that pick the critic.
@@ -44,10 +52,20 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
     Returns:
         A Keras callback; afterwards `curve`, `step`, `best_step`, `best_critic`,
-        and `restore(half)` puts back the critics picked on that half.
+        `done`, `stopped_early` (the patience rule fired), and `restore(half)` puts
+        back the critics picked on that half.
 
     Example:
-        >>> monitor = HeldOutMonitor(mine, halves, 4000, 100, 10, 2000, 0, seed=0)
+        >>> from infodl.estimators import MINE
+        >>> from infodl.estimators.held_out_fit import HeldOutMonitor
+        >>> s = np.random.default_rng(0).normal(size=(40, 1)).astype("float32")
+        >>> mine = MINE(hidden_units=(4,), seed=0)
+        >>> halves = ((s[:20], s[:20] + 1), (s[20:], s[20:] + 1))
+        >>> monitor = HeldOutMonitor(mine, halves, 20, 10, 2, 10, 0, seed=0)
+        >>> mine.compile(optimizer="adam")
+        >>> _ = mine.fit(s, s + 1, batch_size=10, epochs=5, verbose=0, callbacks=[monitor])
+        >>> monitor.step, [step for step, _ in monitor.curve], monitor.done
+        (20, [10, 20], True)
 
     Reference: Belghazi et al. 2018 (MINE), section 3.2.
     """
@@ -61,6 +79,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         self.progress = keras.utils.Progbar(steps, verbose=verbose,
                                             stateful_metrics=["mi_nats", "val_mi_nats"])
         self.step, self.curve, self.evaluations_without_gain = 0, [], 0
+        self.done = self.stopped_early = False
         weights = self._weights()
         self.best_weights, self.best_step, self.best_critic = [weights, weights], [0, 0], [0, 0]
         self.best_values, self.best_mean = [-np.inf, -np.inf], -np.inf
@@ -70,7 +89,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
     def restore(self, half):
         """Puts back the critic weights and the choice of critic picked on `half`."""
-        for critic, weights in zip(self.estimator.critics, self.best_weights[half]):
+        for critic, weights in zip(self.estimator.critics, self.best_weights[half], strict=True):
             critic.set_weights(weights)
         self.estimator.selected_critic.assign(float(self.best_critic[half]))
 
@@ -101,9 +120,10 @@ class HeldOutMonitor(keras.callbacks.Callback):
         if logs and "mi_nats" in logs:
             shown.insert(0, ("mi_nats", float(logs["mi_nats"])))
         self.progress.update(self.step, shown)
-        if self.step >= self.steps or (self.step >= self.min_steps
-                                       and self.evaluations_without_gain >= self.patience):
-            self.model.stop_training = True
+        self.stopped_early = (self.step >= self.min_steps
+                              and self.evaluations_without_gain >= self.patience)
+        if self.step >= self.steps or self.stopped_early:
+            self.done = self.model.stop_training = True
 
 
 def epoch_index(train_index, batch_size, s, t, rng):

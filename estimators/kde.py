@@ -73,9 +73,13 @@ class KDEEstimator:
         units: "bits" or "nats" for the returned values.
 
     Example:
-    >>> estimator = KDEEstimator(noise_variance=0.1, bound="upper")
-    >>> i_xt, i_ty = estimator.information(hidden, labels)
-    >>> plane = estimator.information_per_layer([t1, t2], labels)  # (2, 2)
+    >>> from infodl.estimators.kde import KDEEstimator
+    >>> estimator = KDEEstimator(noise_variance=0.01, bound="upper")
+    >>> hidden = np.array([[0.1], [0.1], [0.9], [0.9]])  # two clusters far apart (σ = 0.1)
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> np.round(estimator.information_per_layer([hidden, 0.0 * hidden], labels), 6)
+    array([[1., 1.],
+           [0., 0.]])
 
     Reference: Kolchinsky & Tracey 2017, "Estimating mixture entropy with pairwise
     distances", Sec. 4 (Eq. 9-10 with KL and Bhattacharyya); Saxe et al. 2018, Sec. 2;

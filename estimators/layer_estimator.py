@@ -21,7 +21,7 @@ class MINELayerEstimator:
     no added noise): it measures the information of the continuous layer as a neural
     lower bound, which is slow (2 fits per layer) and noisy, and meant as a cross-check
     of the plug-in estimators. It has their `information_per_layer` interface, so
-    `callbacks.InformationPlaneLogger` uses it as it uses them (`units` is "nats").
+    `infodl.callbacks.InformationPlaneLogger` uses it as it uses them (`units` is "nats").
 
     Args:
         inputs: (N, ...) the network inputs X, in the order of the activations rows.
@@ -35,8 +35,13 @@ class MINELayerEstimator:
             or ReLU layers, whose marginals are far from Gaussian) or "none".
 
     Example:
-        >>> estimator = MINELayerEstimator(inputs, steps=2000)
-        >>> plane = estimator.information_per_layer([t1, t2, t3], labels)  # (3, 2) nats
+        >>> from infodl.estimators import MINELayerEstimator
+        >>> rng = np.random.default_rng(0)
+        >>> inputs, labels = rng.normal(size=(200, 2)), rng.integers(0, 2, 200)
+        >>> estimator = MINELayerEstimator(inputs, steps=20, hidden_units=(4,), batch_size=64)
+        >>> plane = estimator.information_per_layer([inputs, inputs[:, :1]], labels)
+        >>> plane.shape, bool(np.all(plane >= 0))   # (I(X;T), I(T;Y)) per layer, nats
+        ((2, 2), True)
 
     Reference: Belghazi et al. 2018 (MINE); P3 (Elad et al.) §3 and appendix C for
     MINE on a layer; the information plane of Shwartz-Ziv & Tishby 2017 / P1 §1.2.

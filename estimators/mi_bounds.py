@@ -14,6 +14,7 @@ matrix product) the n(n - 1) off-diagonal entries are samples of Q:
 `log_mean_exp_off_diagonal` averages over all of them.
 
 Example:
+    >>> from infodl.estimators.mi_bounds import donsker_varadhan
     >>> joint, marginal = np.array([1.0, 2.0]), np.array([0.0, 0.0])
     >>> float(donsker_varadhan(joint, marginal))
     1.5

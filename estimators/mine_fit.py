@@ -1,25 +1,58 @@
-"""How `MINE.fit_estimate` trains: its defaults and checks, one restart, the optimizer.
+"""`MINE.fit_estimate`: samples in, one held-out estimate out (and its record).
 
-`MINE` (and `ArchitectureAwareMINE`) hold the critic and the bound; this module holds
-the procedure that turns samples into one held-out estimate: split the pairs, start
-from fresh critic weights on a restart, compile Adam with a cosine schedule unless the
-user compiled the model, train with `HeldOutMonitor` and score each held-out half with
-the critic picked on the other (cross-fitting).
+A `validation_fraction` of the pairs is held out and split in two halves A and B.
+Every `eval_every` steps the bound on each half is computed (with fixed marginal
+pairs) and the best critic of each half is kept; after `min_steps` steps, training
+stops once the mean of the two has reached no new best for `patience` evaluations.
+The result is cross-fitted,
+
+    value = 1/2 [ bound_B(critic best on A) + bound_A(critic best on B) ],
+
+each term scored on pairs that did not pick its critic, so picking the best of many
+noisy evaluations does not bias it upward. With the quadratic companion each half
+also picks which of the two critics reports. The inputs are standardized (`adapt`)
+on the training pairs first. Splits, batch order and restarts all derive from the
+estimator's `run_seed` (`MINE(seed=...)`, else drawn from NumPy's global generator:
+`keras.utils.set_random_seed` makes a fit repeatable: bit for bit under JAX; under
+TensorFlow up to float32 rounding, ~1e-7, as its CPU kernels' sums depend on buffer
+alignment).
+
+An uncompiled model (or one compiled by an earlier `fit_estimate`) gets Adam with a
+cosine decay from `learning_rate` to 5 % of it over `steps`; a model compiled by the
+user keeps its optimizer. With `restarts=k` the fit is repeated k times, each with
+its own split, shuffles and (after the first) freshly initialised critic; the value
+is their mean and `last_fit.std` their spread. A constant s or t (every sample
+equal) carries no information: the result is 0.0 without training.
+
+`last_fit.trusted` is False (with `last_fit.reason`, and one warning) when the value
+is negative, when restarts disagree beyond their spread, or when the stopping rule
+never fired. A negative value is a valid lower bound: the critic found no
+dependence it could tell from noise; the true I(S; T) >= 0 may be 0 or small.
 
 Example:
-    >>> settings = fit_settings(steps=2000, batch_size=None, validation_fraction=0.2,
-    ...                         patience=None, verbose=0, eval_every=None,
-    ...                         learning_rate=None, restarts=1, min_steps=None)
-    >>> value, curve, steps_run, best_step, chosen = fit_once(mine, s, t, 0, 4000, settings)
+    >>> from infodl.estimators import MINE
+    >>> from infodl.estimators.mine_fit import fit_estimate
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.standard_normal((300, 1)).astype("float32")
+    >>> t = s + rng.standard_normal((300, 1)).astype("float32")
+    >>> mine = MINE(hidden_units=(8,), seed=0)
+    >>> value = fit_estimate(mine, s, t, steps=40, batch_size=64, eval_every=20,
+    ...                      restarts=2, verbose=0)
+    >>> value == mine.last_fit.value, value.std == mine.last_fit.std, len(mine.last_fit.values)
+    (True, True, 2)
 
-Reference: Belghazi et al. 2018 (MINE), section 3.2; Chernozhukov et al. 2018
-(cross-fitting).
+Reference: Belghazi et al. 2018 (MINE), section 3.2; P3 (Elad et al.) appendix C;
+Chernozhukov et al. 2018 (cross-fitting).
 """
+
+import time
 
 import keras
 import numpy as np
 
 from infodl import checks
+from infodl.estimators.estimate import Estimate
+from infodl.estimators.fit_result import FitResult
 from infodl.estimators.held_out_fit import HeldOutMonitor, epoch_index
 from infodl.seeds import derive_seed
 
@@ -68,21 +101,72 @@ def is_constant(samples):
     return samples is not None and bool(np.all(samples == samples[:1]))
 
 
+def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fraction=0.2,
+                 patience=None, verbose=1, eval_every=None, learning_rate=None, restarts=1,
+                 min_steps=None):
+    """Trains `mine`'s critic with early stopping on held-out pairs; returns their estimate.
+
+    Args:
+        mine: a `MINE` (or `ArchitectureAwareMINE`).
+        s, t: paired samples (N, ...) (AA-MINE: x alone). A 1-D array is one feature;
+            a 1-D integer array is class labels, one-hot encoded.
+        steps: critic steps per restart (default 4000).
+        batch_size: pairs per step (default 512).
+        validation_fraction: held-out fraction, in (0, 1).
+        patience: evaluations without a new best before stopping (default 10).
+        verbose: 1 shows a progress bar, 0 nothing.
+        eval_every: steps between held-out evaluations (default 100).
+        learning_rate: peak learning rate (default 1e-3) or a schedule.
+        restarts: number of independent fits averaged (default 1).
+        min_steps: no early stop before this step (default steps / 2).
+
+    Returns:
+        The cross-fitted held-out bound (nats), the mean over restarts: an `Estimate`,
+        a float that also carries `std` (the spread over restarts), `trusted` and
+        `reason`; `mine.last_fit` (a `FitResult`) keeps the curves and the rest.
+
+    Raises:
+        ValueError: mismatched lengths, fewer pairs than a split needs, NaN/inf
+            samples, inputs of another width than a fitted `mine`'s, or a bad argument.
+    """
+    started = time.perf_counter()
+    s, t = mine.pair_sampler.validate(s, t)
+    settings = fit_settings(steps, batch_size, validation_fraction, patience, verbose,
+                            eval_every, learning_rate, restarts, min_steps)
+    if mine.pair_sampler.carries_no_information(s, t):
+        mine.last_fit = FitResult.from_restarts(
+            [0.0], [()], [0], [0], time.perf_counter() - started)
+        return Estimate(0.0)
+    num_validation = int(round(len(s) * settings["validation_fraction"]))
+    if num_validation < 4 or len(s) - num_validation < 2:
+        raise ValueError("Expected at least 2 training and 4 held-out pairs. Received: "
+                         f"{len(s)} pairs with validation_fraction={validation_fraction}")
+    runs = [fit_once(mine, s, t, restart, num_validation, settings)
+            for restart in range(settings["restarts"])]
+    values, curves, steps_run, best_steps, chosen, halves, stopped = zip(*runs, strict=True)
+    mine.last_fit = FitResult.from_restarts(
+        values, curves, steps_run, best_steps, time.perf_counter() - started, chosen,
+        half_values=halves, stopped_early=stopped)
+    mine.last_fit.warn_if_untrusted()
+    return Estimate(mine.last_fit.value, mine.last_fit.std, mine.last_fit.reason)
+
+
 def fit_once(mine, s, t, restart, num_validation, settings):
     """One restart: split, (re)initialise, train, pick, report (cross-fitted).
 
     Returns:
-        (value in nats, held-out curve, steps run, mean best step, chosen critics).
+        (value in nats, held-out curve, steps run, mean best step, chosen critics,
+        the two halves' values, whether the stopping rule fired).
     """
-    seed = derive_seed(mine.seed, "mine_restart", restart)
+    seed = derive_seed(mine.run_seed, "mine_restart", restart)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(s))
     train_index, validation_index = order[num_validation:], order[:num_validation]
-    s_val, t_val = mine._complete_arrays(
+    s_val, t_val = mine.pair_sampler.complete_arrays(
         s[validation_index], None if t is None else t[validation_index])
     half = num_validation // 2
     halves = ((s_val[:half], t_val[:half]), (s_val[half:], t_val[half:]))
-    mine._ensure_built(s_val[:2], t_val[:2])
+    mine.ensure_built(s_val[:2], t_val[:2])
     if restart:
         reinitialize_critics(mine.critics, seed)
     for variable in (mine.log_moving_average, mine.companion_log_moving_average,
@@ -93,13 +177,13 @@ def fit_once(mine, s, t, restart, num_validation, settings):
     batch_size = min(settings["batch_size"], len(train_index))
     mine.infonce_batch_size = batch_size
     prepare_optimizer(mine, settings["learning_rate"], steps, restart)
-    train_index = epoch_index(train_index, batch_size, s, t, rng)
     monitor = HeldOutMonitor(mine, halves, steps, settings["eval_every"],
                              settings["patience"], settings["min_steps"],
                              settings["verbose"], seed=int(rng.integers(2**31)))
-    mine.fit(s[train_index], None if t is None else t[train_index],
-             batch_size=batch_size, epochs=-(-steps * batch_size // len(train_index)),
-             shuffle=True, verbose=0, callbacks=[monitor])
+    while not monitor.done:  # each Keras epoch in an order drawn from `rng`
+        index = epoch_index(train_index, batch_size, s, t, rng)
+        mine.fit(s[index], None if t is None else t[index], batch_size=batch_size,
+                 epochs=1, shuffle=False, verbose=0, callbacks=[monitor])
     # Cross-fitting: the critic picked on one half is scored on the other, and
     # the two scores are averaged (twice the reporting pairs, no selection bias).
     values = []
@@ -108,7 +192,8 @@ def fit_once(mine, s, t, restart, num_validation, settings):
         values.append(mine.estimate(*halves[other]))
     chosen = tuple(("critic", "quadratic_companion")[c] for c in monitor.best_critic)
     return (float(np.mean(values)), monitor.curve, monitor.step,
-            int(round(np.mean(monitor.best_step))), chosen)
+            int(round(np.mean(monitor.best_step))), chosen, tuple(values),
+            monitor.stopped_early)
 
 
 def prepare_optimizer(mine, learning_rate, steps, restart):
@@ -141,7 +226,7 @@ def prepare_optimizer(mine, learning_rate, steps, restart):
 
 
 def _restore_optimizer_state(mine):
-    for variable, value in zip(mine.optimizer.variables, mine._optimizer_state):
+    for variable, value in zip(mine.optimizer.variables, mine._optimizer_state, strict=True):
         variable.assign(value)
 
 

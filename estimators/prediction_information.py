@@ -10,7 +10,7 @@ Prop. 2.2 (eq. 16-17, 34) and Table 1 ("Constrain" = I(X;Ŷ) - I(Y;Ŷ)).
 import numpy as np
 
 from infodl import checks
-from infodl.choices import MARGINALS  # noqa: F401  (re-exported: callbacks import it here)
+from infodl.choices import MARGINALS
 
 # Rows of `probabilities` must sum to 1 within this absolute tolerance.
 SUM_TOLERANCE = 1e-3
@@ -126,10 +126,11 @@ def input_prediction_information(probabilities, marginal="empirical", from_logit
         float, I(X;Ŷ) in nats (>= 0).
 
     Example:
+        >>> from infodl.estimators import input_prediction_information
         >>> input_prediction_information([[1.0, 0.0], [0.0, 1.0]])  # log 2
         0.6931471805599453
 
-    Reference: P2, Prop. 2.1, eq. (10) and (15); SPEC §3.
+    Reference: P2, Prop. 2.1, eq. (10) and (15).
     """
     _check_marginal(marginal)
     probs = _check_probabilities(probabilities, from_logits)
@@ -159,10 +160,11 @@ def label_prediction_information(probabilities, labels, from_logits=False,
         float, I(Y;Ŷ) in nats (>= 0).
 
     Example:
+        >>> from infodl.estimators import label_prediction_information
         >>> label_prediction_information([[1.0, 0.0], [0.0, 1.0]], [0, 1])  # H(Y)
         0.6931471805599453
 
-    Reference: P2, Prop. 2.2, eq. (17) and (34), Lemma B.1 (eq. 18); SPEC §3.
+    Reference: P2, Prop. 2.2, eq. (17) and (34), Lemma B.1 (eq. 18).
     """
     _check_marginal(label_marginal, "label_marginal")
     probs = _check_probabilities(probabilities, from_logits)
@@ -188,11 +190,12 @@ def prediction_information(probabilities, labels, marginal="empirical", from_log
         "constraint_nats".
 
     Example:
+        >>> from infodl.estimators.prediction_information import prediction_information
         >>> info = prediction_information([[0.9, 0.1], [0.2, 0.8]], [0, 1])
         >>> round(info["constraint_nats"], 4)
         0.0
 
-    Reference: P2, Prop. 2.1-2.2 and Table 1 ("Constrain"); SPEC §3.
+    Reference: P2, Prop. 2.1-2.2 and Table 1 ("Constrain").
     """
     _check_marginal(marginal)
     _check_marginal(label_marginal, "label_marginal")
@@ -223,10 +226,11 @@ def information_constraint(probabilities, labels, marginal="empirical", from_log
         float, I(X;Ŷ) - I(Y;Ŷ) in nats.
 
     Example:
+        >>> from infodl.estimators import information_constraint
         >>> information_constraint([[0.5, 0.5], [0.5, 0.5]], [0, 1])
         0.0
 
-    Reference: P2, Table 1 and Section 2.2; SPEC §3.
+    Reference: P2, Table 1 and Section 2.2.
     """
     info = prediction_information(probabilities, labels, marginal, from_logits,
                                   label_marginal)

@@ -45,8 +45,11 @@ class SeparableCritic(keras.layers.Layer):
         Called on [s, t] (shapes (n, d_s) and (n, d_t)), the n scores D(s_i, t_i).
 
     Example:
-        >>> critic = SeparableCritic(hidden_units=(64, 64), embedding_dim=16)
-        >>> matrix = critic.pairwise_scores(np.zeros((8, 2)), np.ones((8, 3)))  # (8, 8)
+        >>> from infodl.estimators import SeparableCritic
+        >>> critic = SeparableCritic(hidden_units=(64, 64), embedding_dim=16, seed=0)
+        >>> matrix = critic.pairwise_scores(np.zeros((8, 2)), np.ones((8, 3)))
+        >>> tuple(matrix.shape)
+        (8, 8)
 
     Reference: Poole et al. 2019, "On variational bounds of mutual information",
     section 2.3 and 4 (separable critics); Oord et al. 2018 (CPC).
@@ -69,7 +72,8 @@ class SeparableCritic(keras.layers.Layer):
                                    derive_seed(seed, "separable_second_encoder"), "second")
 
     def build(self, input_shape):
-        for encoder, shape in zip((self.first_encoder, self.second_encoder), input_shape):
+        encoders = (self.first_encoder, self.second_encoder)
+        for encoder, shape in zip(encoders, input_shape, strict=True):
             width = int(shape[-1])
             for layer in encoder:
                 layer.build((None, width))

@@ -17,10 +17,17 @@ x -> (x - mean) W (affine), after which the critic sees inputs with zero mean an
 - "none": no map.
 
 Example:
-    >>> transform = standardizing_transform(x, whiten=True)   # (d, d)
-    >>> white = standardized(x, x.mean(axis=0), transform)    # cov ~ identity
+    >>> from infodl.estimators.standardization import (gaussianized, quantile_knots,
+    ...     standardized, standardizing_transform)
+    >>> x = np.random.default_rng(0).exponential(size=(4000, 2)).astype("float32")
+    >>> transform = standardizing_transform(x.astype("float64"), whiten=True)  # (d, d)
+    >>> white = standardized(x, x.mean(axis=0), transform.astype("float32"))
+    >>> bool(np.allclose(np.cov(np.asarray(white), rowvar=False), np.eye(2), atol=1e-3))
+    True
     >>> knots = quantile_knots(x)                             # (256, d) float32
-    >>> normal = gaussianized(x, knots)                       # N(0, 1) marginals
+    >>> normal = np.asarray(gaussianized(x, knots))           # N(0, 1) marginals
+    >>> bool(abs(normal.mean()) < 0.05 and abs(normal.std() - 1) < 0.05)
+    True
 
 Reference: mutual information is invariant under invertible maps of each variable
 (Cover & Thomas, Elements of Information Theory, section 8.6).

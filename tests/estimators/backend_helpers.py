@@ -16,12 +16,12 @@ def gradients(function, variables):
             value = function()
         grads = tape.gradient(value, variables)
         return [np.zeros(v.shape) if g is None else np.asarray(g)
-                for g, v in zip(grads, variables)]
+                for g, v in zip(grads, variables, strict=True)]
     if keras.backend.backend() == "jax":
         import jax
 
         def pure(values):
-            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values, strict=True))):
                 return function()
 
         return [np.asarray(g) for g in jax.grad(pure)([v.value for v in variables])]

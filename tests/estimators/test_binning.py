@@ -159,7 +159,7 @@ def test_var_u_inputs_carry_twelve_bits(var_u_path):
     inputs, labels = 2.0 * data["F"] - 1.0, data["y"].reshape(-1)  # +-1: 2 bins per unit
     i_xt, i_ty = BinningEstimator().information(inputs, labels)
     assert i_xt == pytest.approx(12.0, abs=1e-9)
-    assert i_ty == pytest.approx(0.99916, abs=1e-5)  # = H(Y), SPEC §7
+    assert i_ty == pytest.approx(0.99916, abs=1e-5)  # = H(Y) of IDNNs' var_u.mat
 
 
 def test_single_example_gives_zero_bits():

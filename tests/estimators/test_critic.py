@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from infodl.estimators.critic import Critic
-from infodl.estimators.mine import COMPANION_QUADRATIC_UNITS, MINE
+from infodl.estimators.critic_pair import COMPANION_QUADRATIC_UNITS
+from infodl.estimators.mine import MINE
 from infodl.estimators.separable_critic import SeparableCritic
 from tests.estimators.backend_helpers import gradients
 

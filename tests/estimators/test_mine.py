@@ -13,6 +13,7 @@ from infodl.estimators import mi_bounds
 from infodl.estimators.critic import Critic
 from infodl.estimators.mine import MINE
 from tests.estimators.backend_helpers import BatchLogRecorder, gradients
+from tests.estimators.gaussian_pairs import correlated_gaussians
 
 
 class TableCritic(keras.layers.Layer):
@@ -36,15 +37,6 @@ class LinearInTCritic(keras.layers.Layer):
 
     def call(self, inputs):
         return self.slope * inputs[1][:, 0]
-
-
-def correlated_gaussians(num, dim, mi_nats, seed):
-    """s, t in R^dim, each coordinate pair correlated with rho; I = -dim/2 log(1 - rho^2)."""
-    rng = np.random.default_rng(seed)
-    rho = math.sqrt(1.0 - math.exp(-2.0 * mi_nats / dim))
-    s = rng.standard_normal((num, dim))
-    t = rho * s + math.sqrt(1.0 - rho ** 2) * rng.standard_normal((num, dim))
-    return s.astype("float32"), t.astype("float32")
 
 
 def test_bound_functions_match_numpy():
@@ -266,15 +258,16 @@ def test_adapt_standardizes_and_the_estimate_ignores_affine_maps():
     s = s @ np.array([[1.0, 0.0], [0.8, 0.3]], "float32")  # correlated features
     mine = MINE(hidden_units=(16,), seed=0)  # standardize="whiten"
     mine.adapt(s, t)
-    np.testing.assert_allclose(np.asarray(mine.first_shift), s.mean(axis=0), atol=1e-5)
-    whitened = (s - s.mean(axis=0)) @ np.asarray(mine.first_transform)
+    np.testing.assert_allclose(np.asarray(mine.first_standardizer.shift), s.mean(axis=0),
+                               atol=1e-5)
+    whitened = (s - s.mean(axis=0)) @ np.asarray(mine.first_standardizer.transform)
     np.testing.assert_allclose(np.cov(whitened, rowvar=False), np.eye(2), atol=1e-3)
-    np.testing.assert_allclose(np.asarray(mine.first_transform),
-                               np.asarray(mine.first_transform).T, atol=1e-6)  # ZCA
+    transform = np.asarray(mine.first_standardizer.transform)
+    np.testing.assert_allclose(transform, transform.T, atol=1e-6)  # ZCA
     scaled = MINE(hidden_units=(16,), standardize="scale", seed=0)
     scaled.adapt(s, t)
-    np.testing.assert_allclose(np.asarray(scaled.second_transform), 1.0 / t.std(axis=0),
-                               rtol=1e-4)
+    np.testing.assert_allclose(np.asarray(scaled.second_standardizer.transform),
+                               1.0 / t.std(axis=0), rtol=1e-4)
     # "whiten" (ZCA) is blind to shifts and to a common positive scale of each side,
     # "scale" to a positive scale of each feature.
     per_feature = np.array([100.0, 0.01], "float32")

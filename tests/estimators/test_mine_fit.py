@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from infodl.estimators.mine import MINE
-from tests.estimators.test_mine import correlated_gaussians
+from tests.estimators.gaussian_pairs import correlated_gaussians
 
 
 def test_fit_estimate_shows_a_progress_bar(capsys):
@@ -122,8 +122,24 @@ def test_numpy_scalars_are_accepted_as_arguments():
 
 
 def test_paper_critic_is_one_argument_away():
+    """P3 appendix C's critic: an MLP on [s, t] whose hidden widths are the constant's,
+    its score recomputed with NumPy from its kernels (leaky ReLU, slope 0.2)."""
     from infodl.paper_constants import PAPER_CRITIC_HIDDEN_UNITS
-    assert MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS).critic.hidden_units == (1500, 1500)
+    s, t = correlated_gaussians(6, 2, 0.5, seed=3)
+    critic = MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS, seed=0).critic
+    scores = keras.ops.convert_to_numpy(critic([s, t]))
+    layers = critic.hidden_layers + [critic.output_layer]
+    widths = (4,) + tuple(PAPER_CRITIC_HIDDEN_UNITS) + (1,)
+    pairs = list(zip(widths, widths[1:], strict=False))  # consecutive widths
+    assert [tuple(layer.kernel.shape) for layer in layers] == pairs
+    hidden = np.concatenate([s, t], axis=1).astype("float64")
+    for layer in critic.hidden_layers:
+        hidden = hidden @ keras.ops.convert_to_numpy(layer.kernel) + keras.ops.convert_to_numpy(
+            layer.bias)
+        hidden = np.where(hidden > 0, hidden, 0.2 * hidden)
+    expected = (hidden @ keras.ops.convert_to_numpy(critic.output_layer.kernel)
+                + keras.ops.convert_to_numpy(critic.output_layer.bias))[:, 0]
+    np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_training_step_is_traced_once_and_reused_across_restarts():

@@ -5,14 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from infodl.estimators.prediction_information import information_constraint
-from infodl.estimators.prediction_information import input_prediction_information
-from infodl.estimators.prediction_information import label_prediction_information
-from infodl.estimators.prediction_information import prediction_information
+from infodl.estimators.prediction_information import (
+    information_constraint,
+    input_prediction_information,
+    label_prediction_information,
+    prediction_information,
+)
 
 
 def loop_input_information(probs, uniform=False):
-    """Reference I(X;Ŷ) written as the literal double sum of SPEC §3."""
+    """Reference I(X;Ŷ) written as the literal double sum of P2 Prop. 2.1."""
     n, c = len(probs), len(probs[0])
     marginal = [1.0 / c] * c if uniform else [sum(p[j] for p in probs) / n for j in range(c)]
     total = 0.0

@@ -9,7 +9,7 @@ from scipy import stats
 
 from infodl.estimators.mine import MINE
 from infodl.estimators.standardization import gaussianized, normal_knots, quantile_knots
-from tests.estimators.test_mine import correlated_gaussians
+from tests.estimators.gaussian_pairs import correlated_gaussians
 
 
 def numpy_gaussianized(values, knots, span=16):
@@ -74,7 +74,8 @@ def test_untrained_map_is_the_identity():
     s, t = correlated_gaussians(8, 2, 0.5, seed=0)
     mine((s, t))
     x = np.linspace(-2.8, 2.8, 15, dtype="float32")[:, None].repeat(2, axis=1)  # inside
-    np.testing.assert_allclose(ops.convert_to_numpy(gaussianized(x, mine.first_knots)), x,
+    knots = mine.first_standardizer.knots
+    np.testing.assert_allclose(ops.convert_to_numpy(gaussianized(x, knots)), x,
                                atol=1e-5)
 
 
@@ -100,6 +101,7 @@ def test_gaussianizing_survives_save_and_load(tmp_path):
     mine.save(path)
     loaded = keras.models.load_model(path)
     assert loaded.standardize == "gaussianize"
-    np.testing.assert_array_equal(np.asarray(loaded.first_knots), np.asarray(mine.first_knots))
+    np.testing.assert_array_equal(np.asarray(loaded.first_standardizer.knots),
+                                  np.asarray(mine.first_standardizer.knots))
     assert loaded.estimate(s ** 3, t, seed=0) == pytest.approx(mine.estimate(s ** 3, t, seed=0),
                                                               abs=1e-5)

@@ -1,0 +1,125 @@
+"""The input map of one side of MINE's critic: flatten, (Gaussianize,) standardize."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from infodl import checks
+from infodl.estimators import mi_bounds
+from infodl.estimators.standardization import (
+    GAUSSIANIZE_KNOTS,
+    STANDARDIZE,
+    gaussianized,
+    normal_knots,
+    quantile_knots,
+    standardized,
+    standardizing_transform,
+    whitens,
+)
+
+
+@keras.saving.register_keras_serializable(package="infodl")
+class InputStandardizer(keras.layers.Layer):
+    """An invertible map of one variable's samples, fitted to training samples by `adapt`.
+
+        z = (g(x) - mean) W,   W = Sigma^(-1/2) ("whiten") or diag(1 / std) ("scale")
+
+    where x is flattened to (n, d) and g is the identity, or ("gaussianize") the
+    strictly increasing per-feature map to standard normal marginals
+    (`standardization.gaussianized`). "whiten" uses per-feature scaling above 256
+    features; "none" only flattens. Every map is invertible, so I(S; T) is unchanged
+    while the critic sees centred, decorrelated inputs. Before `adapt` the map is
+    the identity.
+
+    Args:
+        mode: "whiten", "scale", "gaussianize" or "none".
+        **kwargs: standard layer arguments (name, dtype, ...).
+
+    Returns:
+        Called on (n, ...) samples, the (n, d) standardized features.
+
+    Example:
+        >>> from infodl.estimators.input_standardizer import InputStandardizer
+        >>> x = np.random.default_rng(0).normal(3.0, 2.0, (500, 2)).astype("float32")
+        >>> standardizer = InputStandardizer("whiten")
+        >>> standardizer.adapt(x)
+        >>> z = np.asarray(standardizer(x))
+        >>> bool(np.allclose(np.cov(z, rowvar=False), np.eye(2), atol=1e-3))
+        True
+
+    Reference: mutual information is invariant under invertible maps of each variable
+    (Cover & Thomas, Elements of Information Theory, section 8.6); P3 (Elad et al.)
+    appendix C (MINE's critic inputs).
+    """
+
+    def __init__(self, mode="whiten", **kwargs):
+        super().__init__(**kwargs)
+        self.mode = checks.check_choice(mode, "mode", STANDARDIZE)
+        self.knots = self.shift = self.transform = None
+        self.restored_by_owner = False
+
+    def build(self, input_shape):
+        width = int(np.prod(tuple(input_shape)[1:]))
+        if self.mode == "gaussianize":
+            def identity_knots(shape, dtype=None):  # before `adapt`: the identity map
+                return ops.cast(ops.tile(normal_knots(shape[0])[:, None], (1, shape[1])),
+                                dtype)
+            self.knots = self.add_weight(shape=(GAUSSIANIZE_KNOTS, width),
+                                         initializer=identity_knots, trainable=False,
+                                         name="knots")
+        if self.mode != "none":
+            self.shift = self.add_weight(shape=(width,), initializer="zeros",
+                                         trainable=False, name="shift")
+            matrix = whitens(self.mode, width)
+            self.transform = self.add_weight(
+                shape=(width, width) if matrix else (width,),
+                initializer="identity" if matrix else "ones", trainable=False,
+                name="whitening" if matrix else "scale")
+
+    def call(self, values):
+        values = mi_bounds.flatten_samples(values)
+        if self.knots is not None:
+            values = gaussianized(values, self.knots)
+        if self.shift is not None:
+            values = standardized(values, self.shift, self.transform)
+        return values
+
+    def adapt(self, values):
+        """Fits the map to (n, ...) training samples (NumPy).
+
+        "whiten": W = Sigma^(-1/2) (symmetric, eigenvalues floored at 1e-6 of the
+        largest); "scale": 1 / std per feature (a constant feature keeps 1);
+        "gaussianize": the knots at the training quantiles, then "whiten" on the
+        mapped samples; "none": nothing.
+        """
+        values = np.asarray(values, "float64").reshape(len(values), -1)
+        if not self.built:
+            self.build(values.shape)
+        if self.knots is not None:
+            self.knots.assign(quantile_knots(values, self.knots.shape[0]))
+            values = ops.convert_to_numpy(gaussianized(
+                ops.convert_to_tensor(values, "float32"), self.knots)).astype("float64")
+        if self.shift is not None:
+            self.shift.assign(values.mean(axis=0).astype("float32"))
+            self.transform.assign(standardizing_transform(
+                values, len(self.transform.shape) == 2).astype("float32"))
+
+    def assign_variables(self, values):
+        """Sets the variables (knots, shift, transform order) from an owner's store:
+        `MINE` files saved before this layer existed kept them among its own."""
+        for variable, value in zip(self.weights, values, strict=True):
+            variable.assign(value)
+        self.restored_by_owner = True
+
+    def load_own_variables(self, store):
+        if self.restored_by_owner and not list(store.keys()):
+            return  # set by the owner from a file that predates this layer
+        super().load_own_variables(store)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], int(np.prod(tuple(input_shape)[1:])))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(mode=self.mode)
+        return config

@@ -1,0 +1,149 @@
+"""What `fit_estimate` does with its inputs and seeds, and when it says not to trust a
+number: 1-D arrays, integer labels, repeatable fits, a fitted MINE on other widths,
+and the `FitResult` trust flag with its one warning."""
+
+import json
+import pickle
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from infodl.estimators.fit_result import FitResult
+from infodl.estimators.mine import MINE
+from infodl.estimators.pair_sampler import MAX_LABEL_CLASSES
+
+SMALL = dict(steps=40, batch_size=64, eval_every=20, verbose=0)
+
+
+def labelled_pairs(num=400, classes=3, seed=0):
+    """s = class centre + noise, the labels y and their one-hot rows."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, num)
+    s = (labels[:, None] + 0.5 * rng.standard_normal((num, 2))).astype("float32")
+    return s, labels, np.eye(classes, dtype="float32")[labels]
+
+
+def assert_same(first, second):
+    """The same bits under JAX; under TensorFlow up to float32 rounding of its CPU
+    kernels, which depends on the memory alignment of their buffers."""
+    if keras.backend.backend() == "jax":
+        assert first == second
+    else:
+        assert first == pytest.approx(second, rel=1e-5, abs=1e-6)
+
+
+def quiet_estimate(mine, s, t, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return mine.fit_estimate(s, t, **{**SMALL, **kwargs})
+
+
+def test_a_1d_array_is_one_feature():
+    """(n,) is read as (n, 1): the same estimate, bit for bit."""
+    s, _, _ = labelled_pairs()
+    t = (s[:, 0] + np.random.default_rng(1).standard_normal(len(s))).astype("float32")
+    flat = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, t)
+    column = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, t[:, None])
+    assert_same(flat, column)
+
+
+def test_integer_labels_give_the_estimate_of_their_one_hot_rows():
+    """Labels 0..C-1 are one-hot encoded for the user (an invertible map)."""
+    s, labels, one_hot = labelled_pairs()
+    from_labels = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, labels)
+    from_one_hot = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, one_hot)
+    assert_same(from_labels, from_one_hot)
+    shifted = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, labels + 10)  # ids 10..12
+    assert_same(shifted, from_one_hot)
+    floats = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, labels.astype("float32"))
+    assert abs(floats - from_one_hot) > 1e-4  # a float array stays one numeric feature
+
+
+def test_too_many_integer_labels_are_refused_in_one_line():
+    s = np.random.default_rng(0).standard_normal((MAX_LABEL_CLASSES + 1, 1))
+    counts = np.arange(MAX_LABEL_CLASSES + 1)
+    with pytest.raises(ValueError, match="cast t to float") as error:
+        MINE(hidden_units=(4,), seed=0).fit_estimate(s, counts, **SMALL)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("seeded", [True, False])
+def test_the_same_call_gives_the_same_estimate(seeded):
+    """With seed= (whatever the global state) or keras.utils.set_random_seed (seed=None:
+    the run seed is drawn from NumPy's global generator): every split, shuffle, batch
+    and initial weight is the same (TensorFlow: seen 1e-8 to 1e-7 nats apart within
+    one process, with op determinism on or off)."""
+    s, _, one_hot = labelled_pairs(seed=2)
+    values = []
+    for global_seed in (3, 4) if seeded else (3, 3):
+        keras.utils.set_random_seed(global_seed)
+        mine = MINE(hidden_units=(8,), seed=5 if seeded else None)
+        values.append(quiet_estimate(mine, s, one_hot, restarts=2))
+    assert_same(values[0], values[1])
+
+
+def test_a_fitted_mine_refuses_other_widths_in_one_line():
+    s, _, one_hot = labelled_pairs()
+    mine = MINE(hidden_units=(8,), seed=0)
+    quiet_estimate(mine, s, one_hot)
+    for call in (lambda: mine.fit_estimate(s[:, :1], one_hot, **SMALL),
+                 lambda: mine.estimate(s, one_hot[:, :2])):
+        with pytest.raises(ValueError, match=r"widths \(2, 3\).*Received: widths") as error:
+            call()
+        assert "\n" not in str(error.value) and "new MINE" in str(error.value)
+    assert np.isfinite(mine.estimate(s, one_hot))  # still usable on its own widths
+
+
+def test_independent_pairs_give_an_untrusted_number_and_one_warning():
+    rng = np.random.default_rng(0)
+    s, t = rng.standard_normal((300, 2)), rng.standard_normal((300, 1))
+    mine = MINE(hidden_units=(8,), seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = mine.fit_estimate(s, t, steps=40, batch_size=64, eval_every=20,
+                                  patience=100, verbose=0)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(messages) == 1 and "may not be trusted" in messages[0]
+    fit = mine.last_fit
+    assert not fit.trusted and "stopping rule never fired" in fit.reason
+    assert fit.stopped_early == (False,)
+    assert ("negative" in fit.reason) == (value < 0)
+    assert fit.value == pytest.approx(np.mean(fit.half_values[0]))
+    assert not value.trusted and value.reason == fit.reason
+
+
+def test_the_estimate_carries_its_spread_when_restarts_were_asked_for():
+    s, _, one_hot = labelled_pairs(seed=3)
+    mine = MINE(hidden_units=(8,), seed=0)
+    value = quiet_estimate(mine, s, one_hot, restarts=3)
+    assert isinstance(value, float) and value == mine.last_fit.value
+    assert value.std == pytest.approx(np.std(mine.last_fit.values, ddof=1)) and value.std > 0
+    assert value.reason == mine.last_fit.reason
+    single = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, one_hot)
+    assert np.isnan(single.std)
+    again = pickle.loads(pickle.dumps(value))
+    assert again == value and again.std == value.std
+    assert json.loads(json.dumps({"mi": value}))["mi"] == float(value)
+
+
+def test_trust_flag_reasons():
+    """Negative value; restarts whose spread exceeds twice the RMS half-difference
+    of their two held-out halves; a restart that ran all its steps."""
+    def record(values, halves, stopped):
+        return FitResult.from_restarts(values, [()] * len(values), [10] * len(values),
+                                       [10] * len(values), 1.0, half_values=halves,
+                                       stopped_early=stopped)
+    good = record([0.50, 0.52], [(0.45, 0.55), (0.47, 0.57)], [True, True])
+    assert good.trusted and good.reason == ""
+    # std = 0.0141 <= 2 * 0.05: the restarts agree within the held-out noise
+    negative = record([-0.1], [(-0.1, -0.1)], [True])
+    assert not negative.trusted and negative.reason.startswith("the held-out estimate is")
+    spread = record([0.2, 0.8], [(0.19, 0.21), (0.79, 0.81)], [True, True])
+    assert "restarts disagree (std 0.424 nats)" in spread.reason  # noise 0.01 nats
+    assert "negative" not in spread.reason
+    unsettled = record([0.5], [(0.5, 0.5)], [False])
+    assert unsettled.reason.startswith("the stopping rule never fired")
+    with pytest.warns(UserWarning, match="may not be trusted: the stopping rule"):
+        unsettled.warn_if_untrusted()
