@@ -143,10 +143,14 @@ def evaluate_and_save(model, data, seed, seed_dir, step, started):
 
 
 def finish_seed(seed_dir, record, history=None):
-    """Writes history.json, then results.json (last: the seed is complete)."""
+    """Writes history.json, then results.json (last: the seed is complete); with a history,
+    results.json also says per stage how critic pretraining ended (its "check")."""
     if history is not None:
         write_json_atomic(os.path.join(seed_dir, HISTORY_FILE), history)
         record["history_path"] = os.path.join(seed_dir, HISTORY_FILE)
+        record["pretraining"] = {
+            name: (layer.get("pretraining") or {}).get("check")
+            for name, layer in history.get("layers", {}).items()}
     write_json_atomic(os.path.join(seed_dir, RESULTS_FILE), record)
     SummaryWriter.close_log_dir(seed_dir)
     return record

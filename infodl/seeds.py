@@ -41,6 +41,7 @@ SEED_PURPOSES = {
     "ib_iterations": "the batches and noise of layer i's training iterations",
     "ib_heldout": "the fixed noise and pairings of layer i's held-out estimates",
     "ib_pretraining": "critic pretraining before layer i is trained",
+    "ib_gradient_probe": "the fixed noise of the gradient-ratio probe batch of a loop",
     "ib_error_bars": "the independent fits of layer i at iteration k (indices i, k)",
     "ib_error_bar_label": "restart r of the error bars' MINE fit of I(Y; L)",
     "ib_error_bar_input": "restart r of the error bars' AA-MINE fit of I(X; L + eps)",

@@ -103,7 +103,7 @@ def find_cycle(edges):
 
 def describe(edges, cycle):
     steps = []
-    for source, target in zip(cycle, cycle[1:], strict=True):
+    for source, target in zip(cycle, cycle[1:], strict=False):
         steps.append(f"{source} -> {target}: " + "; ".join(edges[(source, target)][:3]))
     return " -> ".join(cycle) + "\n" + "\n".join(steps)
 

@@ -138,10 +138,11 @@ class EndToEndIBTrainer(IBTrainerBase):
                     STAGE_NAME, self.features, loop, critics, x_train, y_train,
                     derive_seed(self.seed, "ib_pretraining", 0))
             start = 0
-            self.log_point(STAGE_NAME, record, measure, 0, extra=accuracy(0))
+            self.log_point(STAGE_NAME, record, measure, 0, extra=accuracy(0), loop=loop)
             self.save(objects, history, 0, 0, self.train_steps)
         if start == 0:  # skipped when a resumed record holds it
             self._error_bars(record, x_measure, y_measure, 0)
+            self.check_pretraining(STAGE_NAME, record)
         stopped = self.run_stage(
             0, STAGE_NAME, loop, objects, measure, record, history, start, self.train_steps,
             stop_at=stop_at, on_log=accuracy,

@@ -98,7 +98,9 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
             (progress output).
 
     Returns:
-        dict: "steps" run and "curve" [[step, I_y nats, I_x nats], ...].
+        dict: "steps" run, "curve" [[step, I_y nats, I_x nats], ...] and "stopped_by":
+        "rule" (no rise for `patience` evaluations), "cap" (`max_steps` reached first:
+        the critics may not have converged) or "non_finite" (an estimate was NaN/inf).
 
     Raises:
         stop_signals.Interrupted: SIGINT/SIGTERM arrived (the chunk ends at once; the
@@ -108,7 +110,7 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
     eval_every = checks.check_integer(eval_every, "critic_eval_every")
     patience = checks.check_integer(patience, "critic_patience")
     min_steps = 2 * eval_every if min_steps is None else min_steps
-    best, waited, step, curve = np.full(2, -np.inf), 0, 0, []
+    best, waited, step, curve, stopped_by = np.full(2, -np.inf), 0, 0, [], "cap"
     while step < max_steps:
         chunk = min(eval_every, max_steps - step)
         loop.pretrain(tf.constant(chunk))
@@ -119,11 +121,13 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
         if on_evaluation is not None:
             on_evaluation(step, float(values[0]), float(values[1]))
         if not np.all(np.isfinite(values)):
+            stopped_by = "non_finite"
             break
         if np.any(values > best + tolerance):
             best, waited = np.maximum(best, values), 0
         else:
             waited += 1
         if step >= min_steps and waited >= patience:
+            stopped_by = "rule"
             break
-    return {"steps": step, "curve": curve}
+    return {"steps": step, "curve": curve, "stopped_by": stopped_by}

@@ -24,7 +24,11 @@ import tensorflow as tf
 from keras import ops
 
 from infodl import checks, stop_signals
+from infodl.seeds import derive_seed
 from infodl.training.ib_blocks import flatten_features
+
+# Columns of `gradient_norms()`: the weighted terms of the network loss.
+GRADIENT_TERMS = ("cross_entropy", "label", "input")
 
 
 class IBIterationLoop:
@@ -97,6 +101,7 @@ class IBIterationLoop:
         self.share_features = (share_features if share_features is not None
                                else self.num_examples <= 2 * self.batch_size * critic_steps)
         self.generator = tf.random.Generator.from_seed(seed)
+        self.probe_seed = derive_seed(seed, "ib_gradient_probe")
         self.optimizer = keras.optimizers.Adam(checks.check_positive(learning_rate,
                                                                      "learning_rate"))
         self.optimizer.build(self.network_variables)
@@ -106,6 +111,7 @@ class IBIterationLoop:
         self.completed = tf.Variable(0, dtype=tf.int32, trainable=False, name="completed")
         stop_signals.on_request(self.request_stop)
         self.run = tf.function(self._run, jit_compile=jit_compile, reduce_retracing=True)
+        self._probe_norms = tf.function(self._gradient_norms, reduce_retracing=True)
         self.pretrain = tf.function(self._pretrain, jit_compile=jit_compile,
                                     reduce_retracing=True)
 
@@ -183,6 +189,64 @@ class IBIterationLoop:
         gradients = tape.gradient(terms[0], self.network_variables)
         self.optimizer.apply(gradients, self.network_variables)
         return terms
+
+    # --- diagnostics ------------------------------------------------------------------
+    def probe_batch(self):
+        """The fixed batch of `gradient_norms`: (joint inputs, marginal inputs, labels).
+
+        The first `batch_size` examples of the pool, their marginal partners the same
+        examples shifted by one; no draw from the training generator, so measuring does
+        not change the run, and a resumed run measures on the same batch.
+        """
+        size = int(min(self.batch_size, self.num_examples))
+        joint = tf.range(size)
+        marginal = tf.roll(joint, shift=1, axis=0)
+        return (tf.gather(self.inputs, joint), tf.gather(self.inputs, marginal),
+                tf.gather(self.labels, joint))
+
+    def probe_noise(self, features):
+        """The fixed (joint, marginal) noise eps of the probe batch (stateless, seeded)."""
+        if self.critics is None:
+            return None, None
+        shape = tf.shape(features)
+        return tuple(tf.random.stateless_normal(shape, seed=[self.probe_seed, k])
+                     * self.critics.noise_std for k in (0, 1))
+
+    def gradient_norms(self):
+        """Norms of the gradients of the weighted loss terms on the probe batch.
+
+        With the network in inference mode (no dropout draws) and the critics as they
+        are, returns the global norms over the network variables of
+
+            (alpha * grad CE,  label_weight * grad I(Y; L),  input_weight * grad I(X; L + eps))
+
+        so that layer-wise `input / label` is P3's beta * |grad I_x| / |grad I_y| and
+        end-to-end each MI term can be set against the cross-entropy.
+
+        Returns:
+            float64 array of 3 values (`GRADIENT_TERMS`).
+        """
+        return np.asarray(self._probe_norms(), "float64")
+
+    def _gradient_norms(self):
+        joint, marginal, labels = self.probe_batch()
+        with tf.GradientTape(persistent=True) as tape:
+            features = flatten_features(self.features_fn(joint, training=False))
+            marginal_features = None
+            if self.critics is not None:
+                marginal_features = flatten_features(self.features_fn(marginal, training=False))
+            noise, marginal_noise = self.probe_noise(features)
+            _, cross_entropy, i_y, i_x = self.network_loss(
+                labels, features, marginal_features, noise, marginal_noise)
+            terms = (self.ce_weight * cross_entropy, self.label_weight * i_y,
+                     self.input_weight * i_x)
+        norms = []
+        for term in terms:  # a term the variables do not reach (weight 0) has norm 0
+            gradients = [g for g in tape.gradient(term, self.network_variables)
+                         if g is not None]
+            norms.append(tf.linalg.global_norm(gradients) if gradients else tf.constant(0.0))
+        del tape
+        return tf.stack(norms)
 
     # --- compiled stretches -------------------------------------------------------------
     def _run(self, num_iterations):

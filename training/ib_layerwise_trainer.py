@@ -187,11 +187,12 @@ class LayerwiseIBTrainer(IBTrainerBase):
                 block.name, block, loop, critics, cached, y_train,
                 derive_seed(self.seed, "ib_pretraining", index))
             start = 0
-            self.log_point(block.name, record, measure, 0)
+            self.log_point(block.name, record, measure, 0, loop=loop)
             self.save(objects, history, index, 0, self.iterations)
         if start == 0:  # skipped when a resumed record holds it
             self.error_bars(block.name, block.output_layer_name, record, x_measure, y_measure,
                             0, seed=derive_seed(self.seed, "ib_error_bars", index, 0))
+            self.check_pretraining(block.name, record)
 
         def on_end():
             self.error_bars(block.name, block.output_layer_name, record, x_measure,

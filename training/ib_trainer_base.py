@@ -31,6 +31,7 @@ from infodl.training.errors import TrainingDivergedError
 from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
 from infodl.training.ib_error_bars import error_bar_point
 from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
+from infodl.training.ib_iteration import GRADIENT_TERMS
 
 PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
 # Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.
@@ -175,7 +176,7 @@ class IBTrainerBase:
                     self.stop(objects, history, stage, iteration, name)
                 if iteration % self.log_every == 0 or iteration == total:
                     self.log_point(name, record, measure, iteration, means,
-                                   None if on_log is None else on_log(iteration))
+                                   None if on_log is None else on_log(iteration), loop=loop)
                     if record["trajectory"]:
                         bar.set_postfix(I_X_bits=f"{record['trajectory'][-1][1]:.3f}",
                                         I_Y_bits=f"{record['trajectory'][-1][2]:.3f}",
@@ -197,8 +198,15 @@ class IBTrainerBase:
         return iteration < total
 
     # --- logging and checkpoints --------------------------------------------------------
-    def log_point(self, name, record, measure, iteration, means=None, extra=None):
+    def log_point(self, name, record, measure, iteration, means=None, extra=None, loop=None):
         """Appends an information-plane point (held-out, bits) and writes the scalars.
+
+        With `loop`, also the norms of the gradients of the weighted loss terms on the
+        loop's probe batch (`record["gradient_norms"]`: [iteration, alpha |grad CE|,
+        label_weight |grad I_y|, input_weight |grad I_x|]) and their ratios under
+        `gradient_ratio/<name>/...`: `input_over_label` (layer-wise: beta |grad I(X; L +
+        eps)| / |grad I(Y; L)|, how much the compression term can move the layer), and
+        end-to-end each MI term over the cross-entropy's.
 
         A point of an iteration the record already holds (a resumed run) is not repeated.
         """
@@ -213,9 +221,54 @@ class IBTrainerBase:
         if means is not None:
             for column, value in zip(LOSS_COLUMNS[1:], means, strict=False):
                 values[f"ib/{name}/{column}_nats"] = value
+        if loop is not None:
+            values.update(self._gradient_diagnostics(name, record, loop, iteration))
         if self.writer is not None and values:
             self.writer.scalars(values, iteration)
             self.writer.flush()
+
+    @staticmethod
+    def _gradient_diagnostics(name, record, loop, iteration):
+        """The gradient norms of `loop` at `iteration` into the record; their scalars."""
+        norms = loop.gradient_norms()
+        record.setdefault("gradient_norms", []).append([iteration] + norms.tolist())
+        ce, label, inputs = norms
+        values = {f"gradient_norm/{name}/{term}": norm
+                  for term, norm in zip(GRADIENT_TERMS, norms, strict=True) if norm > 0}
+        if label > 0:
+            values[f"gradient_ratio/{name}/input_over_label"] = inputs / label
+        if ce > 0:
+            values[f"gradient_ratio/{name}/label_over_cross_entropy"] = label / ce
+            values[f"gradient_ratio/{name}/input_over_cross_entropy"] = inputs / ce
+        return values
+
+    def check_pretraining(self, name, record):
+        """Says how the critic pretraining of a stage ended, beside independent fits.
+
+        Stores in `record["pretraining"]["check"]`: "stopped_by" ("rule" or "cap", see
+        `pretrain_until_converged`), the steps, the training critics' held-out estimate at
+        iteration 0 (the first trajectory point) and, when error bars were fitted at
+        iteration 0, the independent `fit_estimate` values (bits); prints it in one line.
+        """
+        pretraining = record.get("pretraining")
+        if not pretraining or "check" in pretraining:
+            return
+        check = {"stopped_by": pretraining.get("stopped_by"), "steps": pretraining["steps"],
+                 "critic_I_X_L_noise_bits": None, "critic_I_Y_L_bits": None,
+                 "fit_I_X_L_noise_bits": None, "fit_I_Y_L_bits": None}
+        if record["trajectory"] and record["trajectory"][0][0] == 0:
+            _, check["critic_I_X_L_noise_bits"], check["critic_I_Y_L_bits"] = \
+                record["trajectory"][0]
+        fits = [bar for bar in record["error_bars"] if bar["iteration"] == 0]
+        if fits:
+            check["fit_I_X_L_noise_bits"] = fits[0]["I_X_bits"]
+            check["fit_I_Y_L_bits"] = fits[0]["I_Y_bits"]
+        pretraining["check"] = check
+        if self.writer is not None:
+            self.writer.scalars({f"ib_pretraining/{name}/stopped_by_cap":
+                                 float(check["stopped_by"] == "cap")}, 0)
+        if self.verbose:
+            print(pretraining_line(name, check), file=sys.stderr, flush=True)
 
     def error_bars(self, name, layer_name, record, x_measure, y_measure, iteration, seed):
         """Appends (and logs) an independent fit_estimate point with its spread.
@@ -269,9 +322,25 @@ class IBTrainerBase:
         return self.checkpoints.save(objects, progress, stage=stage, iteration=iteration)
 
 
+def pretraining_line(name, check):
+    """One line: how pretraining ended and the critics' estimate beside the fits."""
+    def bits(value):
+        return "-" if value is None else f"{value:.3f}"
+
+    fitted = (f"independent fit I(X; L+eps) {bits(check['fit_I_X_L_noise_bits'])}, "
+              f"I(Y; L) {bits(check['fit_I_Y_L_bits'])} bits"
+              if check["fit_I_Y_L_bits"] is not None else
+              "no independent fit (estimate_restarts=0)")
+    return (f"critic pretraining of {name}: stopped by the {check['stopped_by']} after "
+            f"{check['steps']} steps; training critics I(X; L+eps) "
+            f"{bits(check['critic_I_X_L_noise_bits'])}, I(Y; L) "
+            f"{bits(check['critic_I_Y_L_bits'])} bits; {fitted}")
+
+
 def new_record(**fields):
     """The history entry of one stage."""
-    return dict({"pretraining": None, "trajectory": [], "losses": [], "error_bars": []},
+    return dict({"pretraining": None, "trajectory": [], "losses": [], "error_bars": [],
+                 "gradient_norms": []},
                 **fields)
 
 

@@ -159,3 +159,39 @@ def test_a_stop_request_ends_a_stretch_and_splitting_matches_one_stretch():
     pairs = zip(blocks[1].trainable_variables, other_blocks[1].trainable_variables, strict=True)
     for a, b in pairs:
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_norms_match_numpy_and_separate_tapes():
+    """alpha |grad CE| against the closed form of a linear logits layer (NumPy); the MI
+    terms against one GradientTape per term; the training stream is not touched."""
+    _, blocks, _, loop = _loop(block_index=1, input_weight=0.25)
+    loop.ce_weight, loop.label_weight = 0.5, 2.0
+    state = loop.generator.state.numpy().copy()
+    norms = loop.gradient_norms()
+    np.testing.assert_array_equal(loop.generator.state.numpy(), state)
+    joint, marginal, labels = loop.probe_batch()
+    assert np.array_equal(labels.numpy(), loop.labels.numpy()[:16])
+    # CE of the linear block `features` (logits = x W + b): grad W = x^T (p - y) / n.
+    kernel, bias = (v.numpy().astype("float64") for v in loop.network_variables)
+    x = joint.numpy().astype("float64")
+    logits = x @ kernel + bias
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    residual = (p - np.eye(3)[labels.numpy()]) / len(x)
+    expected_ce = 0.5 * np.sqrt(np.sum((x.T @ residual) ** 2) + np.sum(residual.sum(0) ** 2))
+    np.testing.assert_allclose(norms[0], expected_ce, rtol=1e-4)
+    # the MI terms, each with a tape of its own
+    for column, weight, pick in ((1, 2.0, 2), (2, 0.25, 3)):
+        with tf.GradientTape() as tape:
+            features = blocks[1](joint, training=False)
+            marginal_features = blocks[1](marginal, training=False)
+            noise, marginal_noise = loop.probe_noise(features)
+            term = loop.network_loss(labels, features, marginal_features, noise,
+                                     marginal_noise)[pick]
+        gradients = tape.gradient(term, loop.network_variables)
+        expected = weight * np.sqrt(sum(np.sum(g.numpy().astype("float64") ** 2)
+                                        for g in gradients))
+        np.testing.assert_allclose(norms[column], expected, rtol=1e-4)
+    assert norms[1] > 0 and norms[2] > 0
+    # the same probe, the same values (a resumed run measures what it would have)
+    np.testing.assert_allclose(loop.gradient_norms(), norms, rtol=1e-6)

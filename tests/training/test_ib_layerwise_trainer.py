@@ -88,3 +88,31 @@ def test_conv_layers_take_conv_beta():
     assert [trainer.layer_beta(b) for b in trainer.blocks] == [0.0] * 3 + [1e-3] * 3
     with pytest.raises(ValueError, match="iterations_per_layer >= 1"):
         LayerwiseIBTrainer(tiny_model(), 3, iterations_per_layer=0)
+
+
+def test_gradient_ratio_and_pretraining_outcome_reach_history_and_tensorboard(tmp_path):
+    log_dir = tmp_path / "run"
+    _, history = _fit(str(log_dir), critic_pretrain_steps=2, estimate_restarts=1,
+                      estimate_steps=20)
+    values = {}
+    for path in log_dir.glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                values[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
+    for name, record in history["layers"].items():
+        rows = record["gradient_norms"]
+        assert [row[0] for row in rows] == [0, 2, 4, 6]
+        for iteration, ce, label, inputs in rows:
+            assert ce == 0 and label > 0 and inputs > 0  # layer-wise: no cross-entropy
+            assert values[(f"gradient_ratio/{name}/input_over_label", iteration)] == \
+                pytest.approx(inputs / label, rel=1e-5)
+        # 2 steps with a minimum of 2 evaluations: the cap ends pretraining, and it says so
+        check = record["pretraining"]["check"]
+        assert check["stopped_by"] == "cap" and check["steps"] == 2
+        assert values[(f"ib_pretraining/{name}/stopped_by_cap", 0)] == 1.0
+        assert [0, check["critic_I_X_L_noise_bits"], check["critic_I_Y_L_bits"]] == \
+            record["trajectory"][0]
+        fit = record["error_bars"][0]
+        assert fit["iteration"] == 0
+        assert (check["fit_I_X_L_noise_bits"], check["fit_I_Y_L_bits"]) == \
+            (fit["I_X_bits"], fit["I_Y_bits"])
