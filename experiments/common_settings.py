@@ -123,6 +123,6 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
         "gaussianize", "Input map of the error-bar fits: gaussianize (each unit to normal "
         "marginals, then whitening; keeps AA-MINE on wide ReLU layers from collapsing), "
         "whiten, scale or none.", choices=MINE_STANDARDIZATIONS, resumable=True)
-    num_seeds: int = setting(1, "Runs (seeds seed, seed+1, ...) averaged in results.json; "
+    num_seeds: int = setting(1, "Runs (consecutive seeds from --seed) averaged in results.json; "
                              "a rerun with more seeds adds the missing ones.", minimum=1,
                              resumable=True)

@@ -5,8 +5,8 @@ where it comes from in one place and a change reaches every user of it.
 
 Example:
     >>> from infodl.paper_constants import PAPER_CRITIC_HIDDEN_UNITS, IB_NOISE_VARIANCE
-    >>> PAPER_CRITIC_HIDDEN_UNITS, IB_NOISE_VARIANCE
-    ((1500, 1500), 2.0)
+    >>> len(PAPER_CRITIC_HIDDEN_UNITS), PAPER_CRITIC_HIDDEN_UNITS[0], IB_NOISE_VARIANCE
+    (2, 1500, 2.0)
     >>> from infodl.estimators import MINE
     >>> paper_mine = MINE(hidden_units=PAPER_CRITIC_HIDDEN_UNITS)  # P3's critic
 """

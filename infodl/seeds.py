@@ -3,7 +3,7 @@
 `derive_seed(seed, purpose, *index)` hashes the run seed, the purpose's name and the
 indices through NumPy's `SeedSequence` (the same mixing `SeedSequence.spawn` uses), so
 two purposes, or two indices of one purpose, get unrelated streams; a hand-picked
-offset (`seed + 100`) collides as soon as another offset plus an index reaches it.
+offset (adding 100 to the seed) collides as soon as another offset plus an index reaches it.
 
 Every purpose used by the library is listed in `SEED_PURPOSES`; an unknown name is an
 error, so a typo cannot silently share a stream, and `tests/test_seeds.py` checks that

@@ -46,7 +46,7 @@ class IBCritics:
 
     Example:
         >>> from infodl.training.ib_critics import IBCritics
-        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)  # P3: (1500, 1500)
+        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)  # P3: PAPER_CRITIC_HIDDEN_UNITS
         >>> rng = np.random.default_rng(0)
         >>> y_onehot = np.eye(2, dtype="float32")[np.arange(64) % 2]
         >>> l_joint = 4.0 * y_onehot  # a representation L of 64 examples
