@@ -61,7 +61,7 @@ def read_run_config(run_dir):
     return json.loads((pathlib.Path(run_dir) / RUN_CONFIG_FILE).read_text())
 
 
-def _register_project_objects():
+def register_project_objects():
     """Imports every module of models/ and training/ so their Keras classes register."""
     for package_name in _REGISTERING_PACKAGES:
         package = importlib.import_module(package_name)
@@ -87,7 +87,7 @@ def load_saved_model(path):
     try:
         return keras.saving.load_model(str(path), compile=False)
     except Exception:
-        _register_project_objects()
+        register_project_objects()
     try:
         return keras.saving.load_model(str(path), compile=False)
     except Exception as error:  # corrupt zip, unknown class, ...

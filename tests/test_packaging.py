@@ -159,7 +159,7 @@ def test_every_module_imports_only_under_the_infodl_name():
         import importlib, pkgutil, sys
         import infodl
         from infodl.analysis import feature_source
-        feature_source._register_project_objects()
+        feature_source.register_project_objects()
         for name in infodl.PACKAGES:
             package = importlib.import_module(f"infodl.{name}")
             for module in pkgutil.iter_modules(package.__path__):

@@ -57,13 +57,19 @@ def numpy_unit_ratios(unit, x, y, denominator="input"):
     return norms(y - shortcut) / norms(x if denominator == "input" else shortcut)
 
 
+def batch_norms(model):
+    """The model's BatchNormalization layers, top-level and inside residual units."""
+    for layer in model.layers:
+        inner = [layer.bn1, layer.bn2] if isinstance(layer, ResidualUnit) else [layer]
+        yield from (bn for bn in inner if isinstance(bn, keras.layers.BatchNormalization))
+
+
 def randomize_batch_norms(model, seed):
     rng = np.random.default_rng(seed)
-    for layer in model._flatten_layers():
-        if isinstance(layer, keras.layers.BatchNormalization):
-            shape = layer.gamma.shape
-            layer.set_weights([rng.uniform(0.5, 1.5, shape), rng.normal(0, 0.3, shape),
-                               rng.normal(0, 0.3, shape), rng.uniform(0.5, 2.0, shape)])
+    for layer in batch_norms(model):
+        shape = layer.gamma.shape
+        layer.set_weights([rng.uniform(0.5, 1.5, shape), rng.normal(0, 0.3, shape),
+                           rng.normal(0, 0.3, shape), rng.uniform(0.5, 2.0, shape)])
 
 
 def unit_model(use_shortcut=True, name="tiny"):
