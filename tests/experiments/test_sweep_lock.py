@@ -3,37 +3,18 @@ process holds is reported busy with its holder, never started, retried or counte
 a second driver on the same sweep folder is refused."""
 
 import os
-import pathlib
 import signal
 import socket
-import subprocess
-import sys
 
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
 from infodl.experiments.sweep import prepare_sweep, refusal, run_sweep, summary
 from infodl.run_folder.lock import RunFolderInUseError, release_run_folder
+from tests.run_folder.lock_holder import hold_in_another_process
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-HOLD = r"""
-import sys, time
-from infodl.run_folder.lock import acquire_run_folder
-for folder in sys.argv[1:]:
-    acquire_run_folder(folder)
-print("locked", flush=True)
-time.sleep(600)
-"""
 SWEEP = ("experiment: resnet\nflags: {dataset: synthetic, train_steps: 2}\n"
          "settings: [{name: a}]\nseeds: [0, 1]\n")
-
-
-def hold(*folders):
-    process = subprocess.Popen([sys.executable, "-c", HOLD, *map(str, folders)], cwd=ROOT,
-                               env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline().strip() == "locked"
-    return process
 
 
 def test_runs_whose_folder_is_held_are_busy_not_started_and_not_done(tmp_path):
@@ -42,7 +23,7 @@ def test_runs_whose_folder_is_held_are_busy_not_started_and_not_done(tmp_path):
     log_dir = tmp_path / "sweep"
     folders = [log_dir / "a" / f"seed_{seed}" for seed in (0, 1)]
     prepare_sweep(sweep_file, str(log_dir), EXPERIMENTS)  # as if a first sweep had started
-    holder = hold(*folders)  # e.g. runs started by hand in the sweep's folders
+    holder = hold_in_another_process(*folders)  # e.g. runs started by hand in the sweep's folders
     try:
         results = run_sweep(sweep_file, str(log_dir), 2, EXPERIMENTS, verbose=0)
     finally:
@@ -63,7 +44,7 @@ def test_a_second_driver_on_the_same_sweep_folder_is_refused(tmp_path):
     sweep_file = tmp_path / "sweep.yaml"
     sweep_file.write_text(SWEEP)
     log_dir = tmp_path / "sweep"
-    holder = hold(log_dir)
+    holder = hold_in_another_process(log_dir)
     try:
         with pytest.raises(RunFolderInUseError, match=f"in use by pid {holder.pid} "):
             run_sweep(sweep_file, str(log_dir), 1, EXPERIMENTS, verbose=0)

@@ -3,7 +3,6 @@ naming the holder; the lock dies with its holder, even on SIGKILL."""
 
 import json
 import os
-import pathlib
 import signal
 import socket
 import subprocess
@@ -22,29 +21,12 @@ from infodl.run_folder.lock import (
     run_folder_holder,
 )
 from infodl.run_folder.run_directory import prepare_log_dir
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-HOLD = r"""
-import sys, time
-from infodl.run_folder.run_directory import prepare_log_dir
-prepare_log_dir(sys.argv[1], {"lr": 0.1})
-print("locked", flush=True)
-time.sleep(600)
-"""
-
-
-def hold_in_another_process(log_dir):
-    """A process that prepares (and so locks) `log_dir` and sleeps; started and locked."""
-    process = subprocess.Popen([sys.executable, "-c", HOLD, str(log_dir)], cwd=ROOT,
-                               env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline().strip() == "locked"
-    return process
+from tests.run_folder.lock_holder import ROOT, hold_in_another_process
 
 
 def test_a_second_process_is_refused_naming_the_holder_until_it_is_killed(tmp_path):
     log_dir = tmp_path / "run"
-    holder = hold_in_another_process(log_dir)
+    holder = hold_in_another_process(log_dir, prepare=True)
     try:
         record = json.loads((log_dir / LOCK_FILE).read_text())
         assert record["pid"] == holder.pid and record["host"] == socket.gethostname()
