@@ -1,11 +1,13 @@
 """The suite's extra checks: the library under the JAX backend, and ruff.
 
 `python -m pytest -q` (the README's one test command, the one CI runs) also runs the
-tests of `callbacks/`, `estimators/` and `models/` under `KERAS_BACKEND=jax` in a
-subprocess (Keras picks its backend once per process; started in the background when
-collection ends, tests/background_suite.py), and `ruff check .`.
+tests of `callbacks/`, `estimators/` and `models/` (but those of the NumPy-only
+estimators) under `KERAS_BACKEND=jax` in a subprocess (Keras picks its backend once per
+process; started in the background when collection ends, tests/background_suite.py), and
+`ruff check .`.
 """
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -13,7 +15,7 @@ import sys
 import keras
 import pytest
 
-from tests.background_suite import BackgroundSuite
+from tests.background_suite import BACKEND_FREE, BackgroundSuite
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -31,3 +33,14 @@ def test_library_tests_pass_under_the_jax_backend(request):
     code, output = suite.wait(timeout=2400)
     assert code == 0, output[-6000:]
     assert " passed" in output.strip().splitlines()[-1]
+
+
+def test_the_tests_left_out_of_the_jax_run_cover_modules_that_load_no_backend():
+    code = (f"import sys; import {', '.join(BACKEND_FREE.values())}; "
+            "print(sorted({m.split('.')[0] for m in sys.modules}"
+            " & {'keras', 'tensorflow', 'jax'}))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
+    assert all((ROOT / path).is_file() for path in BACKEND_FREE)
