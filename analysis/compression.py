@@ -179,11 +179,15 @@ def layer_estimators(name, layer_histories, num_bins=None, noise_variance=0.1):
 
 
 class _ConstantLayer:
-    """A layer with one value over all of training: I(X;T) = I(T;Y) = 0."""
+    """A layer with one value over all of training: I(X;T) = I(T;Y) = H(T) = 0."""
 
     @staticmethod
     def information(activations, labels):
         return 0.0, 0.0
+
+    @staticmethod
+    def entropy(activations):
+        return 0.0
 
 
 def estimate_trajectory(activations_path, labels, name, layer_names, metadata=None,

@@ -78,7 +78,9 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
 
     Args:
         statistics: {estimator: {variant: {layer: {"compression_bits_mean",
-            "compression_bits_std"}}}} (`infodl.analysis.compression.compression_over_seeds`).
+            "compression_bits_std"}}}} (`infodl.analysis.compression.compression_over_seeds`);
+            a layer's optional "null" (`infodl.analysis.compression_null`) draws its
+            "null_quantile" as a black tick on the bar.
         estimator_labels: {estimator: panel title}, in panel order.
         variant_labels: {variant: legend label}, in bar order.
         layer_names: the layers, in order.
@@ -100,8 +102,13 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
             records = [statistics[estimator][variant][name] for name in layer_names]
             means = [r["compression_bits_mean"] for r in records]
             stds = [r["compression_bits_std"] or 0.0 for r in records]
-            axes.bar(positions + (index - (len(variants) - 1) / 2) * width, means, width,
-                     yerr=stds, capsize=2, label=variant_labels[variant])
+            centres = positions + (index - (len(variants) - 1) / 2) * width
+            axes.bar(centres, means, width, yerr=stds, capsize=2,
+                     label=variant_labels[variant])
+            nulls = [r["null"]["null_quantile"] if "null" in r else np.nan for r in records]
+            if not np.all(np.isnan(nulls)):  # the 95th percentile of the mean's null
+                axes.scatter(centres, nulls, marker="_", s=40, color="black", zorder=3,
+                             label="null, 95th pct." if index == 0 else None)
         axes.set_title(estimator_labels[estimator], fontsize=9)
         axes.set_xticks(positions)
         axes.set_xticklabels([name.replace("hidden_", "h") for name in layer_names],

@@ -6,8 +6,10 @@ var_u.mat (`infodl.experiments.info_plane` with keep_activations: its activation
 4096 inputs are saved at the logged epochs); every estimator of
 `infodl.analysis.compression.ESTIMATORS` is then computed from those same activations
 (cached per seed as `trajectory_<estimator>.npz`), and per layer the compression
-max I(X;T) - final I(X;T) is reported as mean ± std (ddof 1) over the seeds.
-A rerun reuses finished seeds and cached estimates.
+max I(X;T) - final I(X;T) is reported as mean ± std (ddof 1) over the seeds, against
+the null of `infodl.analysis.compression_null` (a flat trajectory with the estimator's
+bootstrap noise at the final epoch; the resamples are cached per seed as
+`null_<estimator>.json`). A rerun reuses finished seeds and cached estimates.
 
 Usage:
     nice -n 10 python -m infodl.experiments.compression_table \
@@ -28,8 +30,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from infodl.analysis.compression import ESTIMATORS, compression_over_seeds, estimate_trajectory
+from infodl.analysis.compression import (
+    ESTIMATORS,
+    compression_over_seeds,
+    estimate_trajectory,
+    layer_estimators,
+    load_activations,
+)
+from infodl.analysis.compression_null import bootstrap_information, compression_against_null
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.run_folder.atomic import write_json_atomic
+from infodl.seeds import derive_seed
 
 VARIANTS = {("tanh", "sigmoid"): "tanh, sigmoid output",
             ("tanh", "softmax"): "tanh, softmax output",
@@ -60,12 +71,10 @@ def train_variants(args):
     return results
 
 
-def seed_trajectory(record, labels, layer_names, estimator, args):
-    """One seed's trajectory under `estimator`, from its saved activations (cached).
-
-    The KDE runs on the seed's held-out inputs (`--kde_inputs=test`, Saxe et al.
-    App. B: "estimated using data samples from the test set") or on all of them.
-    """
+def _estimator_inputs(record, labels, estimator, args):
+    """(settings, examples) of `estimator` on one seed: the KDE runs on the seed's
+    held-out inputs (`--kde_inputs=test`, Saxe et al. App. B: "estimated using data
+    samples from the test set") or on all of them; the binnings on all of them."""
     from infodl.data.twelve_bit import train_test_split_indices
 
     examples = None
@@ -74,6 +83,12 @@ def seed_trajectory(record, labels, layer_names, estimator, args):
         settings["inputs"] = args.kde_inputs
         if args.kde_inputs == "test":
             examples = train_test_split_indices(len(labels), 0.8, record["seed"])[1]
+    return settings, examples
+
+
+def seed_trajectory(record, labels, layer_names, estimator, args):
+    """One seed's trajectory under `estimator`, from its saved activations (cached)."""
+    settings, examples = _estimator_inputs(record, labels, estimator, args)
     path = os.path.join(os.path.dirname(record["activations_path"]),
                         f"trajectory_{estimator}.npz")
     if os.path.isfile(path):
@@ -90,12 +105,54 @@ def seed_trajectory(record, labels, layer_names, estimator, args):
     return trajectory
 
 
+def seed_null(record, labels, estimator, args):
+    """One seed's final-epoch I(X;T) per layer on `--null_resamples` bootstrap resamples
+    of the estimator's inputs (B, layers), cached as `null_<estimator>.json`, and the
+    seconds the resampling took."""
+    settings, examples = _estimator_inputs(record, labels, estimator, args)
+    settings.update(num_resamples=args.null_resamples,
+                    resample_seed=derive_seed(record["seed"], "compression_null", 0))
+    path = os.path.join(os.path.dirname(record["activations_path"]),
+                        f"null_{estimator}.json")
+    if os.path.isfile(path):
+        with open(path) as handle:
+            cached = json.load(handle)
+        if cached["settings"] == settings:
+            return np.asarray(cached["I_XT_bits"]), cached["seconds"]
+    _, layers = load_activations(record["activations_path"])
+    if examples is not None:
+        layers = [history[:, np.asarray(examples, dtype=np.int64)] for history in layers]
+    estimators = layer_estimators(estimator, layers, noise_variance=args.noise_variance)
+    start = time.perf_counter()
+    values = bootstrap_information(estimators, [history[-1] for history in layers],
+                                   args.null_resamples, settings["resample_seed"])
+    seconds = time.perf_counter() - start
+    write_json_atomic(path, {"settings": settings, "I_XT_bits": values.tolist(),
+                             "seconds": seconds})
+    return values, seconds
+
+
+def add_null(statistics, trajectories, nulls, args):
+    """Adds `"null"` (`compression_against_null`) to each layer's record of `statistics`."""
+    for k, name in enumerate(trajectories[0].layer_names):
+        record = statistics[name]
+        record["null"] = compression_against_null(
+            record["compression_bits_per_seed"], [values[:, k] for values in nulls],
+            num_epochs=len(trajectories[0].epochs), num_draws=args.null_draws,
+            seed=derive_seed(args.seed, "compression_null", 1))
+
+
 def _cell(record, with_epoch=True):
     std = record["compression_bits_std"]
     text = f"{record['compression_bits_mean']:.2f} ± {std:.2f}" if std is not None \
         else f"{record['compression_bits_mean']:.2f}"
     if with_epoch:
         text += f" ({record['epoch_of_I_XT_max_median']:.0f})"
+    null = record.get("null")
+    if null is not None:
+        mark = " ✓" if null["above_null"] else ""
+        text += (f"{mark} [{null['null_quantile']:.2f}; {null['seeds_above_null']}/"
+                 f"{len(record['compression_bits_per_seed'])}]")
     return text
 
 
@@ -115,11 +172,17 @@ def markdown_tables(statistics, runs, layer_names, args, seconds):
              f"machine: the {networks} networks trained in "
              f"{seconds['training_runs']:.0f} s (sum of their runs); the estimators took "
              f"{seconds['estimator_runs']:.0f} s (sum over seeds; KDE "
-             f"{seconds['kde_runs']:.0f} s).",
+             f"{seconds['kde_runs']:.0f} s), the null's bootstrap resamples "
+             f"{seconds['null_runs']:.0f} s (KDE {seconds['null_per_estimator']['kde']:.0f} s).",
              "",
              "Cells: compression = max over epochs of I(X;T) − final I(X;T), in bits, mean ± "
              "std over seeds (ddof 1); in brackets the median over seeds of the last epoch at "
-             f"which I(X;T) is at its peak ({args.epochs} = at the end: no compression).", ""]
+             f"which I(X;T) is at its peak ({args.epochs} = at the end: no compression); "
+             "✓ where the mean stands above the 95th percentile of its null (estimator noise "
+             "on a flat trajectory, see below), given in square brackets with the number of "
+             "seeds whose own compression stands above their own null's 95th percentile "
+             f"(null: {args.null_resamples} bootstrap resamples of the final epoch's inputs "
+             f"per seed, {args.null_draws} draws).", ""]
     header = "| network | " + " | ".join(layer_names) + " |"
     rule = "|---|" + "---|" * len(layer_names)
     inputs = ("each seed's 819 held-out inputs, as Saxe et al. App. B" if args.kde_inputs
@@ -173,12 +236,20 @@ def main(argv=None):
     parser.add_argument("--kde_inputs", choices=("test", "all"), default="test",
                         help="inputs of the KDE: each seed's held-out 20 %% (Saxe et al. "
                         "App. B; about 25x faster) or all 4096")
+    parser.add_argument("--null_resamples", type=int, default=100,
+                        help="bootstrap resamples of the final epoch per seed and estimator "
+                        "(the noise of the null)")
+    parser.add_argument("--null_draws", type=int, default=10000,
+                        help="Monte Carlo draws of the null of each layer's compression")
     parser.add_argument("--log_dir", default="runs/compression")
     parser.add_argument("--docs_dir", default="docs")
     parser.add_argument("--verbose", type=int, default=1)
     args = parser.parse_args(argv)
     if not os.path.isfile(args.var_u_path):
         sys.exit(f"Error: no var_u.mat at {args.var_u_path!r}")
+    if args.null_resamples < 2 or args.null_draws < 1:
+        sys.exit("Error: expected --null_resamples >= 2 and --null_draws >= 1. Received: "
+                 f"--null_resamples={args.null_resamples}, --null_draws={args.null_draws}")
 
     from infodl.analysis.compression_figures import (
         plot_compression_bars,
@@ -193,7 +264,7 @@ def main(argv=None):
     _, labels = load_twelve_bit_task(args.var_u_path)
     runs = {key: value["runs"] for key, value in results.items()}
     layer_names = next(iter(results.values()))["trajectory"].layer_names
-    statistics, means, estimator_seconds = {}, {}, {}
+    statistics, means, estimator_seconds, null_seconds = {}, {}, {}, {}
     start = time.perf_counter()
     for estimator in ESTIMATORS:
         statistics[estimator], means[estimator] = {}, {}
@@ -205,12 +276,17 @@ def main(argv=None):
                 t.metadata.get("seconds", 0.0) for t in trajectories)
             statistics[estimator][key] = compression_over_seeds(
                 trajectories, [record["seed"] for record in records])
+            nulls = [seed_null(record, labels, estimator, args) for record in records]
+            add_null(statistics[estimator][key], trajectories, [n[0] for n in nulls], args)
+            null_seconds[estimator] = null_seconds.get(estimator, 0.0) + sum(
+                n[1] for n in nulls)
             means[estimator][key] = InformationPlaneTrajectory.average(trajectories)
     seconds = {"training": training_seconds, "estimators": time.perf_counter() - start,
                "training_runs": sum(r["seconds"] for records in runs.values()
                                     for r in records),
                "estimator_runs": sum(estimator_seconds.values()),
-               "kde_runs": estimator_seconds["kde"], "per_estimator": estimator_seconds}
+               "kde_runs": estimator_seconds["kde"], "per_estimator": estimator_seconds,
+               "null_runs": sum(null_seconds.values()), "null_per_estimator": null_seconds}
     with open(os.path.join(args.log_dir, "compression.json"), "w") as handle:
         json.dump({"args": vars(args), "seconds": seconds, "statistics": statistics,
                    "runs": runs}, handle, indent=1)

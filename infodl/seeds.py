@@ -45,6 +45,7 @@ SEED_PURPOSES = {
     "ib_error_bars": "the independent fits of layer i at iteration k (indices i, k)",
     "ib_error_bar_label": "restart r of the error bars' MINE fit of I(Y; L)",
     "ib_error_bar_input": "restart r of the error bars' AA-MINE fit of I(X; L + eps)",
+    "compression_null": "docs/compression.md's null: 0 the bootstrap resamples, 1 the draws",
 }
 
 _SEED_BITS = 31  # Keras and TensorFlow accept seeds in [0, 2**31)

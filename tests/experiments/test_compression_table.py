@@ -25,6 +25,7 @@ def test_table_figures_and_per_seed_numbers(tmp_path, var_u_path):
     rows = [line for line in text.splitlines() if line.startswith("| tanh, sigmoid")]
     assert len(rows) == len(ESTIMATORS) + 1  # one per estimator, one accuracy row
     assert all(line.count("±") >= 6 for line in rows[:-1])
+    assert all(line.count("/2]") == 6 for line in rows[:-1])  # [null quantile; k/2 seeds]
     assert (docs / "compression_info_planes.png").stat().st_size > 10_000
     assert (docs / "compression_bars.png").stat().st_size > 10_000
     record = json.loads((tmp_path / "runs" / "compression.json").read_text())
@@ -35,9 +36,25 @@ def test_table_figures_and_per_seed_numbers(tmp_path, var_u_path):
         assert len(values) == 2 and layer["seeds"] == [0, 1]
         assert layer["compression_bits_mean"] == pytest.approx(np.mean(values))
         assert layer["compression_bits_std"] == pytest.approx(np.std(values, ddof=1))
+        null = layer["null"]  # the null: 100 bootstrap resamples per seed by default
+        assert null["num_resamples_per_seed"] == [100, 100] and null["num_draws"] == 10000
+        assert null["above_null"] == (np.mean(values) > max(null["null_quantile"], 1e-9))
+        assert null["seeds_above_null"] == sum(
+            v > max(q, 1e-9)
+            for v, q in zip(values, null["null_quantile_per_seed"], strict=True))
+        cached = json.loads((tmp_path / "runs" / "relu_sigmoid" / "seed_1" /
+                             f"null_{name}.json").read_text())
+        assert len(cached["I_XT_bits"]) == 100 and len(cached["I_XT_bits"][0]) == 6
+        assert null["bootstrap_std_per_seed"][1] == pytest.approx(
+            np.std(np.asarray(cached["I_XT_bits"])[:, 4], ddof=1))
     # a rerun trains nothing and recomputes nothing: the same numbers
     main(args)
     again = json.loads((tmp_path / "runs" / "compression.json").read_text())
     assert again["statistics"] == record["statistics"]
     assert again["seconds"]["estimator_runs"] == pytest.approx(
         record["seconds"]["estimator_runs"])
+
+
+def test_a_null_without_resamples_is_one_clear_error(var_u_path):
+    with pytest.raises(SystemExit, match="--null_resamples >= 2"):
+        main([f"--var_u_path={var_u_path}", "--null_resamples=1"])
