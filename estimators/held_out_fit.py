@@ -79,6 +79,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         self.progress = keras.utils.Progbar(steps, verbose=verbose,
                                             stateful_metrics=["mi_nats", "val_mi_nats"])
         self.step, self.curve, self.evaluations_without_gain = 0, [], 0
+        self.epoch_start = 0
         self.done = self.stopped_early = False
         weights = self._weights()
         self.best_weights, self.best_step, self.best_critic = [weights, weights], [0, 0], [0, 0]
@@ -93,9 +94,15 @@ class HeldOutMonitor(keras.callbacks.Callback):
             critic.set_weights(weights)
         self.estimator.selected_critic.assign(float(self.best_critic[half]))
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = self.step
+
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        if self.step % self.eval_every and self.step < self.steps:
+        # Keras calls this once per compiled call of `steps_per_execution` steps, with
+        # the index of the call's last batch (not capped at the end of the epoch).
+        epoch_steps = (self.params or {}).get("steps") or batch + 1
+        previous, self.step = self.step, self.epoch_start + min(batch + 1, epoch_steps)
+        if self.step // self.eval_every == previous // self.eval_every and self.step < self.steps:
             return
         sync = getattr(self.model, "jax_state_sync", None)
         if sync is not None:  # JAX keeps the weights out of the variables mid-epoch
@@ -126,7 +133,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
             self.done = self.model.stop_training = True
 
 
-def epoch_index(train_index, batch_size, s, t, rng):
+def epoch_index(train_index, batch_size, s, t, rng, steps_multiple=1):
     """The training rows of one Keras epoch: whole batches, and several passes when cheap.
 
     Args:
@@ -134,6 +141,8 @@ def epoch_index(train_index, batch_size, s, t, rng):
         batch_size: pairs per step.
         s, t: the sample arrays (for the bytes per row; t may be None).
         rng: a NumPy generator.
+        steps_multiple: the epoch's steps are a multiple of this (the model's
+            `steps_per_execution`: no compiled call crosses the end of an epoch).
 
     Returns:
         int array: the rows of one epoch (a multiple of `batch_size` long).
@@ -148,5 +157,10 @@ def epoch_index(train_index, batch_size, s, t, rng):
     row_bytes = s[:1].nbytes + (0 if t is None else t[:1].nbytes)
     passes = min(-(-EPOCH_STEPS * batch_size // len(train_index)),
                  EPOCH_BYTES // max(1, row_bytes * len(train_index)))
-    return np.concatenate([train_index] + [rng.permutation(train_index)
+    rows = np.concatenate([train_index] + [rng.permutation(train_index)
                                            for _ in range(max(1, passes) - 1)])
+    missing = -(len(rows) // batch_size) % steps_multiple * batch_size
+    while missing:  # whole compiled calls: a few more rows, each pass in its own order
+        extra = rng.permutation(train_index)[:missing]
+        rows, missing = np.concatenate([rows, extra]), missing - len(extra)
+    return rows

@@ -9,6 +9,7 @@ from infodl.estimators import mi_bounds
 from infodl.estimators.standardization import (
     GAUSSIANIZE_KNOTS,
     STANDARDIZE,
+    gaussianize_features,
     gaussianized,
     normal_knots,
     quantile_knots,
@@ -26,13 +27,16 @@ class InputStandardizer(keras.layers.Layer):
 
     where x is flattened to (n, d) and g is the identity, or ("gaussianize") the
     strictly increasing per-feature map to standard normal marginals
-    (`standardization.gaussianized`). "whiten" uses per-feature scaling above 256
-    features; "none" only flattens. Every map is invertible, so I(S; T) is unchanged
-    while the critic sees centred, decorrelated inputs. Before `adapt` the map is
+    (`standardization.gaussianized`), or ("auto", MINE's default) that map for the
+    features whose marginal fails a normality check and the identity for the others
+    (`standardization.gaussianize_features`; the choice is a variable, saved with the
+    layer). "whiten" uses per-feature scaling above 256 features; "none" only
+    flattens. Every map is invertible, so I(S; T) is unchanged while the critic sees
+    centred, decorrelated inputs. Before `adapt` the map is
     the identity.
 
     Args:
-        mode: "whiten", "scale", "gaussianize" or "none".
+        mode: "whiten", "scale", "gaussianize", "auto" or "none".
         **kwargs: standard layer arguments (name, dtype, ...).
 
     Returns:
@@ -55,18 +59,22 @@ class InputStandardizer(keras.layers.Layer):
     def __init__(self, mode="whiten", **kwargs):
         super().__init__(**kwargs)
         self.mode = checks.check_choice(mode, "mode", STANDARDIZE)
-        self.knots = self.shift = self.transform = None
+        self.knots = self.shift = self.transform = self.gaussianized_features = None
         self.restored_by_owner = False
 
     def build(self, input_shape):
         width = int(np.prod(tuple(input_shape)[1:]))
-        if self.mode == "gaussianize":
+        if self.mode in ("gaussianize", "auto"):
             def identity_knots(shape, dtype=None):  # before `adapt`: the identity map
                 return ops.cast(ops.tile(normal_knots(shape[0])[:, None], (1, shape[1])),
                                 dtype)
             self.knots = self.add_weight(shape=(GAUSSIANIZE_KNOTS, width),
                                          initializer=identity_knots, trainable=False,
                                          name="knots")
+        if self.mode == "auto":  # 1 = through the knots, 0 = identity; before adapt: 0
+            self.gaussianized_features = self.add_weight(
+                shape=(width,), initializer="zeros", trainable=False,
+                name="gaussianized_features")
         if self.mode != "none":
             self.shift = self.add_weight(shape=(width,), initializer="zeros",
                                          trainable=False, name="shift")
@@ -78,7 +86,10 @@ class InputStandardizer(keras.layers.Layer):
 
     def call(self, values):
         values = mi_bounds.flatten_samples(values)
-        if self.knots is not None:
+        if self.gaussianized_features is not None:
+            values = ops.where(self.gaussianized_features > 0.5,
+                               gaussianized(values, self.knots), values)
+        elif self.knots is not None:
             values = gaussianized(values, self.knots)
         if self.shift is not None:
             values = standardized(values, self.shift, self.transform)
@@ -90,15 +101,23 @@ class InputStandardizer(keras.layers.Layer):
         "whiten": W = Sigma^(-1/2) (symmetric, eigenvalues floored at 1e-6 of the
         largest); "scale": 1 / std per feature (a constant feature keeps 1);
         "gaussianize": the knots at the training quantiles, then "whiten" on the
-        mapped samples; "none": nothing.
+        mapped samples; "auto": the knots, the features to map
+        (`gaussianize_features`), then "whiten"; "none": nothing.
         """
         values = np.asarray(values, "float64").reshape(len(values), -1)
         if not self.built:
             self.build(values.shape)
         if self.knots is not None:
-            self.knots.assign(quantile_knots(values, self.knots.shape[0]))
-            values = ops.convert_to_numpy(gaussianized(
+            knots = quantile_knots(values, self.knots.shape[0])
+            self.knots.assign(knots)
+            mapped = ops.convert_to_numpy(gaussianized(
                 ops.convert_to_tensor(values, "float32"), self.knots)).astype("float64")
+            if self.gaussianized_features is None:
+                values = mapped
+            else:
+                chosen = gaussianize_features(values, knots)
+                self.gaussianized_features.assign(chosen.astype("float32"))
+                values = np.where(chosen, mapped, values)
         if self.shift is not None:
             self.shift.assign(values.mean(axis=0).astype("float32"))
             self.transform.assign(standardizing_transform(

@@ -51,7 +51,12 @@ class MINE(keras.Model):
         ema_decay: weight of the old value in the moving average, in [0, 1).
         seed: seed of the critic weights, shuffles and held-out splits; None draws
             one from NumPy's global generator (`keras.utils.set_random_seed` fixes it).
-        standardize: "whiten", "scale", "gaussianize" (heavy tails, skew) or "none".
+        standardize: the invertible map of each side before the critic: "auto"
+            (default: features whose marginal fails a normality check go to normal
+            marginals by their training quantiles, the others stay as they are, then
+            whitening), "whiten" (affine: (x - mean) Sigma^(-1/2), the default before
+            issue 19), "gaussianize" (every feature to normal marginals, then
+            whitening), "scale" or "none" (`infodl.estimators.standardization`).
         embedding_dim: width of f(s) and g(t) of the separable critic.
         quadratic_companion: train the companion critic beside the critic (default:
             True for the built-in critics, False for a layer).
@@ -76,7 +81,7 @@ class MINE(keras.Model):
     """
 
     def __init__(self, critic=None, bound="dv", hidden_units=None, ema_decay=0.99, seed=None,
-                 standardize="whiten", embedding_dim=DEFAULT_EMBEDDING_DIM,
+                 standardize="auto", embedding_dim=DEFAULT_EMBEDDING_DIM,
                  quadratic_companion=None, **kwargs):
         super().__init__(**kwargs)
         self.bound = checks.check_choice(bound, "bound", BOUNDS)

@@ -256,7 +256,7 @@ def test_adapt_standardizes_and_the_estimate_ignores_affine_maps():
     gives the same estimate."""
     s, t = correlated_gaussians(3000, 2, 0.5, seed=6)
     s = s @ np.array([[1.0, 0.0], [0.8, 0.3]], "float32")  # correlated features
-    mine = MINE(hidden_units=(16,), seed=0)  # standardize="whiten"
+    mine = MINE(hidden_units=(16,), seed=0)  # "auto": Gaussian features stay affine
     mine.adapt(s, t)
     np.testing.assert_allclose(np.asarray(mine.first_standardizer.shift), s.mean(axis=0),
                                atol=1e-5)

@@ -105,6 +105,7 @@ def test_early_stopping_waits_for_min_steps_and_patience():
     (dict(restarts=0), "restarts"),
     (dict(validation_fraction=1.0), "validation_fraction"),
     (dict(min_steps=-1), "min_steps"),
+    (dict(steps_per_execution=0), r"Expected steps_per_execution >= 1"),
 ])
 def test_bad_fit_arguments_raise(kwargs, message):
     s, t = correlated_gaussians(100, 1, 0.5, seed=0)
@@ -158,3 +159,48 @@ def test_training_step_is_traced_once_and_reused_across_restarts():
     mine = CountingMINE(hidden_units=(8,), seed=0)
     mine.fit_estimate(s, t, steps=50, batch_size=96, eval_every=25, restarts=2, verbose=0)
     assert CountingMINE.traces == 1
+
+
+@pytest.mark.parametrize("requested, eval_every, steps, expected", [
+    (10, 100, 4000, 10), (10, 25, 400, 5), (1, 100, 4000, 1), (50, 20, 60, 20),
+    (10, 7, 4000, 1), (4, 100, 4000, 4)])
+def test_execution_steps_divide_eval_every_and_steps(requested, eval_every, steps, expected):
+    from infodl.estimators.mine_fit import execution_steps
+    assert execution_steps(requested, eval_every, steps) == expected
+
+
+def test_epoch_rows_fill_whole_compiled_calls():
+    """With steps_multiple = k the epoch is k * m whole batches, every training row in
+    it; k = 1 draws exactly the rows of the one-step-per-call epoch."""
+    from infodl.estimators.held_out_fit import epoch_index
+    s = np.zeros((1000, 3), "float32")
+    train = np.arange(37, 1000)
+    plain = epoch_index(train, 64, s, None, np.random.default_rng(3))
+    same = epoch_index(train, 64, s, None, np.random.default_rng(3), steps_multiple=1)
+    np.testing.assert_array_equal(plain, same)
+    for multiple in (7, 10, 600):
+        rows = epoch_index(train, 64, s, None, np.random.default_rng(3), multiple)
+        assert len(rows) % (64 * multiple) == 0 and set(rows.tolist()) == set(train.tolist())
+        np.testing.assert_array_equal(rows[:len(plain)], plain)  # the same rows, then more
+
+
+def test_steps_per_execution_keeps_the_steps_evaluations_and_estimate():
+    """Ten critic steps per compiled call run the same steps on the same batches as one
+    per call when an epoch is whole calls (here 1200 training pairs, batch 128: 500
+    steps): the evaluations land on the same steps, and the held-out curve and the
+    estimate agree up to float32 rounding (TensorFlow's CPU sums, ~1e-6)."""
+    s, t = correlated_gaussians(1500, 2, 0.5, seed=11)
+    fits = []
+    for steps_per_execution in (1, 10):
+        mine = MINE(hidden_units=(16,), seed=3)
+        value = mine.fit_estimate(s, t, steps=120, batch_size=128, eval_every=20,
+                                  patience=2, min_steps=60, verbose=0,
+                                  steps_per_execution=steps_per_execution)
+        assert mine.steps_per_execution == steps_per_execution
+        fits.append((value, mine.last_fit))
+    (one, first), (ten, second) = fits
+    assert [s for s, _ in first.curves[0]] == [s for s, _ in second.curves[0]]
+    assert first.steps == second.steps and first.best_steps == second.best_steps
+    np.testing.assert_allclose([v for _, v in second.curves[0]],
+                               [v for _, v in first.curves[0]], atol=1e-4)
+    assert ten == pytest.approx(one, abs=1e-4)

@@ -27,11 +27,12 @@ def labelled_pairs(num=400, classes=3, seed=0):
 
 def assert_same(first, second):
     """The same bits under JAX; under TensorFlow up to float32 rounding of its CPU
-    kernels, which depends on the memory alignment of their buffers."""
+    kernels, which depends on the memory alignment of their buffers and accumulates over
+    the fit's compiled calls (seen: 2.7e-6 nats apart on an estimate of 0.03)."""
     if keras.backend.backend() == "jax":
         assert first == second
     else:
-        assert first == pytest.approx(second, rel=1e-5, abs=1e-6)
+        assert first == pytest.approx(second, rel=1e-4, abs=1e-5)
 
 
 def quiet_estimate(mine, s, t, **kwargs):

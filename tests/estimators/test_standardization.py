@@ -1,5 +1,6 @@
 """Standardization of MINE's inputs: the Gaussianizing map against NumPy, its
-invertibility, and MINE on warped Gaussian pairs (same I, non-Gaussian marginals)."""
+invertibility, MINE on warped Gaussian pairs (same I, non-Gaussian marginals), and the
+default "auto" map's choice per feature (issue 19)."""
 
 import keras
 import numpy as np
@@ -7,8 +8,15 @@ import pytest
 from keras import ops
 from scipy import stats
 
+from infodl.estimators.input_standardizer import InputStandardizer
 from infodl.estimators.mine import MINE
-from infodl.estimators.standardization import gaussianized, normal_knots, quantile_knots
+from infodl.estimators.standardization import (
+    gaussianize_features,
+    gaussianized,
+    normal_knots,
+    quantile_knots,
+    standardizing_transform,
+)
 from tests.estimators.gaussian_pairs import correlated_gaussians
 
 
@@ -105,3 +113,90 @@ def test_gaussianizing_survives_save_and_load(tmp_path):
                                   np.asarray(mine.first_standardizer.knots))
     assert loaded.estimate(s ** 3, t, seed=0) == pytest.approx(mine.estimate(s ** 3, t, seed=0),
                                                               abs=1e-5)
+
+
+def mixed_features(num, seed):
+    """[Gaussian, Student-t nu=2, uniform, 3 N(0, 1) + 1, integers 0-2, e^N(0, 1)]."""
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.standard_normal(num), rng.standard_t(2, num), rng.uniform(size=num),
+                     3 * rng.standard_normal(num) + 1, rng.integers(0, 3, num).astype(float),
+                     np.exp(rng.standard_normal(num))], axis=1).astype("float32")
+
+
+def test_auto_gaussianizes_exactly_the_non_normal_continuous_features():
+    values = mixed_features(2000, seed=0)
+    np.testing.assert_array_equal(gaussianize_features(values),
+                                  [False, True, True, False, False, True])
+    standardizer = InputStandardizer("auto")
+    standardizer.adapt(values)
+    chosen = np.asarray(standardizer.gaussianized_features)
+    np.testing.assert_array_equal(chosen, [0, 1, 1, 0, 0, 1])
+    knots = np.asarray(standardizer.knots, "float64")
+    mapped = np.where(chosen > 0.5, numpy_gaussianized(values.astype("float64"), knots),
+                      values)  # NumPy: the chosen columns through the knots, then whitened
+    expected = (mapped - mapped.mean(axis=0)) @ standardizing_transform(mapped, whiten=True)
+    got = np.asarray(standardizer(values))
+    np.testing.assert_allclose(got, expected, atol=2e-3)
+    np.testing.assert_allclose(np.cov(got, rowvar=False), np.eye(6), atol=2e-3)
+
+
+@pytest.mark.parametrize("num", [200, 2000, 16000])
+def test_auto_keeps_gaussian_features_affine_at_every_sample_size(num):
+    """The threshold max(0.005, 5 / n) sits above the Q-Q deficit of Gaussian samples
+    (about 1.2 / n) in 30 draws, and below that of Student-t (nu = 3), uniform and
+    x^3 marginals."""
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        gaussian = rng.standard_normal((num, 2)) @ np.array([[1.0, 0.5], [0.0, 2.0]]) + 3.0
+        assert not gaussianize_features(gaussian).any()
+    rng = np.random.default_rng(99)
+    others = np.stack([rng.standard_t(3, num), rng.uniform(size=num),
+                       rng.standard_normal(num) ** 3], axis=1)
+    assert gaussianize_features(others).all()
+
+
+def test_auto_is_whiten_on_gaussian_pairs_bit_for_bit():
+    """On Gaussian inputs "auto" keeps the affine map, so a default fit is the "whiten"
+    fit of before (issue 14's Gaussian rows carry over unchanged)."""
+    s, t = correlated_gaussians(2000, 3, 1.0, seed=5)
+    estimates = []
+    for mode in ("auto", "whiten"):
+        mine = MINE(hidden_units=(8,), seed=0, standardize=mode)
+        estimates.append(mine.fit_estimate(s, t, steps=40, batch_size=128, eval_every=20,
+                                           verbose=0))
+        if mode == "auto":
+            assert not np.asarray(mine.first_standardizer.gaussianized_features).any()
+            assert not np.asarray(mine.second_standardizer.gaussianized_features).any()
+            inputs = [np.asarray(v) for v in mine.critic_inputs(s, t)]
+        else:
+            np.testing.assert_array_equal([np.asarray(v) for v in mine.critic_inputs(s, t)],
+                                          inputs)
+    assert estimates[0] == estimates[1]
+
+
+def test_mine_default_is_auto_and_old_values_keep_their_meaning():
+    assert MINE().standardize == "auto"
+    assert MINE(standardize=True).standardize == "whiten"
+    assert MINE(standardize=False).standardize == "none"
+    with pytest.raises(ValueError, match="Expected standardize in"):
+        MINE(standardize="rank")
+
+
+def test_auto_choice_survives_save_and_load(tmp_path):
+    values = mixed_features(2000, seed=2)
+    s, t = values[:, :3], values[:, 3:]
+    mine = MINE(hidden_units=(8,), seed=0)
+    mine.fit_estimate(s, t, steps=40, batch_size=128, eval_every=20, verbose=0)
+    np.testing.assert_array_equal(np.asarray(mine.first_standardizer.gaussianized_features),
+                                  [0, 1, 1])
+    np.testing.assert_array_equal(np.asarray(mine.second_standardizer.gaussianized_features),
+                                  [0, 0, 1])
+    path = str(tmp_path / "mine.keras")
+    mine.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.standardize == "auto"
+    for side in ("first_standardizer", "second_standardizer"):
+        for name in ("gaussianized_features", "knots", "shift", "transform"):
+            np.testing.assert_array_equal(np.asarray(getattr(getattr(loaded, side), name)),
+                                          np.asarray(getattr(getattr(mine, side), name)))
+    assert loaded.estimate(s, t, seed=0) == pytest.approx(mine.estimate(s, t, seed=0), abs=1e-5)
