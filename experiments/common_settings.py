@@ -7,7 +7,15 @@ the help text and bounds, and gives its own default).
 
 import dataclasses
 
-from infodl.choices import DATASETS, IB_NETWORKS, L1_METHODS, MINE_STANDARDIZATIONS, REGULARIZERS
+from infodl.choices import (
+    DATASETS,
+    IB_CRITIC_STANDARDIZATIONS,
+    IB_NETWORKS,
+    L1_METHODS,
+    L1_THRESHOLD_SCALES,
+    MINE_STANDARDIZATIONS,
+    REGULARIZERS,
+)
 from infodl.experiments.config import ExperimentConfig, setting
 from infodl.paper_constants import IB_NOISE_VARIANCE, L1_EVERY, PAPER_CRITIC_HIDDEN_UNITS
 from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
@@ -51,6 +59,10 @@ class RegularizerSettings(ExperimentConfig):
                              "P2 appendix E) or subgradient.", choices=L1_METHODS)
     l1_every: int = setting(L1_EVERY, "Interval of the proximal l1 step (P2 appendix E: 30).",
                             minimum=1)
+    l1_threshold_scale: str = setting(
+        "interval", "Threshold of the proximal l1 step: interval (tau = lr·alpha1·l1_every, "
+        "the sub-gradient steps it replaces) or step (tau = lr·alpha1); P2 appendix E leaves "
+        "it open.", choices=L1_THRESHOLD_SCALES)
 
 
 @dataclasses.dataclass
@@ -107,6 +119,20 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
                                      "the pretraining.", minimum=1)
     critic_patience: int = setting(5, "Held-out evaluations without improvement that end "
                                    "the pretraining.", minimum=1)
+    critic_pretrain_learning_rate: float = setting(
+        1e-3, "Adam learning rate of the critics while they are pretrained alone before a "
+        "layer (the IB iterations use --critic_learning_rate; docs/ib_training.md).",
+        minimum=0, exclusive_minimum=True)
+    critic_pretrain_tolerance: float = setting(
+        0.02, "Smallest rise (nats) of a held-out estimate that counts as progress: the "
+        "pretraining stops after --critic_patience evaluations without one.", minimum=0)
+    critic_standardize: str = setting(
+        "none", "Input map of the critics, fitted on L before the pretraining of each "
+        "layer: none (P3's raw values), global (L - its mean, divided by one scale s, the "
+        "root mean variance of the units; L + eps by sqrt(s^2 + sigma^2)) or unit (a scale "
+        "per unit). Affine and invertible: the same critic family, better conditioned "
+        "(on MNIST hidden_1 it sped up I(X; L+eps) but lowered I(Y; L): docs/ib_training.md).",
+        choices=IB_CRITIC_STANDARDIZATIONS)
     log_every: int = setting(100, "Iterations between information-plane points.",
                              minimum=1, resumable=True)
     checkpoint_every: int = setting(500, "Iterations between checkpoints.", minimum=1,

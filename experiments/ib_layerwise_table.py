@@ -1,12 +1,17 @@
 """Markdown tables of P3 Table 1 (layer-wise) and Table 3 (end-to-end) from finished runs.
 
-    python -m infodl.experiments.ib_layerwise_table runs/ib_table [--share 1]
+    python -m infodl.experiments.ib_layerwise_table runs/ib_table [--share 1] [--each]
 
 reads `results.json` of the run folders below the root (names as in
-docs/ib_training.md: ce, ce_wd, ib_first, ib_full_s0 + ib_full_s12, e2e_ce, e2e_ib) and
-prints one row per method: test accuracy mean ± std over every seed found (ddof 1), the
-per-seed values, the wall time of the runs, and P3's number beside it. Missing folders
-are reported as "not run".
+docs/ib_training.md: ce, ce_wd, logistic_regression, ib_first, ib_full_s0 + ib_full_s12,
+e2e_ce, e2e_ib) and prints one row per method: test accuracy mean ± std over every seed
+found (ddof 1), the per-seed values, the wall time of the runs, P3's number beside it,
+and, for runs whose seeds have a `history.json`, per layer the final held-out
+I(X; L+ε) and I(Y; L) in bits and the final gradient ratio β‖∇I_x‖/‖∇I_y‖
+(`gradient_norms`, see docs/ib_training.md), each mean ± std over seeds. Missing folders
+are reported as "not run". `--each` adds a table with one row per run folder found
+below the root (e.g. the knob table's β, batch and learning-rate runs), labelled by its
+folder and settings.
 """
 
 import argparse
@@ -19,6 +24,7 @@ import numpy as np
 LAYERWISE_ROWS = (
     ("Cross-entropy (baseline)", ("ce",), 86.48, 97.73),
     ("Cross-entropy + weight decay", ("ce_wd",), None, None),
+    ("Logistic regression on raw pixels", ("logistic_regression",), None, None),
     ("IB functional, only first term (β = 0)", ("ib_first",), 85.12, 97.77),
     ("IB functional (β = 10⁻³)", ("ib_full_s0", "ib_full_s12"), 86.57, 98.09),
 )
@@ -26,6 +32,68 @@ END_TO_END_ROWS = (
     ("CE(Y, Ŷ)", ("e2e_ce",), 86.48, 97.73),
     ("CE(Y, Ŷ) − I(Y; Ŷ) + 10⁻³·I(X; Ŷ + ε)", ("e2e_ib",), 88.11, 98.4),
 )
+
+
+# Settings shown in the labels of `--each` rows, when a run's config.json has them.
+LABEL_SETTINGS = ("method", "alpha", "beta", "gamma", "learning_rate", "batch_size",
+                  "critic_hidden_units", "iterations_per_layer", "train_steps", "train_layers")
+INFORMATION_HEADER = "final I(X; L+ε) / I(Y; L) bits, β‖∇I_x‖/‖∇I_y‖ per layer"
+
+
+def _history(root, folder, run):
+    """The seed's history.json (in its seed folder below `root`, else where it was written)."""
+    for path in (os.path.join(root, folder, f"seed_{run['seed']}", "history.json"),
+                 run.get("history_path")):
+        if path and os.path.isfile(path):
+            with open(path) as handle:
+                return json.load(handle)
+    return None
+
+
+def layer_statistics(root, folders):
+    """{layer: {"I_X": [bits per seed], "I_Y": [...], "ratio": [...]}} in training order.
+
+    From each seed's history: the last information-plane point of the layer
+    (`trajectory` [iteration, I(X; L+eps), I(Y; L)] in bits) and the last `gradient_norms`
+    row [iteration, alpha|grad CE|, |grad I_y|, beta|grad I_x|] as beta|grad I_x| /
+    |grad I_y| (skipped where |grad I_y| = 0). Seeds or layers without them add nothing.
+    """
+    layers = {}
+    for folder in folders:
+        path = os.path.join(root, folder, "results.json")
+        if not os.path.isfile(path):
+            continue
+        with open(path) as handle:
+            runs = json.load(handle)["runs"]
+        for run in runs:
+            history = _history(root, folder, run)
+            for name, record in ((history or {}).get("layers") or {}).items():
+                values = layers.setdefault(name, {"I_X": [], "I_Y": [], "ratio": []})
+                if record.get("trajectory"):
+                    values["I_X"].append(record["trajectory"][-1][1])
+                    values["I_Y"].append(record["trajectory"][-1][2])
+                norms = record.get("gradient_norms") or []
+                if norms and norms[-1][2] > 0:
+                    values["ratio"].append(norms[-1][3] / norms[-1][2])
+    return layers
+
+
+def _mean_std(values, form):
+    std = np.std(values, ddof=1) if len(values) > 1 else 0.0
+    return f"{np.mean(values):{form}} ± {std:{form}}"
+
+
+def information_text(layers):
+    """The cell of `layer_statistics`: one "layer: I_X / I_Y, ratio" entry per layer."""
+    entries = []
+    for name, values in layers.items():
+        if not (values["I_X"] or values["ratio"]):
+            continue
+        bits = (f"{_mean_std(values['I_X'], '.2f')} / {_mean_std(values['I_Y'], '.2f')}"
+                if values["I_X"] else "—")
+        ratio = _mean_std(values["ratio"], ".1e") if values["ratio"] else "—"
+        entries.append(f"{name}: {bits}, {ratio}")
+    return "<br>".join(entries) or "—"
 
 
 def collect(root, folders):
@@ -48,19 +116,55 @@ def table(root, rows, share):
     """The Markdown lines of one table."""
     paper_column = 2 if share < 100 else 3
     lines = [f"| Training method | Test acc. (%), mean ± std | seeds: acc. (%) | wall time "
-             f"| P3 ({share:g} %) |", "|---|---|---|---|---|"]
+             f"| P3 ({share:g} %) | {INFORMATION_HEADER} |", "|---|---|---|---|---|---|"]
     for row in rows:
         label, folders, paper = row[0], row[1], row[paper_column]
         accuracies, seeds, seconds = collect(root, folders)
         paper_text = "—" if paper is None else f"{paper:.2f}"
         if not accuracies:
-            lines.append(f"| {label} | not run | | | {paper_text} |")
+            lines.append(f"| {label} | not run | | | {paper_text} | |")
             continue
         std = np.std(accuracies, ddof=1) if len(accuracies) > 1 else 0.0
         per_seed = ", ".join(f"{s}: {a:.2f}" for s, a in zip(seeds, accuracies, strict=True))
         lines.append(f"| {label} | **{np.mean(accuracies):.2f} ± {std:.2f}** | {per_seed} | "
-                     f"{seconds / 60:.1f} min | {paper_text} |")
+                     f"{seconds / 60:.1f} min | {paper_text} | "
+                     f"{information_text(layer_statistics(root, folders))} |")
     return lines
+
+
+def run_folders(root):
+    """Every run folder below `root` (a results.json with "runs"), as sorted relative paths."""
+    found = []
+    for folder, directories, files in os.walk(root):
+        directories[:] = sorted(d for d in directories if not d.startswith("seed_"))
+        if "results.json" in files:
+            with open(os.path.join(folder, "results.json")) as handle:
+                if "runs" in json.load(handle):
+                    found.append(os.path.relpath(folder, root))
+    return sorted(found)
+
+
+def folder_label(root, folder):
+    """E.g. "beta_1e-2 (method=ib, beta=0.01, batch_size=128)" from its config.json."""
+    path = os.path.join(root, folder, "config.json")
+    if not os.path.isfile(path):
+        return folder
+    with open(path) as handle:
+        config = json.load(handle)
+    settings = [f"{key}={_setting_text(config[key])}" for key in LABEL_SETTINGS
+                if config.get(key) is not None]
+    return f"{folder} ({', '.join(settings)})" if settings else folder
+
+
+def _setting_text(value):
+    return ",".join(map(str, value)) if isinstance(value, list) else f"{value:g}" \
+        if isinstance(value, float) else str(value)
+
+
+def each_folder_rows(root):
+    """One `table` row per run folder below `root`, P3 column empty."""
+    return tuple((folder_label(root, folder), (folder,), None, None)
+                 for folder in run_folders(root))
 
 
 def main():
@@ -68,11 +172,16 @@ def main():
     parser.add_argument("root", help="folder holding the run folders")
     parser.add_argument("--share", type=float, default=1.0,
                         help="percent of the training set of the runs (paper column)")
+    parser.add_argument("--each", action="store_true",
+                        help="also one row per run folder found below the root")
     args = parser.parse_args()
     print("Layer-wise (P3 Table 1)\n")
     print("\n".join(table(args.root, LAYERWISE_ROWS, args.share)))
     print("\nEnd-to-end (P3 Table 3)\n")
     print("\n".join(table(args.root, END_TO_END_ROWS, args.share)))
+    if args.each:
+        print("\nEvery run folder\n")
+        print("\n".join(table(args.root, each_folder_rows(args.root), args.share)))
 
 
 if __name__ == "__main__":

@@ -124,17 +124,19 @@ def save_model(model, path):
     return str(path)
 
 
-def evaluate_and_save(model, data, seed, seed_dir, step, started):
+def evaluate_and_save(model, data, seed, seed_dir, step, started, test_accuracy=None):
     """Tests the trained model of one seed and saves it as `model.keras`.
 
-    Writes the test accuracy to TensorBoard (`test/accuracy` at `step`).
+    Writes the test accuracy to TensorBoard (`test/accuracy` at `step`). `test_accuracy`
+    given (e.g. scikit-learn's own predictions) is recorded instead of the model's.
 
     Returns:
         dict: the fields of every seed's record: "seed", "test_accuracy", "num_train",
         "num_test", "seconds_this_session" (since `started`, a `time.perf_counter()`)
         and "model_path".
     """
-    test_accuracy = accuracy(model, data["x_test"], data["y_test"])
+    if test_accuracy is None:
+        test_accuracy = accuracy(model, data["x_test"], data["y_test"])
     SummaryWriter.for_log_dir(seed_dir).scalar("test/accuracy", test_accuracy, step)
     return {"seed": seed, "test_accuracy": test_accuracy,
             "num_train": int(len(data["y_train"])), "num_test": int(len(data["y_test"])),

@@ -91,7 +91,8 @@ def build_compiled_model(config, num_classes, image_shape, steps_per_epoch):
         return keras.optimizers.SGD(schedule, momentum=config.momentum)
 
     model.compile(optimizer=sgd(), autoencoder_optimizer=sgd(),
-                  reconstruction_loss=config.reconstruction_loss)
+                  reconstruction_loss=config.reconstruction_loss,
+                  reconstruction_reduction=config.reconstruction_reduction)
     return model
 
 
@@ -108,8 +109,8 @@ def _train(config, model, dataset, start_step, previous):
                              best_accuracy=previous.get("best_test_accuracy"))
     checkpoint = StepCheckpoint(pathlib.Path(config.log_dir) / "checkpoints",
                                 keep=config.keep_checkpoints)
-    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), guard, ProximalL1(),
-                 scalars]
+    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), guard,
+                 ProximalL1(threshold_scale=config.l1_threshold_scale), scalars]
     if config.measurements and config.classifier_stats_every:
         probe = {"image": to_unit_interval(dataset.x_test[:config.probe_size]), "label": None}
         callbacks.append(ClassifierStatsLogger(

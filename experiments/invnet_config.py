@@ -6,7 +6,13 @@ and validates them before TensorFlow loads.
 
 import dataclasses
 
-from infodl.choices import ACTIVATIONS, DATASETS, RECONSTRUCTION_LOSSES, REGULARIZERS
+from infodl.choices import (
+    ACTIVATIONS,
+    DATASETS,
+    RECONSTRUCTION_LOSSES,
+    RECONSTRUCTION_REDUCTIONS,
+    REGULARIZERS,
+)
 from infodl.experiments.common_settings import (
     DataFileSettings,
     RegularizerSettings,
@@ -39,8 +45,13 @@ class InvNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
     activation: str = setting("relu", "Hidden activation of encoder and decoder.",
                               choices=ACTIVATIONS)
     reconstruction_loss: str = setting(
-        "squared_error", "Autoencoder loss, summed over pixels: squared_error or "
-        "binary_crossentropy.", choices=RECONSTRUCTION_LOSSES)
+        "squared_error", "Autoencoder loss per image (over its pixels as "
+        "--reconstruction_reduction says): squared_error or binary_crossentropy.",
+        choices=RECONSTRUCTION_LOSSES)
+    reconstruction_reduction: str = setting(
+        "sum", "Reconstruction error over the pixels of an image: sum (this project's "
+        "choice; P2 leaves it open) or mean (the sum / pixels, 1/784 on MNIST; the decoder may "
+        "then need a larger learning rate).", choices=RECONSTRUCTION_REDUCTIONS)
     epochs: int = setting(20, "Training epochs.", minimum=1, resumable=True)
     batch_size: int = setting(100, "Batch size.", minimum=1)
     learning_rate: float = setting(0.1, "Initial SGD learning rate of both updates.",

@@ -139,11 +139,19 @@ class RegularizedLogits(keras.layers.Layer):
         """True when α1 > 0 is applied by `apply_proximal_l1` (not in the loss)."""
         return self.alpha1 > 0 and self.l1_method == "proximal"
 
-    def apply_proximal_l1(self, learning_rate):
-        """Soft-thresholds w by lr · α1 · l1_every: w ← sign(w) · max(|w| − τ, 0)."""
+    def apply_proximal_l1(self, learning_rate, steps=None):
+        """Soft-thresholds w: w ← sign(w) · max(|w| − τ, 0), τ = lr · α1 · steps.
+
+        Args:
+            learning_rate: the optimizer's current learning rate.
+            steps: the sub-gradient steps of α1·||w||_1 the threshold stands for: None =
+                `l1_every` (the steps since the last proximal step, this project's reading
+                of P2 appendix E), 1 = τ = lr · α1 (the other reading).
+        """
         if not self.uses_proximal_l1:
             return
-        threshold = ops.cast(learning_rate, self.kernel.dtype) * (self.alpha1 * self.l1_every)
+        steps = self.l1_every if steps is None else check_integer(steps, "steps")
+        threshold = ops.cast(learning_rate, self.kernel.dtype) * (self.alpha1 * steps)
         kernel = self.kernel
         kernel.assign(ops.sign(kernel) * ops.maximum(ops.abs(kernel) - threshold, 0.0))
 

@@ -13,18 +13,19 @@ import keras
 import tensorflow as tf
 
 from infodl.checks import check_choice
-from infodl.choices import RECONSTRUCTION_LOSSES
+from infodl.choices import RECONSTRUCTION_LOSSES, RECONSTRUCTION_REDUCTIONS
 from infodl.models.invnet import LOGITS_LAYER, RECONSTRUCTION_LAYER
 
 
-def reconstruction_error(images, reconstruction, kind="squared_error"):
+def reconstruction_error(images, reconstruction, kind="squared_error", reduction="sum"):
     """Mean over the batch of the per-image reconstruction error, summed over pixels.
 
         squared_error:        (1/n) Σ_k Σ_p (x_kp − x̂_kp)²
         binary_crossentropy:  (1/n) Σ_k Σ_p −[x_kp log x̂_kp + (1 − x_kp) log(1 − x̂_kp)]
 
-    The sum over pixels (not their mean) keeps the gradient of the 784 outputs at the
-    scale of one example's loss: with the per-pixel mean, SGD at lr 0.1 left the
+    With `reduction="mean"` the sum over the P pixels becomes their mean (Σ_p → (1/P)
+    Σ_p). The sum (the default; P2 leaves it open) keeps the gradient of the 784 outputs
+    at the scale of one example's loss: with the per-pixel mean, SGD at lr 0.1 left the
     decoder at the mean image for epochs.
     """
     batch = tf.shape(images)[0]
@@ -35,6 +36,8 @@ def reconstruction_error(images, reconstruction, kind="squared_error"):
     else:
         pixels = tf.cast(tf.shape(images)[-1], reconstruction.dtype)
         per_image = pixels * keras.losses.binary_crossentropy(images, reconstruction)
+    if check_choice(reduction, "reduction", RECONSTRUCTION_REDUCTIONS) == "mean":
+        per_image = per_image / tf.cast(tf.shape(images)[-1], per_image.dtype)
     return tf.reduce_mean(per_image)
 
 
@@ -100,9 +103,10 @@ class AlternatingTrainer(keras.Model):
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.autoencoder_optimizer = None
         self.reconstruction_loss = "squared_error"
+        self.reconstruction_reduction = "sum"
 
     def compile(self, optimizer="sgd", autoencoder_optimizer=None,
-                reconstruction_loss="squared_error", **kwargs):
+                reconstruction_loss="squared_error", reconstruction_reduction="sum", **kwargs):
         """Sets the two optimizers (and builds them, so checkpoints restore into them).
 
         Args:
@@ -110,12 +114,15 @@ class AlternatingTrainer(keras.Model):
             autoencoder_optimizer: the autoencoder's (F + D); None = a fresh copy of
                 `optimizer` (same class, settings and learning-rate schedule).
             reconstruction_loss: "squared_error" or "binary_crossentropy" (per-image sums).
+            reconstruction_reduction: "sum" (over the pixels of an image) or "mean".
             **kwargs: passed to `keras.Model.compile` (losses and metrics are ignored:
                 the step computes its own).
         """
         super().compile(optimizer=optimizer, **kwargs)
         self.reconstruction_loss = check_choice(reconstruction_loss, "reconstruction_loss",
                                                 RECONSTRUCTION_LOSSES)
+        self.reconstruction_reduction = check_choice(
+            reconstruction_reduction, "reconstruction_reduction", RECONSTRUCTION_REDUCTIONS)
         if autoencoder_optimizer is None:
             autoencoder_optimizer = self.optimizer.__class__.from_config(
                 self.optimizer.get_config())
@@ -157,7 +164,8 @@ class AlternatingTrainer(keras.Model):
         with tf.GradientTape() as tape:
             reconstruction = self.autoencoder(images, training=True)
             reconstruction_loss = reconstruction_error(images, reconstruction,
-                                                       self.reconstruction_loss)
+                                                       self.reconstruction_loss,
+                                                       self.reconstruction_reduction)
         self.autoencoder_optimizer.apply(tape.gradient(reconstruction_loss, variables),
                                          variables)
         variables = self.classifier.trainable_variables
@@ -172,7 +180,8 @@ class AlternatingTrainer(keras.Model):
         images, labels = self._unpack(data)
         outputs = self({"image": images, "label": labels}, training=False)
         reconstruction_loss = reconstruction_error(
-            images, outputs[RECONSTRUCTION_LAYER], self.reconstruction_loss)
+            images, outputs[RECONSTRUCTION_LAYER], self.reconstruction_loss,
+            self.reconstruction_reduction)
         cross_entropy, total = self._classifier_objective(outputs[LOGITS_LAYER], labels,
                                                           self.losses)
         return self._update_metrics(total, cross_entropy, labels, outputs[LOGITS_LAYER],

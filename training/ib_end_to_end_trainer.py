@@ -131,6 +131,7 @@ class EndToEndIBTrainer(IBTrainerBase):
 
         if progress["phase"] == "layer":
             IBCheckpoints.restore(path, objects)
+            self.restore_critics(critics, record)
             start = progress["iteration"]
         else:
             if critics is not None:

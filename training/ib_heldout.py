@@ -17,6 +17,10 @@ from infodl.training.ib_critics import NATS_PER_BIT, heldout_pairings
 
 # Marginal pairs per held-out evaluation: enough pairings that S * n is about this.
 TARGET_MARGINAL_PAIRS = 4096
+# The smallest rise (nats) of a held-out estimate that counts as progress in pretraining:
+# with 1e-3 a critic still creeping up by 2e-4 nats per evaluation never stopped by the
+# rule (docs/ib_training.md); 0.02 nats over `patience` evaluations is a plateau.
+PRETRAIN_TOLERANCE = 0.02
 
 
 class HeldOutEstimate:
@@ -80,13 +84,14 @@ class HeldOutEstimate:
 
 
 def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
-                             min_steps=None, tolerance=1e-3, on_evaluation=None):
+                             min_steps=None, tolerance=PRETRAIN_TOLERANCE, on_evaluation=None):
     """Trains the critics alone until their held-out estimate stops improving.
 
     Every `eval_every` critic steps both held-out values are computed; training stops
     after `patience` evaluations in a row in which neither value rose by more than
     `tolerance` nats above its best so far (never before `min_steps`, default
-    2 * eval_every), or at `max_steps`.
+    2 * eval_every), or at `max_steps`. A value creeping up by r nats per evaluation
+    stops the rule when r < tolerance / patience.
 
     Args:
         loop: the `IBIterationLoop` (its `pretrain(n)` runs n critic steps).
@@ -109,6 +114,7 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
     max_steps = checks.check_integer(max_steps, "critic_pretrain_steps", minimum=0)
     eval_every = checks.check_integer(eval_every, "critic_eval_every")
     patience = checks.check_integer(patience, "critic_patience")
+    tolerance = checks.check_non_negative(tolerance, "critic_pretrain_tolerance")
     min_steps = 2 * eval_every if min_steps is None else min_steps
     best, waited, step, curve, stopped_by = np.full(2, -np.inf), 0, 0, [], "cap"
     while step < max_steps:

@@ -39,6 +39,40 @@ from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 FORWARD_BATCH = 2048
 
 
+def layer_range(names, train_layers):
+    """(first, last) indices into `names` of the layers `train_layers` names.
+
+    Args:
+        names: the IB layers in order, e.g. ["hidden_1", "hidden_2", "features"].
+        train_layers: None (all), a name ("features"), a range "first:last" (both
+            included, "hidden_2:features") or a (first, last) pair of names.
+
+    Raises:
+        ValueError: an unknown name or a range whose first layer comes after its last.
+
+    Example:
+        >>> from infodl.training.ib_layerwise_trainer import layer_range
+        >>> layer_range(["hidden_1", "hidden_2", "features"], "hidden_2:features")
+        (1, 2)
+    """
+    if train_layers is None:
+        return 0, len(names) - 1
+    parts = (train_layers.split(":") if isinstance(train_layers, str)
+             else [str(name) for name in train_layers])
+    if isinstance(train_layers, str) and len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2 or any(part not in names for part in parts):
+        raise ValueError(f"Expected train_layers to be an IB layer of the network or a range "
+                         f"first:last of them ({', '.join(names)}). "
+                         f"Received: train_layers={train_layers!r}")
+    first, last = names.index(parts[0]), names.index(parts[1])
+    if first > last:
+        raise ValueError(f"Expected train_layers first:last with {parts[0]} not after "
+                         f"{parts[1]} (order: {', '.join(names)}). "
+                         f"Received: train_layers={train_layers!r}")
+    return first, last
+
+
 def forward(blocks, inputs, batch_size=FORWARD_BATCH):
     """The blocks applied in turn to `inputs` (inference mode), as float32 NumPy."""
     parts = []
@@ -60,6 +94,10 @@ class LayerwiseIBTrainer(IBTrainerBase):
         beta: weight of I(X; L_i + eps) (P3 MNIST: 1e-3; 0 = "IB first term only").
         conv_beta: beta of the conv layers (P3 CIFAR-10: 0); None = `beta`.
         iterations_per_layer: IB iterations of each layer (P3: 5000).
+        train_layers: None (every IB layer), or the layers to train: a name or a range
+            "first:last" (`layer_range`); the layers before and after it keep the
+            model's weights (e.g. loaded from an earlier run) and are not trained; the
+            post-training of `logits` follows as usual.
         posttrain_steps, posttrain_learning_rate: Adam cross-entropy training of
             `logits` on the frozen features (batch `batch_size`, whole epochs of at
             least that many steps); the default is meant to converge (P3: "the best
@@ -106,9 +144,10 @@ class LayerwiseIBTrainer(IBTrainerBase):
 
     def __init__(self, model, num_classes, beta=1e-3, conv_beta=None,
                  iterations_per_layer=5000, posttrain_steps=5000,
-                 posttrain_learning_rate=1e-2, **kwargs):
+                 posttrain_learning_rate=1e-2, train_layers=None, **kwargs):
         super().__init__(model, num_classes, **kwargs)
         self.stem, self.blocks, self.head = split_blocks(model)
+        self.trained_range = layer_range(self.layer_names, train_layers)
         self.beta = checks.check_non_negative(beta, "beta")
         self.conv_beta = checks.check_non_negative(conv_beta, "conv_beta", allow_none=True)
         self.iterations = checks.check_integer(iterations_per_layer, "iterations_per_layer")
@@ -119,6 +158,12 @@ class LayerwiseIBTrainer(IBTrainerBase):
     @property
     def layer_names(self):
         return [block.name for block in self.blocks]
+
+    @property
+    def trained_layer_names(self):
+        """The IB layers this trainer trains (`train_layers`), in order."""
+        first, last = self.trained_range
+        return self.layer_names[first:last + 1]
 
     def layer_beta(self, block):
         """beta of one block: `conv_beta` for a convolution, else `beta`."""
@@ -151,8 +196,9 @@ class LayerwiseIBTrainer(IBTrainerBase):
         history = progress["history"]
         if path is not None:
             IBCheckpoints.restore(path, {"network": self.model}, partial=True)
+        first, last = self.trained_range
         with stop_signals.StopSignals(), stop_signals.deferred():
-            for index in range(progress["layer"], len(self.blocks)):
+            for index in range(max(progress["layer"], first), last + 1):
                 resume = (path, progress) if index == progress["layer"] else (None, None)
                 if self._train_layer(index, x_train, y_train, x_measure, y_measure, history,
                                      resume, stop_at):
@@ -181,6 +227,7 @@ class LayerwiseIBTrainer(IBTrainerBase):
         path, progress = resume
         if progress is not None and progress["phase"] == "layer":
             IBCheckpoints.restore(path, objects)
+            self.restore_critics(critics, record)
             start = progress["iteration"]
         else:
             record["pretraining"] = self.pretrain_critics(

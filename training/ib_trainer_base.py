@@ -16,13 +16,14 @@ pretraining is not checkpointed: an interrupted pretraining starts again on resu
 """
 
 import sys
+import time
 
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
 from infodl import checks, stop_signals
-from infodl.choices import MINE_STANDARDIZATIONS
+from infodl.choices import IB_CRITIC_STANDARDIZATIONS, MINE_STANDARDIZATIONS
 from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
 from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
@@ -30,10 +31,19 @@ from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.errors import TrainingDivergedError
 from infodl.training.ib_critics import NATS_PER_BIT, IBCritics
 from infodl.training.ib_error_bars import error_bar_point
-from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
+from infodl.training.ib_heldout import (
+    PRETRAIN_TOLERANCE,
+    HeldOutEstimate,
+    pretrain_until_converged,
+)
 from infodl.training.ib_iteration import GRADIENT_TERMS
 
 PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
+# Adam lr of the critics while they train alone before a stage (the IB iterations keep
+# `critic_learning_rate`, P3's 1e-4): measured on MNIST hidden_1, docs/ib_training.md.
+CRITIC_PRETRAIN_LEARNING_RATE = 1e-3
+# Examples per forward pass when the input map of the critics is computed.
+FORWARD_BATCH = 2048
 # Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.
 LOSS_COLUMNS = ("iteration", "loss", "cross_entropy", "train_I_Y_L", "train_I_X_L_noise",
                 "critic_I_Y_L", "critic_I_X_L_noise")
@@ -48,7 +58,10 @@ class IBTrainerBase:
     def __init__(self, model, num_classes, noise_variance=IB_NOISE_VARIANCE, critic_steps=10,
                  critic_hidden_units=PAPER_CRITIC_HIDDEN_UNITS, learning_rate=1e-3,
                  critic_learning_rate=1e-4, batch_size=256, critic_pretrain_steps=5000,
-                 critic_eval_every=100, critic_patience=5, log_every=100,
+                 critic_eval_every=100, critic_patience=5,
+                 critic_pretrain_learning_rate=CRITIC_PRETRAIN_LEARNING_RATE,
+                 critic_pretrain_tolerance=PRETRAIN_TOLERANCE, critic_standardize="none",
+                 log_every=100,
                  checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
                  estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
                  keep_checkpoints=KEEP_CHECKPOINTS):
@@ -66,7 +79,13 @@ class IBTrainerBase:
             max_steps=checks.check_integer(critic_pretrain_steps, "critic_pretrain_steps",
                                            minimum=0),
             eval_every=checks.check_integer(critic_eval_every, "critic_eval_every"),
-            patience=checks.check_integer(critic_patience, "critic_patience"))
+            patience=checks.check_integer(critic_patience, "critic_patience"),
+            tolerance=checks.check_non_negative(critic_pretrain_tolerance,
+                                                "critic_pretrain_tolerance"))
+        self.critic_pretrain_learning_rate = checks.check_positive(
+            critic_pretrain_learning_rate, "critic_pretrain_learning_rate")
+        self.critic_standardize = checks.check_choice(critic_standardize, "critic_standardize",
+                                                      IB_CRITIC_STANDARDIZATIONS)
         self.log_every = checks.check_integer(log_every, "log_every")
         self.checkpoint_every = checks.check_integer(checkpoint_every, "checkpoint_every")
         self.estimate_restarts = checks.check_integer(estimate_restarts, "estimate_restarts",
@@ -80,6 +99,7 @@ class IBTrainerBase:
         self.checkpoints = (None if log_dir is None else
                             IBCheckpoints(f"{log_dir}/checkpoints", keep=keep_checkpoints))
         self.writer = None if log_dir is None else SummaryWriter.for_log_dir(log_dir)
+        self.pretraining_seconds = {}  # stage name -> wall time of its critic pretraining
 
     # --- stages -------------------------------------------------------------------------
     def make_critics(self, feature_dim, seed):
@@ -102,12 +122,29 @@ class IBTrainerBase:
                                   "history": {"layers": {}}}
 
     def pretrain_critics(self, name, features_fn, loop, critics, inputs, labels, seed):
-        """Critic pretraining with a held-out part of the training inputs (its last rows)."""
+        """Critic pretraining with a held-out part of the training inputs (its last rows).
+
+        With `critic_standardize` the critics' input map is first fitted to L on the
+        training rows (`IBCritics.adapt`); the critics then train alone at Adam lr
+        `critic_pretrain_learning_rate` until the stopping rule or the cap, and go back
+        to `critic_learning_rate` for the IB iterations. Returns the record's
+        "pretraining" dict: steps, curve, stopped_by, holdout, learning_rate and the
+        "input_map" (`restore_critics` sets it again on resume); the wall time goes to
+        `pretraining_seconds[name]` and the scalar `ib_pretraining/<name>/seconds`.
+        """
+        started = time.perf_counter()
         holdout = int(min(max(round(PRETRAIN_HOLDOUT_FRACTION * len(inputs)), 2),
                           PRETRAIN_HOLDOUT_MAX, len(inputs) - 2))
         estimate = HeldOutEstimate(critics, features_fn, inputs[-holdout:], labels[-holdout:],
                                    seed=seed)
+        if self.critic_standardize != "none":
+            critics.adapt(np.concatenate([
+                np.asarray(features_fn(inputs[i:min(i + FORWARD_BATCH, len(inputs) - holdout)],
+                                       training=False)).reshape(-1, critics.feature_dim)
+                for i in range(0, len(inputs) - holdout, FORWARD_BATCH)]),
+                scale=self.critic_standardize)
         loop.pool_size.assign(len(inputs) - holdout)
+        critics.optimizer.learning_rate = self.critic_pretrain_learning_rate
         bar = tqdm(total=self.pretrain_settings["max_steps"], disable=not self.verbose,
                    unit="step", desc=f"critic pretraining {name}", mininterval=1.0)
 
@@ -133,8 +170,23 @@ class IBTrainerBase:
                 error.signal_number) from None
         finally:
             bar.close()
+            critics.optimizer.learning_rate = self.critic_learning_rate
         loop.pool_size.assign(len(inputs))
-        return dict(result, holdout=holdout)
+        # The wall time goes to the log line and TensorBoard, not into the history (which
+        # a resumed run must reproduce exactly).
+        self.pretraining_seconds[name] = time.perf_counter() - started
+        if self.writer is not None:
+            self.writer.scalars({f"ib_pretraining/{name}/seconds":
+                                 self.pretraining_seconds[name]}, result["steps"])
+        return dict(result, holdout=holdout, learning_rate=self.critic_pretrain_learning_rate,
+                    input_map=critics.input_map())
+
+    @staticmethod
+    def restore_critics(critics, record):
+        """On resume: the input map the stage's pretraining fitted (identity for a run
+        from before the map, whose record holds none)."""
+        if critics is not None and record.get("pretraining"):
+            critics.set_input_map(record["pretraining"].get("input_map"))
 
     def run_stage(self, stage, name, loop, objects, measure, record, history, start, total,
                   stop_at=None, on_log=None, on_end=None):
@@ -268,7 +320,8 @@ class IBTrainerBase:
             self.writer.scalars({f"ib_pretraining/{name}/stopped_by_cap":
                                  float(check["stopped_by"] == "cap")}, 0)
         if self.verbose:
-            print(pretraining_line(name, check), file=sys.stderr, flush=True)
+            print(pretraining_line(name, check, self.pretraining_seconds.get(name)),
+                  file=sys.stderr, flush=True)
 
     def error_bars(self, name, layer_name, record, x_measure, y_measure, iteration, seed):
         """Appends (and logs) an independent fit_estimate point with its spread.
@@ -322,8 +375,9 @@ class IBTrainerBase:
         return self.checkpoints.save(objects, progress, stage=stage, iteration=iteration)
 
 
-def pretraining_line(name, check):
-    """One line: how pretraining ended and the critics' estimate beside the fits."""
+def pretraining_line(name, check, seconds=None):
+    """One line: how pretraining ended (and its wall time) and the critics' estimate
+    beside the fits."""
     def bits(value):
         return "-" if value is None else f"{value:.3f}"
 
@@ -332,7 +386,8 @@ def pretraining_line(name, check):
               if check["fit_I_Y_L_bits"] is not None else
               "no independent fit (estimate_restarts=0)")
     return (f"critic pretraining of {name}: stopped by the {check['stopped_by']} after "
-            f"{check['steps']} steps; training critics I(X; L+eps) "
+            f"{check['steps']} steps{'' if seconds is None else f' ({seconds:.1f} s)'}; "
+            "training critics I(X; L+eps) "
             f"{bits(check['critic_I_X_L_noise_bits'])}, I(Y; L) "
             f"{bits(check['critic_I_Y_L_bits'])} bits; {fitted}")
 
