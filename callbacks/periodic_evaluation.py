@@ -22,6 +22,9 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         num_examples: the number of examples of each dataset (for the logs).
         first_index: which dataset the first evaluation uses (resumed runs continue
             the cycle: pass the number of evaluations done so far).
+        skip_if: None, or a callable; an epoch end at which it returns True is not
+            evaluated (a run stopped by a signal off its evaluation grid: the resumed
+            run evaluates on the grid, as an uninterrupted run does).
 
     Example:
         >>> from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
@@ -38,8 +41,9 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     eval_batch_count=50, best precision = max over evaluations).
     """
 
-    def __init__(self, datasets, num_examples, first_index=0):
+    def __init__(self, datasets, num_examples, first_index=0, skip_if=None):
         super().__init__()
+        self.skip_if = skip_if
         self.datasets = list(datasets)
         self.num_examples = list(num_examples)
         if not self.datasets or len(self.datasets) != len(self.num_examples):
@@ -62,6 +66,8 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         return scores
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.skip_if is not None and self.skip_if():
+            return
         scores = self.evaluate_next()
         if logs is not None:
             logs.update({f"val_{key}": value for key, value in scores.items()})

@@ -67,6 +67,7 @@ def run_sweep(settings):
     import pathlib
 
     from infodl.experiments import sweep
+    from infodl.experiments.sweep_config import DEFAULT_RAY_RETRIES
 
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
@@ -74,8 +75,13 @@ def run_sweep(settings):
     overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
     overrides.pop("log_dir", None)
     log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
+    launcher = {}
+    if settings.sweep_launcher == "ray":
+        launcher = dict(launcher="ray", address=settings.ray_address,
+                        retries=settings.sweep_retries if settings.sweep_retries is not None
+                        else DEFAULT_RAY_RETRIES)
     results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
-                              overrides=overrides)
+                              overrides=overrides, **launcher)
     for line in sweep.summary(results):
         print(line)
     if results["failed"] or results["busy"]:

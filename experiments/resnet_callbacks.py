@@ -58,6 +58,14 @@ class RunCallbacks:
     evaluation: PeriodicEvaluation = None
 
 
+def _stopped_off_grid(stop, config):
+    """True when a signal stopped the run between two evaluations (its checkpoint step is
+    not a multiple of eval_every): that epoch end is not evaluated, so a resumed run has
+    the evaluations, and the best accuracy, of an uninterrupted one."""
+    step = stop.saved_at_step
+    return step is not None and step % config.eval_every != 0 and step < config.train_steps
+
+
 def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log_dir,
                   write_files=True):
     """Builds the callbacks of a run resumed after `previous_records` (metrics.jsonl).
@@ -77,12 +85,14 @@ def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log
     checkpoint = StepCheckpoint(log_dir / "checkpoints", keep=config.keep_checkpoints)
     stop = GracefulStop(checkpoint.save)
     accuracies = [r["val_accuracy"] for r in previous_records if "val_accuracy" in r]
-    callbacks = [stop, guard, StopAtStep(config.train_steps), ProximalL1()]
+    callbacks = [stop, guard, StopAtStep(config.train_steps),
+                 ProximalL1(threshold_scale=config.l1_threshold_scale)]
     evaluation = None
     if config.mode == "train_and_eval":
         evaluation = PeriodicEvaluation([s for s, _ in evaluation_sets],
                                         [n for _, n in evaluation_sets],
-                                        first_index=len(accuracies))
+                                        first_index=len(accuracies),
+                                        skip_if=lambda: _stopped_off_grid(stop, config))
         callbacks.insert(0, evaluation)
     scalars = TrainingScalars(log_dir, every_n_steps=config.summary_every,
                               best_accuracy=max(accuracies) if accuracies else None,

@@ -15,6 +15,10 @@ own folder while it runs, and a run whose folder another process holds (the same
 sweep started twice, a hand-started run) is not started, or is refused at its start;
 it is reported as busy, with the holder, and neither retried nor counted as done.
 
+With `launcher="ray"` (`--sweep_launcher=ray`) the same plan's runs are Ray tasks on a
+cluster instead (`infodl.experiments.ray_launcher`), each running the same command;
+the sweep file's `resources: {cpu: 4, gpu: 1}` says what one run needs there.
+
 Example:
     python run.py --sweep=experiments/sweeps/p2_table2.yaml --log_dir=runs/p2_table2
     python run.py --experiment=report --log_dir=runs/p2_table2
@@ -39,6 +43,9 @@ from infodl.run_folder.run_directory import prepare_log_dir
 
 PLAN_FILE = "sweep.json"
 RESERVED = ("name", "expected")
+RESOURCES = {"cpu": 1.0, "gpu": 0.0}  # what one run needs unless the sweep file says
+INTERRUPTED = ("sweep interrupted; the runs saved their checkpoints; rerun the same command "
+               "to continue it")
 
 
 def load_sweep_file(path):
@@ -59,11 +66,39 @@ def load_sweep_file(path):
     if not isinstance(sweep, dict):
         raise ValueError(f"Expected a mapping in the sweep file {path}. "
                          f"Received: {type(sweep).__name__}")
-    unknown = set(sweep) - {"experiment", "description", "flags", "settings", "grid", "seeds"}
+    unknown = set(sweep) - {"experiment", "description", "flags", "settings", "grid", "seeds",
+                            "resources"}
     if unknown:
-        raise ValueError(f"Expected the keys experiment, description, flags, settings, grid "
-                         f"and seeds in {path}. Received: also {sorted(unknown)}")
+        raise ValueError(f"Expected the keys experiment, description, flags, settings, grid, "
+                         f"seeds and resources in {path}. Received: also {sorted(unknown)}")
     return sweep
+
+
+def run_resources(sweep):
+    """What one run of the sweep needs, from the file's `resources: {cpu: 4, gpu: 1}`.
+
+    Only a cluster launcher (`--sweep_launcher=ray`) reserves them; the local launcher
+    runs `--sweep_workers` runs at a time whatever they ask.
+
+    Returns:
+        {"cpu": float, "gpu": float}: cpu 1 and gpu 0 unless the file says otherwise.
+
+    Raises:
+        ValueError: an unknown key, or a count that is not a number >= 0 (cpu > 0).
+    """
+    given = sweep.get("resources") or {}
+    if not isinstance(given, dict) or set(given) - set(RESOURCES):
+        raise ValueError(f"Expected resources to be a mapping with the keys {list(RESOURCES)}. "
+                         f"Received: resources={given!r}")
+    resources = dict(RESOURCES)
+    for key, value in given.items():
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else -1
+        if number < 0 or (key == "cpu" and number == 0):
+            bound = "> 0" if key == "cpu" else ">= 0"
+            raise ValueError(f"Expected resources.{key} {bound} (a number). "
+                             f"Received: resources.{key}={value!r}")
+        resources[key] = float(number)
+    return resources
 
 
 def _coerce(field, value, where):
@@ -106,8 +141,9 @@ def plan_runs(sweep, experiments, log_dir, overrides=None):
 
     Raises:
         ValueError: an unknown experiment or flag, a bad value (each run's config is
-            validated here), or two settings with the same name.
+            validated here), two settings with the same name, or bad `resources`.
     """
+    run_resources(sweep)  # checked with the plan, before any run starts
     name = sweep.get("experiment", "resnet")
     if name not in experiments:
         raise ValueError(f"Expected experiment in {tuple(experiments)} in the sweep file. "
@@ -225,7 +261,11 @@ def refusal(log_path):
 
 
 def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
-    """Plans the sweep, takes (and guards) its folder and writes the plan; (experiment, runs).
+    """Plans the sweep, takes (and guards) its folder and writes the plan.
+
+    Returns:
+        (experiment, runs, resources): as `plan_runs`, and what one run needs
+        (`run_resources`).
 
     Raises:
         RunFolderInUseError: another process (e.g. the same sweep) holds `log_dir`.
@@ -240,30 +280,73 @@ def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
     prepare_log_dir(log_dir, {"experiment": experiment, "runs": plan["runs"]},
                     resumable_keys=())
     write_json_atomic(os.path.join(log_dir, PLAN_FILE), plan)
-    return experiment, runs
+    return experiment, runs, run_resources(sweep)
 
 
-def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose=1):
+def run_log(log_dir, run):
+    """Where a run's output goes: `<log_dir>/logs/<setting>_seed<s>.log` (appended to)."""
+    return os.path.join(log_dir, "logs", f"{run['setting']}_seed{run['seed']}.log")
+
+
+def sort_outcome(record, returncode, outcomes):
+    """Files a run that ended under "trained", "failed" or "busy" (refused its folder)."""
+    holder = None if returncode == 0 else refusal(record["log"])
+    if holder is not None:
+        outcomes["busy"].append(dict(record, returncode=returncode, holder=holder))
+    else:
+        outcomes["trained" if returncode == 0 else "failed"].append(
+            dict(record, returncode=returncode))
+
+
+def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose=1,
+              launcher="local", **launcher_options):
     """Runs the sweep of `sweep_file` into `log_dir`; returns what ran, was skipped, failed.
+
+    Args:
+        launcher: "local" (processes of this machine, `workers` at a time) or "ray"
+            (`infodl.experiments.ray_launcher`: one Ray task per run on a cluster;
+            `launcher_options` are its `address` and `retries`).
 
     Returns:
         dict: "trained", "skipped", "failed" and "busy" (runs whose folder another
         process holds, each with "holder": who) lists of runs, and counts.
     """
-    experiment, runs = prepare_sweep(sweep_file, log_dir, experiments, overrides)
+    if launcher == "ray":
+        from infodl.experiments import ray_launcher  # ray itself is imported only on connect
+
+        address = ray_launcher.cluster_address(launcher_options.get("address"))
+        if address is not None:  # before the sweep folder is made: one line, in seconds
+            ray_launcher.check_reachable(address)
+    experiment, runs, resources = prepare_sweep(sweep_file, log_dir, experiments, overrides)
     pending = [r for r in runs if not run_finished(r["folder"])]
     skipped = [r for r in runs if r not in pending]
     os.makedirs(os.path.join(log_dir, "logs"), exist_ok=True)
-    finished, failed, busy, active = [], [], [], []
+    outcomes = {"trained": [], "failed": [], "busy": []}
     bar = tqdm(total=len(runs), initial=len(skipped), unit="run", disable=not verbose)
+    try:
+        if launcher == "ray":
+            ray_launcher.run_on_ray(experiment, pending, log_dir, resources, outcomes, bar,
+                                    **launcher_options)
+        else:
+            _run_locally(experiment, pending, log_dir, workers, outcomes, bar)
+    finally:
+        bar.close()
+    return {"log_dir": log_dir, "experiment": experiment, "runs": len(runs),
+            "skipped": skipped, **outcomes}
+
+
+def _run_locally(experiment, pending, log_dir, workers, outcomes, bar):
+    """The local launcher: `workers` runs at a time, each a process of this machine."""
+    pending, active = list(pending), []
     try:
         while pending or active:
             while pending and len(active) < workers:
                 run = pending.pop(0)
-                log_path = os.path.join(log_dir, "logs", f"{run['setting']}_seed{run['seed']}.log")
+                log_path = run_log(log_dir, run)
                 holder = run_folder_holder(run["folder"])
                 if holder is not None:
-                    busy.append(dict(run, log=log_path, holder=describe_holder(holder)))
+                    outcomes["busy"].append(dict(run, log=log_path,
+                                                 holder=describe_holder(holder)))
                     bar.update(1)
                     continue
                 with open(log_path, "a") as log:
@@ -278,23 +361,13 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
                     continue
                 active.remove(item)
                 bar.update(1)
-                record = dict(run, log=log_path, returncode=process.returncode)
-                holder = None if process.returncode == 0 else refusal(log_path)
-                if holder is not None:
-                    busy.append(dict(record, holder=holder))
-                else:
-                    (finished if process.returncode == 0 else failed).append(record)
+                sort_outcome(dict(run, log=log_path), process.returncode, outcomes)
     except KeyboardInterrupt:
         for process, _, _ in active:
             process.send_signal(signal.SIGTERM)  # each run saves a checkpoint and stops
         for process, _, _ in active:
             process.wait()
-        raise ValueError("sweep interrupted; the runs saved their checkpoints; rerun the "
-                         "same command to continue it") from None
-    finally:
-        bar.close()
-    return {"log_dir": log_dir, "experiment": experiment, "runs": len(runs),
-            "trained": finished, "skipped": skipped, "failed": failed, "busy": busy}
+        raise ValueError(INTERRUPTED) from None
 
 
 def summary(results):

@@ -1,4 +1,4 @@
-"""Settings of a sweep (`--sweep`, `--sweep_workers`) and of its report (free of TensorFlow).
+"""Settings of a sweep (`--sweep`, `--sweep_launcher`, ...) and of its report (no TensorFlow).
 
 A sweep file (YAML or JSON) names an experiment, the flags all its runs share, the
 settings to compare (a list, or a grid whose Cartesian product is taken) and the seeds:
@@ -13,11 +13,16 @@ settings to compare (a list, or a grid whose Cartesian product is taken) and the
 
 Each run goes to `<log_dir>/<setting name>/seed_<seed>` (names made from the varying
 flags when a setting has none); `expected` is the paper's number, shown by the report.
+An optional `resources: {cpu: 4, gpu: 1}` says what one run needs on a Ray cluster
+(`--sweep_launcher=ray`, `infodl.experiments.ray_launcher`).
 """
 
 import dataclasses
 
+from infodl.choices import SWEEP_LAUNCHERS
 from infodl.experiments.config import ExperimentConfig, setting
+
+DEFAULT_RAY_RETRIES = 2  # a failed run is started at most this often again on Ray
 
 
 @dataclasses.dataclass
@@ -29,6 +34,27 @@ class SweepSettings(ExperimentConfig):
         "resumed); then `--experiment=report --log_dir=<the same folder>` makes the table.")
     sweep_workers: int = setting(1, "Runs of a sweep at a time (separate processes).",
                                  minimum=1)
+    sweep_launcher: str = setting(
+        "local", "Who runs the sweep's runs: local (processes of this machine, "
+        "--sweep_workers at a time) or ray (one Ray task per run on the cluster of "
+        "--ray_address; --log_dir on a file system all nodes share).",
+        choices=SWEEP_LAUNCHERS)
+    ray_address: str | None = setting(
+        None, "[--sweep_launcher=ray] The Ray cluster's head, host:port (None = "
+        "$RAY_ADDRESS, else a Ray started on this machine for the sweep).")
+    sweep_retries: int | None = setting(
+        None, "[--sweep_launcher=ray] How often a failed run (its worker died, or it "
+        f"exited with an error) is started again; it resumes from its checkpoint "
+        f"(None = {DEFAULT_RAY_RETRIES}).", minimum=0)
+
+    def check(self):
+        if self.sweep_launcher == "ray" and self.sweep is None:
+            raise ValueError("Expected --sweep with --sweep_launcher=ray. Received: no --sweep")
+        if self.sweep_launcher != "ray":
+            for name in ("ray_address", "sweep_retries"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"Expected --sweep_launcher=ray with --{name}. Received: "
+                                     f"--sweep_launcher={self.sweep_launcher}")
 
 
 @dataclasses.dataclass

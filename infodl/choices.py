@@ -14,13 +14,19 @@ RESNET_ARCHITECTURES = ("resnet20", "resnet32", "resnet56", "resnet110", "resnet
 MODELS = RESNET_ARCHITECTURES + ("resnet32_wenxinxu",)
 REGULARIZERS = ("info", "naive", "none")
 L1_METHODS = ("proximal", "subgradient")
+# The proximal ℓ1 step's threshold τ = lr·α1·l1_every ("interval") or lr·α1 ("step").
+L1_THRESHOLD_SCALES = ("interval", "step")
 MODES = ("train", "eval", "train_and_eval")
 RECIPES = ("original", "zagoruyko")
 EVAL_PROTOCOLS = ("full", "original")
 DISTRIBUTION_STRATEGIES = ("none", "mirrored", "multi_worker")
 DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+# Who starts the runs of a sweep: this machine, or a Ray cluster (experiments.ray_launcher).
+SWEEP_LAUNCHERS = ("local", "ray")
 # InvNet (P2 §4.2) and the feature analysis (P2 §4.2, P1 §3.5).
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")  # summed over pixels
+# Over the pixels of an image: their sum (P2 leaves it open; the default) or their mean.
+RECONSTRUCTION_REDUCTIONS = ("sum", "mean")
 PREPROCESSINGS = ("auto", "unit_interval", "per_image_standardization", "none")
 
 # Data (TensorFlow Datasets names): name -> number of classes.
@@ -38,11 +44,14 @@ OPTIMIZERS = ("adam", "langevin")
 INFO_PLANE_ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
 KDE_BOUNDS = ("upper", "lower")
 MINE_BOUNDS = ("dv", "nwj", "infonce")
-# MINE's input maps (estimators.standardization); "gaussianize" for non-Gaussian marginals.
-MINE_STANDARDIZATIONS = ("whiten", "scale", "gaussianize", "none")
+# MINE's input maps (estimators.standardization); "gaussianize" for non-Gaussian marginals,
+# "auto" (MINE's default) gaussianizes only the features a normality check rejects.
+MINE_STANDARDIZATIONS = ("auto", "whiten", "scale", "gaussianize", "none")
+# The input map of the IB training critics (`IBCritics.adapt`): one scale, one per unit, none.
+IB_CRITIC_STANDARDIZATIONS = ("global", "unit", "none")
 MARGINALS = ("empirical", "uniform")
 UNITS = ("bits", "nats")
 
 # IB training (P3 §5, appendix B): the networks and the layer-wise training methods.
 IB_NETWORKS = ("mlp_512_512", "mlp_600_400", "convnet_16", "convnet_48_96_192")
-IB_METHODS = ("ib", "cross_entropy")
+IB_METHODS = ("ib", "cross_entropy", "logistic_regression")

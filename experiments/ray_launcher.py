@@ -1,0 +1,311 @@
+"""Sweeps on a Ray cluster (`--sweep_launcher=ray`): every setting × seed is one Ray task.
+
+`infodl.experiments.sweep.run_sweep` plans the sweep, skips the finished runs and files
+the outcomes exactly as with the local launcher; this module only replaces "start a
+process of this machine" by "start a Ray task somewhere on the cluster". Each task runs
+the local launcher's command (`sweep.run_command()` + the run's flags, output appended
+to `<log_dir>/logs/<setting>_seed<s>.log`) as a child process, so a run on Ray is the
+same run, with the same folder, checkpoints and `results.json`.
+
+Why tasks and not Ray Tune trials: a run already owns what Tune would add. It resumes
+from its own checkpoints when its command is started again, refuses a second process on
+its folder (`infodl.run_folder.lock`), saves a checkpoint on SIGINT/SIGTERM, and the
+grid is fixed by the sweep file (no search, no early stopping between trials). A task
+that starts the command is all the cluster has to do, and the report cannot tell which
+launcher ran the grid.
+
+What the launcher adds for a cluster:
+
+- Resources: the sweep file's `resources: {cpu: 4, gpu: 1}` are the task's `num_cpus` /
+  `num_gpus`; a sweep asking more than any node has is refused in one line before any
+  run starts (Ray would otherwise queue it forever).
+- Retries: a run whose task fails (its worker died, its node was lost, the run exited
+  with an error) is started again, at most `retries` times, by this driver (the tasks
+  have Ray's own `max_retries=0`, so one count covers every cause); the new attempt
+  resumes from the run's last checkpoint. A run refused its folder is busy, not retried.
+- A worker that dies does not leave its run training on: the run is started in a session
+  of its own with Linux's parent-death signal (`prctl(PR_SET_PDEATHSIG, SIGTERM)`), so it
+  receives SIGTERM, saves a checkpoint and stops (elsewhere it runs to its end). Before
+  starting, every attempt waits (at most `LOCK_WAIT_SECONDS`) for the run folder's lock
+  to be free, so the dying predecessor finishes its checkpoint first and a run never
+  trains twice at once; a run found finished by then is counted once, as trained.
+- SIGINT on the driver writes `<log_dir>/sweep.stop`; every task then sends SIGTERM to
+  its run (which saves a checkpoint), queued tasks do not start, and the driver waits
+  for them before it ends with the local launcher's message. A rerun of the same
+  command continues, also after the driver was killed outright (Ray then ends the job's
+  workers, and their runs stop with a checkpoint through the parent-death signal).
+
+The cluster: `address` (`--ray_address`, else the environment's `RAY_ADDRESS`, else a
+Ray started on this machine for the sweep). Every node needs the same code (the same
+`infodl` install, or the same checkout at the same path), the data at the flags' paths,
+and `--log_dir` on a file system shared by all nodes and the driver (NFS or similar):
+the runs write their folders there and the driver reads the outcomes there. Nothing is
+copied back. Start the cluster with `ray start --head` on one node and
+`ray start --address=<head>:6379` on the others.
+
+Example:
+    python run.py --sweep=experiments/sweeps/p2_table2.yaml --sweep_launcher=ray \\
+        --ray_address=head-node:6379 --data_dir=/shared/cifar-10-batches-bin \\
+        --log_dir=/shared/runs/p2_table2
+    python run.py --experiment=report --log_dir=/shared/runs/p2_table2
+
+Reference: P2 Tables 1-2 (the grids of runs this launcher spreads over machines).
+"""
+
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import infodl
+from infodl.experiments import sweep
+from infodl.run_folder.lock import describe_holder, run_folder_holder
+
+STOP_FILE = "sweep.stop"  # in the sweep folder: the driver's request that runs stop
+LOCK_WAIT_SECONDS = 120.0  # how long an attempt waits for a predecessor's folder lock
+STOP_WAIT_SECONDS = 600.0  # how long the driver waits for stopped runs' checkpoints
+CONNECT_TIMEOUT_SECONDS = 3.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def cluster_address(address):
+    """The cluster to use: `address`, else `$RAY_ADDRESS`, else None (a local Ray)."""
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
+def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
+    """Refuses, in one line and within `timeout` seconds, a Ray address nobody answers at.
+
+    `ray.init` would otherwise retry for a minute and end in a page of traceback.
+    "auto" (a cluster started on this machine) is left to Ray.
+
+    Args:
+        address: "host:port" (the head's GCS port, 6379 by default) or
+            "ray://host:port" (Ray Client, 10001 by default).
+
+    Raises:
+        ValueError: a malformed address, or no answer on its TCP port.
+    """
+    if address in ("auto", "local"):
+        return
+    host_port = address.split("://", 1)[-1]
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"Expected --ray_address as host:port (e.g. 10.0.0.5:6379). "
+                         f"Received: --ray_address={address}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValueError(f"Expected a Ray cluster at {address}. Received: no answer on "
+                         f"{host}:{port} ({reason}); start one with `ray start --head`, fix "
+                         "--ray_address / RAY_ADDRESS, or omit both for a local Ray") from None
+
+
+def check_resources(resources, nodes):
+    """Refuses, in one line, what one run needs when no live node of the cluster has it.
+
+    Args:
+        resources: {"cpu": float, "gpu": float} (`sweep.run_resources`).
+        nodes: `ray.nodes()`: dicts with "Alive", "NodeManagerAddress" and "Resources"
+            ({"CPU": 8.0, "GPU": 1.0, ...}).
+
+    Raises:
+        ValueError: no live node has `resources`; the message lists what each has.
+    """
+    alive = [n for n in nodes if n.get("Alive", True)]
+    for node in alive:
+        have = node.get("Resources", {})
+        if have.get("CPU", 0) >= resources["cpu"] and have.get("GPU", 0) >= resources["gpu"]:
+            return
+    found = "; ".join(f"{n.get('NodeManagerAddress', '?')}: cpu {_count(n, 'CPU')}, "
+                      f"gpu {_count(n, 'GPU')}" for n in alive) or "no live node"
+    raise ValueError(f"Expected a Ray node with cpu >= {resources['cpu']:g} and gpu >= "
+                     f"{resources['gpu']:g} (the sweep file's resources for one run). "
+                     f"Received: {found}")
+
+
+def _count(node, key):
+    return f"{node.get('Resources', {}).get(key, 0):g}"
+
+
+def _parent_death_signal():
+    """A preexec_fn that makes the child get SIGTERM when its parent dies (Linux), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def die_with_parent():
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+    return die_with_parent
+
+
+def wait_for_folder(folder, seconds):
+    """None once no other process holds the run folder, else its holder after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        holder = run_folder_holder(folder)
+        if holder is None or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.5)
+
+
+def run_attempt(experiment, run, log_path, stop_path, lock_wait=LOCK_WAIT_SECONDS):
+    """One attempt of one run (the body of its Ray task): the local launcher's command.
+
+    Returns:
+        dict: "returncode" (None when it did not start), "holder" (who holds the run
+        folder, when it was busy), "finished" (the run was already complete), "stopped"
+        (the driver asked the sweep to stop) and "node" (this host's name).
+    """
+    outcome = {"returncode": None, "holder": None, "finished": False, "stopped": False,
+               "node": socket.gethostname()}
+    holder = wait_for_folder(run["folder"], lock_wait)
+    if holder is not None:
+        return dict(outcome, holder=describe_holder(holder))
+    if sweep.run_finished(run["folder"]):  # a predecessor of this attempt finished it
+        return dict(outcome, returncode=0, finished=True)
+    if os.path.exists(stop_path):
+        return dict(outcome, stopped=True)
+    with open(log_path, "a") as log:
+        process = subprocess.Popen(
+            [*sweep.run_command(), *sweep.flag_arguments(experiment, run["values"])],
+            env=sweep.run_environment(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_parent_death_signal())
+    stopping = False
+    while process.poll() is None:
+        if not stopping and os.path.exists(stop_path):
+            process.send_signal(signal.SIGTERM)  # the run saves a checkpoint and stops
+            stopping = True
+        time.sleep(0.5)
+    return dict(outcome, returncode=process.returncode, stopped=stopping)
+
+
+def _note(log_path, text):
+    """Appends the driver's line about an attempt to the run's log."""
+    with open(log_path, "a") as log:
+        log.write(f"[ray launcher] {text}\n")
+
+
+def connect(address):
+    """`ray.init` on `address` (checked first) or on a Ray started here; returns `ray`."""
+    address = cluster_address(address)
+    if address is not None:
+        check_reachable(address)
+    try:
+        import ray
+    except ImportError as error:
+        raise ValueError(f"Expected the ray package for --sweep_launcher=ray. Received: "
+                         f"{error}; pip install ray (requirements.txt pins it)") from None
+    env_vars = {}
+    if infodl.checkout_root() is not None:  # the workers import infodl too
+        env_vars["PYTHONPATH"] = sweep.run_environment()["PYTHONPATH"]
+    options = dict(address=address, log_to_driver=False, logging_level=logging.WARNING,
+                   runtime_env={"env_vars": env_vars} if env_vars else None)
+    if address is None:
+        options.update(include_dashboard=False)
+    try:
+        ray.init(**options)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ValueError(f"Expected a Ray cluster at {address or 'a local Ray'}. "
+                         f"Received: {first}") from None
+    return ray
+
+
+def run_on_ray(experiment, pending, log_dir, resources, outcomes, bar, address=None,
+               retries=2):
+    """Runs `pending` (planned runs) as Ray tasks; files each under `outcomes` once.
+
+    Args:
+        experiment: the experiment's name.
+        pending: the runs of `sweep.plan_runs` that are not finished.
+        log_dir: the sweep folder (on a file system every node shares).
+        resources: what one run needs, {"cpu", "gpu"}.
+        outcomes: {"trained": [], "failed": [], "busy": []}, filled here.
+        bar: the sweep's progress bar.
+        address: the cluster (see `cluster_address`).
+        retries: how often a failed run is started again.
+
+    Raises:
+        ValueError: an unreachable cluster, resources no node has, or SIGINT (after the
+            runs saved their checkpoints).
+    """
+    stop_path = os.path.join(log_dir, STOP_FILE)
+    if os.path.exists(stop_path):  # left by an earlier, interrupted driver
+        os.remove(stop_path)
+    ray = connect(address)
+    try:
+        check_resources(resources, ray.nodes())
+        task = ray.remote(run_attempt).options(num_cpus=resources["cpu"],
+                                               num_gpus=resources["gpu"], max_retries=0)
+        attempts, running = {}, {}
+
+        def start(run):
+            key = (run["setting"], run["seed"])
+            attempts[key] = attempts.get(key, 0) + 1
+            running[task.remote(experiment, run, sweep.run_log(log_dir, run), stop_path)] = run
+
+        for run in pending:
+            start(run)
+        try:
+            while running:
+                ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+                for ref in ready:
+                    run = running.pop(ref)
+                    if _settle(ray, ref, run, log_dir, attempts, retries, outcomes):
+                        bar.update(1)
+                    else:
+                        start(run)
+        except KeyboardInterrupt:
+            with open(stop_path, "w") as stop:
+                stop.write("stop\n")
+            deadline = time.monotonic() + STOP_WAIT_SECONDS
+            try:
+                ray.wait(list(running), num_returns=len(running), timeout=STOP_WAIT_SECONDS)
+            except Exception:  # a local Ray may have had the Ctrl-C too
+                pass
+            for run in running.values():  # their runs have saved and let go of the folders
+                wait_for_folder(run["folder"], max(0.0, deadline - time.monotonic()))
+            raise ValueError(sweep.INTERRUPTED) from None
+    finally:
+        ray.shutdown()
+
+
+def _settle(ray, ref, run, log_dir, attempts, retries, outcomes):
+    """Files an ended attempt; False when the run is to be started again."""
+    log_path = sweep.run_log(log_dir, run)
+    record = dict(run, log=log_path)
+    attempt = attempts[(run["setting"], run["seed"])]
+    try:
+        result = ray.get(ref)
+    except ray.exceptions.RayError as error:
+        result, returncode = None, type(error).__name__  # e.g. WorkerCrashedError
+    else:
+        returncode = result["returncode"]
+    if result is not None and result["holder"] is not None:
+        outcomes["busy"].append(dict(record, holder=result["holder"]))
+        return True
+    if result is not None and result["stopped"] and returncode is None:
+        return True  # never started: the driver is stopping
+    if returncode == 0 or (isinstance(returncode, int) and sweep.refusal(log_path)):
+        sweep.sort_outcome(record, returncode, outcomes)
+        return True
+    where = f" on {result['node']}" if result is not None else ""
+    if attempt <= retries:
+        _note(log_path, f"attempt {attempt}{where} ended: {returncode}; "
+                        f"starting it again ({attempt} of {retries} retries)")
+        return False
+    _note(log_path, f"attempt {attempt}{where} ended: {returncode}; no retries left")
+    outcomes["failed"].append(dict(record, returncode=returncode))
+    return True
