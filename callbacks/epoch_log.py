@@ -21,6 +21,9 @@ class EpochLog(keras.callbacks.Callback):
 
     Args:
         path: the `.jsonl` file (appended to).
+        skip_if: None, or a callable; an epoch end at which it returns True writes no
+            line (a run stopped by a signal between two evaluations: the resumed run
+            writes the lines of an uninterrupted one).
 
     Example:
         >>> from infodl.callbacks.epoch_log import EpochLog
@@ -36,11 +39,14 @@ class EpochLog(keras.callbacks.Callback):
         ['epoch', 'loss', 'step', 'val_loss']
     """
 
-    def __init__(self, path):
+    def __init__(self, path, skip_if=None):
         super().__init__()
         self.path = os.fspath(path)
+        self.skip_if = skip_if
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.skip_if is not None and self.skip_if():
+            return
         record = {"step": optimizer_step(self.model), "epoch": int(epoch) + 1}
         for key, value in (logs or {}).items():
             value = float(keras.ops.convert_to_numpy(value))

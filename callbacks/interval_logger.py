@@ -75,6 +75,20 @@ class IntervalLogger(keras.callbacks.Callback):
             self._prepared_for = self.model
             self.latest, self.history, self.latest_step = {}, [], None
 
+    def resume(self, model, history):
+        """Continues the measurements of a run resumed on `model` after `history`.
+
+        Quantities over all measurements so far (e.g. a running mean) then cover the
+        points of the run before it stopped, as in an uninterrupted run.
+
+        Args:
+            model: the model that `fit()` will train (prepared now).
+            history: [(step, scalars)] of the measurements before the resume.
+        """
+        self.set_model(model)
+        self._ensure_prepared()
+        self.history = [(int(step), dict(scalars)) for step, scalars in history]
+
     def _due(self, step):
         if self.every_n_steps is None or step == self.latest_step:
             return False

@@ -26,13 +26,14 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from infodl.callbacks.information_constraint import InformationConstraintLogger
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
 from infodl.experiments.resnet_callbacks import METRICS_FILE, run_callbacks
 from infodl.models.resnet import build_network
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
 from infodl.run_folder.epoch_log import truncate_epoch_log
-from infodl.run_folder.event_files import truncate_events
+from infodl.run_folder.event_files import read_scalars, truncate_events
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.distribution import is_chief, make_strategy
@@ -128,15 +129,43 @@ def dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
+def resume_measurements(callbacks, model, records, log_dir, start_step):
+    """Gives the I(X;Ŷ)−I(Y;Ŷ) logger of a run resumed at `start_step` its earlier points.
+
+    Its running mean then averages the points an uninterrupted run has: the steps
+    k · info_every ≤ start_step (a point the stopped run measured at its stop step,
+    off that grid, is left out). Each value comes from `metrics.jsonl` (`records`,
+    exact) when that step ended an epoch, else from the TensorBoard events, which
+    store float32: such a point (always step 0) differs from the uninterrupted run's
+    float64 value by < 1e-7 relative, and so may the running mean after the resume.
+    The weights, the evaluations and results.json are bit-identical.
+    """
+    if not records:
+        return
+    exact = {r["step"]: r["info/constraint_nats"] for r in records
+             if "info/constraint_nats" in r}
+    stored = dict(read_scalars(log_dir).get("info/constraint_nats", []))
+    for callback in callbacks:
+        if isinstance(callback, InformationConstraintLogger) and callback.every_n_steps:
+            steps = range(0, start_step + 1, callback.every_n_steps)
+            callback.resume(model, [(k, {"info/constraint_nats": exact.get(k, stored.get(k))})
+                                    for k in steps if k in exact or k in stored])
+
+
 def _train(config, model, dataset, start_step, records, log_dir, chief, replicas):
-    train = make_train_pipeline(
-        dataset.x_train, dataset.y_train, config.batch_size * replicas,
-        augment=config.augment, pad=config.pad, seed=config.seed,
-        start_batch=start_step).map(with_label_input)  # a resumed run continues the stream
     sets = evaluation_sets(config, dataset, config.eval_batch_size * replicas)
     run = run_callbacks(config, model, dataset, sets, records, log_dir, write_files=chief)
+    resume_measurements(run.callbacks, model, records, log_dir, start_step)
+    segment_start = start_step
     for steps_per_epoch, initial_epoch, epochs in fit_segments(
             start_step, config.train_steps, config.eval_every):
+        # Every fit() call iterates its dataset afresh: each segment gets a pipeline
+        # that starts at the segment's first step, so the batches continue the stream.
+        train = make_train_pipeline(
+            dataset.x_train, dataset.y_train, config.batch_size * replicas,
+            augment=config.augment, pad=config.pad, seed=config.seed,
+            start_batch=segment_start).map(with_label_input)
+        segment_start += steps_per_epoch * (epochs - initial_epoch)
         model.fit(train, steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
                   epochs=epochs, callbacks=run.callbacks, shuffle=False,
                   verbose=2 if config.verbose == 2 else 0)
@@ -155,6 +184,19 @@ def _resume(config, model, log_dir, chief):
 
     Every worker restores the run folder's checkpoint (a shared file system under
     multi-worker training); only the chief rewrites the run's logs.
+
+    With `deterministic=True` a run stopped at any step S and resumed ends with the
+    weights, optimizer state and results.json of the uninterrupted run, bit for bit:
+    the checkpoint holds the weights, the SGD momenta, the iterations (so the lr
+    schedule and the proximal-l1 interval continue) and the dropout SeedGenerator
+    states; every `fit()` segment gets a pipeline starting at its own first step (a
+    pure function of seed and step, `make_train_pipeline`); the I(X;Ŷ)−I(Y;Ŷ) logger
+    gets its earlier points (`resume_measurements`). What differs, in the logs only:
+    a stop off the evaluation grid leaves a metrics.jsonl record and TensorBoard points
+    at step S; the training loss/accuracy logged at the next epoch end average only
+    the batches after S (Keras resets its metric accumulators at every `fit()`); and
+    the constraint's running mean may differ by < 1e-7 relative (step 0's point comes
+    from float32 TensorBoard events).
     """
     run_dir = pathlib.Path(config.log_dir)
     checkpoint = latest_checkpoint(run_dir / "checkpoints")

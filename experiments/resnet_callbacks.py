@@ -60,8 +60,9 @@ class RunCallbacks:
 
 def _stopped_off_grid(stop, config):
     """True when a signal stopped the run between two evaluations (its checkpoint step is
-    not a multiple of eval_every): that epoch end is not evaluated, so a resumed run has
-    the evaluations, and the best accuracy, of an uninterrupted one."""
+    not a multiple of eval_every): that epoch end is neither evaluated nor written to
+    metrics.jsonl, so a resumed run has the evaluations, the best accuracy and the
+    metrics lines of an uninterrupted one."""
     step = stop.saved_at_step
     return step is not None and step % config.eval_every != 0 and step < config.train_steps
 
@@ -103,7 +104,8 @@ def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log
         has_units = any(getattr(u, "use_shortcut", False) for u in residual_units(model))
         callbacks += [c for c in measured
                       if has_units or not isinstance(c, BlockRatioLogger)]
-    callbacks.append(EpochLog(log_dir / METRICS_FILE))
+    callbacks.append(EpochLog(log_dir / METRICS_FILE,
+                              skip_if=lambda: _stopped_off_grid(stop, config)))
     if config.verbose == 1 and write_files:
         callbacks.append(StepProgressBar(config.train_steps))
     callbacks.append(checkpoint)  # last: sees the logs of every other callback

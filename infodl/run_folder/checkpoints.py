@@ -36,8 +36,12 @@ Example:
     1
 """
 
+import json
 import pathlib
 import re
+import zipfile
+
+import numpy as np
 
 from infodl.run_folder.atomic import atomic_write
 
@@ -46,6 +50,22 @@ from infodl.run_folder.atomic import atomic_write
 # state is already bad (a NaN step just before it).
 KEEP_CHECKPOINTS = 3
 CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.keras$")
+# The states of the model's Keras SeedGenerators (dropout masks), stored in the .keras
+# zip beside the weights: `model.save` leaves them out (they are not `model.weights`).
+SEED_STATES_ENTRY = "infodl_seed_generator_states.json"
+
+
+def seed_generator_states(model):
+    """The state variables of the model's Keras `SeedGenerator`s, in a fixed order.
+
+    Keras keeps them outside `model.weights`, so `model.save` and `load_weights` skip
+    them: a resumed run would draw its dropout masks from the initial state again.
+    """
+    weights = {id(v) for v in model.weights}
+    optimizer = getattr(model, "optimizer", None)
+    weights |= {id(v) for v in (optimizer.variables if optimizer is not None else [])}
+    return [v for v in model.variables
+            if id(v) not in weights and v.name == "seed_generator_state"]
 
 
 def check_keep(keep):
@@ -87,13 +107,19 @@ def save_checkpoint(model, directory, step, keep=KEEP_CHECKPOINTS):
     final = directory / f"ckpt-{int(step):08d}.keras"
     with atomic_write(final) as partial:
         model.save(partial)
+        states = [v.numpy().tolist() for v in seed_generator_states(model)]
+        with zipfile.ZipFile(partial, "a") as archive:
+            archive.writestr(SEED_STATES_ENTRY, json.dumps(states))
     for _, old in list_checkpoints(directory)[:-keep]:
         old.unlink()
     return final
 
 
 def restore_checkpoint(model, path):
-    """Loads weights and optimizer state of a checkpoint into a compiled `model`.
+    """Loads weights, optimizer and dropout-RNG state of a checkpoint into a compiled `model`.
+
+    The states of the model's `SeedGenerator`s are restored too when the checkpoint
+    holds them (checkpoints written before they were stored leave them as they are).
 
     Returns the global step (optimizer iterations) of the restored state.
     """
@@ -101,6 +127,16 @@ def restore_checkpoint(model, path):
         model.optimizer.build(model.trainable_variables)
     try:
         model.load_weights(str(path))
+        with zipfile.ZipFile(path) as archive:
+            saved = (json.loads(archive.read(SEED_STATES_ENTRY))
+                     if SEED_STATES_ENTRY in archive.namelist() else None)
     except Exception as error:  # corrupt zip, wrong architecture, ...
         raise ValueError(f"Cannot restore checkpoint {path}: {error}") from error
+    if saved is not None:
+        variables = seed_generator_states(model)
+        if len(saved) != len(variables):
+            raise ValueError(f"Cannot restore checkpoint {path}: it holds {len(saved)} "
+                             f"seed generator states; the model has {len(variables)}")
+        for variable, state in zip(variables, saved, strict=True):
+            variable.assign(np.asarray(state, variable.dtype))
     return int(model.optimizer.iterations.numpy()) if model.optimizer is not None else 0

@@ -1,0 +1,119 @@
+"""A ResNet run stopped by SIGTERM between two evaluations and resumed by the same call
+ends bit-identical to the uninterrupted run under `deterministic=True`."""
+
+import json
+import signal
+
+import keras
+import numpy as np
+import pytest
+
+from infodl.data import load_dataset
+from infodl.experiments import resnet_callbacks
+from infodl.experiments.resnet import build_compiled_model, run
+from infodl.experiments.resnet_config import ResNetConfig
+from infodl.run_folder.checkpoints import (
+    latest_checkpoint,
+    restore_checkpoint,
+    save_checkpoint,
+    seed_generator_states,
+)
+from infodl.training.errors import TrainingInterrupted
+
+STOP_STEP = 5  # off the evaluation grid (eval_every=4), in the middle of an l1 interval
+
+
+def _config(log_dir):
+    # Dropout, the proximal l1 step (every 3 steps), an lr drop after the stop and the
+    # information measurement: every piece of state a resume has to carry over.
+    return ResNetConfig(model="resnet20", dataset="synthetic", synthetic_sizes=(24, 16),
+                        batch_size=8, train_steps=12, eval_every=4, info_every=4,
+                        info_examples=16, block_ratio_every=0, classifier_stats_every=0,
+                        alpha1=1e-3, l1_every=3, dropout_rate=0.3, lr_boundaries=(7,),
+                        lr_values=(0.1, 0.01), deterministic=True, seed=3,
+                        log_dir=str(log_dir), verbose=0)
+
+
+class _SigtermAtStep(resnet_callbacks.GracefulStop):
+    """The run's own stop callback, which sends itself SIGTERM during step STOP_STEP."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.step + 1 == STOP_STEP and self.received is None:
+            signal.raise_signal(signal.SIGTERM)
+        super().on_train_batch_end(batch, logs)
+
+
+def _final_state(config):
+    dataset = load_dataset("synthetic", synthetic_sizes=config.synthetic_sizes,
+                           seed=config.seed)
+    model = build_compiled_model(config, dataset.num_classes, dataset.image_shape)
+    step = restore_checkpoint(model, latest_checkpoint(f"{config.log_dir}/checkpoints"))
+    return step, [np.asarray(v) for v in model.weights + model.optimizer.variables]
+
+
+def _records(log_dir):
+    return [json.loads(line) for line in (log_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.slow
+def test_stopped_and_resumed_run_equals_the_uninterrupted_run(tmp_path, monkeypatch):
+    whole = run(_config(tmp_path / "whole"))
+    with monkeypatch.context() as patch:
+        patch.setattr(resnet_callbacks, "GracefulStop", _SigtermAtStep)
+        with pytest.raises(TrainingInterrupted, match=f"SIGTERM at step {STOP_STEP}"):
+            run(_config(tmp_path / "resumed"))
+    resumed = run(_config(tmp_path / "resumed"))  # the same call resumes from step 5
+
+    assert resumed.pop("resumed_from") == STOP_STEP and whole.pop("resumed_from") == 0
+    assert resumed == whole  # every number of results.json, bit for bit
+    assert whole["step"] == 12 and whole["evaluations"] == 3
+    step_whole, state_whole = _final_state(_config(tmp_path / "whole"))
+    step_resumed, state_resumed = _final_state(_config(tmp_path / "resumed"))
+    assert step_whole == step_resumed == 12
+    assert len(state_whole) == len(state_resumed)
+    for a, b in zip(state_whole, state_resumed, strict=True):
+        np.testing.assert_array_equal(a, b)  # weights, SGD momenta, iterations, seeds
+
+    # The evaluations and I(X;Ŷ)−I(Y;Ŷ) points are the same; the running mean of the
+    # constraint restores step 0's point from float32 TensorBoard events (< 1e-7 rel.).
+    on_grid = [r for r in _records(tmp_path / "resumed") if r["step"] % 4 == 0]
+    for a, b in zip(_records(tmp_path / "whole"), on_grid, strict=True):
+        assert a["step"] == b["step"]
+        for key in ("val_accuracy", "val_cross_entropy", "info/constraint_nats"):
+            assert a[key] == b[key], (key, a["step"])
+        np.testing.assert_allclose(b["info/constraint_running_mean_nats"],
+                                   a["info/constraint_running_mean_nats"], rtol=1e-6)
+
+
+def _dropout_model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
+                              keras.layers.Dropout(0.5), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_checkpoints_carry_the_dropout_seed_generator_state(tmp_path):
+    keras.utils.set_random_seed(0)
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 1), np.float32)
+    model = _dropout_model()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # 2 steps advance the state
+    (state,) = seed_generator_states(model)
+    saved = np.array(state.numpy())
+    path = save_checkpoint(model, tmp_path, step=2)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert not np.array_equal(state.numpy(), saved)  # masks of later steps
+
+    keras.utils.set_random_seed(0)
+    fresh = _dropout_model()  # a resumed process: the initial state again
+    fresh.fit(x[:4], y[:4], batch_size=4, epochs=1, verbose=0)  # builds, 1 step
+    assert restore_checkpoint(fresh, path) == 2
+    np.testing.assert_array_equal(seed_generator_states(fresh)[0].numpy(), saved)
+    assert [v.numpy().tolist() for v in fresh.weights] == [
+        v.numpy().tolist() for v in _restored(path).weights]
+
+
+def _restored(path):
+    model = _dropout_model()
+    model.optimizer.build(model.trainable_variables)
+    restore_checkpoint(model, path)
+    return model
