@@ -37,6 +37,9 @@ class IntervalLogger(keras.callbacks.Callback):
         latest: the scalars of the last measurement.
         latest_step: the optimizer step of the last measurement (None before any).
         history: [(step, scalars)] of every measurement of this model.
+        skip_final_if: None, or a callable; when it returns True at the end of training
+            the final measurement is left out (a run stopped by a signal before its last
+            step: the resumed run measures on the grid, as an uninterrupted one does).
     """
 
     descriptions = {}  # tag -> TensorBoard description, set by subclasses
@@ -51,6 +54,7 @@ class IntervalLogger(keras.callbacks.Callback):
         self._prepared_for = None
         self._epoch_start_step = 0
         self._resumed_at = None
+        self.skip_final_if = None
 
     # Hooks for subclasses.
     def _prepare(self, model):
@@ -128,7 +132,7 @@ class IntervalLogger(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         step = optimizer_step(self.model, self.latest_step or 0)
-        if self.latest_step != step:
+        if self.latest_step != step and not (self.skip_final_if and self.skip_final_if()):
             self.measure_now(step)  # the last point of every curve is the final model
         if self.writer is not None:
             self.writer.flush()

@@ -191,9 +191,9 @@ def _resume(config, model, log_dir, chief):
     schedule and the proximal-l1 interval continue) and the dropout SeedGenerator
     states; every `fit()` segment gets a pipeline starting at its own first step (a
     pure function of seed and step, `make_train_pipeline`); the I(X;Ŷ)−I(Y;Ŷ) logger
-    gets its earlier points (`resume_measurements`). What differs, in the logs only:
-    a stop off the evaluation grid leaves a metrics.jsonl record and TensorBoard points
-    at step S; the training loss/accuracy logged at the next epoch end average only
+    gets its earlier points (`resume_measurements`); a stop off the evaluation grid is
+    neither evaluated, measured nor written to metrics.jsonl. What differs, in the logs
+    only: the training loss/accuracy logged at the next epoch end average only
     the batches after S (Keras resets its metric accumulators at every `fit()`); and
     the constraint's running mean may differ by < 1e-7 relative (step 0's point comes
     from float32 TensorBoard events).
@@ -203,8 +203,11 @@ def _resume(config, model, log_dir, chief):
     start_step = restore_checkpoint(model, checkpoint) if checkpoint is not None else 0
     if not chief:
         return start_step, []
-    truncate_events(log_dir, start_step)
-    return start_step, truncate_epoch_log(log_dir / METRICS_FILE, start_step)
+    # Without a checkpoint (killed before its first) the run starts again at step 0 and
+    # writes every point anew, step 0's included.
+    keep_until = start_step if checkpoint is not None else -1
+    truncate_events(log_dir, keep_until)
+    return start_step, truncate_epoch_log(log_dir / METRICS_FILE, keep_until)
 
 
 def run(config):

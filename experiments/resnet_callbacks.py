@@ -102,8 +102,11 @@ def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log
     if config.measurements:
         measured = measurement_callbacks(config, dataset, log_dir)
         has_units = any(getattr(u, "use_shortcut", False) for u in residual_units(model))
-        callbacks += [c for c in measured
-                      if has_units or not isinstance(c, BlockRatioLogger)]
+        measured = [c for c in measured if has_units or not isinstance(c, BlockRatioLogger)]
+        for callback in measured:  # no extra point at a signal's stop step (a resume adds none)
+            callback.skip_final_if = lambda: (stop.saved_at_step is not None
+                                              and stop.saved_at_step < config.train_steps)
+        callbacks += measured
     callbacks.append(EpochLog(log_dir / METRICS_FILE,
                               skip_if=lambda: _stopped_off_grid(stop, config)))
     if config.verbose == 1 and write_files:

@@ -137,9 +137,11 @@ def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.ci_slow
-def test_sigkill_at_a_random_step_then_the_same_command_finishes_cleanly(tmp_path):
-    """Killed without warning; the rerun continues from the last checkpoint and every
-    TensorBoard and metrics.jsonl point appears exactly once.
+@pytest.mark.parametrize("when", ["before_the_first_checkpoint", "at_a_random_step"])
+def test_sigkill_at_a_random_step_then_the_same_command_finishes_cleanly(tmp_path, when):
+    """Killed without warning; the rerun continues from the last checkpoint (or starts
+    again when there is none yet) and every TensorBoard and metrics.jsonl point appears
+    exactly once.
 
     The kill point is drawn from a printed seed: replay a failure with
     INFODL_KILL_SEED=<seed> (the kill still lands wherever training is at that moment).
@@ -151,13 +153,18 @@ def test_sigkill_at_a_random_step_then_the_same_command_finishes_cleanly(tmp_pat
     args = ("--train_steps=40", "--eval_every=5", "--info_every=5",
             "--classifier_stats_every=5", "--block_ratio_every=5")
     process = cli(*args, log_dir=log_dir)
-    _wait_for_training(log_dir, process, minimum_step=rng.randint(3, 30))
-    time.sleep(rng.uniform(0, 1.5))
+    if when == "before_the_first_checkpoint":  # step 0 measured, no checkpoint (step 5)
+        _wait_for_training(log_dir, process, minimum_step=2)
+    else:
+        _wait_for_training(log_dir, process, minimum_step=rng.randint(3, 30))
+        time.sleep(rng.uniform(0, 1.5))
     process.kill()
     process.communicate()
     resumed = cli(*args, log_dir=log_dir)
     stdout, stderr = resumed.communicate(timeout=900)
     assert resumed.returncode == 0, f"kill seed {seed}: {stderr[-3000:]}"
+    if when == "before_the_first_checkpoint":
+        assert "resumed_from=0" in stdout
     steps, _ = _check_logs_have_each_point_once(log_dir, 40, 5)
     assert sorted(steps["block_ratio/max"]) == list(range(0, 41, 5))
     assert sorted(steps["info/constraint_nats"]) == list(range(0, 41, 5))
