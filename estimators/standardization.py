@@ -26,8 +26,8 @@ x -> (x - mean) W (affine), after which the critic sees inputs with zero mean an
 - "none": no map.
 
 Example:
-    >>> from infodl.estimators.standardization import (gaussianized, quantile_knots,
-    ...     standardized, standardizing_transform)
+    >>> from infodl.estimators.standardization import (gaussianize_features, gaussianized,
+    ...     quantile_knots, standardized, standardizing_transform)
     >>> x = np.random.default_rng(0).exponential(size=(4000, 2)).astype("float32")
     >>> transform = standardizing_transform(x.astype("float64"), whiten=True)  # (d, d)
     >>> white = standardized(x, x.mean(axis=0), transform.astype("float32"))

@@ -53,7 +53,10 @@ def _sweep(sweep_file, log_dir):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     return subprocess.Popen([sys.executable, str(ROOT / "run.py"), f"--sweep={sweep_file}",
                              f"--log_dir={log_dir}"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # Ctrl-C reaches it even when the tests run as a background job
+                            # (which starts its children with SIGINT ignored)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_two_by_two_sweep_interrupted_then_finished_and_reported(tmp_path):
