@@ -34,5 +34,5 @@ def test_exactly_the_first_user_commands_carry_the_ci_slow_marker():
     assert marked == {path: [name] for path, name in CI_SLOW_TESTS.items()}
     for path, name in CI_SLOW_TESTS.items():  # slow too: the default command skips them
         source = (ROOT / path).read_text()
-        assert re.search(rf"^@pytest\.mark\.slow\n@pytest\.mark\.ci_slow\ndef {name}\(",
+        assert re.search(rf"^@pytest\.mark\.slow\n@pytest\.mark\.ci_slow\n(?:@.*\n)*def {name}\(",
                          source, re.M), (path, name)
