@@ -1,0 +1,150 @@
+"""Critic pretraining of an IB stage: train the critics alone until their held-out
+estimate stops improving, then say how it ended beside independent fits.
+
+P3 (Elad et al.) appendix C pretrains the MINE critics "until convergence" before each
+layer is trained; `pretrain_until_converged` (`infodl.training.ib_heldout`) is the
+stopping rule, this mixin wires it into the trainers: the hold-out rows, the optional
+input map of the critics, the learning rate while they train alone, the progress bar,
+the TensorBoard scalars `ib_pretraining/<stage>/...` and the check that puts the
+training critics' estimate beside the first error-bar fit (`history.json`
+`layers/<stage>/pretraining/check`, one log line).
+"""
+
+import sys
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from infodl import stop_signals
+from infodl.training.ib_critics import NATS_PER_BIT
+from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
+
+PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
+# Adam lr of the critics while they train alone before a stage (the IB iterations keep
+# `critic_learning_rate`, P3's 1e-4): measured on MNIST hidden_1, docs/ib_training.md.
+CRITIC_PRETRAIN_LEARNING_RATE = 1e-3
+# Examples per forward pass when the input map of the critics is computed.
+FORWARD_BATCH = 2048
+
+
+class CriticPretraining:
+    """Critic pretraining for `IBTrainerBase` (a mixin: it uses the trainer's settings
+    `pretrain_settings`, `critic_standardize`, the two critic learning rates, `writer`,
+    `verbose` and `pretraining_seconds`).
+
+    Reference: P3 (Elad et al.), appendix C (critics pretrained until convergence).
+    """
+
+    def pretrain_critics(self, name, features_fn, loop, critics, inputs, labels, seed):
+        """Critic pretraining with a held-out part of the training inputs (its last rows).
+
+        With `critic_standardize` the critics' input map is first fitted to L on the
+        training rows (`IBCritics.adapt`); the critics then train alone at Adam lr
+        `critic_pretrain_learning_rate` until the stopping rule or the cap, and go back
+        to `critic_learning_rate` for the IB iterations. Returns the record's
+        "pretraining" dict: steps, curve, stopped_by, holdout, learning_rate and the
+        "input_map" (`restore_critics` sets it again on resume); the wall time goes to
+        `pretraining_seconds[name]` and the scalar `ib_pretraining/<name>/seconds`.
+        """
+        started = time.perf_counter()
+        holdout = int(min(max(round(PRETRAIN_HOLDOUT_FRACTION * len(inputs)), 2),
+                          PRETRAIN_HOLDOUT_MAX, len(inputs) - 2))
+        estimate = HeldOutEstimate(critics, features_fn, inputs[-holdout:], labels[-holdout:],
+                                   seed=seed)
+        if self.critic_standardize != "none":
+            critics.adapt(np.concatenate([
+                np.asarray(features_fn(inputs[i:min(i + FORWARD_BATCH, len(inputs) - holdout)],
+                                       training=False)).reshape(-1, critics.feature_dim)
+                for i in range(0, len(inputs) - holdout, FORWARD_BATCH)]),
+                scale=self.critic_standardize)
+        loop.pool_size.assign(len(inputs) - holdout)
+        critics.optimizer.learning_rate = self.critic_pretrain_learning_rate
+        bar = tqdm(total=self.pretrain_settings["max_steps"], disable=not self.verbose,
+                   unit="step", desc=f"critic pretraining {name}", mininterval=1.0)
+
+        def on_evaluation(step, label_nats, input_nats):
+            """Progress: the bar (step, held-out estimate) and the events, flushed."""
+            bar.update(step - bar.n)
+            bar.set_postfix(I_X_bits=f"{input_nats / NATS_PER_BIT:.3f}",
+                            I_Y_bits=f"{label_nats / NATS_PER_BIT:.3f}", refresh=False)
+            if self.writer is not None:
+                self.writer.scalars({
+                    f"ib_pretraining/{name}/heldout_I_Y_L_bits": label_nats / NATS_PER_BIT,
+                    f"ib_pretraining/{name}/heldout_I_X_L_noise_bits":
+                        input_nats / NATS_PER_BIT}, step)
+                self.writer.flush()
+
+        try:
+            result = pretrain_until_converged(loop, estimate, on_evaluation=on_evaluation,
+                                              **self.pretrain_settings)
+        except stop_signals.Interrupted as error:
+            raise stop_signals.Interrupted(
+                f"{error.signal_name} received: stopped the critic pretraining of {name} "
+                "(not checkpointed: the same command runs it again)",
+                error.signal_number) from None
+        finally:
+            bar.close()
+            critics.optimizer.learning_rate = self.critic_learning_rate
+        loop.pool_size.assign(len(inputs))
+        # The wall time goes to the log line and TensorBoard, not into the history (which
+        # a resumed run must reproduce exactly).
+        self.pretraining_seconds[name] = time.perf_counter() - started
+        if self.writer is not None:
+            self.writer.scalars({f"ib_pretraining/{name}/seconds":
+                                 self.pretraining_seconds[name]}, result["steps"])
+        return dict(result, holdout=holdout, learning_rate=self.critic_pretrain_learning_rate,
+                    input_map=critics.input_map())
+
+    @staticmethod
+    def restore_critics(critics, record):
+        """On resume: the input map the stage's pretraining fitted (identity for a run
+        from before the map, whose record holds none)."""
+        if critics is not None and record.get("pretraining"):
+            critics.set_input_map(record["pretraining"].get("input_map"))
+
+    def check_pretraining(self, name, record):
+        """Says how the critic pretraining of a stage ended, beside independent fits.
+
+        Stores in `record["pretraining"]["check"]`: "stopped_by" ("rule" or "cap", see
+        `pretrain_until_converged`), the steps, the training critics' held-out estimate at
+        iteration 0 (the first trajectory point) and, when error bars were fitted at
+        iteration 0, the independent `fit_estimate` values (bits); prints it in one line.
+        """
+        pretraining = record.get("pretraining")
+        if not pretraining or "check" in pretraining:
+            return
+        check = {"stopped_by": pretraining.get("stopped_by"), "steps": pretraining["steps"],
+                 "critic_I_X_L_noise_bits": None, "critic_I_Y_L_bits": None,
+                 "fit_I_X_L_noise_bits": None, "fit_I_Y_L_bits": None}
+        if record["trajectory"] and record["trajectory"][0][0] == 0:
+            _, check["critic_I_X_L_noise_bits"], check["critic_I_Y_L_bits"] = \
+                record["trajectory"][0]
+        fits = [bar for bar in record["error_bars"] if bar["iteration"] == 0]
+        if fits:
+            check["fit_I_X_L_noise_bits"] = fits[0]["I_X_bits"]
+            check["fit_I_Y_L_bits"] = fits[0]["I_Y_bits"]
+        pretraining["check"] = check
+        if self.writer is not None:
+            self.writer.scalars({f"ib_pretraining/{name}/stopped_by_cap":
+                                 float(check["stopped_by"] == "cap")}, 0)
+        if self.verbose:
+            print(pretraining_line(name, check, self.pretraining_seconds.get(name)),
+                  file=sys.stderr, flush=True)
+
+
+def pretraining_line(name, check, seconds=None):
+    """One line: how pretraining ended (and its wall time) and the critics' estimate
+    beside the fits."""
+    def bits(value):
+        return "-" if value is None else f"{value:.3f}"
+
+    fitted = (f"independent fit I(X; L+eps) {bits(check['fit_I_X_L_noise_bits'])}, "
+              f"I(Y; L) {bits(check['fit_I_Y_L_bits'])} bits"
+              if check["fit_I_Y_L_bits"] is not None else
+              "no independent fit (estimate_restarts=0)")
+    return (f"critic pretraining of {name}: stopped by the {check['stopped_by']} after "
+            f"{check['steps']} steps{'' if seconds is None else f' ({seconds:.1f} s)'}; "
+            "training critics I(X; L+eps) "
+            f"{bits(check['critic_I_X_L_noise_bits'])}, I(Y; L) "
+            f"{bits(check['critic_I_Y_L_bits'])} bits; {fitted}")
