@@ -5,8 +5,9 @@ A run is a sequence of stages (the IB layers of layer-wise training, or the sing
 stage of end-to-end training). A stage builds its critics and its `IBIterationLoop`,
 pretrains the critics until their held-out estimate stops improving
 (`CriticPretraining`; checkpoint), then runs its iterations in compiled stretches that
-end at the next information-plane point or checkpoint. `progress.json` of a checkpoint says where the run stands: {"layer":
-stage index, "iteration", "phase": "pretrain" (stage not begun) or "layer", "history"}.
+end at the next information-plane point or checkpoint. `progress.json` of a checkpoint
+says where the run stands: {"layer": stage index, "iteration", "phase": "pretrain" (stage
+not begun) or "layer", "history"}.
 
 SIGINT/SIGTERM (`infodl.stop_signals`) end a stretch after its current iteration: the
 trainer saves a checkpoint of that iteration and raises `Interrupted`; a rerun resumes
