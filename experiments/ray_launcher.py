@@ -33,15 +33,16 @@ What the launcher adds for a cluster:
   its run (which saves a checkpoint), queued tasks do not start, and the driver waits
   for them before it ends with the local launcher's message. A rerun of the same
   command continues, also after the driver was killed outright (Ray then ends the job's
-  workers, and their runs stop with a checkpoint through the parent-death signal).
+  workers, and their runs stop with a checkpoint through the parent-death signal; the
+  workers run with Ray's `kill_child_processes_on_worker_exit` off, which would SIGKILL).
 
 The cluster: `address` (`--ray_address`, else the environment's `RAY_ADDRESS`, else a
-Ray started on this machine for the sweep). Every node needs the same code (the same
-`infodl` install, or the same checkout at the same path), the data at the flags' paths,
-and `--log_dir` on a file system shared by all nodes and the driver (NFS or similar):
-the runs write their folders there and the driver reads the outcomes there. Nothing is
-copied back. Start the cluster with `ray start --head` on one node and
-`ray start --address=<head>:6379` on the others.
+Ray started on this machine for the sweep; `auto` joins one started here by `ray start`).
+Every node needs the same code (the same `infodl` install, or the same checkout at the
+same path), the data at the flags' paths, and `--log_dir` on a file system shared by all
+nodes and the driver (NFS or similar): the runs write their folders there and the driver
+reads the outcomes there. Nothing is copied back. Start the cluster with
+`ray start --head` on one node and `ray start --address=<head>:6379` on the others.
 
 Example:
     python run.py --sweep=experiments/sweeps/p2_table2.yaml --sweep_launcher=ray \\
@@ -207,11 +208,19 @@ def connect(address):
     except ImportError as error:
         raise ValueError(f"Expected the ray package for --sweep_launcher=ray. Received: "
                          f"{error}; pip install ray (requirements.txt pins it)") from None
-    env_vars = {}
+    # A worker that exits (e.g. its driver was killed) SIGKILLs its child processes by
+    # Ray's default, which would end a run without a checkpoint: off, so the run gets the
+    # parent-death SIGTERM instead and saves one.
+    env_vars = {"RAY_kill_child_processes_on_worker_exit": "0"}
     if infodl.checkout_root() is not None:  # the workers import infodl too
         env_vars["PYTHONPATH"] = sweep.run_environment()["PYTHONPATH"]
-    options = dict(address=address, log_to_driver=False, logging_level=logging.WARNING,
-                   runtime_env={"env_vars": env_vars} if env_vars else None)
+    # No address: "local", a new Ray here. Ray's own default (None) would instead join the
+    # cluster of the last `ray start` on this machine, named in its temp dir's
+    # ray_current_cluster even when long gone (then it retries for minutes); a cluster
+    # started here is joined with --ray_address=auto.
+    options = dict(address=address or "local", log_to_driver=False,
+                   logging_level=logging.WARNING,
+                   runtime_env={"env_vars": env_vars})
     if address is None:
         options.update(include_dashboard=False)
     try:

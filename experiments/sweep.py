@@ -2,13 +2,13 @@
 
 `run_sweep(sweep_file, log_dir, workers)` validates every run's config before starting
 any (a typo fails at once, in one line), writes the resolved plan to
-`<log_dir>/sweep.json`, then runs the runs that are not finished, `workers` at a time,
-each as `python -m infodl --experiment=... --<flag>=<value> ... --log_dir=<its folder>`
-(the command line `run.py` and the console script `infodl` share)
-with its output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its
-`results.json` says it is complete) is skipped; an interrupted one resumes, because a
-rerun of a run's command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves
-a checkpoint) and a rerun of the sweep continues. No TensorFlow is imported here.
+`<log_dir>/sweep.json`, then runs the runs that are not finished, `workers` at a time
+(`infodl.experiments.local_launcher`), each as `python -m infodl --experiment=...
+--<flag>=<value> ... --log_dir=<its folder>` (the command line of `run.py` and `infodl`),
+output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its `results.json`
+says it is complete) is skipped; an interrupted one resumes, because a rerun of a run's
+command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves a checkpoint) and a
+rerun of the sweep continues. No TensorFlow is imported here.
 
 A run folder has one owner at a time (`infodl.run_folder.lock`): the sweep holds its
 own folder while it runs, and a run whose folder another process holds (the same
@@ -29,16 +29,13 @@ import itertools
 import json
 import os
 import pathlib
-import signal
-import subprocess
 import sys
-import time
 
 from tqdm.auto import tqdm
 
 from infodl.experiments.config import field_base_type
 from infodl.run_folder.atomic import write_json_atomic
-from infodl.run_folder.lock import IN_USE_PATTERN, describe_holder, run_folder_holder
+from infodl.run_folder.lock import IN_USE_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
 
 PLAN_FILE = "sweep.json"
@@ -303,8 +300,8 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
     """Runs the sweep of `sweep_file` into `log_dir`; returns what ran, was skipped, failed.
 
     Args:
-        launcher: "local" (processes of this machine, `workers` at a time) or "ray"
-            (`infodl.experiments.ray_launcher`: one Ray task per run on a cluster;
+        launcher: "local" (`local_launcher`: processes of this machine, `workers` at a
+            time) or "ray" (`ray_launcher`: one Ray task per run on a cluster;
             `launcher_options` are its `address` and `retries`).
 
     Returns:
@@ -328,46 +325,13 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
             ray_launcher.run_on_ray(experiment, pending, log_dir, resources, outcomes, bar,
                                     **launcher_options)
         else:
-            _run_locally(experiment, pending, log_dir, workers, outcomes, bar)
+            from infodl.experiments.local_launcher import run_locally
+
+            run_locally(experiment, pending, log_dir, workers, outcomes, bar)
     finally:
         bar.close()
     return {"log_dir": log_dir, "experiment": experiment, "runs": len(runs),
             "skipped": skipped, **outcomes}
-
-
-def _run_locally(experiment, pending, log_dir, workers, outcomes, bar):
-    """The local launcher: `workers` runs at a time, each a process of this machine."""
-    pending, active = list(pending), []
-    try:
-        while pending or active:
-            while pending and len(active) < workers:
-                run = pending.pop(0)
-                log_path = run_log(log_dir, run)
-                holder = run_folder_holder(run["folder"])
-                if holder is not None:
-                    outcomes["busy"].append(dict(run, log=log_path,
-                                                 holder=describe_holder(holder)))
-                    bar.update(1)
-                    continue
-                with open(log_path, "a") as log:
-                    process = subprocess.Popen(
-                        [*run_command(), *flag_arguments(experiment, run["values"])],
-                        env=run_environment(), stdout=log, stderr=subprocess.STDOUT)
-                active.append((process, run, log_path))
-            time.sleep(0.5)
-            for item in list(active):
-                process, run, log_path = item
-                if process.poll() is None:
-                    continue
-                active.remove(item)
-                bar.update(1)
-                sort_outcome(dict(run, log=log_path), process.returncode, outcomes)
-    except KeyboardInterrupt:
-        for process, _, _ in active:
-            process.send_signal(signal.SIGTERM)  # each run saves a checkpoint and stops
-        for process, _, _ in active:
-            process.wait()
-        raise ValueError(INTERRUPTED) from None
 
 
 def summary(results):

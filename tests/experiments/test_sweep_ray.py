@@ -1,48 +1,26 @@
-"""Sweeps on Ray (issue 21, points 2-3): flags, resources, an unreachable cluster, the
-attempt of one run (stop request, parent death, busy folder), retries, and a real
-one-node cluster on 127.0.0.1 whose worker is killed mid-run (slow)."""
+"""Sweeps on Ray (issue 21, points 2-3), without a cluster: flags, resources, an
+unreachable cluster, the attempt of one run (stop request, parent death, busy folder),
+retries, and a run stopped off its evaluation grid. The tests on a real cluster are in
+test_sweep_ray_cluster.py."""
 
 import json
 import os
 import pathlib
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+import types
 
 import pytest
 
 from infodl.experiments import ray_launcher, sweep
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.report import run_numbers
 from infodl.experiments.sweep import load_sweep_file, plan_runs, run_resources
 from infodl.experiments.sweep_config import SweepSettings
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-# Ray on this test machine stays on loopback only with these two (see the module's test
-# of a real cluster); the library never sets them for its users.
-RAY_LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
-# A stand-in for a run: traps SIGTERM like a run (it "saves a checkpoint": a marker file)
-FAKE_RUN = r"""
-import pathlib, signal, sys, time
-marker = pathlib.Path(sys.argv[-1].split("=", 1)[1]) / "sigterm"
-def stop(*_):
-    marker.write_text("checkpoint")
-    sys.exit(143)
-signal.signal(signal.SIGTERM, stop)
-print("training", flush=True)
-time.sleep(120)
-"""
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.experiments.ray_cluster_helpers import FAKE_RUN, ROOT, free_port
 
 
 @pytest.mark.parametrize("values, message", [
@@ -113,6 +91,29 @@ def test_unreachable_address_is_one_line_within_seconds(tmp_path):
     with pytest.raises(ValueError, match="Expected --ray_address as host:port"):
         ray_launcher.check_reachable("headnode")
     assert ray_launcher.cluster_address(None) == os.environ.get("RAY_ADDRESS")
+
+
+
+def test_ray_init_options(monkeypatch):
+    """Without an address, a new Ray here ("local"): Ray's own default (None) joins the
+    cluster named in its temp dir's ray_current_cluster, the last `ray start` here even
+    when long gone (minutes of retries). And the workers do not SIGKILL their runs."""
+    calls = []
+    fake_ray = types.SimpleNamespace(init=lambda **options: calls.append(options))
+    monkeypatch.setitem(sys.modules, "ray", fake_ray)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with socket.socket() as head:  # a cluster that answers
+        head.bind(("127.0.0.1", 0))
+        head.listen()
+        given = f"127.0.0.1:{head.getsockname()[1]}"
+        for address in (None, given, "auto"):
+            assert ray_launcher.connect(address) is fake_ray
+    assert [c["address"] for c in calls] == ["local", given, "auto"]
+    assert [c.get("include_dashboard") for c in calls] == [False, None, None]
+    # an exiting worker (its driver killed) does not SIGKILL its run: the run gets the
+    # parent-death SIGTERM and saves a checkpoint
+    assert all(c["runtime_env"]["env_vars"]["RAY_kill_child_processes_on_worker_exit"] == "0"
+               for c in calls)
 
 
 SWEEP = ("experiment: resnet\nflags: {dataset: synthetic, train_steps: 2}\n"
@@ -230,14 +231,14 @@ def test_a_killed_worker_s_run_gets_sigterm_and_saves_its_checkpoint(tmp_path):
     worker = subprocess.Popen([sys.executable, "-c", ORPHAN, FAKE_RUN, run["folder"], str(log),
                                str(tmp_path / "stop")], env=dict(os.environ,
                                                                  PYTHONPATH=str(ROOT)))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # generous: a loaded CI machine
     while "training" not in (log.read_text() if log.exists() else ""):
         assert time.monotonic() < deadline and worker.poll() is None
         time.sleep(0.1)
     worker.send_signal(signal.SIGKILL)
     worker.wait()
     marker = pathlib.Path(run["folder"]) / "sigterm"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not marker.exists():
         assert time.monotonic() < deadline, "the orphaned run did not get SIGTERM"
         time.sleep(0.1)
@@ -289,147 +290,6 @@ def test_failed_attempts_are_retried_then_failed_once(tmp_path):
     assert settle(finished, None, run, str(tmp_path), {("a", 0): 2}, 2, outcomes)
     assert [r["holder"] for r in outcomes["busy"]] == ["pid 7 on host h"]
     assert [(r["setting"], r["returncode"]) for r in outcomes["trained"]] == [("a", 0)]
-
-
-TINY = ("experiment: resnet\nresources: {cpu: 1}\n"
-        "flags: {model: resnet20, dataset: synthetic, synthetic_sizes: '64,32', batch_size: 8, "
-        "train_steps: 32, eval_every: 8, info_every: 8, block_ratio_every: 0, "
-        "classifier_stats_every: 0, deterministic: true}\n"
-        "seeds: [0, 1]\nsettings:\n  - {name: original}\n  - {name: alpha2_0.05, alpha2: 0.05}\n")
-SETTINGS = ("original", "alpha2_0.05")
-
-
-@pytest.fixture
-def ray_cluster(tmp_path):
-    """A one-node Ray cluster on 127.0.0.1 with two worker slots; its address.
-
-    `ray start --block` keeps the cluster's processes under this one process (and its
-    session), which ends them when it ends; no other Ray on the machine is touched.
-    """
-    port = free_port()
-    temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths
-    env = dict(os.environ, **RAY_LOOPBACK)
-    with open(tmp_path / "ray_head.log", "w") as log:
-        head = subprocess.Popen(
-            [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
-             "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
-             "--num-gpus=0", "--include-dashboard=false", "--disable-usage-stats",
-             f"--ray-client-server-port={free_port()}", f"--temp-dir={temp_dir}"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                ray_launcher.check_reachable(f"127.0.0.1:{port}", timeout=1)
-                break
-            except ValueError:
-                assert head.poll() is None and time.monotonic() < deadline, (
-                    (tmp_path / "ray_head.log").read_text()[-3000:])
-                time.sleep(1)
-        yield f"127.0.0.1:{port}"
-    finally:
-        head.send_signal(signal.SIGTERM)  # --block stops the cluster's processes
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)  # the session this fixture started
-            head.wait()
-        shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def _run_process(folder):
-    """(pid, parent pid) of the run process training in `folder`, or None."""
-    for entry in pathlib.Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            arguments = (entry / "cmdline").read_bytes().split(b"\0")
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if f"--log_dir={folder}".encode() in arguments and b"infodl" in arguments:
-            return int(entry.name), int(stat.rsplit(")", 1)[1].split()[1])
-    return None
-
-
-def _sweep_command(sweep_file, log_dir, *flags):
-    return [sys.executable, str(ROOT / "run.py"), f"--sweep={sweep_file}",
-            f"--log_dir={log_dir}", *flags]
-
-
-def _flat(row):
-    """A report row with its (mean, std) pairs spread out: pytest.approx takes no nesting."""
-    return {(key, i): item for key, value in row.items()
-            for i, item in enumerate(value if isinstance(value, list) else [value])}
-
-
-def _report(log_dir):
-    result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--experiment=report",
-                             f"--log_dir={log_dir}"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads((log_dir / "report.json").read_text())["rows"]
-
-
-@pytest.mark.slow
-def test_ray_sweep_survives_a_killed_worker_and_reports_like_the_local_one(
-        tmp_path, ray_cluster):
-    sweep_file = tmp_path / "sweep.yaml"
-    sweep_file.write_text(TINY)
-    env = dict(os.environ, **RAY_LOOPBACK, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    on_ray = tmp_path / "on_ray"
-    driver = subprocess.Popen(
-        _sweep_command(sweep_file, on_ray, "--sweep_launcher=ray",
-                       f"--ray_address={ray_cluster}"),
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed, deadline = None, time.monotonic() + 900
-    while killed is None:  # the first run seen training (an evaluation written, not done)
-        assert driver.poll() is None and time.monotonic() < deadline, driver.communicate()
-        for setting in SETTINGS:
-            for seed in (0, 1):
-                folder = on_ray / setting / f"seed_{seed}"
-                metrics = folder / "metrics.jsonl"
-                if (killed is None and metrics.is_file() and metrics.read_text().strip()
-                        and not (folder / "results.json").exists()):
-                    found = _run_process(folder)
-                    if found is not None:
-                        run_pid, worker_pid = found
-                        assert worker_pid != driver.pid  # a Ray worker started the run
-                        os.kill(worker_pid, signal.SIGKILL)
-                        killed = (setting, seed, run_pid)
-        time.sleep(0.2)
-    stdout, stderr = driver.communicate(timeout=1200)
-    assert driver.returncode == 0, stderr[-3000:]
-    assert "4 runs, 4 run now, 0 already finished, 0 failed" in stdout, stdout
-    setting, seed, run_pid = killed
-    log = (on_ray / "logs" / f"{setting}_seed{seed}.log").read_text()
-    assert ("[ray launcher] attempt 1 ended: WorkerCrashedError; starting it again "
-            "(1 of 2 retries)") in log
-    assert log.count("[ray launcher]") == 1  # retried once, nothing else failed
-    local = tmp_path / "local"
-    subprocess.run(_sweep_command(sweep_file, local, "--sweep_workers=2"), cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=1800)
-    for name in SETTINGS:
-        for s in (0, 1):
-            folder = on_ray / name / f"seed_{s}"
-            results = json.loads((folder / "results.json").read_text())
-            assert results["complete"] and results["step"] == 32, (name, s, results)
-            records = [json.loads(line) for line in
-                       (folder / "metrics.jsonl").read_text().splitlines()]
-            steps = [r["step"] for r in records if "val_accuracy" in r]
-            assert steps == [8, 16, 24, 32], (name, s, steps)  # every evaluation once
-            assert len({r["step"] for r in records}) == len(records)  # no step logged twice
-            resumed = (name, s) == (setting, seed)  # from the checkpoint SIGTERM saved
-            assert (results["resumed_from"] > 0) if resumed else results["resumed_from"] == 0
-            # --deterministic: the local launcher's numbers, the resumed run's too (a resume
-            # is exact; its constraint mean is read back from float32 event points)
-            assert run_numbers(folder) == pytest.approx(
-                run_numbers(local / name / f"seed_{s}"), rel=1e-6 if resumed else 0), (name, s)
-    rows = {row["setting"]: row for row in _report(on_ray)}
-    local_rows = {row["setting"]: row for row in _report(local)}
-    assert rows[setting]["seeds_finished"] == 2
-    for name in SETTINGS:  # the same table whichever launcher ran the grid
-        assert _flat(rows[name]) == pytest.approx(_flat(local_rows[name]), rel=1e-6), name
 
 
 @pytest.mark.parametrize("signal_at_step, evaluated_at", [(6, [4]), (8, [4, 8])])
