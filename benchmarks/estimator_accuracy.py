@@ -23,18 +23,11 @@ Sections (all measured in one run, estimate next to truth, nats unless marked):
      are heavy-tailed; rows "warped+rank" give MINE the same kind of pairs after
      rank-Gaussianizing each coordinate (x -> Phi^-1(rank / (n + 1)), also
      invertible), as a user can do before calling it.
-  2c. Families beyond Gaussians with closed-form truths (`benchmarks/mi_tasks.py`),
-     N = --num_samples pairs, MINE-DV, each case fitted once per --standardize
-     value on the same pairs ("default" = no argument), the rows side by side:
-     "studentt" (blocks of a joint multivariate t, 1-5 degrees of freedom),
-     "marginal" (Gaussian or t pairs through normal CDF, x^3, half-cube, wiggly,
-     asinh maps), "spiral" (a radius-dependent rotation of x), "additive" (y = x + n,
-     Gaussian and uniform). Band: within max(10 %, 0.1 nats) (issue 19).
-  2d. "speed" (issue 19): the time per default fit beside the previous default's
-     (`mine_fit.PREVIOUS_DEFAULTS`, one critic step per compiled call), MINE-DV on
-     correlated Gaussians, N = --speed_samples pairs, I = 2 nats, d in --speed_dims;
-     each pair of fits runs back to back on the same pairs and seed, in alternating
-     order (ABBA); prints the median ratio of the paired times and both estimates.
+  2c. "studentt", "marginal", "spiral", "additive" (issue 19): MINE-DV on families
+     beyond Gaussians with closed-form truths, once per --standardize value on the
+     same pairs (`benchmarks/estimator_families.py`, cases in `benchmarks/mi_tasks.py`).
+  2d. "speed" (issue 19): the time per default fit beside the previous default's, side
+     by side in alternating order (`benchmarks/estimator_speed.py`).
   3. A linear-Gaussian layer L = W^T X, X ~ N(0, Sigma) in R^10, L in R^4, N = 20 000:
      I(X; L + eps) against 1/2 log det(I + W^T Sigma W / sigma^2), by AA-MINE at its
      defaults (and with restarts=3: mean, std), and by the KDE upper/lower bounds
@@ -67,20 +60,20 @@ sys.path.insert(0, ROOT)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks import mi_tasks  # noqa: E402
+from benchmarks.estimator_families import TASK_SECTIONS, task_rows, task_summary  # noqa: E402
+from benchmarks.estimator_rows import (  # noqa: E402
+    LABELS,
+    ROW,
+    chosen_critics,
+    correlated_gaussians,
+    print_row,
+)
+from benchmarks.estimator_speed import add_arguments as add_speed_arguments  # noqa: E402
+from benchmarks.estimator_speed import speed_section  # noqa: E402
 from infodl.estimators import MINE, ArchitectureAwareMINE, BinningEstimator, KDEEstimator  # noqa: E402
 
-ROW = "{:<13} {:<24} {:<18} {:>9} {:>9} {:>8} {:>7}  {}"
 DEFAULT_VAR_U = os.path.join(os.path.dirname(ROOT), "shared", "data", "var_u.mat")
-LABELS = {"dv": "MINE-DV", "nwj": "MINE-NWJ", "infonce": "MINE-InfoNCE"}
 
-
-def correlated_gaussians(num, dim, mi_nats, rng):
-    """s, t in R^dim, coordinate pairs correlated with rho; I = -dim/2 log(1 - rho^2)."""
-    rho = math.sqrt(1.0 - math.exp(-2.0 * mi_nats / dim))
-    s = rng.standard_normal((num, dim))
-    t = rho * s + math.sqrt(1.0 - rho**2) * rng.standard_normal((num, dim))
-    return s.astype("float32"), t.astype("float32")
 
 
 def uneven_gaussians(num, dim, mi_nats, rng):
@@ -111,23 +104,6 @@ def rank_gaussianized_warped(num, dim, mi_nats, rng):
     return tuple(rank_gaussianized(v) for v in warped_gaussians(num, dim, mi_nats, rng))
 
 
-def print_row(section, case, estimator, estimate, truth, seconds, critic=""):
-    """Prints one table row; returns (estimate - truth) / truth (None without truth)."""
-    relative = None if not truth else (estimate - truth) / truth
-    print(ROW.format(section, case, estimator, f"{estimate:.3f}",
-                     "" if truth is None else f"{truth:.3f}",
-                     "" if relative is None else f"{100 * relative:+.1f}%",
-                     f"{seconds:.1f}", critic).rstrip(), flush=True)
-    return relative
-
-
-def chosen_critics(fit):
-    """Which critic each held-out half picked, per restart: "mlp" (the critic) or
-    "quad" (the quadratic companion), e.g. "quad/quad" or "mlp/quad mlp/mlp"."""
-    short = {"critic": "mlp", "quadratic_companion": "quad"}
-    return " ".join("/".join(short[c] for c in pair) for pair in fit.chosen_critics)
-
-
 def gaussian_rows(args, section, make_pairs, cases, rng, results):
     """One row per (case, bound); cases are (dim, mi, bounds) triples."""
     from sklearn.feature_selection import mutual_info_regression
@@ -149,83 +125,6 @@ def gaussian_rows(args, section, make_pairs, cases, rng, results):
                 s[:args.knn_samples], t[:args.knn_samples, 0], n_neighbors=3,
                 random_state=args.seed)[0])
             print_row(section, case, "kNN (sklearn)", value, mi, time.perf_counter() - start)
-
-
-TASK_SECTIONS = ("studentt", "marginal", "spiral", "additive")
-
-
-def within_task_band(truth, value):
-    """Issue 19's band beyond Gaussians: |err| <= max(10 %, 0.1 nats)."""
-    return abs(value - truth) <= max(0.1 * truth, 0.1)
-
-
-def task_rows(args, section, section_index, task_results):
-    """Each case of `mi_tasks.benchmark_tasks()[section]` once per --standardize value,
-    all on the same pairs (drawn from the seed, the section and the case)."""
-    for index, (name, make_pairs, truth) in enumerate(
-            mi_tasks.benchmark_tasks()[section]):
-        if args.cases and not any(name.startswith(case) for case in args.cases):
-            continue
-        x, y = make_pairs(args.num_samples, np.random.default_rng(
-            (args.seed, section_index, index)))
-        for mode in args.standardize_modes:
-            overrides = dict(args.mine_overrides)
-            if mode != "default":
-                overrides["standardize"] = mode
-            start = time.perf_counter()
-            mine = MINE(bound="dv", **overrides)
-            value = mine.fit_estimate(x, y, verbose=0, **args.fit_overrides)
-            seconds = time.perf_counter() - start
-            print_row(section, name, f"DV {mode}", value, truth, seconds,
-                      chosen_critics(mine.last_fit))
-            args.fit_seconds.append(seconds)
-            task_results.append((section, name, mode, truth, value, seconds))
-
-
-def task_summary(task_results):
-    print("beyond Gaussians (issue 19): |err| <= max(10 %, 0.1 nats); "
-          "negative = estimate < 0 where the truth > 0.2 nats")
-    for mode in dict.fromkeys(mode for _, _, mode, *_ in task_results):
-        rows = [r for r in task_results if r[2] == mode]
-        missed = [f"{name} ({value:.3f} vs {truth:.3f})"
-                  for _, name, _, truth, value, _ in rows if not within_task_band(truth, value)]
-        negative = sum(value < 0 and truth > 0.2 for *_, truth, value, _ in rows)
-        print(f"  {mode:<12} {len(rows) - len(missed)}/{len(rows)} within the band, "
-              f"{negative} negative, median {np.median([r[5] for r in rows]):.1f} s per fit"
-              + (f"; MISSED: {', '.join(missed)}" if missed else ""))
-
-
-def speed_section(args):
-    """Previous vs new default fit, alternated ABBA; prints rows and the time ratio."""
-    from infodl.estimators.mine_fit import PREVIOUS_DEFAULTS
-    settings = {"previous": PREVIOUS_DEFAULTS, "default": {}}
-    ratios, seconds, errors, order = [], {"previous": [], "default": []}, [], 0
-    for dim in args.speed_dims:
-        s, t = correlated_gaussians(args.speed_samples, dim, args.speed_mi,
-                                    np.random.default_rng((args.seed, 19, dim)))
-        case = f"d={dim}, I={args.speed_mi:g}"
-        for repeat in range(args.speed_pairs):
-            times = {}
-            for name in (("previous", "default") if order % 2 == 0
-                         else ("default", "previous")):
-                keras.utils.set_random_seed(args.seed + repeat)  # the same split and init
-                start = time.perf_counter()
-                mine = MINE(bound="dv", **args.mine_overrides)
-                value = mine.fit_estimate(s, t, verbose=0, **settings[name])
-                times[name] = time.perf_counter() - start
-                print_row("speed", case, f"DV {name}", value, args.speed_mi, times[name],
-                          chosen_critics(mine.last_fit) + f" steps={mine.last_fit.steps[0]}")
-                seconds[name].append(times[name])
-                errors.append((name, dim, value - args.speed_mi))
-            ratios.append(times["default"] / times["previous"])
-            order += 1
-    print(f"time per default fit / previous default's (N = {args.speed_samples}, paired "
-          f"ABBA): median ratio {np.median(ratios):.3f} over {len(ratios)} pairs "
-          f"({', '.join(f'{r:.3f}' for r in ratios)}); median {np.median(seconds['default']):.1f}"
-          f" s vs {np.median(seconds['previous']):.1f} s")
-    for name in seconds:
-        worst = max(abs(e) for n, _, e in errors if n == name)
-        print(f"  {name:<9} worst |err| {worst:.3f} nats ({100 * worst / args.speed_mi:.1f} %)")
 
 
 def linear_gaussian_section(args, rng):
@@ -352,12 +251,7 @@ def main():
                         help="fit_estimate(steps=...) instead of the default (4000)")
     parser.add_argument("--var_u", default=DEFAULT_VAR_U, help="path of var_u.mat")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--speed_dims", default="5,25", help="d of the speed section")
-    parser.add_argument("--speed_samples", type=int, default=10000,
-                        help="pairs per case of the speed section")
-    parser.add_argument("--speed_mi", type=float, default=2.0, help="I of the speed section")
-    parser.add_argument("--speed_pairs", type=int, default=2,
-                        help="(previous, default) pairs of fits per d in the speed section")
+    add_speed_arguments(parser)
     parser.add_argument("--cases", default="",
                         help="comma list: only the cases of the studentt/marginal/spiral/"
                              "additive sections whose name starts with one of these")
@@ -376,7 +270,6 @@ def main():
     args.mis = [float(m) for m in args.mis.split(",")]
     args.sections = args.sections.split(",")
     args.cases = [case for case in args.cases.split(",") if case]
-    args.speed_dims = [int(d) for d in args.speed_dims.split(",")]
     args.fit_overrides, args.fit_seconds = {}, []
     args.mine_overrides = {"quadratic_companion": False} if args.no_companion else {}
     args.standardize_modes = (args.standardize or "default").split(",")

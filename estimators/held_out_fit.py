@@ -10,8 +10,8 @@ Example:
 
     Usage in `mine_fit.fit_once` (a MINE, its held-out halves and training pairs):
 
-        monitor = HeldOutMonitor(mine, halves, steps=4000, eval_every=100, patience=10,
-                                 min_steps=2000, verbose=0, seed=0)
+        monitor = HeldOutMonitor(mine, halves, steps=4000, eval_every=200, patience=5,
+                                 min_steps=2000, verbose=0, seed=0, min_delta=0.005)
         mine.fit(s[index], t[index], batch_size=512, epochs=1, callbacks=[monitor])
 
 Reference: Belghazi et al. 2018 (MINE), section 3.2 (estimate on held-out samples);
@@ -41,7 +41,9 @@ class HeldOutMonitor(keras.callbacks.Callback):
         curve(step) = 1/2 sum_h max_critic bound_h(critic at step),
 
     and training stops at `steps`, or after `min_steps` once the curve has not
-    reached a new best for `patience` evaluations.
+    gained more than `min_delta` nats over its last counted best for `patience`
+    evaluations (a smaller gain is held-out noise and does not count, though each
+    half still keeps its highest-scoring critic).
 
     Args:
         estimator: the `MINE` being fitted (its `critics`, `estimate_each_critic`).
@@ -49,6 +51,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         steps, eval_every, patience, min_steps: integers, as in `fit_estimate`.
         verbose: 1 shows a `keras.utils.Progbar`.
         seed: fixes the marginal pairs of the evaluations.
+        min_delta: the least gain of the curve (nats) that counts as a new best.
 
     Returns:
         A Keras callback; afterwards `curve`, `step`, `best_step`, `best_critic`,
@@ -71,11 +74,11 @@ class HeldOutMonitor(keras.callbacks.Callback):
     """
 
     def __init__(self, estimator, halves, steps, eval_every, patience, min_steps, verbose,
-                 seed):
+                 seed, min_delta=0.0):
         super().__init__()
         self.estimator, self.halves = estimator, halves
         self.steps, self.eval_every, self.patience = steps, eval_every, patience
-        self.min_steps, self.seed = min_steps, seed
+        self.min_steps, self.seed, self.min_delta = min_steps, seed, min_delta
         self.progress = keras.utils.Progbar(steps, verbose=verbose,
                                             stateful_metrics=["mi_nats", "val_mi_nats"])
         self.step, self.curve, self.evaluations_without_gain = 0, [], 0
@@ -119,7 +122,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
                 self.best_critic[index], self.best_weights[index] = choice, self._weights()
         mean = float(np.mean(best_now))
         self.curve.append((self.step, mean))
-        if mean > self.best_mean:
+        if mean > self.best_mean + self.min_delta:
             self.best_mean, self.evaluations_without_gain = mean, 0
         else:
             self.evaluations_without_gain += 1
