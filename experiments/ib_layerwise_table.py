@@ -37,6 +37,10 @@ END_TO_END_ROWS = (
 # Settings shown in the labels of `--each` rows, when a run's config.json has them.
 LABEL_SETTINGS = ("method", "alpha", "beta", "gamma", "learning_rate", "batch_size",
                   "critic_hidden_units", "iterations_per_layer", "train_steps", "train_layers")
+# Settings a method does not read stay out of its label (a CE run's config still holds the
+# flag defaults of beta and the critics; logistic regression reads none of the training ones).
+UNREAD_SETTINGS = {"cross_entropy": ("beta", "gamma", "critic_hidden_units"),
+                   "logistic_regression": LABEL_SETTINGS[1:]}
 INFORMATION_HEADER = "final I(X; L+ε) / I(Y; L) bits, β‖∇I_x‖/‖∇I_y‖ per layer"
 
 
@@ -151,8 +155,9 @@ def folder_label(root, folder):
         return folder
     with open(path) as handle:
         config = json.load(handle)
+    unread = UNREAD_SETTINGS.get(config.get("method"), ())
     settings = [f"{key}={_setting_text(config[key])}" for key in LABEL_SETTINGS
-                if config.get(key) is not None]
+                if config.get(key) is not None and key not in unread]
     return f"{folder} ({', '.join(settings)})" if settings else folder
 
 
