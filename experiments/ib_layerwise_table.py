@@ -156,6 +156,8 @@ def folder_label(root, folder):
     with open(path) as handle:
         config = json.load(handle)
     unread = UNREAD_SETTINGS.get(config.get("method"), ())
+    if config.get("beta") == 0 and config.get("gamma") == 0:  # end-to-end CE: no critics
+        unread = (*unread, "critic_hidden_units")
     settings = [f"{key}={_setting_text(config[key])}" for key in LABEL_SETTINGS
                 if config.get(key) is not None and key not in unread]
     return f"{folder} ({', '.join(settings)})" if settings else folder

@@ -94,13 +94,18 @@ def test_each_folder_gets_a_row_labelled_by_its_settings(tmp_path, monkeypatch, 
                config={"method": "logistic_regression", "batch_size": 128, "beta": 1e-3,
                        "learning_rate": 1e-3, "iterations_per_layer": 400})
     _write_run(tmp_path, "ib_first", {0: 0.86})
+    _write_run(tmp_path, "knobs/e2e_ce", {0: 0.88},
+               config={"alpha": 1.0, "beta": 0.0, "gamma": 0.0, "train_steps": 5000,
+                       "critic_hidden_units": [1500, 1500]})
     rows = each_folder_rows(str(tmp_path))
     assert [row[1] for row in rows] == [("ib_first",), ("knobs/beta_0.01",),
-                                        ("knobs/ce_b32_lr1e-4",), ("knobs/pixels",)]
+                                        ("knobs/ce_b32_lr1e-4",), ("knobs/e2e_ce",),
+                                        ("knobs/pixels",)]
     assert rows[1][0] == ("knobs/beta_0.01 (method=ib, beta=0.01, learning_rate=0.001, "
                           "batch_size=128, critic_hidden_units=128,128)")
     # settings the method does not read (flag defaults in its config) stay out
-    assert rows[3][0] == "knobs/pixels (method=logistic_regression)"
+    assert rows[4][0] == "knobs/pixels (method=logistic_regression)"
+    assert rows[3][0] == "knobs/e2e_ce (alpha=1, beta=0, gamma=0, train_steps=5000)"
     monkeypatch.setattr(sys, "argv", ["ib_layerwise_table", str(tmp_path), "--each"])
     ib_layerwise_table.main()
     printed = capsys.readouterr().out
