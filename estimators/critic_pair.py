@@ -5,7 +5,7 @@ from keras import ops
 
 from infodl import checks
 from infodl.estimators import held_out_bounds, mi_bounds
-from infodl.estimators.critic import Critic
+from infodl.estimators.critic import Critic, log_mean_exp_off_diagonal_product
 from infodl.estimators.separable_critic import SeparableCritic
 from infodl.seeds import derive_seed
 
@@ -112,7 +112,12 @@ class CriticPair(keras.layers.Layer):
                 matrix = held_out_bounds.pairwise_scores(critic, features, targets)
                 terms.append((mi_bounds.info_nce(matrix), ops.diagonal(matrix), None))
                 continue
-            if getattr(critic, "separable", False):
+            if getattr(critic, "separable", False) and hasattr(critic, "pairwise_factors"):
+                # The matrix as left right^T: the same bound, a cheaper step (critic.py).
+                left, right = critic.pairwise_factors(features, targets)
+                joint, log_marginal = (ops.sum(left * right, axis=-1),
+                                       log_mean_exp_off_diagonal_product(left, right))
+            elif getattr(critic, "separable", False):
                 matrix = critic.pairwise_scores(features, targets)
                 joint, log_marginal = (ops.diagonal(matrix),
                                        mi_bounds.log_mean_exp_off_diagonal(matrix))

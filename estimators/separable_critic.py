@@ -93,6 +93,11 @@ class SeparableCritic(keras.layers.Layer):
         return (self._encode(self.first_encoder, first),
                 self._encode(self.second_encoder, second))
 
+    def pairwise_factors(self, first, second):
+        """(f(s), g(t)): `pairwise_scores` = f(S) g(T)^T (MINE's DV / NWJ step uses
+        the factors, `critic.log_mean_exp_off_diagonal_product`)."""
+        return self.embeddings([first, second])
+
     def pairwise_scores(self, first, second):
         """The (n, m) matrix D(s_i, t_j) = f(s_i) . g(t_j), one matrix product."""
         first_embedding, second_embedding = self.embeddings([first, second])
