@@ -50,6 +50,10 @@ def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=(), default
     for locked in (False, True):  # a foreign folder is refused before a .lock is put in it
         if locked:
             acquire_run_folder(log_dir)
+        elif (log_dir / LOCK_FILE).exists():
+            # A run of this project holds (or held) it, maybe still before its config.json
+            # (its atomic write's temporary file can be there): the lock decides first.
+            continue
         contents = [p for p in log_dir.iterdir() if p.name != LOCK_FILE] \
             if log_dir.is_dir() else []
         if contents and not overwrite and not config_path.exists():

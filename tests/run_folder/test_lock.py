@@ -53,6 +53,20 @@ def test_a_second_process_is_refused_naming_the_holder_until_it_is_killed(tmp_pa
     release_run_folder(log_dir)
 
 
+def test_a_held_folder_before_its_config_is_written_is_refused_as_in_use(tmp_path):
+    """The window between a run's lock and its config.json: a second run is told the
+    folder is in use, not that it is a foreign folder (a race seen on a loaded machine)."""
+    log_dir = tmp_path / "run"
+    holder = hold_in_another_process(log_dir)  # locked only: no config.json yet
+    try:
+        (log_dir / "config.json.tmp").write_text("{")  # a config write under way
+        with pytest.raises(RunFolderInUseError, match=f"is in use by pid {holder.pid}"):
+            prepare_log_dir(log_dir, {"lr": 0.1})
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+
+
 def test_one_process_holds_a_folder_once_and_overwrite_keeps_the_lock(tmp_path):
     log_dir = tmp_path / "run"
     assert prepare_log_dir(log_dir, {"a": 1}) == "new"
