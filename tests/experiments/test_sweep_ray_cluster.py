@@ -115,6 +115,18 @@ def _first_training(driver, log_dir):
         time.sleep(0.2)
 
 
+def _two_runs_training(tmp_path, ray_cluster):
+    """A Ray sweep of TWO_RUNS started on `ray_cluster`, returned once a run trains:
+    (its command, log_dir, driver process, the folder of the run seen training)."""
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(TWO_RUNS)
+    log_dir = tmp_path / "out"
+    command = sweep_command(sweep_file, log_dir, "--sweep_launcher=ray",
+                            f"--ray_address={ray_cluster}")
+    driver = start_driver(command)
+    return command, log_dir, driver, _first_training(driver, log_dir)
+
+
 def _assert_complete_once(log_dir):
     """Both runs complete, every evaluation logged once; {seed: the step it resumed from}."""
     resumed = {}
@@ -139,13 +151,7 @@ def _stop_steps(log_dir, seed):
 @pytest.mark.slow
 def test_a_driver_killed_with_sigkill_and_started_again_finishes_each_run_once(
         tmp_path, ray_cluster):
-    sweep_file = tmp_path / "sweep.yaml"
-    sweep_file.write_text(TWO_RUNS)
-    log_dir = tmp_path / "out"
-    command = sweep_command(sweep_file, log_dir, "--sweep_launcher=ray",
-                            f"--ray_address={ray_cluster}")
-    driver = start_driver(command)
-    _first_training(driver, log_dir)
+    command, log_dir, driver, _ = _two_runs_training(tmp_path, ray_cluster)
     driver.kill()  # SIGKILL: no handler, no stop file; Ray ends the job's workers
     driver.communicate()
     again = start_driver(command)
@@ -167,13 +173,7 @@ def test_a_driver_killed_with_sigkill_and_started_again_finishes_each_run_once(
 @pytest.mark.slow
 def test_ctrl_c_on_a_ray_driver_stops_the_runs_with_checkpoints_and_a_rerun_finishes(
         tmp_path, ray_cluster):
-    sweep_file = tmp_path / "sweep.yaml"
-    sweep_file.write_text(TWO_RUNS)
-    log_dir = tmp_path / "out"
-    command = sweep_command(sweep_file, log_dir, "--sweep_launcher=ray",
-                            f"--ray_address={ray_cluster}")
-    driver = start_driver(command)
-    folder = _first_training(driver, log_dir)
+    command, log_dir, driver, folder = _two_runs_training(tmp_path, ray_cluster)
     driver.send_signal(signal.SIGINT)
     _, stderr = driver.communicate(timeout=900)
     assert driver.returncode == 1, stderr[-3000:]
