@@ -91,9 +91,13 @@ class InputStandardizer(keras.layers.Layer):
             # inputs) the quantile map is not computed (it was about half of a default
             # critic step's time at d = 5; docs/estimators.md, "Speed").
             chosen, flat = self.gaussianized_features > 0.5, values
-            values = ops.cond(ops.any(chosen),
-                              lambda: ops.where(chosen, gaussianized(flat, self.knots), flat),
-                              lambda: flat)
+            mapped = concrete_bool(ops.any(chosen))
+            if mapped is None:  # traced: the branch is taken at run time
+                values = ops.cond(ops.any(chosen),
+                                  lambda: ops.where(chosen, gaussianized(flat, self.knots), flat),
+                                  lambda: flat)
+            elif mapped:  # eager: a Python branch (an eager JAX `cond` compiles each call)
+                values = ops.where(chosen, gaussianized(flat, self.knots), flat)
         elif self.knots is not None:
             values = gaussianized(values, self.knots)
         if self.shift is not None:
@@ -147,3 +151,19 @@ class InputStandardizer(keras.layers.Layer):
         config = super().get_config()
         config.update(mode=self.mode)
         return config
+
+
+def concrete_bool(value):
+    """`bool(value)` when the value is concrete (eager), None while it is traced.
+
+    A traced tensor (inside `tf.function` or `jax.jit`) has no value yet: TensorFlow and
+    JAX both raise a `TypeError` subclass on `bool()` of one.
+
+    Example:
+        >>> concrete_bool(np.array(True)), concrete_bool(np.array(0.0))
+        (True, False)
+    """
+    try:
+        return bool(value)
+    except TypeError:
+        return None

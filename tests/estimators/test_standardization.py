@@ -202,3 +202,39 @@ def test_auto_choice_survives_save_and_load(tmp_path):
             np.testing.assert_array_equal(np.asarray(getattr(getattr(loaded, side), name)),
                                           np.asarray(getattr(getattr(mine, side), name)))
     assert loaded.estimate(s, t, seed=0) == pytest.approx(mine.estimate(s, t, seed=0), abs=1e-5)
+
+
+def traced(function):
+    """`function` compiled the way Keras compiles a step: tf.function or jax.jit."""
+    if keras.backend.backend() == "jax":
+        import jax
+        return jax.jit(function)
+    import tensorflow as tf
+    return tf.function(function)
+
+
+@pytest.mark.parametrize("gaussian", [True, False])
+def test_auto_map_branches_in_python_when_eager_and_at_run_time_when_traced(
+        monkeypatch, gaussian):
+    """Eager calls decide in Python whether any feature is mapped (an eager JAX `cond`
+    compiled its branches on every call: 1 s per call, 3 s per `lower_bound`); a traced
+    call keeps the run-time conditional. Both give NumPy's map."""
+    values = (correlated_gaussians(2000, 3, 1.0, seed=1)[0] if gaussian
+              else mixed_features(2000, seed=0))
+    standardizer = InputStandardizer("auto")
+    standardizer.adapt(values)
+    chosen = np.asarray(standardizer.gaussianized_features) > 0.5
+    assert chosen.any() != gaussian
+    knots = np.asarray(standardizer.knots, "float64")
+    mapped = np.where(chosen, numpy_gaussianized(values.astype("float64"), knots), values)
+    expected = (mapped - mapped.mean(axis=0)) @ standardizing_transform(mapped, whiten=True)
+    compiled = traced(lambda x: standardizer(x))
+    np.testing.assert_allclose(np.asarray(compiled(values)), expected, atol=2e-3)
+
+    def no_cond(*args, **kwargs):
+        raise AssertionError("an eager call reached ops.cond")
+
+    monkeypatch.setattr(ops, "cond", no_cond)
+    np.testing.assert_allclose(np.asarray(standardizer(values)), expected, atol=2e-3)
+    with pytest.raises(AssertionError, match="reached ops.cond"):
+        traced(lambda x: standardizer(x))(values)  # a fresh trace takes the conditional
