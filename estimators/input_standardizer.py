@@ -160,6 +160,7 @@ def concrete_bool(value):
     JAX both raise a `TypeError` subclass on `bool()` of one.
 
     Example:
+        >>> from infodl.estimators.input_standardizer import concrete_bool
         >>> concrete_bool(np.array(True)), concrete_bool(np.array(0.0))
         (True, False)
     """
