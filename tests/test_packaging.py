@@ -85,6 +85,7 @@ def check_block_ratio(report):
     assert history[max_key][-1] == pytest.approx(report["numpy_max"], rel=1e-5)
 
 
+@pytest.mark.slow  # 40-140 s on 2 cores; python -m pytest -q --runslow runs it
 def test_editable_install_works_from_another_folder(tmp_path):
     python = make_venv(tmp_path / "venv")
     pip_install(python, "-e", str(ROOT))

@@ -59,6 +59,7 @@ def cli(*args, log_dir):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow  # 40-140 s on 2 cores; python -m pytest -q --runslow runs it
 def test_mirrored_on_two_devices_matches_one_device_and_runs_are_deterministic(tmp_path):
     """Per-replica batch 8 on 2 replicas = batch 16 on one device (losses, regularizer
     terms, measurements); two deterministic runs with one seed are identical."""
@@ -116,6 +117,7 @@ def _wait_for_training(log_dir, process, minimum_step=3, timeout=300):
     raise AssertionError("the run did not start training in time")
 
 
+@pytest.mark.slow  # 40-140 s on 2 cores; python -m pytest -q --runslow runs it
 def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(tmp_path):
     log_dir = tmp_path / "run"
     args = ("--train_steps=30", "--eval_every=10", "--measurements=false")
@@ -186,6 +188,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # 40-140 s on 2 cores; python -m pytest -q --runslow runs it
 def test_mixed_bfloat16_follows_the_float32_loss_curve(tmp_path):
     out = run_python(MIXED, str(tmp_path))
     full, mixed = out["float32"], out["mixed_bfloat16"]

@@ -59,6 +59,7 @@ def _sweep(sweep_file, log_dir):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
+@pytest.mark.slow  # 40-140 s on 2 cores; python -m pytest -q --runslow runs it
 def test_two_by_two_sweep_interrupted_then_finished_and_reported(tmp_path):
     sweep_file = tmp_path / "sweep.yaml"
     sweep_file.write_text(

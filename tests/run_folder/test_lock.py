@@ -121,6 +121,7 @@ def start_run(log_dir):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow  # 40-140 s on 2 cores; python -m pytest -q --runslow runs it
 def test_two_identical_runs_at_once_one_runs_the_other_is_refused_then_a_rerun_resumes(
         tmp_path):
     log_dir = tmp_path / "run"
