@@ -4,7 +4,8 @@
 The previous default is the one issue 19 measured, before any of its changes:
 `MINE(bound="dv", **mine_fit.PREVIOUS_MINE_DEFAULTS).fit_estimate(s, t,
 **mine_fit.PREVIOUS_DEFAULTS)` (affine whitening, one critic step per compiled call,
-evaluations every 100 steps, patience 10, min_steps 2000). Both run on correlated
+evaluations every 100 steps, patience 10, min_steps 2000, one Keras `fit` call per
+500-step epoch on NumPy arrays). Both run on correlated
 Gaussian pairs, N = --speed_samples, I = --speed_mi nats, d in --speed_dims; each pair
 of fits runs back to back on the same pairs and seed, in alternating order (ABBA:
 previous first, then default first, ...), so a slow spell of the shared machine falls

@@ -24,7 +24,9 @@ cosine decay from `learning_rate` to 5 % of it over `steps`, compiled to run
 `steps_per_execution` critic steps per call (Keras' per-step Python work is paid once
 per call; evaluations still land every `eval_every` steps, and each Keras epoch is
 rounded up to whole calls by a few more shuffled training pairs); a model compiled by
-the user keeps its optimizer. With `restarts=k` the fit is
+the user keeps its optimizer. Each restart is one Keras `fit` call over its epochs
+(`held_out_fit.restart_batches`; `fit_call_steps` restores one call per epoch). With
+`restarts=k` the fit is
 repeated k times, each with its own split, shuffles and (after the first) freshly
 initialised critic; the value is their mean and `last_fit.std` their spread. A
 constant s or t (every sample equal) carries no information: the result is 0.0
@@ -60,7 +62,12 @@ import numpy as np
 from infodl import checks
 from infodl.estimators.estimate import Estimate
 from infodl.estimators.fit_result import FitResult
-from infodl.estimators.held_out_fit import HeldOutMonitor, epoch_index
+from infodl.estimators.held_out_fit import (
+    EPOCH_STEPS,
+    HeldOutMonitor,
+    epoch_index,
+    restart_batches,
+)
 from infodl.seeds import derive_seed
 
 # Defaults of `fit_estimate`, chosen on correlated Gaussians (docs/estimators.md).
@@ -86,13 +93,13 @@ DEFAULT_STEPS_PER_EXECUTION = 10
 # the previous default fit (benchmarks/estimator_speed.py).
 PREVIOUS_DEFAULTS = {"steps": 4000, "batch_size": 512, "eval_every": 100, "patience": 10,
                      "min_steps": 2000, "learning_rate": 1e-3, "steps_per_execution": 1,
-                     "min_delta": 0.0}
+                     "min_delta": 0.0, "fit_call_steps": EPOCH_STEPS}
 PREVIOUS_MINE_DEFAULTS = {"standardize": "whiten"}
 
 
 def fit_settings(steps, batch_size, validation_fraction, patience, verbose, eval_every,
                  learning_rate, restarts, min_steps, steps_per_execution=None,
-                 min_delta=None):
+                 min_delta=None, fit_call_steps=None):
     """Checks the arguments of `fit_estimate` and fills in the defaults (a dict)."""
     steps = checks.check_integer(DEFAULT_STEPS if steps is None else steps, "steps")
     eval_every = checks.check_integer(
@@ -122,6 +129,8 @@ def fit_settings(steps, batch_size, validation_fraction, patience, verbose, eval
             "min_steps", minimum=0),
         "min_delta": checks.check_real(
             DEFAULT_MIN_DELTA if min_delta is None else min_delta, "min_delta", minimum=0),
+        "fit_call_steps": checks.check_integer(fit_call_steps, "fit_call_steps",
+                                               allow_none=True),
     }
 
 
@@ -142,7 +151,8 @@ def is_constant(samples):
 
 def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fraction=0.2,
                  patience=None, verbose=1, eval_every=None, learning_rate=None, restarts=1,
-                 min_steps=None, steps_per_execution=None, min_delta=None):
+                 min_steps=None, steps_per_execution=None, min_delta=None,
+                 fit_call_steps=None):
     """Trains `mine`'s critic with early stopping on held-out pairs; returns their estimate.
 
     Args:
@@ -163,6 +173,10 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
             step per call). A model compiled by the user keeps its own.
         min_delta: the least gain (nats) of the held-out curve that counts as a new
             best for `patience` (default 0.005; 0 counts every gain, as before).
+        fit_call_steps: None (default) trains each restart in one Keras `fit` call;
+            an integer calls `fit` once per epoch of about that many steps, on NumPy
+            arrays (the loop before issue 19.2, with 500: the same batches, plus a
+            `fit` call's fixed cost per epoch).
 
     Returns:
         The cross-fitted held-out bound (nats), the mean over restarts: an `Estimate`,
@@ -177,7 +191,7 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
     s, t = mine.pair_sampler.validate(s, t)
     settings = fit_settings(steps, batch_size, validation_fraction, patience, verbose,
                             eval_every, learning_rate, restarts, min_steps,
-                            steps_per_execution, min_delta)
+                            steps_per_execution, min_delta, fit_call_steps)
     if mine.pair_sampler.carries_no_information(s, t):
         mine.last_fit = FitResult.from_restarts(
             [0.0], [()], [0], [0], time.perf_counter() - started)
@@ -227,8 +241,14 @@ def fit_once(mine, s, t, restart, num_validation, settings):
                              settings["patience"], settings["min_steps"],
                              settings["verbose"], seed=int(rng.integers(2**31)),
                              min_delta=settings["min_delta"])
-    while not monitor.done:  # each Keras epoch in an order drawn from `rng`
-        index = epoch_index(train_index, batch_size, s, t, rng, mine.steps_per_execution)
+    multiple = mine.steps_per_execution
+    if settings["fit_call_steps"] is None:  # the whole restart in one Keras `fit` call
+        batches = restart_batches(s, t, train_index, batch_size, rng,
+                                  -(-steps // multiple) * multiple, multiple)
+        mine.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[monitor])
+    while not monitor.done:  # one `fit` per epoch (before issue 19.2), orders from `rng`
+        index = epoch_index(train_index, batch_size, s, t, rng, multiple,
+                            settings["fit_call_steps"] or EPOCH_STEPS)
         mine.fit(s[index], None if t is None else t[index], batch_size=batch_size,
                  epochs=1, shuffle=False, verbose=0, callbacks=[monitor])
     # Cross-fitting: the critic picked on one half is scored on the other, and

@@ -38,6 +38,7 @@ def test_previous_defaults_are_the_fit_issue_19_measured():
                                      **mine_fit.PREVIOUS_DEFAULTS)
     assert (settings["eval_every"], settings["patience"], settings["min_steps"],
             settings["steps_per_execution"], settings["min_delta"]) == (100, 10, 2000, 1, 0)
+    assert settings["fit_call_steps"] == 500  # one Keras `fit` call per 500-step epoch
 
 
 class ScriptedEstimator:
@@ -84,6 +85,61 @@ def test_gains_below_min_delta_do_not_extend_the_fit():
     # A gain above min_delta restarts the count: 1.2 -> 1.206 at step 40.
     jump = run_monitor([1.0, 1.1, 1.2, 1.206, 1.207, 1.208, 1.209, 1.21], min_delta=0.005)
     assert jump.step == 70
+
+
+def test_a_restart_is_one_fit_call_with_the_batches_of_the_epoch_loop(monkeypatch):
+    """Issue 19.2: each restart trains in one Keras `fit` call (a call per 500-step
+    epoch cost 0.05-4.5 s of set-up and teardown each); its batches are those of the
+    loop of one call per epoch (`fit_call_steps`, the previous default), so the
+    evaluations land on the same steps and the curve and estimate agree (seen equal
+    bit for bit; TensorFlow's CPU sums allow ~1e-7)."""
+    s, t = correlated_gaussians(1500, 2, 0.5, seed=11)  # 1200 training pairs: 10 batches,
+    # so an epoch of `epoch_index` is 50 passes, 500 steps
+    calls, original = [], keras.Model.fit
+    monkeypatch.setattr(keras.Model, "fit",
+                        lambda self, *args, **kwargs: calls.append(1) or original(
+                            self, *args, **kwargs))
+    fits = []
+    for fit_call_steps in (None, 500):
+        calls.clear()
+        mine = MINE(hidden_units=(16,), seed=3)
+        value = mine.fit_estimate(s, t, steps=600, batch_size=128, eval_every=100,
+                                  patience=100, min_steps=0, restarts=2, verbose=0,
+                                  fit_call_steps=fit_call_steps)
+        fits.append((value, mine.last_fit, len(calls)))
+    (one_call, first, first_calls), (per_epoch, second, second_calls) = fits
+    assert (first_calls, second_calls) == (2, 4)  # 2 restarts x (1 or 2 epochs of 500)
+    assert first.steps == second.steps == (600, 600)
+    for restart in (0, 1):
+        assert [s for s, _ in first.curves[restart]] == list(range(100, 601, 100))
+        np.testing.assert_allclose([v for _, v in first.curves[restart]],
+                                   [v for _, v in second.curves[restart]], atol=1e-6)
+    assert one_call == pytest.approx(per_epoch, abs=1e-6)
+
+
+def test_restart_batches_are_the_epoch_loops_batches_in_order():
+    """`restart_batches` (a tf.data pipeline under TensorFlow) and `TrainingBatches`
+    (a PyDataset) serve batch b of the epochs `epoch_index` draws from the same
+    generator, across epoch ends: 1200 batches of 8 from 97 training rows (epochs of
+    510 batches, whole calls of 5)."""
+    from infodl.estimators.held_out_fit import TrainingBatches, epoch_index, restart_batches
+    s = np.arange(100, dtype="float32")[:, None]
+    train = np.arange(3, 100)
+    rng = np.random.default_rng(7)
+    epochs = [epoch_index(train, 8, s, -s, rng, 5) for _ in range(3)]
+    assert [len(rows) for rows in epochs] == [8 * 510] * 3
+    expected = np.concatenate(epochs)[:1200 * 8].reshape(1200, 8)
+    served = restart_batches(s, -s, train, 8, np.random.default_rng(7), 1200, 5)
+    paged = TrainingBatches(s, -s, train, 8, np.random.default_rng(7), 1200, 5)
+    assert len(paged) == 1200
+    for batches in (served, [paged[i] for i in range(len(paged))]):
+        pairs = [(np.asarray(first)[:, 0], np.asarray(second)[:, 0])
+                 for first, second in batches]
+        np.testing.assert_array_equal(np.stack([first for first, _ in pairs]), expected)
+        np.testing.assert_array_equal(np.stack([second for _, second in pairs]), -expected)
+    alone = restart_batches(s, None, train, 8, np.random.default_rng(7), 3, 5)
+    first_batch = next(iter(alone))
+    np.testing.assert_array_equal(np.asarray(first_batch[0])[:, 0], expected[0])
 
 
 def test_min_delta_is_checked():
