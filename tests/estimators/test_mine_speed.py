@@ -91,8 +91,11 @@ def test_a_restart_is_one_fit_call_with_the_batches_of_the_epoch_loop(monkeypatc
     """Issue 19.2: each restart trains in one Keras `fit` call (a call per 500-step
     epoch cost 0.05-4.5 s of set-up and teardown each); its batches are those of the
     loop of one call per epoch (`fit_call_steps`, the previous default), so the
-    evaluations land on the same steps and the curve and estimate agree (seen equal
-    bit for bit; TensorFlow's CPU sums allow ~1e-7)."""
+    evaluations land on the same steps and the curves agree: bit for bit on the
+    development machine when idle, within 7.9e-5 nats over 600 steps on another CPU
+    (CI) and under load, so they are compared to 4e-4. That bound is too loose to
+    tell batch orders apart (calls of 300 steps move the curves by 5e-4-1.8e-3), so
+    the batch order itself is checked exactly in the test below."""
     s, t = correlated_gaussians(1500, 2, 0.5, seed=11)  # 1200 training pairs: 10 batches,
     # so an epoch of `epoch_index` is 50 passes, 500 steps
     calls, original = [], keras.Model.fit
@@ -110,11 +113,15 @@ def test_a_restart_is_one_fit_call_with_the_batches_of_the_epoch_loop(monkeypatc
     (one_call, first, first_calls), (per_epoch, second, second_calls) = fits
     assert (first_calls, second_calls) == (2, 4)  # 2 restarts x (1 or 2 epochs of 500)
     assert first.steps == second.steps == (600, 600)
+
+    def curve(fit, restart):
+        return np.array([v for _, v in fit.curves[restart]])
+
     for restart in (0, 1):
         assert [s for s, _ in first.curves[restart]] == list(range(100, 601, 100))
-        np.testing.assert_allclose([v for _, v in first.curves[restart]],
-                                   [v for _, v in second.curves[restart]], atol=1e-6)
-    assert one_call == pytest.approx(per_epoch, abs=1e-6)
+        np.testing.assert_allclose(curve(first, restart), curve(second, restart),
+                                   rtol=0, atol=4e-4)
+    assert one_call == pytest.approx(per_epoch, abs=4e-4)
 
 
 def test_restart_batches_are_the_epoch_loops_batches_in_order():
