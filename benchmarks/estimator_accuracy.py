@@ -67,6 +67,7 @@ from benchmarks.estimator_rows import (  # noqa: E402
     chosen_critics,
     correlated_gaussians,
     print_row,
+    true_critic_dv,
 )
 from benchmarks.estimator_speed import add_arguments as add_speed_arguments  # noqa: E402
 from benchmarks.estimator_speed import speed_section  # noqa: E402
@@ -119,6 +120,11 @@ def gaussian_rows(args, section, make_pairs, cases, rng, results):
                                  chosen_critics(mine.last_fit))
             args.fit_seconds.append(seconds)
             results.append((section, bound, dim, mi, value, relative))
+        if section == "gaussian":
+            start = time.perf_counter()
+            print_row(section, case, "DV, true critic",
+                      true_critic_dv(s, t, mi), mi,
+                      time.perf_counter() - start)
         if dim == 1 and section == "gaussian":
             start = time.perf_counter()
             value = float(mutual_info_regression(

