@@ -129,7 +129,8 @@ def test_benchmark_tasks_draw_their_pairs_from_the_generator():
 def test_true_critic_dv_is_the_dv_bound_at_the_log_density_ratio():
     """`true_critic_dv` (the gaussian section's "DV, true critic" row): its critic is
     scipy's log p(s, t) - log p(s) - log p(t), the bound is the DV formula with every
-    off-diagonal pair as a marginal pair (chunked), and on 4000 pairs it is within 3 standard errors of I."""
+    off-diagonal pair as a marginal pair (chunked), and on 4000 pairs it is within 3
+    standard errors of I."""
     from scipy.special import logsumexp
 
     from benchmarks.estimator_rows import correlated_gaussians, true_critic_dv
