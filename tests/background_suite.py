@@ -1,9 +1,11 @@
 """The library's tests under the JAX backend, run in a background process.
 
 Keras picks its backend once per process, so `KERAS_BACKEND=jax` needs a process of its
-own. Started as soon as collection ends (tests/conftest.py), it runs beside the
-TensorFlow tests instead of after them, and its test only waits for it: on CI's two
-cores the suite takes about the time of the longer of the two, not their sum.
+own. It runs beside the TensorFlow tests instead of after them, and its test only waits
+for it. Under pytest-xdist (pytest.ini: two workers) the test is the first one a worker
+takes, starts the run and waits for it while the other worker runs the TensorFlow tests
+and takes over the waiting worker's queue (--dist worksteal); in one process (`-n 0`) it
+starts as soon as collection ends (tests/conftest.py). Its own pytest runs with `-n 0`.
 """
 
 import os
@@ -31,7 +33,7 @@ class BackgroundSuite:
         self.output = tempfile.TemporaryFile(mode="w+")
         env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites,
+            [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *suites,
              *(f"--ignore={path}" for path in BACKEND_FREE)],
             cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT, text=True)
 

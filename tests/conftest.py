@@ -17,7 +17,18 @@ def pytest_addoption(parser):
         help="also run the tests marked slow (skipped by default and in CI)")
 
 
+def running_in_xdist_worker(config):
+    """True in a pytest-xdist worker process (pytest.ini runs two)."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_collection_modifyitems(config, items):
+    if running_in_xdist_worker(config):
+        # The JAX-backend test goes first: the worker that takes it starts the JAX run and
+        # waits for it while the other worker runs the TensorFlow tests (and, with
+        # --dist worksteal, takes over the waiting worker's queue).
+        from tests.background_suite import JAX_TEST
+        items.sort(key=lambda item: item.nodeid != JAX_TEST)
     if config.getoption("--runslow"):
         return
     skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
@@ -27,9 +38,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
-    """Starts the JAX-backend run of the library tests now, if it was collected."""
+    """Starts the JAX-backend run of the library tests now, if it was collected (in a
+    single process; under xdist its test starts it, see above)."""
     from tests.background_suite import JAX_TEST, BackgroundSuite
-    if (os.environ.get("KERAS_BACKEND") != "jax"
+    if (os.environ.get("KERAS_BACKEND") != "jax" and not running_in_xdist_worker(session.config)
             and any(item.nodeid == JAX_TEST for item in session.items)):
         try:
             import jax  # noqa: F401
