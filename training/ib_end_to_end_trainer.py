@@ -115,7 +115,8 @@ class EndToEndIBTrainer(IBTrainerBase):
                                x_train, y_train, self.num_classes, self.batch_size,
                                self.critic_steps, self.learning_rate, ce_weight=self.alpha,
                                label_weight=self.beta, input_weight=self.gamma,
-                               seed=derive_seed(self.seed, "ib_iterations", 0))
+                               seed=derive_seed(self.seed, "ib_iterations", 0),
+                               pretrain_batch_size=self.critic_pretrain_batch_size)
         objects = {"network": self.model, **loop.trackables()}
         measure = None if critics is None else HeldOutEstimate(
             critics, self.features, x_measure, y_measure,

@@ -52,6 +52,8 @@ class IBIterationLoop:
         share_features: compute F of every example once per iteration for the k critic
             steps (None = when N <= 2 * batch_size * k, i.e. when it is cheaper). F
             must then be deterministic (no dropout) for the values to be the same.
+        pretrain_batch_size: pairs per critic step of `pretrain` (None = batch_size;
+            the IB iterations keep batch_size).
 
     Example:
         >>> import tensorflow as tf
@@ -75,12 +77,15 @@ class IBIterationLoop:
     def __init__(self, features_fn, network_variables, critics, inputs, labels, num_classes,
                  batch_size=256, critic_steps=10, learning_rate=1e-3, ce_weight=0.0,
                  label_weight=1.0, input_weight=0.0, seed=0, jit_compile=False,
-                 share_features=None):
+                 share_features=None, pretrain_batch_size=None):
         self.features_fn = features_fn
         self.network_variables = list(network_variables)
         self.critics = critics
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
         self.batch_size = checks.check_integer(batch_size, "batch_size", minimum=2)
+        self.pretrain_batch_size = checks.check_integer(
+            pretrain_batch_size, "pretrain_batch_size", minimum=2,
+            allow_none=True) or self.batch_size
         self.critic_steps = checks.check_integer(critic_steps, "critic_steps", minimum=0)
         self.ce_weight = checks.check_non_negative(ce_weight, "ce_weight")
         self.label_weight = checks.check_non_negative(label_weight, "label_weight")
@@ -127,9 +132,10 @@ class IBIterationLoop:
         return found
 
     # --- one step ---------------------------------------------------------------------
-    def _batch(self, table=None):
-        """(joint rows, marginal rows, labels) of a batch drawn from `table` (or the inputs)."""
-        indices = self.generator.uniform([2, self.batch_size], 0, self.pool_size,
+    def _batch(self, table=None, size=None):
+        """(joint rows, marginal rows, labels) of a batch of `size` (default batch_size)
+        drawn from `table` (or the inputs)."""
+        indices = self.generator.uniform([2, size or self.batch_size], 0, self.pool_size,
                                          dtype=tf.int64)
         table = self.inputs if table is None else table
         return (tf.gather(table, indices[0]), tf.gather(table, indices[1]),
@@ -145,17 +151,18 @@ class IBIterationLoop:
         """F(x) of every example (the critic steps between two network steps share them)."""
         return self._features(self.inputs)
 
-    def critic_step(self, feature_table=None):
-        """One step of both critics on a fresh batch; (I_y, I_x) in nats.
+    def critic_step(self, feature_table=None, size=None):
+        """One step of both critics on a fresh batch of `size` (default batch_size);
+        (I_y, I_x) in nats.
 
         With `feature_table` (F of every example, see `all_features`) the batch is drawn
         from it instead of passing the drawn inputs through F.
         """
         if feature_table is None:
-            joint, marginal, labels = self._batch()
+            joint, marginal, labels = self._batch(size=size)
             features, marginal_features = self._features(joint), self._features(marginal)
         else:
-            features, marginal_features, labels = self._batch(feature_table)
+            features, marginal_features, labels = self._batch(feature_table, size)
         return self.critics.critic_step(
             ops.one_hot(labels, self.num_classes), features, marginal_features,
             self._noise(features), self._noise(marginal_features))
@@ -274,7 +281,7 @@ class IBIterationLoop:
         for _ in tf.range(num_steps):
             if self.stop_flag:
                 break
-            totals += tf.stack(self.critic_step(table))
+            totals += tf.stack(self.critic_step(table, self.pretrain_batch_size))
             done += 1
         self.completed.assign(done)
         return totals / tf.cast(tf.maximum(done, 1), tf.float32)

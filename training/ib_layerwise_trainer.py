@@ -111,6 +111,8 @@ class LayerwiseIBTrainer(IBTrainerBase):
         batch_size: pairs per step (drawn with replacement).
         critic_pretrain_steps, critic_eval_every, critic_patience: the critic
             pretraining of each layer (at most that many steps; held-out evaluations).
+        critic_pretrain_batch_size: pairs per critic step of that pretraining (None =
+            batch_size).
         log_every: iterations between information-plane points.
         checkpoint_every: iterations between checkpoints.
         estimate_restarts: 0, or k independent MINE / AA-MINE fits
@@ -219,7 +221,8 @@ class LayerwiseIBTrainer(IBTrainerBase):
         loop = IBIterationLoop(block, block.trainable_variables, critics, cached, y_train,
                                self.num_classes, self.batch_size, self.critic_steps,
                                self.learning_rate, label_weight=1.0, input_weight=beta,
-                               seed=derive_seed(self.seed, "ib_iterations", index))
+                               seed=derive_seed(self.seed, "ib_iterations", index),
+                               pretrain_batch_size=self.critic_pretrain_batch_size)
         objects = {"network": self.model, **loop.trackables()}
         measure = HeldOutEstimate(critics, block, forward(below, x_measure), y_measure,
                                   seed=derive_seed(self.seed, "ib_heldout", index))

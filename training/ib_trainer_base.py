@@ -52,7 +52,7 @@ class IBTrainerBase(CriticPretraining):
                  critic_eval_every=100, critic_patience=5,
                  critic_pretrain_learning_rate=CRITIC_PRETRAIN_LEARNING_RATE,
                  critic_pretrain_tolerance=PRETRAIN_TOLERANCE, critic_standardize="none",
-                 log_every=100,
+                 critic_pretrain_batch_size=None, log_every=100,
                  checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
                  estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
                  keep_checkpoints=KEEP_CHECKPOINTS):
@@ -77,6 +77,9 @@ class IBTrainerBase(CriticPretraining):
             critic_pretrain_learning_rate, "critic_pretrain_learning_rate")
         self.critic_standardize = checks.check_choice(critic_standardize, "critic_standardize",
                                                       IB_CRITIC_STANDARDIZATIONS)
+        self.critic_pretrain_batch_size = checks.check_integer(
+            critic_pretrain_batch_size, "critic_pretrain_batch_size", minimum=2,
+            allow_none=True)
         self.log_every = checks.check_integer(log_every, "log_every")
         self.checkpoint_every = checks.check_integer(checkpoint_every, "checkpoint_every")
         self.estimate_restarts = checks.check_integer(estimate_restarts, "estimate_restarts",

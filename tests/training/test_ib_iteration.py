@@ -195,3 +195,39 @@ def test_gradient_norms_match_numpy_and_separate_tapes():
     assert norms[1] > 0 and norms[2] > 0
     # the same probe, the same values (a resumed run measures what it would have)
     np.testing.assert_allclose(loop.gradient_norms(), norms, rtol=1e-6)
+
+
+def test_pretraining_draws_batches_of_its_own_size_and_the_iterations_keep_theirs():
+    """`pretrain_batch_size` (the trainers' `critic_pretrain_batch_size`): the critic
+    steps of `pretrain` see that many pairs, those of `run` the network's batch; None
+    keeps batch_size and the same random stream."""
+    from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
+    from infodl.experiments.ib_runs import trainer_settings
+    from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+
+    def batch_rows(loop, critics):
+        seen, step = [], critics.critic_step
+
+        def recording(labels, features, *rest):
+            seen.append(int(features.shape[0]))  # static at trace time
+            return step(labels, features, *rest)
+        critics.critic_step = recording
+        return seen
+
+    _, _, critics, loop = _loop(pretrain_batch_size=24, share_features=False)
+    seen = batch_rows(loop, critics)
+    loop.pretrain(tf.constant(3))
+    loop.run(tf.constant(1))
+    assert seen == [24, 16]  # one trace each
+    means = {}
+    for size in (None, 16):
+        _, _, critics, loop = _loop(pretrain_batch_size=size, seed=3)
+        means[size] = loop.pretrain(tf.constant(3)).numpy()
+        assert loop.pretrain_batch_size == 16
+    np.testing.assert_array_equal(means[None], means[16])
+    with pytest.raises(ValueError, match=r"Expected pretrain_batch_size >= 2"):
+        _loop(pretrain_batch_size=1)
+    settings = trainer_settings(IBLayerwiseConfig(critic_pretrain_batch_size=512), 0, None)
+    assert settings["critic_pretrain_batch_size"] == 512
+    with pytest.raises(ValueError, match=r"Expected critic_pretrain_batch_size >= 2"):
+        LayerwiseIBTrainer(tiny_model(0), 3, critic_pretrain_batch_size=0)
