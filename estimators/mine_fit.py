@@ -72,7 +72,7 @@ from infodl.seeds import derive_seed
 
 # Defaults of `fit_estimate`, chosen on correlated Gaussians (docs/estimators.md).
 DEFAULT_STEPS = 4000
-DEFAULT_BATCH_SIZE = 512
+DEFAULT_BATCH_SIZE = 256
 DEFAULT_LEARNING_RATE = 1e-3
 # The default schedule decays the learning rate by a cosine to this fraction of it.
 FINAL_LEARNING_RATE_FRACTION = 0.05

@@ -116,14 +116,18 @@ class CriticPretraining:
             return
         check = {"stopped_by": pretraining.get("stopped_by"), "steps": pretraining["steps"],
                  "critic_I_X_L_noise_bits": None, "critic_I_Y_L_bits": None,
-                 "fit_I_X_L_noise_bits": None, "fit_I_Y_L_bits": None}
+                 "fit_I_X_L_noise_bits": None, "fit_I_Y_L_bits": None,
+                 "fit_I_X_L_noise_std_bits": None, "fit_I_Y_L_std_bits": None,
+                 "within_fit_std": None}
         if record["trajectory"] and record["trajectory"][0][0] == 0:
             _, check["critic_I_X_L_noise_bits"], check["critic_I_Y_L_bits"] = \
                 record["trajectory"][0]
         fits = [bar for bar in record["error_bars"] if bar["iteration"] == 0]
         if fits:
-            check["fit_I_X_L_noise_bits"] = fits[0]["I_X_bits"]
-            check["fit_I_Y_L_bits"] = fits[0]["I_Y_bits"]
+            for key, bar_key in (("I_X_L_noise", "I_X"), ("I_Y_L", "I_Y")):
+                check[f"fit_{key}_bits"] = fits[0][f"{bar_key}_bits"]
+                check[f"fit_{key}_std_bits"] = fits[0][f"{bar_key}_std_bits"]
+            check["within_fit_std"] = within_fit_std(check)
         pretraining["check"] = check
         if self.writer is not None:
             self.writer.scalars({f"ib_pretraining/{name}/stopped_by_cap":
@@ -133,16 +137,41 @@ class CriticPretraining:
                   file=sys.stderr, flush=True)
 
 
+def within_fit_std(check):
+    """Whether each training critic's estimate lies within one standard deviation of the
+    mean of the independent fits: {"I_X": bool, "I_Y": bool}, or None without a spread
+    (fewer than 2 fits, or no critic estimate at iteration 0).
+
+    This is issue 20.2's reading of "the training critics' estimates within the spread of
+    independent fits": with k = 3 restarts the range of the fits spans about +-1.1 std.
+    """
+    pairs = {"I_X": ("critic_I_X_L_noise_bits", "fit_I_X_L_noise_bits",
+                     "fit_I_X_L_noise_std_bits"),
+             "I_Y": ("critic_I_Y_L_bits", "fit_I_Y_L_bits", "fit_I_Y_L_std_bits")}
+    if any(check.get(key) is None for keys in pairs.values() for key in keys):
+        return None
+    return {name: bool(abs(check[critic] - check[mean]) <= check[std])
+            for name, (critic, mean, std) in pairs.items()}
+
+
 def pretraining_line(name, check, seconds=None):
     """One line: how pretraining ended (and its wall time) and the critics' estimate
     beside the fits."""
     def bits(value):
         return "-" if value is None else f"{value:.3f}"
 
-    fitted = (f"independent fit I(X; L+eps) {bits(check['fit_I_X_L_noise_bits'])}, "
-              f"I(Y; L) {bits(check['fit_I_Y_L_bits'])} bits"
+    def spread(key):
+        std = check.get(f"fit_{key}_std_bits")
+        return bits(check[f"fit_{key}_bits"]) + ("" if std is None else f" +- {std:.3f}")
+
+    fitted = (f"independent fits I(X; L+eps) {spread('I_X_L_noise')}, "
+              f"I(Y; L) {spread('I_Y_L')} bits"
               if check["fit_I_Y_L_bits"] is not None else
               "no independent fit (estimate_restarts=0)")
+    within = check.get("within_fit_std")
+    if within is not None:
+        fitted += "; within one std: " + ", ".join(
+            f"{name} {'yes' if inside else 'no'}" for name, inside in within.items())
     return (f"critic pretraining of {name}: stopped by the {check['stopped_by']} after "
             f"{check['steps']} steps{'' if seconds is None else f' ({seconds:.1f} s)'}; "
             "training critics I(X; L+eps) "

@@ -18,14 +18,14 @@ from tests.estimators.gaussian_pairs import correlated_gaussians
 
 
 def test_default_fit_settings_are_the_documented_ones():
-    """docs/estimators.md, "What the defaults are": 4000 steps of 512, evaluations every
+    """docs/estimators.md, "What the defaults are": 4000 steps of 256, evaluations every
     200 steps, stop after 5 without a gain above 0.005 nats once past 2000 steps,
     10 steps per compiled call."""
     settings = mine_fit.fit_settings(None, None, 0.2, None, 0, None, None, 1, None)
     assert {k: settings[k] for k in ("steps", "batch_size", "eval_every", "patience",
                                      "min_steps", "steps_per_execution", "min_delta",
                                      "learning_rate")} == {
-        "steps": 4000, "batch_size": 512, "eval_every": 200, "patience": 5,
+        "steps": 4000, "batch_size": 256, "eval_every": 200, "patience": 5,
         "min_steps": 2000, "steps_per_execution": 10, "min_delta": 0.005,
         "learning_rate": 1e-3}
 

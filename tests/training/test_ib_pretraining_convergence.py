@@ -156,3 +156,33 @@ def test_resume_mid_layer_restores_the_input_map(tmp_path):
         assert record["pretraining"]["input_map"]["scale"][0] != 1.0  # a map was fitted
         for key in ("trajectory", "pretraining"):
             assert_same_history(record[key], history["layers"][name][key], f"{name}/{key}")
+
+
+def test_the_pretraining_check_says_whether_each_critic_is_within_one_fit_std():
+    """`check_pretraining` keeps the fits' mean and std of iteration 0 and flags each
+    training critic within one std of that mean (issue 20.2's reading of "within the
+    spread"); the log line shows both."""
+    from infodl.training.ib_critic_pretraining import CriticPretraining, pretraining_line
+
+    bars = {"iteration": 0, "I_X_bits": 2.0, "I_X_std_bits": 0.17, "I_Y_bits": 2.1,
+            "I_Y_std_bits": 0.08}
+    record = {"pretraining": {"steps": 1200, "stopped_by": "rule"},
+              "trajectory": [[0, 1.85, 2.19]], "error_bars": [bars]}
+    class Checker(CriticPretraining):  # the mixin's trainer attributes it reads
+        writer, verbose = None, 0
+
+    checker = Checker()
+    checker.check_pretraining("hidden_1", record)
+    check = record["pretraining"]["check"]
+    assert (check["fit_I_X_L_noise_std_bits"], check["fit_I_Y_L_std_bits"]) == (0.17, 0.08)
+    # |1.85 - 2.0| = 0.15 <= 0.17; |2.19 - 2.1| = 0.09 > 0.08
+    assert check["within_fit_std"] == {"I_X": True, "I_Y": False}
+    line = pretraining_line("hidden_1", check)
+    assert "I(X; L+eps) 2.000 +- 0.170" in line and "within one std: I_X yes, I_Y no" in line
+    # one fit: no spread, no verdict
+    one = dict(bars, I_X_std_bits=None, I_Y_std_bits=None)
+    record = {"pretraining": {"steps": 2, "stopped_by": "cap"},
+              "trajectory": [[0, 1.85, 2.19]], "error_bars": [one]}
+    checker.check_pretraining("hidden_1", record)
+    assert record["pretraining"]["check"]["within_fit_std"] is None
+    assert "within one std" not in pretraining_line("hidden_1", record["pretraining"]["check"])
