@@ -10,8 +10,10 @@ Gaussian pairs, N = --speed_samples, I = --speed_mi nats, d in --speed_dims; eac
 of fits runs back to back on the same pairs and seed, in alternating order (ABBA:
 previous first, then default first, ...), so a slow spell of the shared machine falls
 on both arms. Prints each fit (estimate, time, steps run, evaluations), the median
-ratio of the paired times, the ratio of the summed time per step, and the worst error
-of each arm.
+ratio of the paired wall times, the same of the process's CPU times (all threads:
+on an idle machine a fit of batch 512 spreads over both cores better than one of 256,
+under load the cores are shared and the wall time follows the CPU time), the ratio of
+the summed time per step, and the worst error of each arm.
 
 Usage (through the table's command line):
     python -m benchmarks.estimator_accuracy --sections speed --speed_dims 5,25 \
@@ -49,21 +51,22 @@ def speed_section(args):
     """Previous vs new default fit, alternated ABBA; prints rows and the time ratio."""
     settings = arms()
     dims = [int(d) for d in str(args.speed_dims).split(",")]
-    ratios, seconds, steps, errors, order = [], {}, {}, [], 0
+    ratios, cpu_ratios, seconds, steps, errors, order = [], [], {}, {}, [], 0
     for dim in dims:
         s, t = correlated_gaussians(args.speed_samples, dim, args.speed_mi,
                                     np.random.default_rng((args.seed, 19, dim)))
         case = f"d={dim}, I={args.speed_mi:g}"
         for repeat in range(args.speed_pairs):
-            times = {}
+            times, cpu_times = {}, {}
             for name in (("previous", "default") if order % 2 == 0
                          else ("default", "previous")):
                 mine_settings, fit_settings = settings[name]
                 keras.utils.set_random_seed(args.seed + repeat)  # the same split and init
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 mine = MINE(bound="dv", **args.mine_overrides, **mine_settings)
                 value = mine.fit_estimate(s, t, verbose=0, **fit_settings)
                 times[name] = time.perf_counter() - start
+                cpu_times[name] = time.process_time() - cpu_start
                 fit = mine.last_fit
                 print_row("speed", case, f"DV {name}", value, args.speed_mi, times[name],
                           f"{chosen_critics(fit)} steps={fit.steps[0]} "
@@ -72,6 +75,7 @@ def speed_section(args):
                 steps.setdefault(name, []).append(fit.steps[0])
                 errors.append((name, dim, value - args.speed_mi))
             ratios.append(times["default"] / times["previous"])
+            cpu_ratios.append(cpu_times["default"] / cpu_times["previous"])
             order += 1
     per_step = {name: sum(seconds[name]) / sum(steps[name]) for name in seconds}
     print(f"time per default fit / previous default's (N = {args.speed_samples}, paired "
@@ -80,6 +84,8 @@ def speed_section(args):
           f" s vs {np.median(seconds['previous']):.1f} s; per step "
           f"{1e3 * per_step['default']:.1f} vs {1e3 * per_step['previous']:.1f} ms "
           f"(ratio {per_step['default'] / per_step['previous']:.3f})")
+    print(f"CPU time (all threads) per default fit / previous default's: median ratio "
+          f"{np.median(cpu_ratios):.3f} ({', '.join(f'{r:.3f}' for r in cpu_ratios)})")
     for name in seconds:
         worst = max(abs(e) for n, _, e in errors if n == name)
         print(f"  {name:<9} worst |err| {worst:.3f} nats ({100 * worst / args.speed_mi:.1f} %)")
