@@ -15,7 +15,7 @@ import sys
 import keras
 import pytest
 
-from tests.background_suite import BACKEND_FREE, BackgroundSuite
+from tests.background_suite import BACKEND_FREE, JAX_DESELECTED, BackgroundSuite
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -44,3 +44,13 @@ def test_the_tests_left_out_of_the_jax_run_cover_modules_that_load_no_backend():
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
     assert all((ROOT / path).is_file() for path in BACKEND_FREE)
+
+
+def test_the_tests_the_jax_run_deselects_exist():
+    """A renamed test would silently run again under JAX: each id must still collect."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0",
+         "-p", "no:cacheprovider", *JAX_DESELECTED],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"{len(JAX_DESELECTED)} tests collected" in result.stdout
