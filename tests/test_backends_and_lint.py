@@ -47,10 +47,10 @@ def test_the_tests_left_out_of_the_jax_run_cover_modules_that_load_no_backend():
 
 
 def test_the_tests_the_jax_run_deselects_exist():
-    """A renamed test would silently run again under JAX: each id must still collect."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0",
-         "-p", "no:cacheprovider", *JAX_DESELECTED],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert f"{len(JAX_DESELECTED)} tests collected" in result.stdout
+    """A renamed test would silently run again under JAX (pytest ignores a --deselect id
+    that matches nothing): each id must still name a test function of its file. A
+    parameter id is not checked here; a stale one only costs the JAX run time."""
+    for test in JAX_DESELECTED:
+        path, name = test.split("::")
+        source = (ROOT / path).read_text()
+        assert f"def {name.split('[')[0]}(" in source, test
