@@ -143,7 +143,8 @@ def within_fit_std(check):
     (fewer than 2 fits, or no critic estimate at iteration 0).
 
     This is issue 20.2's reading of "the training critics' estimates within the spread of
-    independent fits": with k = 3 restarts the range of the fits spans about +-1.1 std.
+    independent fits": with k = 3 restarts the expected range of the fits is 1.69 std
+    (about +-0.85 std), so one std either side is a little wider than their range.
     """
     pairs = {"I_X": ("critic_I_X_L_noise_bits", "fit_I_X_L_noise_bits",
                      "fit_I_X_L_noise_std_bits"),
