@@ -132,6 +132,15 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
         "critics within one std of independent fits on 5 of 6 (layer, quantity) pairs at "
         "the start of each layer, 128 on 3 of 6 (docs/ib_training.md).",
         minimum=2)
+    critic_pretrain_label_batch_size: int | None = setting(
+        None, "Pairs per step of the I(Y; L) critic in that pretraining, if it differs "
+        "(None = --critic_pretrain_batch_size): the I(X; L+eps) critic gains from a large "
+        "batch where the I(Y; L) critic overfits (docs/ib_training.md).", minimum=2)
+    critic_pretrain_average: float = setting(
+        0.99, "Decay per critic step of a moving average of the "
+        "critics' weights during their pretraining: the held-out stopping rule reads the "
+        "averaged critics and the IB iterations start from them (0 = the last weights, as "
+        "before; docs/ib_training.md).", minimum=0, maximum=1, exclusive_maximum=True)
     critic_standardize: str = setting(
         "none", "Input map of the critics, fitted on L before the pretraining of each "
         "layer: none (P3's raw values), global (L - its mean, divided by one scale s, the "

@@ -24,6 +24,11 @@ PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
 # Adam lr of the critics while they train alone before a stage (the IB iterations keep
 # `critic_learning_rate`, P3's 1e-4): measured on MNIST hidden_1, docs/ib_training.md.
 CRITIC_PRETRAIN_LEARNING_RATE = 1e-3
+# Decay per step of the moving average of the critics' weights that pretraining keeps,
+# evaluates and hands to the IB iterations (a horizon of ~100 steps, one evaluation
+# interval): on MNIST hidden_1 the label critic's I(Y; L) without it jumps by +-0.1 bits
+# between evaluations at lr 1e-3 and overfits at lower rates; docs/ib_training.md.
+CRITIC_PRETRAIN_AVERAGE_DECAY = 0.99
 # Examples per forward pass when the input map of the critics is computed.
 FORWARD_BATCH = 2048
 
@@ -42,9 +47,12 @@ class CriticPretraining:
         With `critic_standardize` the critics' input map is first fitted to L on the
         training rows (`IBCritics.adapt`); the critics then train alone at Adam lr
         `critic_pretrain_learning_rate` until the stopping rule or the cap, and go back
-        to `critic_learning_rate` for the IB iterations. Returns the record's
-        "pretraining" dict: steps, curve, stopped_by, holdout, learning_rate and the
-        "input_map" (`restore_critics` sets it again on resume); the wall time goes to
+        to `critic_learning_rate` for the IB iterations. When the loop keeps an average of
+        the critics' weights (`pretrain_average_decay` > 0), the held-out estimates and
+        the stopping rule read the averaged critics, and the IB iterations start from
+        them. Returns the record's "pretraining" dict: steps, curve, stopped_by,
+        holdout, learning_rate, average_decay and the "input_map" (`restore_critics`
+        sets it again on resume); the wall time goes to
         `pretraining_seconds[name]` and the scalar `ib_pretraining/<name>/seconds`.
         """
         started = time.perf_counter()
@@ -75,8 +83,22 @@ class CriticPretraining:
                         input_nats / NATS_PER_BIT}, step)
                 self.writer.flush()
 
+        averaged = bool(loop.pretrain_average_decay)
+        if averaged:
+            critics.start_average()
+
+        def evaluate():
+            """The held-out estimate of the critics the pretraining keeps (the average)."""
+            if not averaged:
+                return estimate()
+            critics.swap_average()
+            try:
+                return estimate()
+            finally:
+                critics.swap_average()
+
         try:
-            result = pretrain_until_converged(loop, estimate, on_evaluation=on_evaluation,
+            result = pretrain_until_converged(loop, evaluate, on_evaluation=on_evaluation,
                                               **self.pretrain_settings)
         except stop_signals.Interrupted as error:
             raise stop_signals.Interrupted(
@@ -86,6 +108,8 @@ class CriticPretraining:
         finally:
             bar.close()
             critics.optimizer.learning_rate = self.critic_learning_rate
+        if averaged:  # the IB iterations start from the averaged critics
+            critics.load_average()
         loop.pool_size.assign(len(inputs))
         # The wall time goes to the log line and TensorBoard, not into the history (which
         # a resumed run must reproduce exactly).
@@ -94,7 +118,7 @@ class CriticPretraining:
             self.writer.scalars({f"ib_pretraining/{name}/seconds":
                                  self.pretraining_seconds[name]}, result["steps"])
         return dict(result, holdout=holdout, learning_rate=self.critic_pretrain_learning_rate,
-                    input_map=critics.input_map())
+                    average_decay=loop.pretrain_average_decay, input_map=critics.input_map())
 
     @staticmethod
     def restore_critics(critics, record):

@@ -168,14 +168,57 @@ class IBCritics:
     def _noisy(self, noisy_features):
         return (noisy_features - self.feature_shift) / self.noisy_scale
 
+    # --- averaged weights (critic pretraining) -----------------------------------------
+    def start_average(self):
+        """Starts an exponential moving average of the critics' weights at their values now.
+
+        The average (Polyak-Ruppert averaging, as an exponential moving average) is kept
+        beside the weights: `update_average` moves it, `swap_average` exchanges the two
+        (held-out evaluation of the average), `load_average` makes it the weights. Not in
+        `trackables`: critic pretraining, its only user, is not checkpointed.
+        """
+        if not hasattr(self, "averaged_variables"):
+            self.averaged_variables = [
+                tf.Variable(variable, trainable=False, name=f"average_{k}")
+                for k, variable in enumerate(self.trainable_variables)]
+        for average, variable in self._average_pairs():
+            average.assign(variable)
+
+    def _average_pairs(self):
+        return zip(self.averaged_variables, self.trainable_variables, strict=True)
+
+    def update_average(self, decay):
+        """average <- decay * average + (1 - decay) * weights (after a critic step)."""
+        for average, variable in self._average_pairs():
+            average.assign(decay * average + (1.0 - decay) * variable)
+
+    def swap_average(self):
+        """Exchanges the weights and their average (call again to swap back)."""
+        for average, variable in self._average_pairs():
+            weights = tf.identity(variable)
+            variable.assign(average)
+            average.assign(weights)
+
+    def load_average(self):
+        """Sets the weights to their average (the end of an averaged pretraining)."""
+        for average, variable in self._average_pairs():
+            variable.assign(average)
+
     # --- scores and steps --------------------------------------------------------------
-    def scores(self, labels, features, marginal_features, noise, marginal_noise):
-        """Joint and marginal scores (D_y_P, D_y_Q, D_x_P, D_x_Q) of one batch."""
-        copy = self._clean(ops.stop_gradient(features))  # the critic's copy of layers 1..i
-        return (self.label_critic([labels, self._clean(features)]),
-                self.label_critic([labels, self._clean(marginal_features)]),
-                self.input_critic([copy, self._noisy(features + noise)]),
-                self.input_critic([copy, self._noisy(marginal_features + marginal_noise)]))
+    def scores(self, labels, features, marginal_features, noise, marginal_noise,
+               label_rows=None, input_rows=None):
+        """Joint and marginal scores (D_y_P, D_y_Q, D_x_P, D_x_Q) of one batch.
+
+        `label_rows` / `input_rows` (static ints): D_y / D_x score only the first rows of
+        the batch (None = all), so each critic can train on a batch size of its own.
+        """
+        y_rows, x_rows = slice(label_rows), slice(input_rows)
+        copy = self._clean(ops.stop_gradient(features[x_rows]))  # the critic's copy of 1..i
+        return (self.label_critic([labels[y_rows], self._clean(features[y_rows])]),
+                self.label_critic([labels[y_rows], self._clean(marginal_features[y_rows])]),
+                self.input_critic([copy, self._noisy(features[x_rows] + noise[x_rows])]),
+                self.input_critic([copy, self._noisy(marginal_features[x_rows]
+                                                     + marginal_noise[x_rows])]))
 
     def bounds(self, labels, features, marginal_features, noise, marginal_noise):
         """(I(Y; L), I(X; L + eps)) Donsker-Varadhan values of one batch, in nats.
@@ -186,8 +229,13 @@ class IBCritics:
             labels, features, marginal_features, noise, marginal_noise)
         return donsker_varadhan(y_joint, y_marginal), donsker_varadhan(x_joint, x_marginal)
 
-    def critic_step(self, labels, features, marginal_features, noise, marginal_noise):
+    def critic_step(self, labels, features, marginal_features, noise, marginal_noise,
+                    label_rows=None, input_rows=None):
         """One Adam step of both critics on the bias-corrected DV gradient.
+
+        Args:
+            labels, features, marginal_features, noise, marginal_noise: one batch.
+            label_rows, input_rows: D_y / D_x train on the first rows only (None = all).
 
         Returns:
             (I(Y; L), I(X; L + eps)) of the batch before the step, in nats.
@@ -196,7 +244,8 @@ class IBCritics:
         marginal_features = ops.stop_gradient(marginal_features)
         with tf.GradientTape() as tape:
             y_joint, y_marginal, x_joint, x_marginal = self.scores(
-                labels, features, marginal_features, noise, marginal_noise)
+                labels, features, marginal_features, noise, marginal_noise, label_rows,
+                input_rows)
             log_marginals = ops.stack([log_mean_exp(y_marginal), log_mean_exp(x_marginal)])
             batch = ops.stop_gradient(log_marginals)
             updated = update_log_moving_average(self.log_averages, batch, self.ema_decay)

@@ -116,7 +116,7 @@ class EndToEndIBTrainer(IBTrainerBase):
                                self.critic_steps, self.learning_rate, ce_weight=self.alpha,
                                label_weight=self.beta, input_weight=self.gamma,
                                seed=derive_seed(self.seed, "ib_iterations", 0),
-                               pretrain_batch_size=self.critic_pretrain_batch_size)
+                               **self.pretrain_loop_settings())
         objects = {"network": self.model, **loop.trackables()}
         measure = None if critics is None else HeldOutEstimate(
             critics, self.features, x_measure, y_measure,

@@ -95,7 +95,8 @@ def pretrain_until_converged(loop, estimate, max_steps, eval_every, patience,
 
     Args:
         loop: the `IBIterationLoop` (its `pretrain(n)` runs n critic steps).
-        estimate: a `HeldOutEstimate` on samples the loop does not draw.
+        estimate: `() -> (I_y, I_x)` nats on samples the loop does not draw (a
+            `HeldOutEstimate`, or one of averaged critics).
         max_steps, eval_every, patience: integers >= 1.
         min_steps: no stop before this many steps.
         tolerance: the smallest rise (nats) that counts as an improvement.

@@ -54,6 +54,12 @@ class IBIterationLoop:
             must then be deterministic (no dropout) for the values to be the same.
         pretrain_batch_size: pairs per critic step of `pretrain` (None = batch_size;
             the IB iterations keep batch_size).
+        pretrain_label_batch_size: pairs per step of D_y in `pretrain`, if it differs
+            (None = pretrain_batch_size): both critics then train on the first rows of
+            one draw of the larger size.
+        pretrain_average_decay: 0, or the decay per step of an exponential moving average
+            of the critics' weights that `pretrain` keeps (`IBCritics.update_average`;
+            critic pretraining evaluates and keeps the average).
 
     Example:
         >>> import tensorflow as tf
@@ -77,7 +83,8 @@ class IBIterationLoop:
     def __init__(self, features_fn, network_variables, critics, inputs, labels, num_classes,
                  batch_size=256, critic_steps=10, learning_rate=1e-3, ce_weight=0.0,
                  label_weight=1.0, input_weight=0.0, seed=0, jit_compile=False,
-                 share_features=None, pretrain_batch_size=None):
+                 share_features=None, pretrain_batch_size=None, pretrain_label_batch_size=None,
+                 pretrain_average_decay=0.0):
         self.features_fn = features_fn
         self.network_variables = list(network_variables)
         self.critics = critics
@@ -86,13 +93,21 @@ class IBIterationLoop:
         self.pretrain_batch_size = checks.check_integer(
             pretrain_batch_size, "pretrain_batch_size", minimum=2,
             allow_none=True) or self.batch_size
+        self.pretrain_label_batch_size = checks.check_integer(
+            pretrain_label_batch_size, "pretrain_label_batch_size", minimum=2,
+            allow_none=True) or self.pretrain_batch_size
         self.critic_steps = checks.check_integer(critic_steps, "critic_steps", minimum=0)
+        self.pretrain_average_decay = checks.check_real(
+            pretrain_average_decay, "pretrain_average_decay", minimum=0, maximum=1,
+            exclusive_maximum=True)
         self.ce_weight = checks.check_non_negative(ce_weight, "ce_weight")
         self.label_weight = checks.check_non_negative(label_weight, "label_weight")
         self.input_weight = checks.check_non_negative(input_weight, "input_weight")
         if critics is None and (self.label_weight or self.input_weight):
             raise ValueError("Expected critics for label_weight > 0 or input_weight > 0. "
                              "Received: critics=None")
+        if critics is not None and self.pretrain_average_decay:
+            critics.start_average()  # its variables exist before `pretrain` is traced
         inputs = np.asarray(inputs, "float32")
         self.num_examples = len(inputs)
         self.inputs = tf.Variable(inputs, trainable=False, name="inputs")
@@ -151,12 +166,13 @@ class IBIterationLoop:
         """F(x) of every example (the critic steps between two network steps share them)."""
         return self._features(self.inputs)
 
-    def critic_step(self, feature_table=None, size=None):
+    def critic_step(self, feature_table=None, size=None, label_rows=None, input_rows=None):
         """One step of both critics on a fresh batch of `size` (default batch_size);
         (I_y, I_x) in nats.
 
         With `feature_table` (F of every example, see `all_features`) the batch is drawn
-        from it instead of passing the drawn inputs through F.
+        from it instead of passing the drawn inputs through F. `label_rows` /
+        `input_rows`: D_y / D_x train on the first rows of the batch only.
         """
         if feature_table is None:
             joint, marginal, labels = self._batch(size=size)
@@ -165,7 +181,7 @@ class IBIterationLoop:
             features, marginal_features, labels = self._batch(feature_table, size)
         return self.critics.critic_step(
             ops.one_hot(labels, self.num_classes), features, marginal_features,
-            self._noise(features), self._noise(marginal_features))
+            self._noise(features), self._noise(marginal_features), label_rows, input_rows)
 
     def network_loss(self, labels, features, marginal_features, noise, marginal_noise):
         """(loss, CE, I_y, I_x) of one batch; the loss is minimized by the network step."""
@@ -275,13 +291,20 @@ class IBIterationLoop:
         return totals / tf.cast(tf.maximum(done, 1), tf.float32)
 
     def _pretrain(self, num_steps):
-        """`num_steps` critic steps alone; the mean (I_y, I_x) over them (nats)."""
+        """`num_steps` critic steps alone (each followed by the update of the averaged
+        weights, if kept); the mean (I_y, I_x) over them (nats)."""
         totals, done = tf.zeros(2), tf.constant(0)
         table = self.all_features() if self.share_features else None
+        size = max(self.pretrain_batch_size, self.pretrain_label_batch_size)
+        label_rows = self.pretrain_label_batch_size if self.pretrain_label_batch_size < size \
+            else None
+        input_rows = self.pretrain_batch_size if self.pretrain_batch_size < size else None
         for _ in tf.range(num_steps):
             if self.stop_flag:
                 break
-            totals += tf.stack(self.critic_step(table, self.pretrain_batch_size))
+            totals += tf.stack(self.critic_step(table, size, label_rows, input_rows))
+            if self.pretrain_average_decay:
+                self.critics.update_average(self.pretrain_average_decay)
             done += 1
         self.completed.assign(done)
         return totals / tf.cast(tf.maximum(done, 1), tf.float32)

@@ -113,6 +113,11 @@ class LayerwiseIBTrainer(IBTrainerBase):
             pretraining of each layer (at most that many steps; held-out evaluations).
         critic_pretrain_batch_size: pairs per critic step of that pretraining (None =
             batch_size).
+        critic_pretrain_label_batch_size: pairs per step of D_y (the I(Y; L) critic)
+            in that pretraining, if it differs (None = critic_pretrain_batch_size).
+        critic_pretrain_average: decay per step of the moving average of the critics'
+            weights that the pretraining keeps; its held-out rule reads the average and
+            the layer's IB iterations start from it (0 = the last weights).
         log_every: iterations between information-plane points.
         checkpoint_every: iterations between checkpoints.
         estimate_restarts: 0, or k independent MINE / AA-MINE fits
@@ -222,7 +227,7 @@ class LayerwiseIBTrainer(IBTrainerBase):
                                self.num_classes, self.batch_size, self.critic_steps,
                                self.learning_rate, label_weight=1.0, input_weight=beta,
                                seed=derive_seed(self.seed, "ib_iterations", index),
-                               pretrain_batch_size=self.critic_pretrain_batch_size)
+                               **self.pretrain_loop_settings())
         objects = {"network": self.model, **loop.trackables()}
         measure = HeldOutEstimate(critics, block, forward(below, x_measure), y_measure,
                                   seed=derive_seed(self.seed, "ib_heldout", index))

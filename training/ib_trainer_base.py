@@ -29,7 +29,11 @@ from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.errors import TrainingDivergedError
-from infodl.training.ib_critic_pretraining import CRITIC_PRETRAIN_LEARNING_RATE, CriticPretraining
+from infodl.training.ib_critic_pretraining import (
+    CRITIC_PRETRAIN_AVERAGE_DECAY,
+    CRITIC_PRETRAIN_LEARNING_RATE,
+    CriticPretraining,
+)
 from infodl.training.ib_critics import IBCritics
 from infodl.training.ib_error_bars import error_bar_point
 from infodl.training.ib_heldout import PRETRAIN_TOLERANCE
@@ -52,7 +56,8 @@ class IBTrainerBase(CriticPretraining):
                  critic_eval_every=100, critic_patience=5,
                  critic_pretrain_learning_rate=CRITIC_PRETRAIN_LEARNING_RATE,
                  critic_pretrain_tolerance=PRETRAIN_TOLERANCE, critic_standardize="none",
-                 critic_pretrain_batch_size=None, log_every=100,
+                 critic_pretrain_batch_size=None, critic_pretrain_label_batch_size=None,
+                 critic_pretrain_average=CRITIC_PRETRAIN_AVERAGE_DECAY, log_every=100,
                  checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
                  estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
                  keep_checkpoints=KEEP_CHECKPOINTS):
@@ -80,6 +85,12 @@ class IBTrainerBase(CriticPretraining):
         self.critic_pretrain_batch_size = checks.check_integer(
             critic_pretrain_batch_size, "critic_pretrain_batch_size", minimum=2,
             allow_none=True)
+        self.critic_pretrain_label_batch_size = checks.check_integer(
+            critic_pretrain_label_batch_size, "critic_pretrain_label_batch_size", minimum=2,
+            allow_none=True)
+        self.critic_pretrain_average = checks.check_real(
+            critic_pretrain_average, "critic_pretrain_average", minimum=0, maximum=1,
+            exclusive_maximum=True)
         self.log_every = checks.check_integer(log_every, "log_every")
         self.checkpoint_every = checks.check_integer(checkpoint_every, "checkpoint_every")
         self.estimate_restarts = checks.check_integer(estimate_restarts, "estimate_restarts",
@@ -96,6 +107,12 @@ class IBTrainerBase(CriticPretraining):
         self.pretraining_seconds = {}  # stage name -> wall time of its critic pretraining
 
     # --- stages -------------------------------------------------------------------------
+    def pretrain_loop_settings(self):
+        """The `IBIterationLoop` arguments of the critic pretraining (batches, averaging)."""
+        return {"pretrain_batch_size": self.critic_pretrain_batch_size,
+                "pretrain_label_batch_size": self.critic_pretrain_label_batch_size,
+                "pretrain_average_decay": self.critic_pretrain_average}
+
     def make_critics(self, feature_dim, seed):
         return IBCritics(feature_dim, self.num_classes, self.critic_hidden_units,
                          self.noise_variance, self.critic_learning_rate, seed=seed)

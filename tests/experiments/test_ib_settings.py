@@ -148,3 +148,28 @@ def test_help_shows_each_ib_setting_once_with_one_text():
     verbose = _flag_help(text, "verbose")
     for value in ("0 silent", "1 a progress bar", "2 one line per epoch"):
         assert value in verbose
+
+
+# Config defaults that differ from the trainer's on purpose.
+DELIBERATE_DEFAULTS = {
+    "conv_beta",  # the experiment follows P3's CIFAR-10 (0 on conv layers), the trainer beta
+    "train_steps",  # None in the config: P3's steps for the data set and net
+}
+
+
+@pytest.mark.parametrize("config_class, trainer_class", [
+    (IBLayerwiseConfig, LayerwiseIBTrainer), (IBEndToEndConfig, EndToEndIBTrainer)])
+def test_config_defaults_are_the_trainer_defaults(config_class, trainer_class):
+    """A flag left at its default trains as the library's trainer does by default (the
+    config cannot import the TensorFlow-side constants, so its literals are checked)."""
+    defaults = {}
+    for klass in (IBTrainerBase, trainer_class):
+        defaults.update({p.name: p.default for p in
+                         inspect.signature(klass.__init__).parameters.values()
+                         if p.default is not inspect.Parameter.empty})
+    differing = {field.name: (field.default, defaults[field.name])
+                 for field in dataclasses.fields(config_class)
+                 if field.name in defaults
+                 and field.name not in (*PER_SEED_ARGUMENTS, *DELIBERATE_DEFAULTS)
+                 and field.default != defaults[field.name]}
+    assert differing == {}

@@ -112,3 +112,32 @@ def test_bad_arguments_raise_one_line_errors():
         IBCritics(4, 3, noise_variance=0.0)
     with pytest.raises(ValueError, match="num_classes >= 2"):
         IBCritics(4, 1)
+
+
+def test_each_critic_can_train_on_its_own_rows_of_a_batch():
+    """critic_step(label_rows=8) on a batch of 24: D_y takes the step it takes on the
+    first 8 rows alone, D_x the step it takes on all 24 (their weights after the step
+    equal those of critics stepped on those batches), and the returned values are the DV
+    bounds of those rows before the step."""
+    rng = np.random.default_rng(0)
+    labels = np.eye(3, dtype="float32")[rng.integers(0, 3, 24)]
+    features, marginal, noise, marginal_noise = rng.normal(size=(4, 24, 5)).astype("float32")
+    batch = (labels, features, marginal, noise, marginal_noise)
+    first = tuple(part[:8] for part in batch)
+
+    def fresh():
+        return IBCritics(5, 3, hidden_units=(16,), seed=4)
+
+    expected_y = float(fresh().bounds(*first)[0])
+    expected_x = float(fresh().bounds(*batch)[1])
+    mixed, label_alone, input_alone = fresh(), fresh(), fresh()
+    i_y, i_x = mixed.critic_step(*batch, label_rows=8)
+    assert (float(i_y), float(i_x)) == pytest.approx((expected_y, expected_x), rel=1e-5)
+    label_alone.critic_step(*first)
+    input_alone.critic_step(*batch)
+    for critic, alone in ((mixed.label_critic, label_alone.label_critic),
+                          (mixed.input_critic, input_alone.input_critic)):
+        for got, want in zip(critic.get_weights(), alone.get_weights(), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(mixed.label_critic.get_weights()[0],
+                           input_alone.label_critic.get_weights()[0])

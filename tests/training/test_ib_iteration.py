@@ -231,3 +231,60 @@ def test_pretraining_draws_batches_of_its_own_size_and_the_iterations_keep_their
     assert settings["critic_pretrain_batch_size"] == 512
     with pytest.raises(ValueError, match=r"Expected critic_pretrain_batch_size >= 2"):
         LayerwiseIBTrainer(tiny_model(0), 3, critic_pretrain_batch_size=0)
+
+
+def test_pretraining_keeps_the_moving_average_of_the_critic_weights():
+    """`pretrain_average_decay` d: after each critic step of `pretrain` the average is
+    d * average + (1 - d) * weights (recomputed in NumPy from the weights after every
+    step); `run` leaves it alone; swap_average exchanges weights and average and back;
+    d = 0 keeps no average."""
+    decay = 0.75
+    _, _, critics, loop = _loop(pretrain_average_decay=decay)
+    expected = _values(critics.trainable_variables)  # start_average: the initial weights
+    for _ in range(4):
+        loop.pretrain(tf.constant(1))
+        expected = [decay * a + (1 - decay) * w
+                    for a, w in zip(expected, _values(critics.trainable_variables), strict=True)]
+    average = _values(critics.averaged_variables)
+    for got, want in zip(average, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    weights = _values(critics.trainable_variables)
+    assert not all(np.array_equal(a, w) for a, w in zip(average, weights, strict=True))
+    loop.run(tf.constant(1))
+    for got, want in zip(_values(critics.averaged_variables), average, strict=True):
+        np.testing.assert_array_equal(got, want)
+    weights = _values(critics.trainable_variables)
+    critics.swap_average()
+    for got, want in zip(_values(critics.trainable_variables), average, strict=True):
+        np.testing.assert_array_equal(got, want)
+    critics.swap_average()
+    for got, want in zip(_values(critics.trainable_variables), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+    critics.load_average()
+    for got, want in zip(_values(critics.trainable_variables), average, strict=True):
+        np.testing.assert_array_equal(got, want)
+    _, _, plain, _ = _loop(pretrain_average_decay=0.0)
+    assert not hasattr(plain, "averaged_variables")
+    with pytest.raises(ValueError, match=r"pretrain_average_decay"):
+        _loop(pretrain_average_decay=1.0)
+
+
+@pytest.mark.parametrize("input_batch, label_batch, expected", [
+    (24, 8, (24, 8, None)),  # one draw of 24: D_y on its first 8 rows
+    (8, 24, (24, None, 8)),  # one draw of 24: D_x on its first 8 rows
+    (24, None, (24, None, None)),  # None: D_y takes the critics' pretraining batch
+])
+def test_pretraining_gives_each_critic_its_batch_from_one_draw(input_batch, label_batch,
+                                                                expected):
+    _, _, critics, loop = _loop(pretrain_batch_size=input_batch,
+                                pretrain_label_batch_size=label_batch, share_features=False)
+    seen, step = [], critics.critic_step
+
+    def recording(labels, features, marginal, noise, marginal_noise, label_rows=None,
+                  input_rows=None):
+        seen.append((int(features.shape[0]), label_rows, input_rows))
+        return step(labels, features, marginal, noise, marginal_noise, label_rows, input_rows)
+    critics.critic_step = recording
+    loop.pretrain(tf.constant(2))
+    loop.run(tf.constant(1))
+    assert seen == [expected, (16, None, None)]  # the IB iterations keep batch_size

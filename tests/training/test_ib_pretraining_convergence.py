@@ -31,19 +31,23 @@ def gaussian_problem(offset, seed=0):
         (x_measure[:, 0] > 0).astype("int64")
 
 
-def pretrain(offset=0.0, **settings):
+def pretrain(offset=0.0, critic_pretrain_average=0.0, return_parts=False, **settings):
     """(pretraining record, I(Y; L) and I(X; L + eps) nats on the measuring samples)."""
     layer, x_train, y_train, x_measure, y_measure = gaussian_problem(offset)
     trainer = IBTrainerBase(None, 2, critic_hidden_units=(32, 32), batch_size=128,
                             critic_pretrain_steps=BUDGET, critic_eval_every=50,
-                            noise_variance=NOISE_VARIANCE,
-                            verbose=0, **settings)
+                            noise_variance=NOISE_VARIANCE, verbose=0,
+                            critic_pretrain_average=critic_pretrain_average, **settings)
     critics = trainer.make_critics(DIM, seed=0)
     loop = IBIterationLoop(layer, layer.trainable_variables, critics, x_train, y_train, 2,
-                           batch_size=128, critic_steps=10, seed=0)
+                           batch_size=128, critic_steps=10, seed=0,
+                           **trainer.pretrain_loop_settings())
     record = trainer.pretrain_critics("gaussian", layer, loop, critics, x_train, y_train, 0)
     assert float(critics.optimizer.learning_rate) == pytest.approx(1e-4)  # P3's, for IB
-    return record, HeldOutEstimate(critics, layer, x_measure, y_measure, seed=1)()
+    measured = HeldOutEstimate(critics, layer, x_measure, y_measure, seed=1)()
+    if return_parts:
+        return record, measured, (layer, critics, x_train, y_train)
+    return record, measured
 
 
 OLD = dict(critic_pretrain_learning_rate=1e-4, critic_pretrain_tolerance=1e-3)
@@ -60,6 +64,28 @@ def test_pretraining_reaches_the_closed_form_and_stops_by_its_rule(offset, setti
     if settings:
         np.testing.assert_allclose(record["input_map"]["shift"], OFFSET, atol=0.2)
         np.testing.assert_allclose(record["input_map"]["scale"], SCALE, rtol=0.1)
+
+
+def test_averaged_pretraining_reaches_the_closed_form_and_hands_over_the_average():
+    """With the default averaging of the critics' weights, pretraining still reaches the
+    closed form by its rule; the rule read the averaged critics (the last curve point
+    is the held-out estimate of the critics it hands to the IB iterations), and those
+    critics are the average."""
+    from infodl.training.ib_critic_pretraining import CRITIC_PRETRAIN_AVERAGE_DECAY
+
+    record, (label_nats, input_nats), (layer, critics, x_train, y_train) = pretrain(
+        critic_pretrain_average=CRITIC_PRETRAIN_AVERAGE_DECAY, return_parts=True)
+    assert record["stopped_by"] == "rule" and record["steps"] < BUDGET, record["curve"]
+    assert record["average_decay"] == CRITIC_PRETRAIN_AVERAGE_DECAY
+    assert input_nats == pytest.approx(CLOSED_FORM_NATS, abs=0.1)
+    assert label_nats == pytest.approx(np.log(2.0), abs=0.1)
+    holdout = record["holdout"]
+    handed_over = HeldOutEstimate(critics, layer, x_train[-holdout:], y_train[-holdout:],
+                                  seed=0)()  # the pretraining's held-out rows and seed
+    np.testing.assert_allclose(record["curve"][-1][1:], handed_over, rtol=1e-5, atol=1e-6)
+    for weights, average in zip(critics.trainable_variables, critics.averaged_variables,
+                                strict=True):
+        np.testing.assert_array_equal(weights.numpy(), average.numpy())
 
 
 @pytest.mark.parametrize("offset, settings", [(0.0, OLD), (OFFSET, OLD)])
