@@ -111,10 +111,11 @@ class LayerwiseIBTrainer(IBTrainerBase):
         batch_size: pairs per step (drawn with replacement).
         critic_pretrain_steps, critic_eval_every, critic_patience: the critic
             pretraining of each layer (at most that many steps; held-out evaluations).
-        critic_pretrain_batch_size: pairs per critic step of that pretraining (None =
-            batch_size).
+        critic_pretrain_batch_size: pairs per step of D_x (the I(X; L + eps) critic)
+            in that pretraining (None = batch_size).
         critic_pretrain_label_batch_size: pairs per step of D_y (the I(Y; L) critic)
-            in that pretraining, if it differs (None = critic_pretrain_batch_size).
+            in that pretraining (None = batch_size). Both critics train on the first
+            rows of one draw of the larger size.
         critic_pretrain_average: decay per step of the moving average of the critics'
             weights that the pretraining keeps; its held-out rule reads the average and
             the layer's IB iterations start from it (0 = the last weights).

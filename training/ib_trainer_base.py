@@ -31,6 +31,7 @@ from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.errors import TrainingDivergedError
 from infodl.training.ib_critic_pretraining import (
     CRITIC_PRETRAIN_AVERAGE_DECAY,
+    CRITIC_PRETRAIN_BATCH_SIZE,
     CRITIC_PRETRAIN_LEARNING_RATE,
     CriticPretraining,
 )
@@ -56,7 +57,8 @@ class IBTrainerBase(CriticPretraining):
                  critic_eval_every=100, critic_patience=5,
                  critic_pretrain_learning_rate=CRITIC_PRETRAIN_LEARNING_RATE,
                  critic_pretrain_tolerance=PRETRAIN_TOLERANCE, critic_standardize="none",
-                 critic_pretrain_batch_size=None, critic_pretrain_label_batch_size=None,
+                 critic_pretrain_batch_size=CRITIC_PRETRAIN_BATCH_SIZE,
+                 critic_pretrain_label_batch_size=None,
                  critic_pretrain_average=CRITIC_PRETRAIN_AVERAGE_DECAY, log_every=100,
                  checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
                  estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
@@ -109,8 +111,9 @@ class IBTrainerBase(CriticPretraining):
     # --- stages -------------------------------------------------------------------------
     def pretrain_loop_settings(self):
         """The `IBIterationLoop` arguments of the critic pretraining (batches, averaging)."""
-        return {"pretrain_batch_size": self.critic_pretrain_batch_size,
-                "pretrain_label_batch_size": self.critic_pretrain_label_batch_size,
+        return {"pretrain_batch_size": self.critic_pretrain_batch_size or self.batch_size,
+                "pretrain_label_batch_size": (self.critic_pretrain_label_batch_size
+                                              or self.batch_size),
                 "pretrain_average_decay": self.critic_pretrain_average}
 
     def make_critics(self, feature_dim, seed):

@@ -288,3 +288,20 @@ def test_pretraining_gives_each_critic_its_batch_from_one_draw(input_batch, labe
     loop.pretrain(tf.constant(2))
     loop.run(tf.constant(1))
     assert seen == [expected, (16, None, None)]  # the IB iterations keep batch_size
+
+
+def test_trainer_pretrains_dx_at_2048_and_dy_at_the_network_batch_by_default():
+    """The trainers' defaults (docs/ib_training.md): D_x at 2048 pairs, D_y at the
+    network's batch, averaged weights (decay 0.99); None and 0 give the pretraining of
+    before (both critics at the network's batch, the last weights)."""
+    from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+
+    trainer = LayerwiseIBTrainer(tiny_model(0), 3, batch_size=16)
+    assert trainer.pretrain_loop_settings() == {
+        "pretrain_batch_size": 2048, "pretrain_label_batch_size": 16,
+        "pretrain_average_decay": 0.99}
+    before = LayerwiseIBTrainer(tiny_model(0), 3, batch_size=16, critic_pretrain_batch_size=None,
+                                critic_pretrain_average=0)
+    assert before.pretrain_loop_settings() == {
+        "pretrain_batch_size": 16, "pretrain_label_batch_size": 16,
+        "pretrain_average_decay": 0.0}

@@ -204,7 +204,10 @@ def test_the_pretraining_check_says_whether_each_critic_is_within_one_fit_std():
     # |1.85 - 2.0| = 0.15 <= 0.17; |2.19 - 2.1| = 0.09 > 0.08
     assert check["within_fit_std"] == {"I_X": True, "I_Y": False}
     line = pretraining_line("hidden_1", check)
-    assert "I(X; L+eps) 2.000 +- 0.170" in line and "within one std: I_X yes, I_Y no" in line
+    assert "I(X; L+eps) 2.000 +- 0.170" in line
+    assert "within one std: I_X yes, I_Y no (above)" in line  # 2.19 > 2.1 + 0.08
+    low = dict(check, critic_I_X_L_noise_bits=1.5, within_fit_std={"I_X": False, "I_Y": True})
+    assert "within one std: I_X no (below), I_Y yes" in pretraining_line("hidden_1", low)
     # one fit: no spread, no verdict
     one = dict(bars, I_X_std_bits=None, I_Y_std_bits=None)
     record = {"pretraining": {"steps": 2, "stopped_by": "cap"},
