@@ -128,7 +128,7 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
         "pretraining stops after --critic_patience evaluations without one.", minimum=0)
     critic_pretrain_batch_size: int | None = setting(
         2048, "Pairs per step of the I(X; L+eps) critic while the critics are pretrained "
-        "alone before a layer (None = --batch_size, the setting before 2026-12-02). On 1 % "
+        "alone before a layer (before 2026-12-02 it was --batch_size's value). On 1 % "
         "MNIST with 128-wide critics, at 128 that critic stayed under independent fits on "
         "hidden_1 and hidden_2; at 2048, with --critic_pretrain_label_batch_size=128 and "
         "the averaging, none of the six (layer, critic) estimates was under the fits' "
