@@ -4,9 +4,11 @@ estimate stops improving, then say how it ended beside independent fits.
 P3 (Elad et al.) appendix C pretrains the MINE critics "until convergence" before each
 layer is trained; `pretrain_until_converged` (`infodl.training.ib_heldout`) is the
 stopping rule, this mixin wires it into the trainers: the hold-out rows, the optional
-input map of the critics, the learning rate while they train alone, the progress bar,
-the TensorBoard scalars `ib_pretraining/<stage>/...` and the check that puts the
-training critics' estimate beside the first error-bar fit (`history.json`
+input map of the critics, the learning rate while they train alone, the moving average of
+their weights that the rule reads and the IB iterations start from (each critic's batch
+is the loop's, `IBIterationLoop(pretrain_batch_size=..., pretrain_label_batch_size=...)`),
+the progress bar, the TensorBoard scalars `ib_pretraining/<stage>/...` and the check that
+puts the training critics' estimate beside the first error-bar fit (`history.json`
 `layers/<stage>/pretraining/check`, one log line).
 """
 
