@@ -131,8 +131,8 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
         "alone before a layer (before 2026-12-02 it was --batch_size's value). On 1 % "
         "MNIST with 128-wide critics, at 128 that critic stayed under independent fits on "
         "hidden_1 and hidden_2; at 2048, with --critic_pretrain_label_batch_size=128 and "
-        "the averaging, none of the six (layer, critic) estimates was under the fits' "
-        "spread (docs/ib_training.md).", minimum=2)
+        "the averaging, all six (layer, critic) estimates were within one std of "
+        "3000-step independent fits (docs/ib_training.md).", minimum=2)
     critic_pretrain_label_batch_size: int | None = setting(
         None, "Pairs per step of the I(Y; L) critic in that pretraining (None = "
         "--batch_size): it overfits the training examples at large batches (on 1 % MNIST "
