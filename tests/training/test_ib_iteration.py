@@ -305,3 +305,16 @@ def test_trainer_pretrains_dx_at_2048_and_dy_at_the_network_batch_by_default():
     assert before.pretrain_loop_settings() == {
         "pretrain_batch_size": 16, "pretrain_label_batch_size": 16,
         "pretrain_average_decay": 0.0}
+
+
+@pytest.mark.parametrize("setting, value, message", [
+    ("critic_pretrain_label_batch_size", 1, r"Expected critic_pretrain_label_batch_size >= 2"),
+    ("critic_pretrain_average", 1.0, r"Expected 0 <= critic_pretrain_average < 1"),
+    ("critic_pretrain_average", -0.5, r"Expected 0 <= critic_pretrain_average < 1"),
+])
+def test_bad_pretraining_settings_are_one_line_errors(setting, value, message):
+    from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+
+    with pytest.raises(ValueError, match=message) as error:
+        LayerwiseIBTrainer(tiny_model(0), 3, **{setting: value})
+    assert "\n" not in str(error.value)
