@@ -1,6 +1,6 @@
 """`python -m infodl.analysis --checkpoint=...`: `run.py --experiment=analyze --checkpoint=...`.
 
-Every flag of the feature analysis (`experiments/analyze_config.py`) applies; run it
+Every flag of the feature analysis (`experiments/analyze/config.py`) applies; run it
 from the repository root.
 
 Example:

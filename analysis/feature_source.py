@@ -100,8 +100,8 @@ def choose_preprocessing(requested, run_config, model_name):
     1. `requested` unless it is "auto";
     2. the run's config.json key "preprocessing" (a run of any experiment may store it);
     3. "per_image_standardization" for the CIFAR ResNet family (config "model" or the
-       model's name in `infodl.models.architectures.ARCHITECTURES`, as `infodl.experiments.resnet`
-       feeds them);
+       model's name in `infodl.models.architectures.ARCHITECTURES`, as the ResNet
+       experiment, `infodl.experiments.resnet.experiment`, feeds them);
     4. "unit_interval" (x / 255) otherwise: InvNet and the MLPs of this project.
     """
     check_choice(requested, "preprocessing", PREPROCESSINGS)

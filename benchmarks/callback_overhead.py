@@ -3,7 +3,7 @@
     python -m benchmarks.callback_overhead [--rounds 8] [--block_steps 10]
         [--direct_steps 0] [--direct_batch 32] [--direct_chunk 100]
 
-The callbacks are the experiment's own (`experiments.resnet_callbacks.measurement_callbacks`)
+The callbacks are the experiment's own (`experiments.resnet.callbacks.measurement_callbacks`)
 at the defaults of `ResNetConfig`: block ratio every 100 steps, I(X;Ŷ)/I(Y;Ŷ) every
 1000 steps on 2000 held-out images, classifier statistics every 500 steps on the
 128-image probe, all writing TensorBoard summaries. Training is the experiment's
@@ -47,9 +47,9 @@ from infodl.callbacks.nan_guard import NaNGuard
 from infodl.callbacks.proximal_l1 import ProximalL1
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset, make_train_pipeline
-from infodl.experiments.resnet import build_compiled_model, with_label_input
-from infodl.experiments.resnet_callbacks import measurement_callbacks
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet.callbacks import measurement_callbacks
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.resnet.experiment import build_compiled_model, with_label_input
 
 INTERVAL_FIELDS = {"BlockRatioLogger": "block_ratio_every",
                    "InformationConstraintLogger": "info_every",

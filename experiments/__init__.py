@@ -20,15 +20,15 @@ infodl.one_name(__name__)
 
 # Public name -> module that defines it.
 _LAZY = {
-    "ResNetConfig": ".resnet_config",
-    "InfoPlaneConfig": ".info_plane_config",
-    "IBLayerwiseConfig": ".ib_layerwise_config",
-    "IBEndToEndConfig": ".ib_end_to_end_config",
-    "InvNetConfig": ".invnet_config",
-    "AnalyzeConfig": ".analyze_config",
+    "ResNetConfig": ".resnet.config",
+    "InfoPlaneConfig": ".info_plane.config",
+    "IBLayerwiseConfig": ".ib.layerwise_config",
+    "IBEndToEndConfig": ".ib.end_to_end_config",
+    "InvNetConfig": ".invnet.config",
+    "AnalyzeConfig": ".analyze.config",
     "EXPERIMENTS": ".registry",
-    "ExperimentConfig": ".config",
-    "setting": ".config",
+    "ExperimentConfig": ".cli.config",
+    "setting": ".cli.config",
 }
 
 __all__ = list(_LAZY)

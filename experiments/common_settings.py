@@ -16,7 +16,7 @@ from infodl.choices import (
     MINE_STANDARDIZATIONS,
     REGULARIZERS,
 )
-from infodl.experiments.config import ExperimentConfig, setting
+from infodl.experiments.cli.config import ExperimentConfig, setting
 from infodl.paper_constants import IB_NOISE_VARIANCE, L1_EVERY, PAPER_CRITIC_HIDDEN_UNITS
 from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 
@@ -94,7 +94,7 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
     ib_end_to_end). An iteration is one network step with its k critic steps.
 
     A field named like an `IBTrainerBase` argument is passed to the trainer under that
-    name (`infodl.experiments.ib_runs.trainer_settings`)."""
+    name (`infodl.experiments.ib.runs.trainer_settings`)."""
     dataset: str = setting("mnist", "Data set.", choices=DATASETS)
     network: str | None = setting(
         None, "mlp_512_512, mlp_600_400, convnet_16 or convnet_48_96_192; None = P3's "

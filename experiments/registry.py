@@ -1,20 +1,20 @@
 """The experiments `run.py` can run: name -> config dataclass and the module running it.
 
 Adding an experiment means adding its config dataclass (fields made with
-`infodl.experiments.config.setting`) and one entry here; `run.py` builds its flags and runs it.
+`infodl.experiments.cli.config.setting`) and one entry here; `run.py` builds its flags and runs it.
 The config modules are free of TensorFlow, so flags are validated before it loads.
 """
 
 import dataclasses
 import importlib
 
-from infodl.experiments.analyze_config import AnalyzeConfig
-from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
-from infodl.experiments.info_plane_config import InfoPlaneConfig
-from infodl.experiments.invnet_config import InvNetConfig
-from infodl.experiments.resnet_config import ResNetConfig
-from infodl.experiments.sweep_config import ReportConfig, SweepSettings
+from infodl.experiments.analyze.config import AnalyzeConfig
+from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
+from infodl.experiments.info_plane.config import InfoPlaneConfig
+from infodl.experiments.invnet.config import InvNetConfig
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.sweeps.config import ReportConfig, SweepSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,20 +39,20 @@ class Experiment:
 
 
 EXPERIMENTS = {experiment.name: experiment for experiment in (
-    Experiment("resnet", ResNetConfig, "infodl.experiments.resnet",
+    Experiment("resnet", ResNetConfig, "infodl.experiments.resnet.experiment",
                "ResNet / PlainNet / WRN on CIFAR with the information regularizer (P2)"),
-    Experiment("info_plane", InfoPlaneConfig, "infodl.experiments.info_plane",
+    Experiment("info_plane", InfoPlaneConfig, "infodl.experiments.info_plane.experiment",
                "the 12-10-7-5-4-3-2 net on the 12-bit task, information plane (P1)"),
-    Experiment("ib_layerwise", IBLayerwiseConfig, "infodl.experiments.ib_layerwise",
+    Experiment("ib_layerwise", IBLayerwiseConfig, "infodl.experiments.ib.layerwise",
                "layer-by-layer IB training and its cross-entropy baselines (P3 §5)"),
-    Experiment("ib_end_to_end", IBEndToEndConfig, "infodl.experiments.ib_end_to_end",
+    Experiment("ib_end_to_end", IBEndToEndConfig, "infodl.experiments.ib.end_to_end",
                "end-to-end training with CE - beta I(Y;Y_hat) + gamma I(X;Y_hat+eps) (P3 app. B)"),
-    Experiment("invnet", InvNetConfig, "infodl.experiments.invnet",
+    Experiment("invnet", InvNetConfig, "infodl.experiments.invnet.experiment",
                "InvNet / RegInvNet on MNIST: autoencoder + classifier, alternating (P2 §4.2)"),
-    Experiment("analyze", AnalyzeConfig, "infodl.experiments.analyze",
+    Experiment("analyze", AnalyzeConfig, "infodl.experiments.analyze.experiment",
                "feature analysis of a saved model: P2 Fig. 2/3/8, t-SNE + separation (P3), "
                "PCA + SVM/1-NN (P1)"),
-    Experiment("report", ReportConfig, "infodl.experiments.report",
+    Experiment("report", ReportConfig, "infodl.experiments.sweeps.report",
                "the table of a sweep folder (mean ± std over seeds) and TensorBoard HParams"),
 )}
 

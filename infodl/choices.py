@@ -21,7 +21,7 @@ RECIPES = ("original", "zagoruyko")
 EVAL_PROTOCOLS = ("full", "original")
 DISTRIBUTION_STRATEGIES = ("none", "mirrored", "multi_worker")
 DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
-# Who starts the runs of a sweep: this machine, or a Ray cluster (experiments.ray_launcher).
+# Who starts the runs of a sweep: this machine, or a Ray cluster (experiments.sweeps.ray_launcher).
 SWEEP_LAUNCHERS = ("local", "ray")
 # InvNet (P2 §4.2) and the feature analysis (P2 §4.2, P1 §3.5).
 RECONSTRUCTION_LOSSES = ("squared_error", "binary_crossentropy")  # summed over pixels

@@ -10,10 +10,10 @@ from infodl.data import load_dataset
 from infodl.data.twelve_bit import generate_twelve_bit_task
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
-from infodl.experiments.info_plane import make_estimator, run
-from infodl.experiments.info_plane_config import InfoPlaneConfig
+from infodl.experiments.info_plane.config import InfoPlaneConfig
+from infodl.experiments.info_plane.experiment import make_estimator, run
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet.config import ResNetConfig
 from infodl.models.mlp import build_mlp
 from infodl.models.regularized_logits import RegularizedLogits
 from infodl.models.resnet import build_network

@@ -135,7 +135,7 @@ def test_rerun_of_the_same_folder_spelled_differently_resumes(tmp_path):
 
 
 def test_library_argument_names_become_flags_in_errors():
-    from infodl.experiments import cli
+    from infodl.experiments.cli import command_line as cli
 
     assert cli.as_flags("(or pass overwrite=True to delete the old run)") == (
         "(or pass --overwrite to delete the old run)")
@@ -148,7 +148,7 @@ def test_a_shared_flag_name_says_what_it_means_in_each_experiment():
     for IB training: the help shows both meanings, and one help where they agree."""
     from absl import flags
 
-    from infodl.experiments.flags import define_flags
+    from infodl.experiments.cli.flags import define_flags
     from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS
 
     flag_values = flags.FlagValues()

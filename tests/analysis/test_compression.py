@@ -17,7 +17,7 @@ from infodl.analysis.compression_figures import plot_compression_bars, plot_info
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
-from infodl.experiments.compression_table import BEGIN, END, update_document
+from infodl.experiments.info_plane.compression_table import BEGIN, END, update_document
 
 
 def _trajectory(i_xt, epochs=(0, 1, 10, 100), names=("hidden_1", "output")):

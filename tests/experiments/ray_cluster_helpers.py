@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from infodl.experiments import ray_launcher
+from infodl.experiments.sweeps import ray_launcher
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Ray on this test machine stays on loopback only with these two (see the tests of a real

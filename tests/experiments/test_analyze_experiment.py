@@ -11,10 +11,10 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from infodl.analysis.feature_source import resolve_checkpoint
 from infodl.analysis.feature_statistics import weight_statistics
-from infodl.experiments.analyze import run, summary
-from infodl.experiments.analyze_config import AnalyzeConfig
-from infodl.experiments.resnet import run as run_resnet
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.analyze.config import AnalyzeConfig
+from infodl.experiments.analyze.experiment import run, summary
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.resnet.experiment import run as run_resnet
 from infodl.models.regularized_logits import RegularizedLogits
 
 

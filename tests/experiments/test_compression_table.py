@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from infodl.analysis.compression import ESTIMATORS
-from infodl.experiments.compression_table import BEGIN, END, VARIANTS, main
+from infodl.experiments.info_plane.compression_table import BEGIN, END, VARIANTS, main
 
 
 @pytest.mark.slow

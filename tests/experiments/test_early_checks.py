@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from infodl.data.subset import check_subset_size, smallest_fraction
-from infodl.experiments.early_checks import check_keras_file, check_log_dir
+from infodl.experiments.cli.early_checks import check_keras_file, check_log_dir
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 REAL_MNIST = ROOT.parent / "shared" / "data" / "mnist.pkl.gz"

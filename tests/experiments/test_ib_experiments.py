@@ -7,9 +7,9 @@ import sys
 import keras
 import pytest
 
-from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
-from infodl.experiments.ib_layerwise_table import table
+from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
+from infodl.experiments.ib.layerwise_table import table
 
 TINY_CRITICS = dict(critic_steps=2, critic_hidden_units=(8,), batch_size=32,
                     critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1,
@@ -17,7 +17,7 @@ TINY_CRITICS = dict(critic_steps=2, critic_hidden_units=(8,), batch_size=32,
 
 
 def test_cross_entropy_baseline_results_model_and_reuse(tmp_path):
-    from infodl.experiments import ib_layerwise
+    from infodl.experiments.ib import layerwise as ib_layerwise
 
     config = IBLayerwiseConfig(method="cross_entropy", dataset="digits", train_steps=60,
                                weight_decay=1e-4, num_seeds=2, batch_size=64,
@@ -41,7 +41,7 @@ def test_cross_entropy_baseline_results_model_and_reuse(tmp_path):
 
 
 def test_end_to_end_ib_run_writes_information_and_model(tmp_path):
-    from infodl.experiments import ib_end_to_end
+    from infodl.experiments.ib import end_to_end as ib_end_to_end
 
     config = IBEndToEndConfig(dataset="digits", train_steps=4, log_every=2,
                               checkpoint_every=2, log_dir=str(tmp_path / "e2e"),
@@ -57,7 +57,7 @@ def test_end_to_end_ib_run_writes_information_and_model(tmp_path):
 
 @pytest.mark.slow
 def test_layerwise_ib_run_with_error_bars(tmp_path):
-    from infodl.experiments import ib_layerwise
+    from infodl.experiments.ib import layerwise as ib_layerwise
 
     config = IBLayerwiseConfig(dataset="digits", iterations_per_layer=4, log_every=2,
                                checkpoint_every=2, posttrain_steps=20, estimate_restarts=2,

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 
-from infodl.experiments import ib_layerwise_table
-from infodl.experiments.ib_layerwise_table import (
+from infodl.experiments.ib import layerwise_table as ib_layerwise_table
+from infodl.experiments.ib.layerwise_table import (
     each_folder_rows,
     information_text,
     layer_statistics,

@@ -11,8 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from infodl.experiments import ib_layerwise
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
+from infodl.experiments.ib import layerwise as ib_layerwise
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
 from infodl.models.ib_nets import build_ib_network
 
 TINY = dict(dataset="digits", iterations_per_layer=2, log_every=2, checkpoint_every=2,

@@ -9,9 +9,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from infodl.data import load_dataset
-from infodl.experiments import ib_layerwise
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
-from infodl.experiments.ib_layerwise_table import table
+from infodl.experiments.ib import layerwise as ib_layerwise
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
+from infodl.experiments.ib.layerwise_table import table
 
 
 @pytest.fixture(scope="module")

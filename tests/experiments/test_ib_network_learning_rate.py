@@ -9,10 +9,11 @@ optimizer each path really builds (its public `learning_rate`).
 import pytest
 from absl import flags
 
-from infodl.experiments import flags as experiment_flags
-from infodl.experiments import ib_end_to_end, ib_layerwise
-from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
+from infodl.experiments.cli import flags as experiment_flags
+from infodl.experiments.ib import end_to_end as ib_end_to_end
+from infodl.experiments.ib import layerwise as ib_layerwise
+from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
 from infodl.experiments.registry import EXPERIMENTS
 from infodl.training import ib_end_to_end_trainer, ib_layerwise_trainer
 from infodl.training.ib_iteration import IBIterationLoop

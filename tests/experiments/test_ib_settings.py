@@ -1,7 +1,7 @@
 """The IB experiments' settings: each written once, as a config field, and passed on by name.
 
 A config field named like an argument of the experiment's trainer reaches the trainer
-(`experiments.ib_runs.trainer_settings`, from the trainer's signature), and the settings
+(`experiments.ib.runs.trainer_settings`, from the trainer's signature), and the settings
 the IB experiments share with the others (data files, seed, overwrite, verbose) are the
 same dataclass fields, so `run.py --help` shows each with one help text.
 """
@@ -16,14 +16,15 @@ import sys
 
 import pytest
 
-from infodl.experiments import ib_end_to_end, ib_layerwise
 from infodl.experiments.common_settings import IBTrainingSettings
-from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
-from infodl.experiments.ib_runs import PER_SEED_ARGUMENTS, trainer_arguments, trainer_settings
-from infodl.experiments.info_plane_config import InfoPlaneConfig
-from infodl.experiments.invnet_config import InvNetConfig
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.ib import end_to_end as ib_end_to_end
+from infodl.experiments.ib import layerwise as ib_layerwise
+from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
+from infodl.experiments.ib.runs import PER_SEED_ARGUMENTS, trainer_arguments, trainer_settings
+from infodl.experiments.info_plane.config import InfoPlaneConfig
+from infodl.experiments.invnet.config import InvNetConfig
+from infodl.experiments.resnet.config import ResNetConfig
 from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 from infodl.training.ib_trainer_base import IBTrainerBase

@@ -12,7 +12,7 @@ from infodl.analysis.compression import estimate_trajectory, layer_end_points, l
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import log_spaced_epochs
 from infodl.data.twelve_bit import generate_twelve_bit_task
-from infodl.experiments.info_plane import (
+from infodl.experiments.info_plane.experiment import (
     InfoPlaneConfig,
     make_estimator,
     run,

@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from infodl.experiments.invnet import run, summary
-from infodl.experiments.invnet_config import InvNetConfig
+from infodl.experiments.invnet.config import InvNetConfig
+from infodl.experiments.invnet.experiment import run, summary
 from infodl.run_folder.checkpoints import list_checkpoints
 from infodl.training.errors import TrainingDivergedError
 
@@ -79,7 +79,7 @@ def test_analysis_of_the_final_model_is_written(trained):
 
 
 def test_learning_rate_schedule_is_0_7_every_10_epochs():
-    from infodl.experiments.invnet import build_compiled_model
+    from infodl.experiments.invnet.experiment import build_compiled_model
 
     config = _config("unused", lr_decay_epochs=2).validate()
     model = build_compiled_model(config, 10, (8, 8, 1), steps_per_epoch=5)

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from infodl.experiments.invnet_table import main, markdown_table
+from infodl.experiments.invnet.table import main, markdown_table
 
 
 def _fake_run(folder, regularizer, seed, accuracy, auc):
@@ -37,7 +37,7 @@ def test_rows_are_mean_and_sample_std_over_seeds(tmp_path):
 
 def test_without_arguments_it_prints_usage(capsys):
     assert main(["invnet_table"]) == 1
-    assert "python -m infodl.experiments.invnet_table" in capsys.readouterr().err
+    assert "python -m infodl.experiments.invnet.table" in capsys.readouterr().err
 
 
 def test_a_file_instead_of_a_run_folder_is_one_error_line(tmp_path, capsys):

@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from infodl.experiments.resnet import run
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.resnet.experiment import run
 from infodl.run_folder.checkpoints import list_checkpoints
 from infodl.training.errors import TrainingDivergedError
 
@@ -80,7 +80,7 @@ def test_the_same_folder_spelled_differently_resumes(trained_run, monkeypatch):
 def test_original_protocol_windows():
     """resnet_main.py: 50 batches of 100 test images per evaluation, in turn."""
     from infodl.data.dataset import Dataset
-    from infodl.experiments.resnet import evaluation_sets
+    from infodl.experiments.resnet.experiment import evaluation_sets
 
     images = np.zeros((10000, 4, 4, 3), np.uint8)
     images[:, 0, 0, 0] = np.arange(10000) % 256

@@ -21,8 +21,8 @@ import pytest
 import tensorflow as tf
 
 from infodl.data import load_dataset
-from infodl.experiments.resnet import run
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.resnet.experiment import run
 from infodl.run_folder.checkpoints import list_checkpoints
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

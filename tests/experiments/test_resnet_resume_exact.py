@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from infodl.data import load_dataset
-from infodl.experiments import resnet_callbacks
-from infodl.experiments.resnet import build_compiled_model, run
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet import callbacks as resnet_callbacks
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.resnet.experiment import build_compiled_model, run
 from infodl.run_folder.checkpoints import (
     latest_checkpoint,
     restore_checkpoint,

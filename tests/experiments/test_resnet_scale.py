@@ -28,8 +28,8 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from infodl.run_folder.epoch_log import read_epoch_log
-from infodl.experiments.resnet import run
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet.experiment import run
+from infodl.experiments.resnet.config import ResNetConfig
 common = dict(model="resnet20", dataset="synthetic", train_steps=4, eval_every=1,
               summary_every=1, alpha1=1e-3, alpha2=0.05, synthetic_sizes=(64, 32),
               verbose=0, deterministic=True, info_every=2, classifier_stats_every=2,
@@ -175,8 +175,8 @@ def test_sigkill_at_a_random_step_then_the_same_command_finishes_cleanly(tmp_pat
 MIXED = r"""
 import json, sys
 from infodl.run_folder.epoch_log import read_epoch_log
-from infodl.experiments.resnet import run
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.resnet.experiment import run
+from infodl.experiments.resnet.config import ResNetConfig
 common = dict(model="resnet20", dataset="synthetic", train_steps=6, eval_every=2,
               batch_size=16, synthetic_sizes=(64, 32), alpha2=0.05, verbose=0,
               info_every=2, classifier_stats_every=2, block_ratio_every=2)

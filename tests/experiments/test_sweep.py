@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.report import run_numbers
-from infodl.experiments.sweep import load_sweep_file, plan_runs
+from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs
+from infodl.experiments.sweeps.report import run_numbers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweep import prepare_sweep, refusal, run_sweep, summary
+from infodl.experiments.sweeps.plan import prepare_sweep, refusal, run_sweep, summary
 from infodl.run_folder.lock import RunFolderInUseError, release_run_folder
 from tests.run_folder.lock_holder import hold_in_another_process
 

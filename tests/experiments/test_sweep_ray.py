@@ -16,10 +16,11 @@ import types
 
 import pytest
 
-from infodl.experiments import ray_launcher, sweep
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweep import load_sweep_file, plan_runs, run_resources
-from infodl.experiments.sweep_config import SweepSettings
+from infodl.experiments.sweeps import plan as sweep
+from infodl.experiments.sweeps import ray_launcher
+from infodl.experiments.sweeps.config import SweepSettings
+from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs, run_resources
 from tests.experiments.ray_cluster_helpers import FAKE_RUN, ROOT, free_port
 
 
@@ -137,10 +138,10 @@ def test_the_command_line_refuses_an_unreachable_cluster_before_making_the_folde
 
 NO_RAY = r"""
 import json, pathlib, sys
-import infodl.experiments.cli
+import infodl.experiments.cli.command_line
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.report import run_numbers
-from infodl.experiments.sweep import prepare_sweep, run_sweep
+from infodl.experiments.sweeps.report import run_numbers
+from infodl.experiments.sweeps.plan import prepare_sweep, run_sweep
 _, runs, _ = prepare_sweep(sys.argv[1], sys.argv[2], EXPERIMENTS)
 pathlib.Path(runs[0]["folder"]).mkdir(parents=True)  # finished: skipped, nothing to start
 pathlib.Path(runs[0]["folder"], "results.json").write_text('{"complete": true}')
@@ -216,7 +217,8 @@ def test_a_finished_or_busy_run_is_not_started(tmp_path, monkeypatch):
 
 ORPHAN = r"""
 import sys
-from infodl.experiments import ray_launcher, sweep
+from infodl.experiments.sweeps import ray_launcher
+from infodl.experiments.sweeps import plan as sweep
 sweep.run_command = lambda: [sys.executable, "-c", sys.argv[1]]
 run = {"setting": "a", "seed": 0, "folder": sys.argv[2], "values": {"log_dir": sys.argv[2]}}
 ray_launcher.run_attempt("resnet", run, sys.argv[3], sys.argv[4], lock_wait=0)
@@ -304,7 +306,7 @@ def test_a_run_stopped_off_its_evaluation_grid_is_not_evaluated_there(signal_at_
 
     from infodl.callbacks.graceful_stop import GracefulStop
     from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
-    from infodl.experiments.resnet_callbacks import _stopped_off_grid
+    from infodl.experiments.resnet.callbacks import _stopped_off_grid
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])

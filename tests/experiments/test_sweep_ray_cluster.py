@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from infodl.experiments.report import run_numbers
+from infodl.experiments.sweeps.report import run_numbers
 from tests.experiments.ray_cluster_helpers import (
     ROOT,
     SETTINGS,

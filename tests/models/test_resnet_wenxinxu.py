@@ -239,8 +239,8 @@ def test_synthetic_run_logs_15_block_ratios(tmp_path):
     """
     import tensorflow as tf
 
-    from infodl.experiments.resnet import run
-    from infodl.experiments.resnet_config import ResNetConfig
+    from infodl.experiments.resnet.config import ResNetConfig
+    from infodl.experiments.resnet.experiment import run
 
     log_dir = str(tmp_path / "wenxinxu")
     results = run(ResNetConfig(

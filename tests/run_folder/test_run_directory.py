@@ -42,7 +42,7 @@ def test_a_setting_added_after_the_run_started_counts_as_its_default(tmp_path):
 
 
 def test_experiment_config_defaults_are_its_field_defaults():
-    from infodl.experiments.info_plane_config import InfoPlaneConfig
+    from infodl.experiments.info_plane.config import InfoPlaneConfig
 
     defaults = InfoPlaneConfig.defaults()
     assert defaults["mine_standardize"] == "whiten" and defaults["estimator"] == "binning"

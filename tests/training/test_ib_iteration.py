@@ -201,8 +201,8 @@ def test_pretraining_draws_batches_of_its_own_size_and_the_iterations_keep_their
     """`pretrain_batch_size` (the trainers' `critic_pretrain_batch_size`): the critic
     steps of `pretrain` see that many pairs, those of `run` the network's batch; None
     keeps batch_size and the same random stream."""
-    from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
-    from infodl.experiments.ib_runs import trainer_settings
+    from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
+    from infodl.experiments.ib.runs import trainer_settings
     from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
     def batch_rows(loop, critics):

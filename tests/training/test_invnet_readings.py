@@ -8,10 +8,10 @@ import pytest
 import tensorflow as tf
 
 from infodl.callbacks.proximal_l1 import ProximalL1
-from infodl.experiments import resnet_callbacks
-from infodl.experiments.invnet import build_compiled_model
-from infodl.experiments.invnet_config import InvNetConfig
-from infodl.experiments.resnet_config import ResNetConfig
+from infodl.experiments.invnet.config import InvNetConfig
+from infodl.experiments.invnet.experiment import build_compiled_model
+from infodl.experiments.resnet import callbacks as resnet_callbacks
+from infodl.experiments.resnet.config import ResNetConfig
 from infodl.models.invnet import build_invnet
 from infodl.models.regularized_logits import RegularizedLogits
 from infodl.training.alternating_trainer import AlternatingTrainer, reconstruction_error

@@ -28,7 +28,7 @@ def plot_ib_information_plane(history, title=None):
         A matplotlib Figure.
 
     Example:
-        >>> from infodl.experiments.ib_layerwise_plot import plot_ib_information_plane
+        >>> from infodl.experiments.ib.layerwise_plot import plot_ib_information_plane
         >>> history = {"layers": {  # LayerwiseIBTrainer.fit(...): (iteration, I_X, I_Y) bits
         ...     "hidden_1": {"trajectory": [[0, 4.0, 0.5], [50, 3.0, 0.9], [100, 2.5, 1.0]],
         ...                  "beta": 1e-3},

@@ -5,14 +5,14 @@ Every setting of an experiment is written once, as a field of its config datacla
     alpha2: float = setting(0.0, "Coefficient of mean ||w_y||·||F(x)||.", minimum=0)
 
 `run.py` turns the fields of every registered config into absl flags
-(`infodl.experiments.flags.define_flags`), and `ExperimentConfig.validate()` checks each
+(`infodl.experiments.cli.flags.define_flags`), and `ExperimentConfig.validate()` checks each
 field against its own metadata (choices, bounds, integer-ness) with the messages of
 `infodl.checks`, then runs the config's cross-field checks (`check()`). No TensorFlow
 is imported here, so bad flags fail before it loads.
 
 Example:
     >>> import dataclasses
-    >>> from infodl.experiments.config import ExperimentConfig, setting
+    >>> from infodl.experiments.cli.config import ExperimentConfig, setting
     >>> @dataclasses.dataclass
     ... class MyConfig(ExperimentConfig):
     ...     steps: int = setting(100, "Training steps.", minimum=1)

@@ -22,7 +22,7 @@ from infodl.analysis.feature_source import (
     resolve_checkpoint,
 )
 from infodl.data import load_dataset
-from infodl.experiments.early_checks import check_keras_file
+from infodl.experiments.cli.early_checks import check_keras_file
 from infodl.run_folder.checkpoints import CHECKPOINT_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter

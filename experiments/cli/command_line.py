@@ -27,8 +27,8 @@ quiet_startup.apply()
 from absl import app, flags  # noqa: E402
 
 from infodl import stop_signals  # noqa: E402
-from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
-from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
+from infodl.experiments.cli import early_checks  # noqa: E402  (no TensorFlow)
+from infodl.experiments.cli import flags as experiment_flags  # noqa: E402  (no TensorFlow)
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -66,8 +66,8 @@ def run_sweep(settings):
     """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
     import pathlib
 
-    from infodl.experiments import sweep
-    from infodl.experiments.sweep_config import DEFAULT_RAY_RETRIES
+    from infodl.experiments.sweeps import plan as sweep
+    from infodl.experiments.sweeps.config import DEFAULT_RAY_RETRIES
 
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "

@@ -12,12 +12,12 @@ from infodl.choices import (
     MODES,
     RECIPES,
 )
+from infodl.experiments.cli.config import setting
 from infodl.experiments.common_settings import (
     DataFileSettings,
     RegularizerSettings,
     RunFolderSettings,
 )
-from infodl.experiments.config import setting
 
 CIFAR_TRAIN_SIZE = 50_000
 

@@ -13,13 +13,13 @@ from infodl.choices import (
     RECONSTRUCTION_REDUCTIONS,
     REGULARIZERS,
 )
+from infodl.experiments.cli.config import setting
 from infodl.experiments.common_settings import (
     DataFileSettings,
     RegularizerSettings,
     RunFolderSettings,
     alpha_setting,
 )
-from infodl.experiments.config import setting
 
 
 @dataclasses.dataclass

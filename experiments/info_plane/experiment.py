@@ -32,7 +32,7 @@ from infodl.analysis.information_plane_plot import plot_information_plane, save_
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import InformationPlaneLogger
 from infodl.data.twelve_bit import load_twelve_bit_task, train_test_split_indices
-from infodl.experiments.info_plane_config import InfoPlaneConfig  # noqa: F401 (re-exported)
+from infodl.experiments.info_plane.config import InfoPlaneConfig  # noqa: F401 (re-exported)
 from infodl.models.mlp import build_mlp
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.run_directory import prepare_log_dir

@@ -15,8 +15,8 @@ Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and C.
 
 import time
 
-from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig  # noqa: F401 (re-exported)
-from infodl.experiments.ib_runs import (
+from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig  # noqa: F401 (re-exported)
+from infodl.experiments.ib.runs import (
     build_network,
     evaluate_and_save,
     finish_seed,

@@ -9,8 +9,8 @@ the smaller settings used for the CPU-budget tables.
 import dataclasses
 
 from infodl.choices import IB_METHODS
+from infodl.experiments.cli.config import setting
 from infodl.experiments.common_settings import BETA_HELP, CONV_DATASETS, IBTrainingSettings
-from infodl.experiments.config import setting
 
 FIRST_IB_LAYER = "hidden_1"  # the first layer of every IB network (models.ib_nets)
 

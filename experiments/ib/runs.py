@@ -70,7 +70,7 @@ def trainer_arguments(trainer_class):
     """The names of the arguments of `trainer_class(...)`, following `**kwargs` to its bases.
 
     Example:
-        >>> from infodl.experiments.ib_runs import trainer_arguments
+        >>> from infodl.experiments.ib.runs import trainer_arguments
         >>> from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
         >>> names = trainer_arguments(EndToEndIBTrainer)  # its own, then IBTrainerBase's
         >>> names[:6], "critic_steps" in names
@@ -97,8 +97,8 @@ def trainer_settings(config, seed, seed_dir, trainer_class=IBTrainerBase):
     seed's own (its folder for TensorBoard events and checkpoints).
 
     Example:
-        >>> from infodl.experiments.ib_end_to_end_config import IBEndToEndConfig
-        >>> from infodl.experiments.ib_runs import trainer_settings
+        >>> from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
+        >>> from infodl.experiments.ib.runs import trainer_settings
         >>> settings = trainer_settings(IBEndToEndConfig(critic_steps=5), 3, "runs/e/seed_3")
         >>> settings["critic_steps"], settings["seed"], settings["log_dir"]
         (5, 3, 'runs/e/seed_3')

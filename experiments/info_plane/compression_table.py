@@ -2,7 +2,7 @@
 
 For activation in (tanh, relu) × output layer in (sigmoid: Saxe et al. Fig. 1's two
 sigmoid units, softmax: IDNNs) the 12-10-7-5-4-3-2 net is trained once per seed on
-var_u.mat (`infodl.experiments.info_plane` with keep_activations: its activations on all
+var_u.mat (`infodl.experiments.info_plane.experiment` with keep_activations: its activations on all
 4096 inputs are saved at the logged epochs); every estimator of
 `infodl.analysis.compression.ESTIMATORS` is then computed from those same activations
 (cached per seed as `trajectory_<estimator>.npz`), and per layer the compression
@@ -12,7 +12,7 @@ bootstrap noise at the final epoch; the resamples are cached per seed as
 `null_<estimator>.json`). A rerun reuses finished seeds and cached estimates.
 
 Usage:
-    nice -n 10 python -m infodl.experiments.compression_table \
+    nice -n 10 python -m infodl.experiments.info_plane.compression_table \
         --var_u_path=/path/to/var_u.mat --epochs=2000 --num_seeds=5
 
 Writes `<log_dir>/compression.json` (every per-seed number), the figures
@@ -55,8 +55,8 @@ def variant_key(activation, output):
 
 def train_variants(args):
     """Runs (or reuses) the info-plane experiment of every variant; {key: results}."""
-    from infodl.experiments.info_plane import run
-    from infodl.experiments.info_plane_config import InfoPlaneConfig
+    from infodl.experiments.info_plane.config import InfoPlaneConfig
+    from infodl.experiments.info_plane.experiment import run
 
     results = {}
     for activation, output in VARIANTS:

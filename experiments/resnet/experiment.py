@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from infodl.callbacks.information_constraint import InformationConstraintLogger
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
-from infodl.experiments.resnet_callbacks import METRICS_FILE, run_callbacks
+from infodl.experiments.resnet.callbacks import METRICS_FILE, run_callbacks
 from infodl.models.resnet import build_network
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint

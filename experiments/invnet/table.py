@@ -1,6 +1,6 @@
 """Mean ± std over seeds of InvNet / RegInvNet runs, as a Markdown table beside P2's numbers.
 
-    python -m infodl.experiments.invnet_table runs/invnet_doc/*_seed?
+    python -m infodl.experiments.invnet.table runs/invnet_doc/*_seed?
 
 Each argument is a run folder of `--experiment=invnet` holding `results.json`,
 `config.json` and `analysis/analysis.json`; runs are grouped by regularizer and α.

@@ -3,7 +3,7 @@
 `run_sweep(sweep_file, log_dir, workers)` validates every run's config before starting
 any (a typo fails at once, in one line), writes the resolved plan to
 `<log_dir>/sweep.json`, then runs the runs that are not finished, `workers` at a time
-(`infodl.experiments.local_launcher`), each as `python -m infodl --experiment=...
+(`infodl.experiments.sweeps.local_launcher`), each as `python -m infodl --experiment=...
 --<flag>=<value> ... --log_dir=<its folder>` (the command line of `run.py` and `infodl`),
 output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its `results.json`
 says it is complete) is skipped; an interrupted one resumes, because a rerun of a run's
@@ -16,7 +16,7 @@ sweep started twice, a hand-started run) is not started, or is refused at its st
 it is reported as busy, with the holder, and neither retried nor counted as done.
 
 With `launcher="ray"` (`--sweep_launcher=ray`) the same plan's runs are Ray tasks on a
-cluster instead (`infodl.experiments.ray_launcher`), each running the same command;
+cluster instead (`infodl.experiments.sweeps.ray_launcher`), each running the same command;
 the sweep file's `resources: {cpu: 4, gpu: 1}` says what one run needs there.
 
 Example:
@@ -33,7 +33,7 @@ import sys
 
 from tqdm.auto import tqdm
 
-from infodl.experiments.config import field_base_type
+from infodl.experiments.cli.config import field_base_type
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.lock import IN_USE_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
@@ -309,7 +309,7 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
         process holds, each with "holder": who) lists of runs, and counts.
     """
     if launcher == "ray":
-        from infodl.experiments import ray_launcher  # ray itself is imported only on connect
+        from infodl.experiments.sweeps import ray_launcher  # ray itself is imported only on connect
 
         address = ray_launcher.cluster_address(launcher_options.get("address"))
         if address is not None:  # before the sweep folder is made: one line, in seconds
@@ -325,7 +325,7 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
             ray_launcher.run_on_ray(experiment, pending, log_dir, resources, outcomes, bar,
                                     **launcher_options)
         else:
-            from infodl.experiments.local_launcher import run_locally
+            from infodl.experiments.sweeps.local_launcher import run_locally
 
             run_locally(experiment, pending, log_dir, workers, outcomes, bar)
     finally:

@@ -6,7 +6,7 @@ Free of TensorFlow: `run.py --experiment=analyze` validates these flags before i
 import dataclasses
 
 from infodl.choices import DATASETS, PREPROCESSINGS
-from infodl.experiments.config import ExperimentConfig, setting
+from infodl.experiments.cli.config import ExperimentConfig, setting
 
 
 @dataclasses.dataclass

@@ -35,9 +35,9 @@ import warnings
 import keras
 import numpy as np
 
-from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
-from infodl.experiments.ib_layerwise_plot import figure_png, plot_ib_information_plane
-from infodl.experiments.ib_runs import (
+from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
+from infodl.experiments.ib.layerwise_plot import figure_png, plot_ib_information_plane
+from infodl.experiments.ib.runs import (
     MODEL_FILE,
     build_network,
     evaluate_and_save,

@@ -15,7 +15,7 @@ import dataclasses
 
 from absl import flags
 
-from infodl.experiments.config import field_base_type
+from infodl.experiments.cli.config import field_base_type
 
 _DEFINE = {str: flags.DEFINE_string, int: flags.DEFINE_integer,
            float: flags.DEFINE_float, bool: flags.DEFINE_bool}

@@ -1,12 +1,12 @@
 """The local launcher of a sweep (`--sweep_launcher=local`, the default): every run a
 process of this machine, `workers` at a time.
 
-`infodl.experiments.sweep.run_sweep` plans the sweep, skips the finished runs and calls
+`infodl.experiments.sweeps.plan.run_sweep` plans the sweep, skips the finished runs and calls
 `run_locally` with the rest; each run is the command `sweep.run_command()` + its flags,
 its output appended to `<log_dir>/logs/<setting>_seed<s>.log`. A run whose folder another
 process holds (`infodl.run_folder.lock`) is not started and is filed as busy. Ctrl-C
 sends SIGTERM to the running runs (each saves a checkpoint and stops), waits for them,
-and ends in one line; a rerun of the sweep continues. `infodl.experiments.ray_launcher`
+and ends in one line; a rerun of the sweep continues. `infodl.experiments.sweeps.ray_launcher`
 is the same loop with Ray tasks on a cluster instead of processes here.
 
 Example:
@@ -20,7 +20,7 @@ import signal
 import subprocess
 import time
 
-from infodl.experiments import sweep
+from infodl.experiments.sweeps import plan as sweep
 from infodl.run_folder.lock import describe_holder, run_folder_holder
 
 POLL_SECONDS = 0.5  # how often the running processes are checked

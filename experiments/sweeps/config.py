@@ -14,13 +14,13 @@ settings to compare (a list, or a grid whose Cartesian product is taken) and the
 Each run goes to `<log_dir>/<setting name>/seed_<seed>` (names made from the varying
 flags when a setting has none); `expected` is the paper's number, shown by the report.
 An optional `resources: {cpu: 4, gpu: 1}` says what one run needs on a Ray cluster
-(`--sweep_launcher=ray`, `infodl.experiments.ray_launcher`).
+(`--sweep_launcher=ray`, `infodl.experiments.sweeps.ray_launcher`).
 """
 
 import dataclasses
 
 from infodl.choices import SWEEP_LAUNCHERS
-from infodl.experiments.config import ExperimentConfig, setting
+from infodl.experiments.cli.config import ExperimentConfig, setting
 
 DEFAULT_RAY_RETRIES = 2  # a failed run is started at most this often again on Ray
 

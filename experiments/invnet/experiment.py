@@ -198,7 +198,7 @@ def run(config):
 def _analyze(config, model, dataset, step):
     """The feature analysis of the final model into <log_dir>/analysis; headline numbers."""
     from infodl.analysis.feature_analysis import FeatureAnalysis
-    from infodl.experiments.analyze import prepare_output_dir
+    from infodl.experiments.analyze.experiment import prepare_output_dir
 
     analysis = FeatureAnalysis(
         model, dataset, preprocessing=PREPROCESSING, feature_layer=FEATURE_LAYER,

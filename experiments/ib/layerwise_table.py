@@ -1,6 +1,6 @@
 """Markdown tables of P3 Table 1 (layer-wise) and Table 3 (end-to-end) from finished runs.
 
-    python -m infodl.experiments.ib_layerwise_table runs/ib_table [--share 1] [--each]
+    python -m infodl.experiments.ib.layerwise_table runs/ib_table [--share 1] [--each]
 
 reads `results.json` of the run folders below the root (names as in
 docs/ib_training.md: ce, ce_wd, logistic_regression, ib_first, ib_full_s0 + ib_full_s12,

@@ -1,6 +1,6 @@
 """Sweeps on a Ray cluster (`--sweep_launcher=ray`): every setting × seed is one Ray task.
 
-`infodl.experiments.sweep.run_sweep` plans the sweep, skips the finished runs and files
+`infodl.experiments.sweeps.plan.run_sweep` plans the sweep, skips the finished runs and files
 the outcomes exactly as with the local launcher; this module only replaces "start a
 process of this machine" by "start a Ray task somewhere on the cluster". Each task runs
 the local launcher's command (`sweep.run_command()` + the run's flags, output appended
@@ -63,7 +63,7 @@ import sys
 import time
 
 import infodl
-from infodl.experiments import sweep
+from infodl.experiments.sweeps import plan as sweep
 from infodl.run_folder.lock import describe_holder, run_folder_holder
 
 STOP_FILE = "sweep.stop"  # in the sweep folder: the driver's request that runs stop

@@ -7,8 +7,8 @@ seconds, instead of after TensorFlow and the data have loaded, and before anythi
 created in the run folder. This module imports neither TensorFlow nor Keras.
 
 Example:
-    >>> from infodl.experiments.early_checks import check_before_tensorflow
-    >>> from infodl.experiments.ib_layerwise_config import IBLayerwiseConfig
+    >>> from infodl.experiments.cli.early_checks import check_before_tensorflow
+    >>> from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
     >>> config = IBLayerwiseConfig(dataset="mnist", train_fraction=1e-4, log_dir="runs/a")
     >>> check_before_tensorflow("ib_layerwise", config)  # within a second, no download
     Traceback (most recent call last):

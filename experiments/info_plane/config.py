@@ -13,8 +13,8 @@ from infodl.choices import (
     MINE_STANDARDIZATIONS,
     OPTIMIZERS,
 )
+from infodl.experiments.cli.config import setting
 from infodl.experiments.common_settings import RunSettings
-from infodl.experiments.config import setting
 
 # Output layers of the classifier: IDNNs' softmax, or Saxe et al.'s two sigmoid units.
 OUTPUT_LAYERS = ("softmax", "sigmoid")
