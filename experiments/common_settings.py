@@ -168,3 +168,12 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
     num_seeds: int = setting(1, "Runs (consecutive seeds from --seed) averaged in results.json; "
                              "a rerun with more seeds adds the missing ones.", minimum=1,
                              resumable=True)
+
+    def early_checks(self):
+        """The output folder, and the data file: read now (NumPy only), reused by the run."""
+        super().early_checks()
+        from infodl.data.dataset import check_dataset_early  # NumPy only
+
+        check_dataset_early(self.dataset, data_dir=self.data_dir,
+                            train_fraction=self.train_fraction, seed=self.seed,
+                            allow_partial_files=self.allow_partial_files)

@@ -1,42 +1,19 @@
 """The experiments `run.py` can run: name -> config dataclass and the module running it.
 
-Adding an experiment means adding its config dataclass (fields made with
-`infodl.experiments.cli.config.setting`) and one entry here; `run.py` builds its flags and runs it.
-The config modules are free of TensorFlow, so flags are validated before it loads.
+Adding an experiment means adding its folder with its config dataclass (fields made with
+`infodl.experiments.cli.config.setting`, its own `early_checks()`) and its module, and one
+entry here; the command line (`infodl.experiments.cli`) builds its flags and runs it. The
+config modules are free of TensorFlow, so flags are validated before it loads.
 """
 
-import dataclasses
-import importlib
-
 from infodl.experiments.analyze.config import AnalyzeConfig
+from infodl.experiments.cli.experiment import Experiment
 from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
 from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
 from infodl.experiments.info_plane.config import InfoPlaneConfig
 from infodl.experiments.invnet.config import InvNetConfig
 from infodl.experiments.resnet.config import ResNetConfig
 from infodl.experiments.sweeps.config import ReportConfig, SweepSettings
-
-
-@dataclasses.dataclass(frozen=True)
-class Experiment:
-    """One experiment of the command line.
-
-    Attributes:
-        name: the value of `--experiment`.
-        config: its config dataclass (an `ExperimentConfig`).
-        module: the module whose `run(config)` runs it and returns a results dict, and
-            whose `summary(results)` returns the lines to print at the end.
-        help: a short description for `--help`.
-    """
-    name: str
-    config: type
-    module: str
-    help: str
-
-    def load(self):
-        """The experiment's module (imports TensorFlow)."""
-        return importlib.import_module(self.module)
-
 
 EXPERIMENTS = {experiment.name: experiment for experiment in (
     Experiment("resnet", ResNetConfig, "infodl.experiments.resnet.experiment",

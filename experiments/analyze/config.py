@@ -7,6 +7,7 @@ import dataclasses
 
 from infodl.choices import DATASETS, PREPROCESSINGS
 from infodl.experiments.cli.config import ExperimentConfig, setting
+from infodl.experiments.cli.early_checks import check_checkpoint
 
 
 @dataclasses.dataclass
@@ -68,3 +69,9 @@ class AnalyzeConfig(ExperimentConfig):
         super().__post_init__()
         if self.logits_layer == "":
             self.logits_layer = None
+
+    def early_checks(self):
+        """The output folder, and the checkpoint: it exists, and a `.keras` file is a model."""
+        super().early_checks()
+        if isinstance(self.checkpoint, str):
+            check_checkpoint(self.checkpoint)

@@ -20,6 +20,7 @@ from infodl.lazy_exports import lazy_exports
 # Public name -> module that defines it (`main` defines the flags on import: read it last).
 _LAZY = {
     "main": ".command_line",
+    "Experiment": ".experiment",
     "ExperimentConfig": ".config",
     "setting": ".config",
 }

@@ -27,7 +27,6 @@ quiet_startup.apply()
 from absl import app, flags  # noqa: E402
 
 from infodl import stop_signals  # noqa: E402
-from infodl.experiments.cli import early_checks  # noqa: E402  (no TensorFlow)
 from infodl.experiments.cli import flags as experiment_flags  # noqa: E402  (no TensorFlow)
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
@@ -52,7 +51,7 @@ def run_from_flags(argv):
     with stop_signals.StopSignals():
         experiment = EXPERIMENTS[FLAGS.experiment]
         config = experiment_flags.config_from_flags(experiment, OWNERS, FLAGS)  # no TensorFlow
-        early_checks.check_before_tensorflow(FLAGS.experiment, config)
+        config.early_checks()  # no TensorFlow: the log folder, the data files, the sizes
         quiet_startup.load_tensorflow(
             initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
         module = experiment.load()

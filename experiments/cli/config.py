@@ -27,6 +27,7 @@ import types
 import typing
 
 from infodl import checks
+from infodl.experiments.cli.early_checks import check_log_dir
 
 
 def setting(default, help_text, *, choices=None, minimum=None, maximum=None,
@@ -138,6 +139,20 @@ class ExperimentConfig:
 
     def check(self):
         """Cross-field conditions; raise ValueError. The base has none."""
+
+    def early_checks(self):
+        """What can be checked before TensorFlow loads (the command line calls it after
+        `validate()`): here, that a `log_dir` the run will create or write to can be one.
+
+        A config whose run reads other files (data, a checkpoint) extends it (calling
+        `super().early_checks()`); one that only reads its `log_dir` replaces it.
+
+        Raises:
+            ValueError / FileNotFoundError: one line.
+        """
+        log_dir = getattr(self, "log_dir", None)
+        if isinstance(log_dir, str):
+            check_log_dir(log_dir)
 
     @classmethod
     def resumable_keys(cls):

@@ -1,21 +1,17 @@
 """What a run can check before TensorFlow loads: its output folder, its data, its sizes.
 
-`run.py` calls `check_before_tensorflow(name, config)` right after the flags are read, so
+The command line calls each config's `early_checks()` right after the flags are read, so
 that a `--log_dir` naming a file, an unwritable folder, a missing, truncated or random
 data file, or a `--train_fraction` too small for every class ends in one line within
 seconds, instead of after TensorFlow and the data have loaded, and before anything is
-created in the run folder. This module imports neither TensorFlow nor Keras.
+created in the run folder. The checks here are the parts configs use; this module
+imports neither TensorFlow nor Keras and names no experiment.
 
 Example:
-    >>> from infodl.experiments.cli.early_checks import check_before_tensorflow
-    >>> from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
-    >>> config = IBLayerwiseConfig(dataset="mnist", train_fraction=1e-4, log_dir="runs/a")
-    >>> check_before_tensorflow("ib_layerwise", config)  # within a second, no download
-    Traceback (most recent call last):
-    ValueError: Expected train_fraction >= 0.00017, so that the stratified subset ...
+    >>> from infodl.experiments.cli.early_checks import check_log_dir
     >>> with open("notes.txt", "w") as file:
     ...     _ = file.write("not a folder")
-    >>> check_before_tensorflow("ib_layerwise", IBLayerwiseConfig(log_dir="notes.txt"))
+    >>> check_log_dir("notes.txt")
     Traceback (most recent call last):
     ValueError: Expected log_dir to be a folder. Received: log_dir='notes.txt', which is a file
 """
@@ -23,12 +19,6 @@ Example:
 import os
 import pathlib
 import zipfile
-
-# Experiments whose data `infodl.data.check_dataset_early` reads now (the run then reuses
-# the arrays of the same file).
-DATA_CHECKED = ("ib_layerwise", "ib_end_to_end")
-# Experiments that only read their log_dir (no folder to create).
-READS_LOG_DIR = ("report",)
 
 
 def check_log_dir(log_dir, name="log_dir"):
@@ -90,24 +80,13 @@ def check_keras_file(path, name="checkpoint"):
                          "the config.json of a Keras model")
 
 
-def check_before_tensorflow(experiment, config):
-    """The cheap checks of one run (`--experiment=<experiment>`, its config).
+def check_checkpoint(checkpoint, name="checkpoint"):
+    """Refuses a checkpoint path that does not exist, or a `.keras` file that is no model.
 
     Raises:
-        ValueError / FileNotFoundError: one line (the data readers' messages).
+        FileNotFoundError / ValueError: one line naming the path.
     """
-    log_dir = getattr(config, "log_dir", None)
-    if isinstance(log_dir, str) and experiment not in READS_LOG_DIR:
-        check_log_dir(log_dir)
-    checkpoint = getattr(config, "checkpoint", None)
-    if experiment == "analyze" and isinstance(checkpoint, str):
-        if not os.path.exists(checkpoint):
-            raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
-        if os.path.isfile(checkpoint) and checkpoint.endswith(".keras"):
-            check_keras_file(checkpoint)
-    if experiment in DATA_CHECKED:
-        from infodl.data.dataset import check_dataset_early  # NumPy only
-
-        check_dataset_early(config.dataset, data_dir=config.data_dir,
-                            train_fraction=config.train_fraction, seed=config.seed,
-                            allow_partial_files=getattr(config, "allow_partial_files", False))
+    if not os.path.exists(checkpoint):
+        raise FileNotFoundError(f"{name} {checkpoint} does not exist")
+    if os.path.isfile(checkpoint) and checkpoint.endswith(".keras"):
+        check_keras_file(checkpoint, name)

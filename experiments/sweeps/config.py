@@ -65,3 +65,6 @@ class ReportConfig(ExperimentConfig):
     report_file: str | None = setting(
         None, "Where the Markdown table goes (None = <log_dir>/report.md).")
     hparams: bool = setting(True, "Write TensorBoard HParams summaries to <log_dir>/hparams.")
+
+    def early_checks(self):
+        """None: the report reads its `log_dir` (the sweep folder), it creates no run there."""

@@ -120,3 +120,30 @@ def test_log_dir_that_is_a_file_is_one_line(tmp_path):
         ["--experiment=ib_layerwise", "--dataset=digits", f"--log_dir={afile}"],
         "Expected log_dir to be a folder")
     assert afile.read_text() == "not a folder"
+
+
+def test_each_config_declares_its_own_early_checks(tmp_path, monkeypatch):
+    """The command line calls `config.early_checks()`, which names no experiment: the
+    base checks a log_dir it will write, the report (which only reads its folder) none,
+    the analysis its checkpoint too, the IB configs their data file too."""
+    from infodl.experiments.analyze.config import AnalyzeConfig
+    from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
+    from infodl.experiments.resnet.config import ResNetConfig
+    from infodl.experiments.sweeps.config import ReportConfig
+
+    monkeypatch.chdir(tmp_path)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    with pytest.raises(ValueError, match="Expected log_dir to be a folder"):
+        ResNetConfig(log_dir=str(a_file)).validate().early_checks()
+    assert ReportConfig(log_dir=str(a_file)).validate().early_checks() is None
+    with pytest.raises(FileNotFoundError, match="nowhere.keras does not exist"):
+        AnalyzeConfig(checkpoint=str(tmp_path / "nowhere.keras")).validate().early_checks()
+    (tmp_path / "empty.keras").write_bytes(b"")
+    with pytest.raises(ValueError, match="an empty file"):
+        AnalyzeConfig(checkpoint=str(tmp_path / "empty.keras")).validate().early_checks()
+    (tmp_path / "mnist.pkl.gz").write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises((ValueError, FileNotFoundError), match="mnist.pkl.gz"):
+        IBEndToEndConfig(data_dir=str(tmp_path / "mnist.pkl.gz"),
+                         log_dir=str(tmp_path / "run")).validate().early_checks()
+    assert not (tmp_path / "run").exists() and not (tmp_path / "analysis").exists()
