@@ -1,7 +1,7 @@
 """The entry point of a checkout: `python run.py --model=resnet32 --alpha2=0.03`.
 
 The same command line ships with the package as the console script `infodl` and as
-`python -m infodl`; all three call `infodl.experiments.cli.command_line.main`, whose docstring lists
+`python -m infodl`; all three call `infodl.experiments.cli.main`, whose docstring lists
 the flags' sources and the exit codes.
 
     python run.py --model=resnet32 --alpha2=0.03                      # P2 on CIFAR-10

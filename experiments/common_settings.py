@@ -22,9 +22,6 @@ from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
 
 # Data sets of P3's convolutional networks (inputs standardized per channel).
 CONV_DATASETS = ("cifar10", "cifar100", "synthetic")
-BETA_HELP = ("IB beta: layer-wise, the weight of I(X; L_i + eps) in I(Y; L_i) - beta "
-             "I(X; L_i + eps) (P3 eq. 5; 0 = IB first term only); end-to-end, the weight "
-             "of -I(Y; Y_hat) (P3 eq. 8).")
 
 
 def alpha_setting(which, default):

@@ -1,7 +1,9 @@
 """run.py: bad input ends in one clear error line and exit code 1, never a traceback."""
 
+import dataclasses
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -160,3 +162,41 @@ def test_a_shared_flag_name_says_what_it_means_in_each_experiment():
     data_dir = flag_values["data_dir"].help
     assert data_dir.startswith("[resnet, ib_layerwise, ib_end_to_end, invnet] Folder")
     assert data_dir.count("[") == 2 and owners["data_dir"][-1] == "analyze"
+
+
+def _help_entries(text):
+    """{flag: [(its help as one line, its shown default or None)]} of absl's --help."""
+    entries = {}
+    for match in re.finditer(r"^  --(?:\[no\])?(\w+):\s(.*?)(?=^  --|^\S|\Z)", text, re.M | re.S):
+        body = " ".join(match.group(2).split())
+        default = re.search(r"\(default: '(.*?)'\)", body)
+        entries.setdefault(match.group(1), []).append((body, default and default.group(1)))
+    return entries
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return None if value is None else str(value)
+
+
+def test_help_of_one_experiment_lists_its_flags_with_its_own_defaults():
+    from infodl.experiments.registry import EXPERIMENTS
+
+    result = run_cli("--experiment=ib_layerwise", "--help")
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "--alpha2" not in result.stdout and "--model" not in result.stdout
+    entries = _help_entries(result.stdout)
+    fields = {f.name: f for f in dataclasses.fields(EXPERIMENTS["ib_layerwise"].config)
+              if "help" in f.metadata}
+    assert set(entries) - {"flagfile", "undefok"} == set(fields) | {"experiment"}
+    for name, field in fields.items():
+        (help_text, default), = entries[name]  # listed once
+        assert help_text.startswith(" ".join(field.metadata["help"].split())), name
+        assert help_text.count("(default:") <= 1 and " for resnet" not in help_text, name
+        assert default == _shown(field.default), (name, default, field.default)
+    assert entries["beta"][0][1] == "0.001"  # layer-wise beta, not end-to-end's 1.0
+    full = run_cli("--experiment=ib_layerwise", "--helpfull").stdout
+    assert "--alpha2" in full and "--method" in full and "--sweep" in full

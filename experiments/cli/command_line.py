@@ -9,7 +9,9 @@
     infodl --sweep=p2_table2.yaml --log_dir=runs/p2_table2            # a grid of runs
 
 Every flag is a field of an experiment's config dataclass (`infodl.experiments.registry`
-lists the experiments); `--help` lists them all. This module is the only one that reads
+lists the experiments); `--experiment=X --help` lists X's flags with X's defaults
+(without `--experiment`: those of the first experiment and the sweep's), `--helpfull`
+every flag. This module is the only one that reads
 absl's FLAGS; the library takes plain arguments. Errors a user can cause end in one
 line on stderr and exit code 1; what can be checked without TensorFlow (the log folder,
 the data files, the sizes) is checked before it loads. SIGINT / SIGTERM stop every
@@ -17,6 +19,7 @@ phase within seconds (a checkpoint is saved where training happened; the same co
 resumes) with exit code 130 / 143; a second one stops at once.
 """
 
+import dataclasses
 import re
 import sys
 
@@ -34,12 +37,21 @@ FLAGS = flags.FLAGS
 OWNERS = experiment_flags.define_flags(EXPERIMENTS, FLAGS, GLOBAL_SETTINGS)
 
 
-def show_flags_in_help():
-    """Makes the experiments' flags key flags of the program that runs, so `--help`
-    lists them (absl shows the key flags of `sys.argv[0]`: run.py, the console script
-    `infodl` or infodl/__main__.py); `log_dir` is absl.logging's flag, reused here."""
-    for flag in FLAGS.get_key_flags_for_module(experiment_flags.__name__) + [FLAGS["log_dir"]]:
-        FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+def show_flags_in_help(argv):
+    """Makes the flags of the experiment named in `argv` key flags of the program that
+    runs, with that experiment's help and defaults, so `--help` lists them (absl shows the
+    key flags of `sys.argv[0]`: run.py, the console script `infodl` or a `__main__`
+    module); without `--experiment`, the first experiment's and the global settings'."""
+    name = experiment_flags.experiment_in(argv, tuple(EXPERIMENTS))
+    shown = ["experiment"] + experiment_flags.describe_experiment(
+        EXPERIMENTS[name or next(iter(EXPERIMENTS))], FLAGS)
+    if name is None:
+        shown += [field.name for settings in GLOBAL_SETTINGS
+                  for field in dataclasses.fields(settings)]
+    else:  # absl's usage text is the entry point's docstring: say which experiment instead
+        sys.modules["__main__"].__doc__ = f"--experiment={name}: {EXPERIMENTS[name].help}."
+    for flag_name in shown:
+        FLAGS.register_key_flag_for_module(sys.argv[0], FLAGS[flag_name])
 
 
 def run_from_flags(argv):
@@ -73,7 +85,8 @@ def run_sweep(settings):
                          "on the command line with --sweep")
     overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
     overrides.pop("log_dir", None)
-    log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
+    log_dir = (FLAGS.log_dir if FLAGS["log_dir"].present
+               else f"runs/sweeps/{pathlib.Path(settings.sweep).stem}")
     launcher = {}
     if settings.sweep_launcher == "ray":
         launcher = dict(launcher="ray", address=settings.ray_address,
@@ -106,7 +119,7 @@ def as_flags(message):
 
 def main():
     """The console script `infodl` (and `python -m infodl`, `python run.py`)."""
-    show_flags_in_help()
+    show_flags_in_help(sys.argv)
     try:
         app.run(run_from_flags)
     except SystemExit:

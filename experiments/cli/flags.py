@@ -2,12 +2,15 @@
 
 `define_flags(EXPERIMENTS)` defines `--experiment` and one flag per config field of
 every registered experiment (a field shared by several experiments gets one flag; if
-their defaults differ the flag's default is None and each config keeps its own).
-`config_from_flags(...)` builds the chosen experiment's config from the flags the user
-gave, so a default lives only in its dataclass field. No TensorFlow is imported here.
+their defaults differ the flag's default is None and each config keeps its own), so
+that any experiment's command line parses. `describe_experiment(...)` then gives the
+flags of the experiment named on the command line (`experiment_in(argv)`) that
+experiment's own help and default, for `--help`. `config_from_flags(...)` builds the
+chosen experiment's config from the flags the user gave, so a default lives only in its
+dataclass field. No TensorFlow is imported here.
 
 Example:
-    define_flags(EXPERIMENTS, FLAGS)       # in run.py (which owns absl FLAGS), at import
+    define_flags(EXPERIMENTS, FLAGS)       # in the command line (which owns absl FLAGS)
     config = config_from_flags(EXPERIMENTS["resnet"], owners, FLAGS)  # after absl parsed argv
 """
 
@@ -68,7 +71,8 @@ def define_flags(experiments, flag_values, global_settings=()):
     names = tuple(experiments)
     flags.DEFINE_enum("experiment", names[0], names,
                       "Which experiment to run: " + "; ".join(
-                          f"{e.name} = {e.help}" for e in experiments.values()),
+                          f"{e.name} = {e.help}" for e in experiments.values())
+                      + ". --experiment=<name> --help lists its flags, --helpfull all.",
                       flag_values=flag_values)
     owners = {}
     for name, (kind, entries) in _collect_fields(experiments).items():
@@ -98,6 +102,37 @@ def define_flags(experiments, flag_values, global_settings=()):
         else:
             _DEFINE[kind](name, default, help_text, flag_values=flag_values)
     return owners
+
+
+def experiment_in(argv, names):
+    """The `--experiment` of a command line (absl's own parsing of that one flag), or
+    None when it is absent or not one of `names` (the full parse then says so)."""
+    probe = flags.FlagValues()
+    flags.DEFINE_string("experiment", None, "", flag_values=probe)
+    try:
+        probe(list(argv), known_only=True)
+    except flags.Error:
+        return None
+    return probe.experiment if probe.experiment in names else None
+
+
+def describe_experiment(experiment, flag_values):
+    """Gives the flags of one experiment its own help text and default (for `--help`).
+
+    Parsing does not change: a config takes only the flags given on the command line,
+    and keeps its own defaults for the others.
+
+    Returns:
+        The flag names of the experiment, in the order of its config's fields.
+    """
+    names = []
+    for field in dataclasses.fields(experiment.config):
+        if "help" not in field.metadata:
+            continue
+        flag_values[field.name].help = field.metadata["help"]
+        flag_values.set_default(field.name, _flag_text(field.default))
+        names.append(field.name)
+    return names
 
 
 def _parse_items(field, values):

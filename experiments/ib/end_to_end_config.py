@@ -7,7 +7,7 @@ the cross-entropy baseline of P3 Table 3. Free of TensorFlow.
 import dataclasses
 
 from infodl.experiments.cli.config import setting
-from infodl.experiments.common_settings import BETA_HELP, CONV_DATASETS, IBTrainingSettings
+from infodl.experiments.common_settings import CONV_DATASETS, IBTrainingSettings
 
 # P3 Table 3: 5000 steps on MNIST, 20000 on CIFAR-10.
 PAPER_TRAIN_STEPS = {"mnist": 5000, "digits": 5000}
@@ -19,7 +19,7 @@ class IBEndToEndConfig(IBTrainingSettings):
     """Settings of end-to-end training with the IB functional as regularizer."""
 
     alpha: float = setting(1.0, "Weight of the cross-entropy (P3 eq. 8).", minimum=0)
-    beta: float = setting(1.0, BETA_HELP, minimum=0)
+    beta: float = setting(1.0, "Weight of -I(Y; Y_hat) (P3 eq. 8).", minimum=0)
     gamma: float = setting(1e-3, "Weight of I(X; Y_hat + eps) (P3 eq. 8; Table 3: 1e-3).",
                            minimum=0)
     train_steps: int | None = setting(

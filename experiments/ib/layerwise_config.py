@@ -10,7 +10,7 @@ import dataclasses
 
 from infodl.choices import IB_METHODS
 from infodl.experiments.cli.config import setting
-from infodl.experiments.common_settings import BETA_HELP, CONV_DATASETS, IBTrainingSettings
+from infodl.experiments.common_settings import CONV_DATASETS, IBTrainingSettings
 
 FIRST_IB_LAYER = "hidden_1"  # the first layer of every IB network (models.ib_nets)
 
@@ -25,7 +25,9 @@ class IBLayerwiseConfig(IBTrainingSettings):
                           "logistic_regression (scikit-learn's, C=1, lbfgs, max_iter=1000, "
                           "on the pixels as the net's input layer scales them).",
                           choices=IB_METHODS)
-    beta: float = setting(1e-3, BETA_HELP, minimum=0)
+    beta: float = setting(
+        1e-3, "IB beta: the weight of I(X; L_i + eps) in each layer's I(Y; L_i) - beta "
+        "I(X; L_i + eps) (P3 eq. 5; 0 = the IB functional's first term only).", minimum=0)
     conv_beta: float = setting(0.0, "beta of the convolutional layers (P3 CIFAR-10: 0).",
                                minimum=0)
     iterations_per_layer: int = setting(5000, "IB iterations of each layer (P3: 5000).",
