@@ -1,7 +1,8 @@
-"""`python -m infodl.analysis --checkpoint=...`: `run.py --experiment=analyze --checkpoint=...`.
+"""`python -m infodl.analysis --checkpoint=...`: the feature analysis of a saved model.
 
-Every flag of the feature analysis (`experiments/analyze/config.py`) applies; run it
-from the repository root.
+The command line of the package (`infodl.experiments.cli.main`) with
+`--experiment=analyze`: every flag of the analysis applies
+(`python -m infodl.analysis --help` lists them), from any folder.
 
 Example:
     python -m infodl.analysis --checkpoint=runs/invnet_info --tsne_layers=hidden_1,features
@@ -9,13 +10,14 @@ Example:
 
 import sys
 
-import run
-
 
 def main():
+    """Runs the command line of the package as `--experiment=analyze`."""
+    from infodl.experiments.cli import main as command_line
+
     sys.argv = [sys.argv[0], "--experiment=analyze",
-                *[arg for arg in sys.argv[1:] if not arg.startswith("--experiment=")]]
-    run.entry_point()
+                *[arg for arg in sys.argv[1:] if not arg.startswith("--experiment")]]
+    command_line()
 
 
 if __name__ == "__main__":
