@@ -6,7 +6,8 @@ for a saved model), `class_feature_statistics`, `representative_entries`,
 `pca_classifier_accuracy`, `load_saved_model`. Information planes:
 `InformationPlaneTrajectory` (a run's (I(X;T_k), I(T_k;Y)) per logged epoch),
 `plot_information_plane`, `save_figure_png`, and compression over seeds
-(`layer_end_points`, `compression_over_seeds`).
+(`layer_end_points`, `compression_over_seeds`). Mean ± std over seeds, with its one-seed
+rule, for every table: `mean_and_std`, `mean_std_text`.
 
 Every name is imported on first access, so `import infodl.analysis` loads neither
 TensorFlow nor matplotlib.
@@ -39,6 +40,8 @@ _LAZY = {
     "save_figure_png": ".information_plane_plot",
     "layer_end_points": ".compression",
     "compression_over_seeds": ".compression",
+    "mean_and_std": ".seed_statistics",
+    "mean_std_text": ".seed_statistics",
 }
 
 __all__ = list(_LAZY)

@@ -21,6 +21,8 @@ import pathlib
 
 import numpy as np
 
+from infodl.analysis.seed_statistics import mean_std_text
+
 DEFAULT_LAYERS = ("hidden_1", "hidden_2", "features")
 
 
@@ -100,8 +102,7 @@ def main(argv=None):
             cells = []
             for name in layers:
                 values = [seed[name] for seed in per_seed.values()]
-                std = np.std(values, ddof=1) if len(values) > 1 else 0.0
-                cells.append(f"{name} {np.mean(values):.3f} ± {std:.3f} "
+                cells.append(f"{name} {mean_std_text(values, '.3f')} "
                              f"({', '.join(f'{v:.3f}' for v in values)})")
             print(f"{folder}: RMS on {len(images)} test images: " + "; ".join(cells))
     except (OSError, ValueError, KeyError) as error:

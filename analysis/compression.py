@@ -22,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.analysis.seed_statistics import mean_and_std
 
 # name -> description (the estimator columns of docs/compression.md).
 ESTIMATORS = {
@@ -72,12 +73,6 @@ def _last_argmax(values):
     return len(values) - 1 - int(np.argmax(values[::-1]))
 
 
-def _mean_std(values):
-    values = np.asarray(values, dtype=np.float64)
-    std = float(np.std(values, ddof=1)) if values.size > 1 else None
-    return float(np.mean(values)), std
-
-
 def compression_over_seeds(trajectories, seeds=None):
     """Per layer, the per-seed compression and peak epoch, with their mean ± std.
 
@@ -122,7 +117,7 @@ def compression_over_seeds(trajectories, seeds=None):
                   "epoch_of_I_XT_max_per_seed": column["epoch_of_I_XT_max"],
                   "epoch_of_I_XT_max_median": float(np.median(column["epoch_of_I_XT_max"]))}
         for key in ("compression_bits", "I_XT_max", "I_XT_final", "I_TY_final"):
-            record[f"{key}_mean"], record[f"{key}_std"] = _mean_std(column[key])
+            record[f"{key}_mean"], record[f"{key}_std"] = mean_and_std(column[key])
         statistics[name] = record
     return statistics
 

@@ -18,7 +18,10 @@ PACKAGES = ("models", "training", "analysis", "experiments")
 SAMPLE = {"models": ("RegularizedLogits", "regularized_logits"),
           "training": ("LayerwiseIBTrainer", "ib_layerwise_trainer"),
           "analysis": ("FeatureAnalysis", "feature_analysis"),
-          "experiments": ("IBLayerwiseConfig", "ib_layerwise_config")}
+          "experiments": ("IBLayerwiseConfig", "ib.layerwise_config")}
+# The experiments' folders and the command line are packages with an `__all__` too.
+SUBPACKAGES = tuple(f"experiments.{name}" for name in (
+    "analyze", "cli", "ib", "info_plane", "invnet", "resnet", "sweeps"))
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -37,7 +40,7 @@ def test_import_loads_no_tensorflow_until_a_name_is_read(package):
     assert result.stdout.strip().splitlines()[-1] == "ok"
 
 
-@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("package", PACKAGES + SUBPACKAGES)
 def test_every_public_name_resolves_to_the_object_of_its_module(package):
     module = importlib.import_module(f"infodl.{package}")
     assert module.__all__ and len(set(module.__all__)) == len(module.__all__)

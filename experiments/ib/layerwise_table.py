@@ -18,7 +18,7 @@ import argparse
 import json
 import os
 
-import numpy as np
+from infodl.analysis.seed_statistics import mean_std_text
 
 # (label, run folders, P3 at 1 % of the training set, P3 at 100 %)
 LAYERWISE_ROWS = (
@@ -82,20 +82,15 @@ def layer_statistics(root, folders):
     return layers
 
 
-def _mean_std(values, form):
-    std = np.std(values, ddof=1) if len(values) > 1 else 0.0
-    return f"{np.mean(values):{form}} ± {std:{form}}"
-
-
 def information_text(layers):
     """The cell of `layer_statistics`: one "layer: I_X / I_Y, ratio" entry per layer."""
     entries = []
     for name, values in layers.items():
         if not (values["I_X"] or values["ratio"]):
             continue
-        bits = (f"{_mean_std(values['I_X'], '.2f')} / {_mean_std(values['I_Y'], '.2f')}"
+        bits = (f"{mean_std_text(values['I_X'])} / {mean_std_text(values['I_Y'])}"
                 if values["I_X"] else "—")
-        ratio = _mean_std(values["ratio"], ".1e") if values["ratio"] else "—"
+        ratio = mean_std_text(values["ratio"], ".1e")
         entries.append(f"{name}: {bits}, {ratio}")
     return "<br>".join(entries) or "—"
 
@@ -128,9 +123,8 @@ def table(root, rows, share):
         if not accuracies:
             lines.append(f"| {label} | not run | | | {paper_text} | |")
             continue
-        std = np.std(accuracies, ddof=1) if len(accuracies) > 1 else 0.0
         per_seed = ", ".join(f"{s}: {a:.2f}" for s, a in zip(seeds, accuracies, strict=True))
-        lines.append(f"| {label} | **{np.mean(accuracies):.2f} ± {std:.2f}** | {per_seed} | "
+        lines.append(f"| {label} | **{mean_std_text(accuracies)}** | {per_seed} | "
                      f"{seconds / 60:.1f} min | {paper_text} | "
                      f"{information_text(layer_statistics(root, folders))} |")
     return lines

@@ -19,6 +19,7 @@ import time
 import keras
 import numpy as np
 
+from infodl.analysis.seed_statistics import mean_and_std, mean_std_text
 from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.common_settings import CONV_DATASETS
@@ -163,7 +164,7 @@ def run_seeds(config, train_seed):
 
     Returns:
         dict: "runs" (the per-seed records), "reused_seeds", "trained_seeds",
-        "test_accuracy_mean", "test_accuracy_std" (ddof 1; 0 for one seed), "seconds".
+        "test_accuracy_mean", "test_accuracy_std" (ddof 1; None for one seed), "seconds".
     """
     config.validate()
     if config.overwrite:
@@ -193,10 +194,9 @@ def run_seeds(config, train_seed):
                                 seed_dir if new_seed_dir else None)
             raise
         trained.append(seed)
-    values = np.array([run["test_accuracy"] for run in runs])
+    mean, std = mean_and_std([run["test_accuracy"] for run in runs])
     results = {"log_dir": config.log_dir, "runs": runs, "reused_seeds": reused,
-               "trained_seeds": trained, "test_accuracy_mean": float(values.mean()),
-               "test_accuracy_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+               "trained_seeds": trained, "test_accuracy_mean": mean, "test_accuracy_std": std,
                "seconds": time.perf_counter() - started}
     return results
 
@@ -222,9 +222,8 @@ def summary_lines(results, label):
     """The lines `run.py` prints: accuracy mean ± std over seeds, and where things are."""
     runs = results["runs"]
     per_seed = ", ".join(f"{100 * run['test_accuracy']:.2f}" for run in runs)
-    lines = [f"{label}: test accuracy {100 * results['test_accuracy_mean']:.2f} ± "
-             f"{100 * results['test_accuracy_std']:.2f} % over {len(runs)} seed(s) "
-             f"({per_seed})"]
+    accuracy = mean_std_text([run["test_accuracy"] for run in runs], scale=100)
+    lines = [f"{label}: test accuracy {accuracy} % over {len(runs)} seed(s) ({per_seed})"]
     if results["reused_seeds"]:
         lines.append(f"reused finished seeds {results['reused_seeds']} from "
                      f"{results['log_dir']}")

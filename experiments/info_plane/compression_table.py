@@ -39,6 +39,7 @@ from infodl.analysis.compression import (
 )
 from infodl.analysis.compression_null import bootstrap_information, compression_against_null
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
+from infodl.analysis.seed_statistics import mean_std_text
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.seeds import derive_seed
 
@@ -143,9 +144,7 @@ def add_null(statistics, trajectories, nulls, args):
 
 
 def _cell(record, with_epoch=True):
-    std = record["compression_bits_std"]
-    text = f"{record['compression_bits_mean']:.2f} ± {std:.2f}" if std is not None \
-        else f"{record['compression_bits_mean']:.2f}"
+    text = mean_std_text(record["compression_bits_per_seed"])
     if with_epoch:
         text += f" ({record['epoch_of_I_XT_max_median']:.0f})"
     null = record.get("null")
@@ -156,10 +155,10 @@ def _cell(record, with_epoch=True):
     return text
 
 
-def _accuracy(values):
-    values = np.asarray(values, dtype=np.float64)
-    std = np.std(values, ddof=1) if values.size > 1 else 0.0
-    return f"{100 * values.mean():.1f} ± {100 * std:.1f}"
+def _record_text(record, key):
+    """The "mean ± std" of `key` in a `compression_over_seeds` record (one seed: "(1 seed)")."""
+    mean, std = record[f"{key}_mean"], record[f"{key}_std"]
+    return f"{mean:.3f} ± {std:.3f}" if std is not None else f"{mean:.3f} (1 seed)"
 
 
 def markdown_tables(statistics, runs, layer_names, args, seconds):
@@ -202,10 +201,11 @@ def markdown_tables(statistics, runs, layer_names, args, seconds):
     for (activation, output), label in VARIANTS.items():
         key = variant_key(activation, output)
         output_stats = statistics["binning"][key][layer_names[-1]]
-        lines.append(f"| {label} | {_accuracy([r['train_accuracy'] for r in runs[key]])} | "
-                     f"{_accuracy([r['test_accuracy'] for r in runs[key]])} | "
-                     f"{output_stats['I_TY_final_mean']:.3f} ± "
-                     f"{output_stats['I_TY_final_std'] or 0.0:.3f} |")
+        train, test = ([r[name] for r in runs[key]] for name in ("train_accuracy",
+                                                                  "test_accuracy"))
+        lines.append(f"| {label} | {mean_std_text(train, '.1f', 100)} | "
+                     f"{mean_std_text(test, '.1f', 100)} | "
+                     f"{_record_text(output_stats, 'I_TY_final')} |")
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ import json
 import pathlib
 import sys
 
-import numpy as np
+from infodl.analysis.seed_statistics import mean_std_text
 
 # P2 states these for InvNet on MNIST (Fig. 3); it gives no InvNet test accuracy or
 # sparsity of w (its "about 60 % of w exactly zero" is RegResNet-32 on CIFAR-10).
@@ -47,15 +47,6 @@ def load_run(folder):
     return name, {**numbers, "seed": config["seed"], "epochs": config["epochs"]}
 
 
-def _cell(values, scale, decimals):
-    values = np.asarray([v for v in values if v is not None], np.float64) * scale
-    if values.size == 0:
-        return "—"
-    if values.size == 1:
-        return f"{values[0]:.{decimals}f}"
-    return f"{values.mean():.{decimals}f} ± {values.std(ddof=1):.{decimals}f}"
-
-
 def markdown_table(folders):
     """The table: one row per model (mean ± std over its seeds) and P2's rows."""
     groups = {}
@@ -67,7 +58,7 @@ def markdown_table(folders):
     for name, runs in groups.items():
         seeds = ", ".join(str(run["seed"]) for run in sorted(runs, key=lambda r: r["seed"]))
         epochs = ", ".join(sorted({str(run["epochs"]) for run in runs}))
-        cells = [_cell([run.get(key) for run in runs], scale, decimals)
+        cells = [mean_std_text([run.get(key) for run in runs], f".{decimals}f", scale)
                  for key, _, scale, decimals in COLUMNS]
         lines.append(f"| {name} | {seeds} | {epochs} | " + " | ".join(cells) + " |")
     for name, numbers in PAPER.items():

@@ -22,6 +22,7 @@ import pathlib
 
 import numpy as np
 
+from infodl.analysis.seed_statistics import mean_and_std
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.event_files import read_scalars
 
@@ -44,17 +45,11 @@ def run_numbers(folder):
             "constraint_mean_nats": float(np.mean(constraint)) if constraint else None}
 
 
-def mean_std(values):
-    """(mean, sample standard deviation) of the non-None values; std 0 for one value."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return None, None
-    return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-
-
 def _text(mean, std, scale=1.0, digits=2):
     if mean is None:
         return "—"
+    if std is None:
+        return f"{mean * scale:.{digits}f} (1 seed)"
     return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
 
 
@@ -108,7 +103,7 @@ def run(config):
         row = {"setting": setting, "expected": runs[0].get("expected"),
                "seeds_finished": len(found), "seeds_planned": len(runs)}
         for metric in METRICS:
-            row[metric] = mean_std([f[metric] for f in found])
+            row[metric] = mean_and_std([f[metric] for f in found])
         rows.append(row)
     lines = [f"# {plan.get('description') or 'Sweep'} ({plan['experiment']})", "",
              "Mean ± sample std over the finished seeds. Best: the highest test accuracy over "

@@ -78,8 +78,11 @@ def test_beta_zero_and_missing_diagnostics():
     layers = {"hidden_1": {"I_X": [1.0], "I_Y": [2.0], "ratio": [0.0]},
               "hidden_2": {"I_X": [1.5], "I_Y": [2.5], "ratio": []},
               "features": {"I_X": [], "I_Y": [], "ratio": []}}
-    assert information_text(layers) == ("hidden_1: 1.00 ± 0.00 / 2.00 ± 0.00, 0.0e+00 ± "
-                                         "0.0e+00<br>hidden_2: 1.50 ± 0.00 / 2.50 ± 0.00, —")
+    assert information_text(layers) == (  # one seed: no std (infodl.analysis.seed_statistics)
+        "hidden_1: 1.00 (1 seed) / 2.00 (1 seed), 0.0e+00 (1 seed)<br>"
+        "hidden_2: 1.50 (1 seed) / 2.50 (1 seed), —")
+    two = {"hidden_1": {"I_X": [1.0, 2.0], "I_Y": [2.0, 2.0], "ratio": [0.0, 0.0]}}
+    assert information_text(two) == "hidden_1: 1.50 ± 0.71 / 2.00 ± 0.00, 0.0e+00 ± 0.0e+00"
     assert information_text({}) == "—"
 
 
@@ -112,4 +115,4 @@ def test_each_folder_gets_a_row_labelled_by_its_settings(tmp_path, monkeypatch, 
     assert "Every run folder" in printed
     assert ("| knobs/ce_b32_lr1e-4 (method=cross_entropy, learning_rate=0.0001, "
             "batch_size=32) | **86.50 ± 0.71** |") in printed
-    assert "| IB functional, only first term (β = 0) | **86.00 ± 0.00** |" in printed
+    assert "| IB functional, only first term (β = 0) | **86.00 (1 seed)** |" in printed

@@ -30,7 +30,8 @@ def test_rows_are_mean_and_sample_std_over_seeds(tmp_path):
     std = np.std([97.0, 98.0, 99.0], ddof=1)
     assert f"| 0, 1, 2 | 20 | 98.00 ± {std:.2f} | 50.0 ± 0.0 | 0.800 ± 0.000" in invnet
     regularized = next(line for line in lines if line.startswith("| RegInvNet (α1=0.002"))
-    assert "| 0 | 20 | 96.00 | 50.0 | 0.950 | 0.950 | 2.000 | 4.00 | 100 |" in regularized
+    assert ("| 0 | 20 | 96.00 (1 seed) | 50.0 (1 seed) | 0.950 (1 seed) | 0.950 (1 seed) | "
+            "2.000 (1 seed) | 4.00 (1 seed) | 100 (1 seed) |") in regularized
     assert any(line.startswith("| P2 RegInvNet (Fig. 3) |") and "0.99" in line
                for line in lines)
 
