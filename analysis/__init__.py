@@ -5,7 +5,8 @@ for a saved model), `class_feature_statistics`, `representative_entries`,
 `representative_entry_roc`, `weight_statistics`, `separation_ratio`, `tsne_embedding`,
 `pca_classifier_accuracy`, `load_saved_model`. Information planes:
 `InformationPlaneTrajectory` (a run's (I(X;T_k), I(T_k;Y)) per logged epoch),
-`plot_information_plane`, `save_figure_png`, and compression over seeds
+`plot_information_plane`, `plot_information_plane_grid`, `plot_ib_information_plane`;
+figures as PNG: `save_figure_png`, `figure_to_png_bytes`; compression over seeds
 (`layer_end_points`, `compression_over_seeds`). Mean ± std over seeds, with its one-seed
 rule, for every table: `mean_and_std`, `mean_std_text`.
 
@@ -37,7 +38,10 @@ _LAZY = {
     "load_saved_model": ".feature_source",
     "InformationPlaneTrajectory": ".information_plane_trajectory",
     "plot_information_plane": ".information_plane_plot",
-    "save_figure_png": ".information_plane_plot",
+    "plot_information_plane_grid": ".information_plane_plot",
+    "plot_ib_information_plane": ".information_plane_plot",
+    "save_figure_png": ".figure_files",
+    "figure_to_png_bytes": ".figure_files",
     "layer_end_points": ".compression",
     "compression_over_seeds": ".compression",
     "mean_and_std": ".seed_statistics",

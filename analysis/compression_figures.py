@@ -1,75 +1,12 @@
-"""The figures beside the compression table: information planes and compression per layer.
+"""The compression per layer beside the compression table, as bars with their seeds' spread.
 
-Drawn with matplotlib's object API on an Agg canvas (no pyplot), like
-`infodl.analysis.information_plane_plot`.
+Drawn with matplotlib's object API on an Agg canvas (`infodl.analysis.figure_files`);
+the information planes of that table are `infodl.analysis.information_plane_plot`'s.
 """
 
-import matplotlib
 import numpy as np
-from matplotlib import cm, colors
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-
-def plot_information_plane_grid(trajectories, row_labels, column_labels,
-                                x_limit=(0.0, 12.0), y_limit=(0.0, 1.0),
-                                colormap="gnuplot", title=None):
-    """A grid of information planes: row r, column c shows `trajectories[r][c]`.
-
-    Each panel draws, for every logged epoch e, the line through the layers' points
-    (I(X;T_k), I(T_k;Y)) coloured by e (one colour bar for all panels), as
-    `plot_information_plane` does for one trajectory.
-
-    Args:
-        trajectories: rows of `InformationPlaneTrajectory` (or None for an empty panel).
-        row_labels, column_labels: labels of the rows (networks) and columns (estimators).
-        x_limit, y_limit: axis limits (bits).
-        colormap: matplotlib colormap name.
-        title: figure title or None.
-
-    Returns:
-        A matplotlib Figure on an Agg canvas.
-
-    Example:
-        figure = plot_information_plane_grid([[tanh_bin, tanh_kde]], ["tanh"],
-                                             ["binning", "kde"])
-
-    Reference: Saxe et al. 2018, Fig. 1; Shwartz-Ziv & Tishby 2017, Fig. 3.
-    """
-    rows, columns = len(row_labels), len(column_labels)
-    figure = Figure(figsize=(2.8 * columns + 1.2, 2.4 * rows + 0.8))
-    FigureCanvasAgg(figure)
-    top_epoch = max([int(t.epochs.max()) for row in trajectories for t in row
-                     if t is not None] + [1])
-    normalize = colors.Normalize(vmin=0, vmax=top_epoch)
-    color_map = matplotlib.colormaps[colormap]
-    axes_grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
-    for r in range(rows):
-        for c in range(columns):
-            axes = axes_grid[r][c]
-            trajectory = trajectories[r][c]
-            if trajectory is not None:
-                for row, epoch in enumerate(trajectory.epochs):
-                    axes.plot(trajectory.i_xt_bits[row], trajectory.i_ty_bits[row],
-                              marker="o", markersize=2, linewidth=0.6, alpha=0.9,
-                              color=color_map(normalize(epoch)))
-            axes.set_xlim(x_limit)
-            axes.set_ylim(y_limit)
-            if r == 0:
-                axes.set_title(column_labels[c], fontsize=9)
-            if c == 0:
-                axes.set_ylabel(f"{row_labels[r]}\nI(T;Y) [bits]", fontsize=8)
-            if r == rows - 1:
-                axes.set_xlabel("I(X;T) [bits]", fontsize=8)
-            axes.tick_params(labelsize=7)
-    figure.subplots_adjust(left=0.1, right=0.88, bottom=0.07, top=0.92, wspace=0.12,
-                           hspace=0.12)
-    mappable = cm.ScalarMappable(norm=normalize, cmap=color_map)
-    mappable.set_array(np.array([0.0, top_epoch]))
-    figure.colorbar(mappable, cax=figure.add_axes([0.9, 0.3, 0.015, 0.4]), label="epoch")
-    if title:
-        figure.suptitle(title, fontsize=10)
-    return figure
+from infodl.analysis.figure_files import new_figure
 
 
 def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_names,
@@ -92,8 +29,7 @@ def plot_compression_bars(statistics, estimator_labels, variant_labels, layer_na
     estimators, variants = list(estimator_labels), list(variant_labels)
     columns = min(2, len(estimators))
     rows = -(-len(estimators) // columns)
-    figure = Figure(figsize=(5.0 * columns + 0.5, 3.0 * rows + 0.5))
-    FigureCanvasAgg(figure)
+    figure = new_figure((5.0 * columns + 0.5, 3.0 * rows + 0.5))
     axes_row = figure.subplots(rows, columns, squeeze=False, sharey=True).reshape(-1)
     width = 0.8 / len(variants)
     positions = np.arange(len(layer_names))

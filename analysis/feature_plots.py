@@ -1,22 +1,17 @@
 """Figures of the feature analysis: P2 Fig. 2/6, 3, 8 and 4 (right), P3 Fig. 5, P1 Fig. 7.
 
 matplotlib's object API on an Agg canvas (no pyplot), as `infodl.analysis.information_plane_plot`;
-every function returns a `Figure` (save it with `save_figure_png`).
+every function returns a `Figure` (save it with
+`infodl.analysis.figure_files.save_figure_png`).
 """
 
 import matplotlib
 import matplotlib.ticker
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+
+from infodl.analysis.figure_files import new_figure
 
 FEATURE_UNITS = "activation units"
-
-
-def _figure(figsize):
-    figure = Figure(figsize=figsize)
-    FigureCanvasAgg(figure)
-    return figure
 
 
 def _draw_class_statistics(axes, stats, c, entry=None, legend=True):
@@ -49,7 +44,7 @@ def plot_class_statistics(stats, c, class_name=None, entry=None, title=None):
         entry: its representative entry, marked by a dotted line (or None).
         title: model name for the title (e.g. "RegInvNet").
     """
-    figure = _figure((9, 4))
+    figure = new_figure((9, 4))
     axes = figure.add_subplot(1, 1, 1)
     _draw_class_statistics(axes, stats, c, entry)
     name = class_name or f"class {c}"
@@ -66,7 +61,7 @@ def plot_class_statistics_grid(stats, entries=None, class_names=None, title=None
     """P2 Fig. 6: the class-statistics panel of every class in one grid."""
     num_classes = stats["means"].shape[0]
     rows = -(-num_classes // columns)
-    figure = _figure((3.2 * columns, 2.6 * rows + 0.6))
+    figure = new_figure((3.2 * columns, 2.6 * rows + 0.6))
     for c in range(num_classes):
         axes = figure.add_subplot(rows, columns, c + 1)
         _draw_class_statistics(axes, stats, c, None if entries is None else entries[c],
@@ -90,7 +85,7 @@ def plot_class_statistics_grid(stats, entries=None, class_names=None, title=None
 
 def plot_representative_roc(roc, title=None):
     """P2 Fig. 3: micro/macro-average ROC of the representative entries as class scores."""
-    figure = _figure((5.5, 5))
+    figure = new_figure((5.5, 5))
     axes = figure.add_subplot(1, 1, 1)
     for item in roc["per_class"]:
         axes.plot(item["fpr"], item["tpr"], linewidth=0.6, alpha=0.5,
@@ -117,7 +112,7 @@ def plot_feature_histogram(class_features, entry=None, class_name="class", title
     """P2 Fig. 8: histogram of the feature values of one class (all entries pooled), and
     of its representative entry alone."""
     values = np.asarray(class_features, np.float64)
-    figure = _figure((10, 4))
+    figure = new_figure((10, 4))
     panels = [(values.ravel(), f"all {values.shape[1]} entries pooled", "tab:blue")]
     if entry is not None and entry >= 0:
         panels.append((values[:, entry], f"representative entry {entry}", "tab:orange"))
@@ -140,7 +135,7 @@ def plot_feature_histogram(class_features, entry=None, class_name="class", title
 def plot_classifier_weights(kernel, weight_stats, title=None):
     """P2 Fig. 4 (right): w as a heat map (white = exactly 0) and its column norms."""
     kernel = np.asarray(kernel, np.float64)
-    figure = _figure((9, 4.5))
+    figure = new_figure((9, 4.5))
     axes = figure.add_subplot(1, 2, 1)
     scale = float(np.max(np.abs(kernel))) or 1.0
     image = axes.imshow(kernel, aspect="auto", cmap="RdBu_r", vmin=-scale, vmax=scale,
@@ -165,7 +160,7 @@ def plot_classifier_weights(kernel, weight_stats, title=None):
 def plot_tsne(embedding, labels, layer, ratio=None, title=None, class_names=None):
     """P3 Fig. 5: a 2-D t-SNE embedding of one layer, one colour per class."""
     embedding, labels = np.asarray(embedding), np.asarray(labels)
-    figure = _figure((6.4, 5.6))
+    figure = new_figure((6.4, 5.6))
     axes = figure.add_subplot(1, 1, 1)
     classes = np.unique(labels)
     colours = matplotlib.colormaps["tab10" if classes.size <= 10 else "tab20"]
@@ -189,7 +184,7 @@ def plot_tsne(embedding, labels, layer, ratio=None, title=None, class_names=None
 def plot_pca_accuracy(rows, layer, title=None):
     """P1 Fig. 7: linear-SVM and 1-NN test accuracy against retained principal components."""
     components = [row["components"] for row in rows]
-    figure = _figure((6, 4.2))
+    figure = new_figure((6, 4.2))
     axes = figure.add_subplot(1, 1, 1)
     axes.plot(components, [100 * row["svm_accuracy"] for row in rows], "o-",
               label="linear SVM")

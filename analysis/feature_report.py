@@ -9,7 +9,7 @@ Files in the output folder: one PNG per figure, `analysis.json` (every number, s
 import json
 import math
 
-from infodl.analysis.information_plane_plot import save_figure_png
+from infodl.analysis.figure_files import save_figure_png
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.summary_writer import SummaryWriter
 

@@ -6,11 +6,8 @@ import os
 import keras
 import numpy as np
 
-from infodl.analysis.information_plane_plot import (
-    figure_to_png_bytes,
-    plot_information_plane,
-    save_figure_png,
-)
+from infodl.analysis.figure_files import figure_to_png_bytes, save_figure_png
+from infodl.analysis.information_plane_plot import plot_information_plane
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.checks import check_integer
 from infodl.models.model_probe import compile_probe, model_input, output_list

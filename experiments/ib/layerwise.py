@@ -35,8 +35,9 @@ import warnings
 import keras
 import numpy as np
 
+from infodl.analysis.figure_files import figure_to_png_bytes
+from infodl.analysis.information_plane_plot import plot_ib_information_plane
 from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig  # noqa: F401 (re-exported)
-from infodl.experiments.ib.layerwise_plot import figure_png, plot_ib_information_plane
 from infodl.experiments.ib.runs import (
     MODEL_FILE,
     build_network,
@@ -119,7 +120,8 @@ def _train_ib(config, seed, seed_dir):
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
     steps = len(trainer.blocks) * trainer.iterations
-    png = figure_png(plot_ib_information_plane(history, title=figure_title(config, seed)))
+    png = figure_to_png_bytes(plot_ib_information_plane(history, title=figure_title(config, seed)),
+                              dpi=110)
     with open(os.path.join(seed_dir, FIGURE_FILE), "wb") as handle:
         handle.write(png)
     SummaryWriter.for_log_dir(seed_dir).png("info_plane/figure", png, steps)

@@ -251,11 +251,9 @@ def main(argv=None):
         sys.exit("Error: expected --null_resamples >= 2 and --null_draws >= 1. Received: "
                  f"--null_resamples={args.null_resamples}, --null_draws={args.null_draws}")
 
-    from infodl.analysis.compression_figures import (
-        plot_compression_bars,
-        plot_information_plane_grid,
-    )
-    from infodl.analysis.information_plane_plot import save_figure_png
+    from infodl.analysis.compression_figures import plot_compression_bars
+    from infodl.analysis.figure_files import save_figure_png
+    from infodl.analysis.information_plane_plot import plot_information_plane_grid
     from infodl.data.twelve_bit import load_twelve_bit_task
 
     start = time.perf_counter()

@@ -28,7 +28,8 @@ import keras
 import numpy as np
 
 from infodl.analysis.compression import compression_over_seeds, layer_end_points
-from infodl.analysis.information_plane_plot import plot_information_plane, save_figure_png
+from infodl.analysis.figure_files import save_figure_png
+from infodl.analysis.information_plane_plot import plot_information_plane
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.callbacks.information_plane import InformationPlaneLogger
 from infodl.data.twelve_bit import load_twelve_bit_task, train_test_split_indices

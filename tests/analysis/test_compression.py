@@ -13,7 +13,8 @@ from infodl.analysis.compression import (
     layer_estimators,
     load_activations,
 )
-from infodl.analysis.compression_figures import plot_compression_bars, plot_information_plane_grid
+from infodl.analysis.compression_figures import plot_compression_bars
+from infodl.analysis.information_plane_plot import plot_information_plane_grid
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator

@@ -3,11 +3,8 @@
 import numpy as np
 import pytest
 
-from infodl.analysis.information_plane_plot import (
-    figure_to_png_bytes,
-    plot_information_plane,
-    save_figure_png,
-)
+from infodl.analysis.figure_files import figure_to_png_bytes, save_figure_png
+from infodl.analysis.information_plane_plot import plot_information_plane
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 
 
