@@ -80,6 +80,19 @@ def check_keras_file(path, name="checkpoint"):
                          "the config.json of a Keras model")
 
 
+def check_folders_exist(folders, name="log_dir"):
+    """Refuses a folder to read (or one of several) that is missing or is a file.
+
+    Raises:
+        FileNotFoundError: one line naming the first such folder.
+    """
+    for folder in [folders] if isinstance(folders, str) else folders:
+        if not os.path.isdir(folder):
+            what = "a file" if os.path.exists(folder) else "no such folder"
+            raise FileNotFoundError(f"Expected {name} to be a folder of finished runs. "
+                                    f"Received: {name}={folder!r}, {what}")
+
+
 def check_checkpoint(checkpoint, name="checkpoint"):
     """Refuses a checkpoint path that does not exist, or a `.keras` file that is no model.
 

@@ -59,15 +59,7 @@ def define_flags(experiments, flag_values, global_settings=()):
         {flag name: tuple of the experiments that have it} (experiment flags only).
     """
     for settings in global_settings:
-        for field in dataclasses.fields(settings):
-            kind = field_base_type(field)
-            default = _flag_text(field.default)
-            if kind is tuple:
-                flags.DEFINE_list(field.name, default, field.metadata["help"],
-                                  flag_values=flag_values)
-            else:
-                _DEFINE[kind](field.name, default, field.metadata["help"],
-                              flag_values=flag_values)
+        define_settings_flags(settings, flag_values)
     names = tuple(experiments)
     flags.DEFINE_enum("experiment", names[0], names,
                       "Which experiment to run: " + "; ".join(
@@ -102,6 +94,16 @@ def define_flags(experiments, flag_values, global_settings=()):
         else:
             _DEFINE[kind](name, default, help_text, flag_values=flag_values)
     return owners
+
+
+def define_settings_flags(settings, flag_values):
+    """One flag per field of the config dataclass `settings`, with its help and default
+    (e.g. the global `--sweep` flags, or the flags of a table command)."""
+    for field in dataclasses.fields(settings):
+        kind = field_base_type(field)
+        define = flags.DEFINE_list if kind is tuple else _DEFINE[kind]
+        define(field.name, _flag_text(field.default), field.metadata["help"],
+               flag_values=flag_values)
 
 
 def experiment_in(argv, names):
@@ -174,9 +176,14 @@ def config_from_flags(experiment, owners, flag_values):
 
 
 def settings_from_flags(settings, flag_values):
-    """The validated global settings (e.g. `SweepSettings`) from the flags."""
-    values = {f.name: flag_values[f.name].value for f in dataclasses.fields(settings)
-              if flag_values[f.name].present}
+    """The validated settings (e.g. `SweepSettings`) from the flags given."""
+    values = {}
+    for field in dataclasses.fields(settings):
+        if flag_values[field.name].present:
+            value = flag_values[field.name].value
+            if field_base_type(field) is tuple and value is not None:
+                value = _parse_items(field, value)
+            values[field.name] = value
     return settings(**values).validate()
 
 

@@ -1,8 +1,8 @@
 """Markdown tables of P3 Table 1 (layer-wise) and Table 3 (end-to-end) from finished runs.
 
-    python -m infodl.experiments.ib.layerwise_table runs/ib_table [--share 1] [--each]
+    python -m infodl.experiments.ib.layerwise_table --log_dir=runs/ib_table [--share=1] [--each]
 
-reads `results.json` of the run folders below the root (names as in
+reads `results.json` of the run folders below `--log_dir` (names as in
 docs/ib_training.md: ce, ce_wd, logistic_regression, ib_first, ib_full_s0 + ib_full_s12,
 e2e_ce, e2e_ib) and prints one row per method: test accuracy mean ± std over every seed
 found (ddof 1), the per-seed values, the wall time of the runs, P3's number beside it,
@@ -10,15 +10,19 @@ and, for runs whose seeds have a `history.json`, per layer the final held-out
 I(X; L+ε) and I(Y; L) in bits and the final gradient ratio β‖∇I_x‖/‖∇I_y‖
 (`gradient_norms`, see docs/ib_training.md), each mean ± std over seeds. Missing folders
 are reported as "not run". `--each` adds a table with one row per run folder found
-below the root (e.g. the knob table's β, batch and learning-rate runs), labelled by its
+below it (e.g. the knob table's β, batch and learning-rate runs), labelled by its
 folder and settings.
 """
 
-import argparse
+import dataclasses
 import json
 import os
+import sys
 
 from infodl.analysis.seed_statistics import mean_std_text
+from infodl.experiments.cli.config import ExperimentConfig, setting
+from infodl.experiments.cli.early_checks import check_folders_exist
+from infodl.experiments.cli.table_command import run_command
 
 # (label, run folders, P3 at 1 % of the training set, P3 at 100 %)
 LAYERWISE_ROWS = (
@@ -168,22 +172,36 @@ def each_folder_rows(root):
                  for folder in run_folders(root))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", help="folder holding the run folders")
-    parser.add_argument("--share", type=float, default=1.0,
-                        help="percent of the training set of the runs (paper column)")
-    parser.add_argument("--each", action="store_true",
-                        help="also one row per run folder found below the root")
-    args = parser.parse_args()
+@dataclasses.dataclass
+class IBTableSettings(ExperimentConfig):
+    """The flags of `python -m infodl.experiments.ib.layerwise_table`."""
+    log_dir: str | None = setting(None, "Folder holding the run folders (ce, ib_first, ...).",
+                                  required="the folder holding the IB run folders")
+    share: float = setting(1.0, "Percent of the training set the runs used (picks P3's "
+                           "column: 1 or 100).", minimum=0, exclusive_minimum=True,
+                           maximum=100)
+    each: bool = setting(False, "Also one row per run folder found below --log_dir.")
+
+    def early_checks(self):
+        check_folders_exist(self.log_dir)
+
+
+def print_tables(settings):
+    """Prints the layer-wise and end-to-end tables (and with `each`, one row per run)."""
+    root, share = settings.log_dir, settings.share
     print("Layer-wise (P3 Table 1)\n")
-    print("\n".join(table(args.root, LAYERWISE_ROWS, args.share)))
+    print("\n".join(table(root, LAYERWISE_ROWS, share)))
     print("\nEnd-to-end (P3 Table 3)\n")
-    print("\n".join(table(args.root, END_TO_END_ROWS, args.share)))
-    if args.each:
+    print("\n".join(table(root, END_TO_END_ROWS, share)))
+    if settings.each:
         print("\nEvery run folder\n")
-        print("\n".join(table(args.root, each_folder_rows(args.root), args.share)))
+        print("\n".join(table(root, each_folder_rows(root), share)))
+
+
+def main(argv=None):
+    """The command line; returns the exit code."""
+    return run_command(IBTableSettings, print_tables, argv)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,19 +1,24 @@
 """Mean ± std over seeds of InvNet / RegInvNet runs, as a Markdown table beside P2's numbers.
 
-    python -m infodl.experiments.invnet.table runs/invnet_doc/*_seed?
+    python -m infodl.experiments.invnet.table --log_dir=runs/invnet_doc
 
-Each argument is a run folder of `--experiment=invnet` holding `results.json`,
-`config.json` and `analysis/analysis.json`; runs are grouped by regularizer and α.
-The std is the sample standard deviation (n − 1) over the seeds.
+`--log_dir` names run folders of `--experiment=invnet` (holding `results.json`,
+`config.json` and `analysis/analysis.json`) or folders holding them (comma-separated);
+runs are grouped by regularizer and α. Mean ± std over the seeds as
+`infodl.analysis.seed_statistics` gives them (sample std; one seed: no std).
 
 Reference: P2 §4.2, Fig. 3 (micro/macro AUC 0.81 InvNet, 0.99 RegInvNet); P3 §5.
 """
 
+import dataclasses
 import json
 import pathlib
 import sys
 
 from infodl.analysis.seed_statistics import mean_std_text
+from infodl.experiments.cli.config import ExperimentConfig, setting
+from infodl.experiments.cli.early_checks import check_folders_exist
+from infodl.experiments.cli.table_command import run_command
 
 # P2 states these for InvNet on MNIST (Fig. 3); it gives no InvNet test accuracy or
 # sparsity of w (its "about 60 % of w exactly zero" is RegResNet-32 on CIFAR-10).
@@ -68,17 +73,40 @@ def markdown_table(folders):
     return "\n".join(lines) + "\n"
 
 
-def main(argv):
-    if len(argv) < 2:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
-        return 1
-    try:
-        print(markdown_table(argv[1:]), end="")
-    except ValueError as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return 1
-    return 0
+def run_folders(folders):
+    """The run folders named or held (at any depth) by `folders`, in order, each once: a
+    folder with `results.json` is a run; below it only `analysis/` is skipped."""
+    found = []
+    for folder in map(pathlib.Path, folders):
+        if (folder / "results.json").is_file():
+            found.append(folder)
+            continue
+        runs = sorted(path.parent for path in folder.rglob("results.json")
+                      if "analysis" not in path.relative_to(folder).parts[:-1])
+        if not runs:
+            raise ValueError(f"Expected a finished invnet run folder (config.json and "
+                             f"results.json), or folders of them. Received: {folder}")
+        found += [run for run in runs if not any(p in runs for p in run.parents)]
+    return list(dict.fromkeys(found))
+
+
+@dataclasses.dataclass
+class InvNetTableSettings(ExperimentConfig):
+    """The flags of `python -m infodl.experiments.invnet.table`."""
+    log_dir: tuple | None = setting(
+        None, "Run folders of --experiment=invnet, or folders holding them "
+        "(comma-separated).", required="the invnet run folders to tabulate")
+
+    def early_checks(self):
+        check_folders_exist(self.log_dir)
+
+
+def main(argv=None):
+    """The command line; returns the exit code."""
+    return run_command(InvNetTableSettings,
+                       lambda settings: print(markdown_table(run_folders(settings.log_dir)),
+                                              end=""), argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -3,7 +3,6 @@ I(Y; L) and gradient ratio β‖∇I_x‖/‖∇I_y‖, mean ± std over seeds, 
 written here (results.json, seed_<s>/history.json, config.json)."""
 
 import json
-import sys
 
 import numpy as np
 
@@ -109,10 +108,20 @@ def test_each_folder_gets_a_row_labelled_by_its_settings(tmp_path, monkeypatch, 
     # settings the method does not read (flag defaults in its config) stay out
     assert rows[4][0] == "knobs/pixels (method=logistic_regression)"
     assert rows[3][0] == "knobs/e2e_ce (alpha=1, beta=0, gamma=0, train_steps=5000)"
-    monkeypatch.setattr(sys, "argv", ["ib_layerwise_table", str(tmp_path), "--each"])
-    ib_layerwise_table.main()
+    assert ib_layerwise_table.main(["layerwise_table", f"--log_dir={tmp_path}", "--each"]) == 0
     printed = capsys.readouterr().out
     assert "Every run folder" in printed
     assert ("| knobs/ce_b32_lr1e-4 (method=cross_entropy, learning_rate=0.0001, "
             "batch_size=32) | **86.50 ± 0.71** |") in printed
     assert "| IB functional, only first term (β = 0) | **86.00 (1 seed)** |" in printed
+
+
+def test_table_command_errors_are_one_line(tmp_path, capsys):
+    assert ib_layerwise_table.main(["layerwise_table"]) == 1
+    assert capsys.readouterr().err.startswith("Error: Expected log_dir (the folder holding")
+    assert ib_layerwise_table.main(["layerwise_table", str(tmp_path)]) == 1  # positional
+    assert "Expected flags only (e.g. --log_dir=<folder>)" in capsys.readouterr().err
+    assert ib_layerwise_table.main(["layerwise_table", f"--log_dir={tmp_path / 'no'}"]) == 1
+    assert "no such folder" in capsys.readouterr().err
+    assert ib_layerwise_table.main(["layerwise_table", "--share=0", f"--log_dir={tmp_path}"]) == 1
+    assert "Expected 0 < share <= 100" in capsys.readouterr().err

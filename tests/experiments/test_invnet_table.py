@@ -36,13 +36,29 @@ def test_rows_are_mean_and_sample_std_over_seeds(tmp_path):
                for line in lines)
 
 
-def test_without_arguments_it_prints_usage(capsys):
-    assert main(["invnet_table"]) == 1
-    assert "python -m infodl.experiments.invnet.table" in capsys.readouterr().err
+def test_without_log_dir_it_says_what_to_give(capsys):
+    assert main(["table"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "Error: Expected log_dir (the invnet run folders to tabulate)")
 
 
-def test_a_file_instead_of_a_run_folder_is_one_error_line(tmp_path, capsys):
+def test_a_folder_of_runs_gives_the_table_of_its_runs(tmp_path, capsys):
+    for seed in (0, 1):
+        _fake_run(tmp_path / "doc" / f"invnet_seed{seed}", "none", seed, 0.97 + seed / 100, 0.8)
+    _fake_run(tmp_path / "one" / "reginvnet_seed0", "info", 0, 0.96, 0.95)
+    folders = f"{tmp_path / 'doc'},{tmp_path / 'one' / 'reginvnet_seed0'}"
+    assert main(["table", f"--log_dir={folders}"]) == 0
+    printed = capsys.readouterr().out
+    assert "| InvNet | 0, 1 | 20 | 97.50 ± 0.71 |" in printed
+    assert "| RegInvNet (α1=0.002, α2=0.002) | 0 | 20 | 96.00 (1 seed) |" in printed
+
+
+def test_a_file_or_an_empty_folder_is_one_error_line(tmp_path, capsys):
     log = tmp_path / "run.log"
     log.write_text("")
-    assert main(["invnet_table", str(log)]) == 1
+    assert main(["table", f"--log_dir={log}"]) == 1
+    assert capsys.readouterr().err.startswith("Error: Expected log_dir to be a folder of "
+                                              "finished runs")
+    (tmp_path / "empty").mkdir()
+    assert main(["table", f"--log_dir={tmp_path / 'empty'}"]) == 1
     assert capsys.readouterr().err.startswith("Error: Expected a finished invnet run folder")
