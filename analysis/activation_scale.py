@@ -7,21 +7,15 @@ loss of I(Y; L) (P3, Elad et al., eq. 7, σ² fixed in section 4). Putting each 
 RMS beside its I(X; L + ε) tells how much of a "compression" is only a change of scale
 (docs/ib_training.md, the β sweep).
 
-Command line (every `seed_*/model.keras` of each run folder, test images of the MNIST
-pickle):
-
-    python -m infodl.analysis.activation_scale runs/ib_knobs/lw_beta1e-3 \\
-        runs/ib_knobs/lw_beta1 --data_dir=/path/to/mnist.pkl.gz
+Its command line, for the IB runs (every `seed_*/model.keras` of each run folder, test
+images of the MNIST pickle), is `infodl.experiments.ib.activation_scale`.
 
 Reference: P3 (Elad et al. 2019), eq. 7 and section 4 (σ² = 2).
 """
 
-import argparse
 import pathlib
 
 import numpy as np
-
-from infodl.analysis.seed_statistics import mean_std_text
 
 DEFAULT_LAYERS = ("hidden_1", "hidden_2", "features")
 
@@ -82,32 +76,3 @@ def run_folder_rms(folder, inputs, layer_names=DEFAULT_LAYERS):
         raise ValueError(f"Expected seed_*/model.keras under {folder}. Received: none")
     return {path.parent.name: activation_rms(
         keras.models.load_model(path, compile=False), inputs, layer_names) for path in paths}
-
-
-def main(argv=None):
-    """Prints, per run folder, each layer's RMS per seed and their mean ± std."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="+", help="run folders holding seed_*/model.keras")
-    parser.add_argument("--data_dir", required=True, help="the MNIST pickle (mnist.pkl.gz)")
-    parser.add_argument("--layers", default=",".join(DEFAULT_LAYERS),
-                        help="comma-separated layer names")
-    args = parser.parse_args(argv)
-    from infodl.data.mnist_pickle import read_mnist_pickle
-
-    try:
-        images = read_mnist_pickle(args.data_dir)[2][0]
-        layers = [name for name in args.layers.split(",") if name]
-        for folder in args.folders:
-            per_seed = run_folder_rms(folder, images, layers)
-            cells = []
-            for name in layers:
-                values = [seed[name] for seed in per_seed.values()]
-                cells.append(f"{name} {mean_std_text(values, '.3f')} "
-                             f"({', '.join(f'{v:.3f}' for v in values)})")
-            print(f"{folder}: RMS on {len(images)} test images: " + "; ".join(cells))
-    except (OSError, ValueError, KeyError) as error:
-        raise SystemExit(f"Error: {error}") from None
-
-
-if __name__ == "__main__":
-    main()

@@ -20,7 +20,7 @@ Writes `<log_dir>/compression.json` (every per-seed number), the figures
 tables between the markers of `<docs_dir>/compression.md` (the rest of it is kept).
 """
 
-import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -40,6 +40,8 @@ from infodl.analysis.compression import (
 from infodl.analysis.compression_null import bootstrap_information, compression_against_null
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.analysis.seed_statistics import mean_std_text
+from infodl.experiments.cli.config import ExperimentConfig, setting
+from infodl.experiments.cli.table_command import run_command
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.seeds import derive_seed
 
@@ -50,18 +52,18 @@ VARIANTS = {("tanh", "sigmoid"): "tanh, sigmoid output",
 BEGIN, END = "<!-- compression-table:begin -->", "<!-- compression-table:end -->"
 
 
-def variant_key(activation, output):
+def _variant_key(activation, output):
     return f"{activation}_{output}"
 
 
-def train_variants(args):
+def _train_variants(args):
     """Runs (or reuses) the info-plane experiment of every variant; {key: results}."""
     from infodl.experiments.info_plane.config import InfoPlaneConfig
     from infodl.experiments.info_plane.experiment import run
 
     results = {}
     for activation, output in VARIANTS:
-        key = variant_key(activation, output)
+        key = _variant_key(activation, output)
         print(f"== training {key}: {args.num_seeds} seed(s) x {args.epochs} epochs",
               flush=True)
         results[key] = run(InfoPlaneConfig(
@@ -87,7 +89,7 @@ def _estimator_inputs(record, labels, estimator, args):
     return settings, examples
 
 
-def seed_trajectory(record, labels, layer_names, estimator, args):
+def _seed_trajectory(record, labels, layer_names, estimator, args):
     """One seed's trajectory under `estimator`, from its saved activations (cached)."""
     settings, examples = _estimator_inputs(record, labels, estimator, args)
     path = os.path.join(os.path.dirname(record["activations_path"]),
@@ -106,7 +108,7 @@ def seed_trajectory(record, labels, layer_names, estimator, args):
     return trajectory
 
 
-def seed_null(record, labels, estimator, args):
+def _seed_null(record, labels, estimator, args):
     """One seed's final-epoch I(X;T) per layer on `--null_resamples` bootstrap resamples
     of the estimator's inputs (B, layers), cached as `null_<estimator>.json`, and the
     seconds the resampling took."""
@@ -133,7 +135,7 @@ def seed_null(record, labels, estimator, args):
     return values, seconds
 
 
-def add_null(statistics, trajectories, nulls, args):
+def _add_null(statistics, trajectories, nulls, args):
     """Adds `"null"` (`compression_against_null`) to each layer's record of `statistics`."""
     for k, name in enumerate(trajectories[0].layer_names):
         record = statistics[name]
@@ -161,7 +163,7 @@ def _record_text(record, key):
     return f"{mean:.3f} ± {std:.3f}" if std is not None else f"{mean:.3f} (1 seed)"
 
 
-def markdown_tables(statistics, runs, layer_names, args, seconds):
+def _markdown_tables(statistics, runs, layer_names, args, seconds):
     """The generated part of docs/compression.md."""
     networks = len(runs) * args.num_seeds
     lines = [f"Settings: `var_u.mat`, {args.epochs} epochs, {args.num_seeds} seeds "
@@ -191,7 +193,7 @@ def markdown_tables(statistics, runs, layer_names, args, seconds):
             description += f"; on {inputs}"
         lines += [f"**{estimator}** — {description}", "", header, rule]
         for (activation, output), label in VARIANTS.items():
-            stats = statistics[estimator][variant_key(activation, output)]
+            stats = statistics[estimator][_variant_key(activation, output)]
             lines.append(f"| {label} | " + " | ".join(
                 _cell(stats[name]) for name in layer_names) + " |")
         lines.append("")
@@ -199,7 +201,7 @@ def markdown_tables(statistics, runs, layer_names, args, seconds):
               "layer (bits, fixed-range binning):", "",
               "| network | train | test | I(Ŷ;Y) final |", "|---|---|---|---|"]
     for (activation, output), label in VARIANTS.items():
-        key = variant_key(activation, output)
+        key = _variant_key(activation, output)
         output_stats = statistics["binning"][key][layer_names[-1]]
         train, test = ([r[name] for r in runs[key]] for name in ("train_accuracy",
                                                                   "test_accuracy"))
@@ -225,39 +227,53 @@ def update_document(path, generated):
         handle.write(f"{head}{BEGIN}\n{generated}\n{END}{tail}")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--var_u_path", required=True, help="path of the original var_u.mat")
-    parser.add_argument("--epochs", type=int, default=2000)
-    parser.add_argument("--num_seeds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--num_log_points", type=int, default=20)
-    parser.add_argument("--noise_variance", type=float, default=0.1, help="KDE sigma^2")
-    parser.add_argument("--kde_inputs", choices=("test", "all"), default="test",
-                        help="inputs of the KDE: each seed's held-out 20 %% (Saxe et al. "
-                        "App. B; about 25x faster) or all 4096")
-    parser.add_argument("--null_resamples", type=int, default=100,
-                        help="bootstrap resamples of the final epoch per seed and estimator "
-                        "(the noise of the null)")
-    parser.add_argument("--null_draws", type=int, default=10000,
-                        help="Monte Carlo draws of the null of each layer's compression")
-    parser.add_argument("--log_dir", default="runs/compression")
-    parser.add_argument("--docs_dir", default="docs")
-    parser.add_argument("--verbose", type=int, default=1)
-    args = parser.parse_args(argv)
-    if not os.path.isfile(args.var_u_path):
-        sys.exit(f"Error: no var_u.mat at {args.var_u_path!r}")
-    if args.null_resamples < 2 or args.null_draws < 1:
-        sys.exit("Error: expected --null_resamples >= 2 and --null_draws >= 1. Received: "
-                 f"--null_resamples={args.null_resamples}, --null_draws={args.null_draws}")
+@dataclasses.dataclass
+class CompressionTableSettings(ExperimentConfig):
+    """The flags of `python -m infodl.experiments.info_plane.compression_table`."""
+    var_u_path: str | None = setting(None, "The original var_u.mat of the 12-bit task.",
+                                     required="the path of var_u.mat")
+    epochs: int = setting(2000, "Training epochs of each network.", minimum=1)
+    num_seeds: int = setting(5, "Networks per variant (consecutive seeds from --seed).",
+                             minimum=1)
+    seed: int = setting(0, "Seed of the first network.", minimum=0)
+    num_log_points: int = setting(20, "Log-spaced epochs where the activations are kept "
+                                  "(+ epoch 0).", minimum=1)
+    noise_variance: float = setting(0.1, "Noise variance sigma^2 of the KDE estimator.",
+                                    minimum=0, exclusive_minimum=True)
+    kde_inputs: str = setting(
+        "test", "Inputs of the KDE: each seed's held-out 20 % (test: Saxe et al. App. B; "
+        "about 25x faster) or all 4096.", choices=("test", "all"))
+    null_resamples: int = setting(100, "Bootstrap resamples of the final epoch per seed and "
+                                  "estimator (the noise of the null).", minimum=2)
+    null_draws: int = setting(10000, "Monte Carlo draws of the null of each layer's "
+                              "compression.", minimum=1)
+    log_dir: str = setting("runs/compression", "Folder of the runs, the caches and "
+                           "compression.json.")
+    docs_dir: str = setting("docs", "Folder of compression.md (its tables are replaced "
+                            "between the markers) and the two figures.")
+    verbose: int = setting(1, "0 silent, 1 progress.", minimum=0, maximum=2)
 
+    def early_checks(self):
+        super().early_checks()
+        if not os.path.isfile(self.var_u_path):
+            raise FileNotFoundError(f"Expected var_u.mat at var_u_path. Received: "
+                                    f"var_u_path={self.var_u_path!r}, no such file")
+
+
+def main(argv=None):
+    """The command line; returns the exit code."""
+    return run_command(CompressionTableSettings, _make_table, argv)
+
+
+def _make_table(args):
+    """Trains (or reuses) the networks, estimates, and writes the tables and figures."""
     from infodl.analysis.compression_figures import plot_compression_bars
     from infodl.analysis.figure_files import save_figure_png
     from infodl.analysis.information_plane_plot import plot_information_plane_grid
     from infodl.data.twelve_bit import load_twelve_bit_task
 
     start = time.perf_counter()
-    results = train_variants(args)
+    results = _train_variants(args)
     training_seconds = time.perf_counter() - start
     _, labels = load_twelve_bit_task(args.var_u_path)
     runs = {key: value["runs"] for key, value in results.items()}
@@ -268,14 +284,14 @@ def main(argv=None):
         statistics[estimator], means[estimator] = {}, {}
         for key, records in runs.items():
             print(f"== {estimator}: {key}", flush=True)
-            trajectories = [seed_trajectory(record, labels, layer_names, estimator, args)
+            trajectories = [_seed_trajectory(record, labels, layer_names, estimator, args)
                             for record in records]
             estimator_seconds[estimator] = estimator_seconds.get(estimator, 0.0) + sum(
                 t.metadata.get("seconds", 0.0) for t in trajectories)
             statistics[estimator][key] = compression_over_seeds(
                 trajectories, [record["seed"] for record in records])
-            nulls = [seed_null(record, labels, estimator, args) for record in records]
-            add_null(statistics[estimator][key], trajectories, [n[0] for n in nulls], args)
+            nulls = [_seed_null(record, labels, estimator, args) for record in records]
+            _add_null(statistics[estimator][key], trajectories, [n[0] for n in nulls], args)
             null_seconds[estimator] = null_seconds.get(estimator, 0.0) + sum(
                 n[1] for n in nulls)
             means[estimator][key] = InformationPlaneTrajectory.average(trajectories)
@@ -286,23 +302,23 @@ def main(argv=None):
                "kde_runs": estimator_seconds["kde"], "per_estimator": estimator_seconds,
                "null_runs": sum(null_seconds.values()), "null_per_estimator": null_seconds}
     with open(os.path.join(args.log_dir, "compression.json"), "w") as handle:
-        json.dump({"args": vars(args), "seconds": seconds, "statistics": statistics,
+        json.dump({"args": args.to_dict(), "seconds": seconds, "statistics": statistics,
                    "runs": runs}, handle, indent=1)
-    keys = [variant_key(*variant) for variant in VARIANTS]
+    keys = [_variant_key(*variant) for variant in VARIANTS]
     save_figure_png(plot_information_plane_grid(
         [[means[e][key] for e in ESTIMATORS] for key in keys], list(VARIANTS.values()),
         list(ESTIMATORS), title=f"var_u.mat, {args.epochs} epochs, mean of "
         f"{args.num_seeds} seeds"), os.path.join(args.docs_dir, "compression_info_planes.png"))
     save_figure_png(plot_compression_bars(
         statistics, {e: e for e in ESTIMATORS},
-        {variant_key(*v): label for v, label in VARIANTS.items()}, layer_names,
+        {_variant_key(*v): label for v, label in VARIANTS.items()}, layer_names,
         title="compression per layer, mean ± std over seeds"),
         os.path.join(args.docs_dir, "compression_bars.png"))
     update_document(os.path.join(args.docs_dir, "compression.md"),
-                    markdown_tables(statistics, runs, layer_names, args, seconds))
+                    _markdown_tables(statistics, runs, layer_names, args, seconds))
     print(f"tables in {os.path.join(args.docs_dir, 'compression.md')}; training "
           f"{training_seconds:.0f} s, estimators {seconds['estimators']:.0f} s")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from infodl.analysis.activation_scale import activation_rms, main, run_folder_rms
+from infodl.analysis.activation_scale import activation_rms, run_folder_rms
+from infodl.experiments.ib.activation_scale import main
 
 
 def two_layer_model(scale):
@@ -54,9 +55,11 @@ def test_run_folders_and_the_command_line(tmp_path, capsys, monkeypatch):
     # the command line: the test split of the pickle it reads (here 4-pixel "images")
     from infodl.data import mnist_pickle
     monkeypatch.setattr(mnist_pickle, "read_mnist_pickle", lambda path: [(images, None)] * 3)
-    main([str(tmp_path / "run"), "--data_dir=mnist.pkl.gz", "--layers=hidden_1"])
+    assert main(["activation_scale", f"--log_dir={tmp_path / 'run'}",
+                 "--data_dir=mnist.pkl.gz", "--layers=hidden_1"]) == 0
     line = capsys.readouterr().out
     assert f"hidden_1 {np.mean(expected):.3f} ± {np.std(expected, ddof=1):.3f}" in line
     monkeypatch.undo()  # the real reader: a missing file is one error line
-    with pytest.raises(SystemExit, match="^Error: "):
-        main([str(tmp_path / "run"), f"--data_dir={tmp_path / 'missing.pkl.gz'}"])
+    assert main(["activation_scale", f"--log_dir={tmp_path / 'run'}",
+                 f"--data_dir={tmp_path / 'missing.pkl.gz'}"]) == 1
+    assert capsys.readouterr().err.startswith("Error: ")

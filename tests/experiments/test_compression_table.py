@@ -14,10 +14,10 @@ def test_table_figures_and_per_seed_numbers(tmp_path, var_u_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "compression.md").write_text(f"# reading\n\n{BEGIN}\n{END}\n\nkept\n")
-    args = [f"--var_u_path={var_u_path}", "--epochs=4", "--num_seeds=2",
+    args = ["compression_table", f"--var_u_path={var_u_path}", "--epochs=4", "--num_seeds=2",
             "--num_log_points=2", f"--log_dir={tmp_path / 'runs'}", f"--docs_dir={docs}",
             "--verbose=0"]
-    main(args)
+    assert main(args) == 0
     text = (docs / "compression.md").read_text()
     assert text.startswith("# reading") and text.endswith("kept\n")
     for name in ESTIMATORS:
@@ -55,6 +55,13 @@ def test_table_figures_and_per_seed_numbers(tmp_path, var_u_path):
         record["seconds"]["estimator_runs"])
 
 
-def test_a_null_without_resamples_is_one_clear_error(var_u_path):
-    with pytest.raises(SystemExit, match="--null_resamples >= 2"):
-        main([f"--var_u_path={var_u_path}", "--null_resamples=1"])
+def test_bad_settings_are_one_clear_error_before_any_training(var_u_path, tmp_path, capsys):
+    log_dir = f"--log_dir={tmp_path / 'runs'}"
+    assert main(["table", f"--var_u_path={var_u_path}", "--null_resamples=1", log_dir]) == 1
+    assert capsys.readouterr().err == ("Error: Expected null_resamples >= 2 (an integer). "
+                                       "Received: null_resamples=1\n")
+    assert main(["table", f"--var_u_path={tmp_path / 'none.mat'}", log_dir]) == 1
+    assert "Expected var_u.mat at var_u_path" in capsys.readouterr().err
+    assert main(["table", log_dir]) == 1
+    assert "Expected var_u_path (the path of var_u.mat)" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
