@@ -49,7 +49,8 @@ def run_command(settings, function, argv=None):
     try:
         rest = flag_values(argv)
         if flag_values.help:
-            print(f"{argv[0]} [flags]\n\n{flag_values.get_help()}")
+            usage = (sys.modules[settings.__module__].__doc__ or argv[0]).strip()
+            print(f"{usage}\n\nflags:\n{flag_values.get_help(include_special_flags=False)}")
             return 0
         if len(rest) > 1:
             raise ValueError(f"Expected flags only (e.g. --log_dir=<folder>). Received: "
