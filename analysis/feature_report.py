@@ -1,7 +1,7 @@
 """Writes a feature analysis: PNG figures, TensorBoard images and scalars, JSON and Markdown.
 
 Files in the output folder: one PNG per figure, `analysis.json` (every number, see
-`report_numbers`) and `analysis.md` (the headline table and the PCA table); TensorBoard
+`_report_numbers`) and `analysis.md` (the headline table and the PCA table); TensorBoard
 (an events file in the same folder): images `analysis/<figure>` and scalars
 `analysis/<number>` at the model's step.
 """
@@ -26,7 +26,7 @@ HEADLINE = (("test_accuracy", "test accuracy (argmax of the logits layer)"),
             ("tsne_separation_ratio", "separation ratio, 2-D t-SNE of the features (P3 Fig. 5)"))
 
 
-def report_numbers(result):
+def _report_numbers(result):
     """The JSON-ready numbers of an analysis `result` (`FeatureAnalysis.compute`)."""
     feature_separation = next(iter(result["separation"].values()))
     numbers = {
@@ -94,7 +94,7 @@ def write_report(output_dir, result, figures, settings, step=0):
         paths[name] = f"{name}.png"
         save_figure_png(figure, output_dir / paths[name], dpi=FIGURE_DPI)
         writer.png(f"analysis/{name}", (output_dir / paths[name]).read_bytes(), step)
-    report = {**settings, "step": int(step), **report_numbers(result), "figures": paths}
+    report = {**settings, "step": int(step), **_report_numbers(result), "figures": paths}
     for key, _ in HEADLINE:
         value = report.get(key)
         if value is not None and math.isfinite(value):

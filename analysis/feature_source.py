@@ -140,7 +140,7 @@ def preprocess_images(images, preprocessing, input_shape=None):
     return values
 
 
-def image_input_shape(model):
+def _image_input_shape(model):
     """Shape of one input image of `model` (its "image" input for a dict of inputs)."""
     from infodl.models.model_probe import model_input
 
@@ -154,7 +154,7 @@ def layer_outputs(model, images, layer_names, preprocessing, batch_size=500, ver
                   description="features"):
     """{layer name: (N, d) float32 array} of the outputs of `layer_names` on `images`.
 
-    Inputs are `preprocess_images(images, preprocessing, image_input_shape(model))`,
+    Inputs are `preprocess_images(images, preprocessing, _image_input_shape(model))`,
     fed as the model expects (a model with an optional label gets `"label": None`);
     the model runs eagerly in inference mode (no tf.function: one trace costs more
     than the few dozen batches of a test set).
@@ -165,7 +165,7 @@ def layer_outputs(model, images, layer_names, preprocessing, batch_size=500, ver
     names = list(dict.fromkeys(layer_names))
     extractor = functional_outputs(model, [layer_output(model, name) for name in names],
                                    f"layers {names}")
-    shape = image_input_shape(model)
+    shape = _image_input_shape(model)
     chunks = {name: [] for name in names}
     starts = range(0, len(images), batch_size)
     for start in tqdm(starts, disable=not verbose, desc=description, unit="batch",

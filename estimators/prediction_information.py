@@ -54,16 +54,6 @@ def _check_probabilities(probabilities, from_logits):
     return values / row_sums[:, None]
 
 
-def label_vector(labels, num_examples, matched="the probabilities"):
-    """Class labels as an int64 vector of shape (n,) (`infodl.checks.check_class_labels`).
-
-    Accepts (n,) or (n, 1) integers (or integral floats) and (n, C) one-hot rows.
-    Kept for the callbacks that import it; `matched` is no longer used.
-    """
-    del matched
-    return checks.check_class_labels(labels, num_examples)
-
-
 def _check_labels(labels, num_examples, num_classes):
     return checks.check_class_labels(labels, num_examples, num_classes)
 

@@ -30,14 +30,14 @@ from infodl.run_folder.summary_writer import SummaryWriter
 ANALYSIS_FOLDER = "analysis"
 
 
-def default_output_dir(checkpoint, run_dir):
+def _default_output_dir(checkpoint, run_dir):
     """<run folder>/analysis, or <file stem>_analysis beside a bare .keras file."""
     if run_dir is not None:
         return pathlib.Path(run_dir) / ANALYSIS_FOLDER
     return checkpoint.with_name(f"{checkpoint.stem}_{ANALYSIS_FOLDER}")
 
 
-def default_title(model_name, run_config):
+def _default_title(model_name, run_config):
     """A readable model name: "InvNet", "RegInvNet (α1=0.002, α2=0.002)", "resnet32 (info
     regularizer, α1=0, α2=0.03)"."""
     name = "InvNet" if model_name == "invnet" else model_name
@@ -85,8 +85,8 @@ def run(config):
         class_figures=config.class_figures,
         test_examples=config.test_examples,
         batch_size=config.batch_size, seed=config.seed, verbose=config.verbose,
-        title=config.title or default_title(model.name, run_config))
-    output_dir = pathlib.Path(config.log_dir) if config.log_dir else default_output_dir(
+        title=config.title or _default_title(model.name, run_config))
+    output_dir = pathlib.Path(config.log_dir) if config.log_dir else _default_output_dir(
         checkpoint, run_dir)
     prepare_output_dir(output_dir, analysis.settings(), config.overwrite)
     report = analysis.run(output_dir, step=_checkpoint_step(checkpoint))

@@ -34,7 +34,7 @@ class ActivationScaleSettings(ExperimentConfig):
         check_folders_exist(self.log_dir)
 
 
-def print_scales(settings):
+def _print_scales(settings):
     """One line per run folder: each layer's RMS, mean ± std over seeds and per seed."""
     from infodl.data.mnist_pickle import read_mnist_pickle
 
@@ -55,7 +55,7 @@ def print_scales(settings):
 
 def main(argv=None):
     """The command line; returns the exit code."""
-    return run_command(ActivationScaleSettings, print_scales, argv)
+    return run_command(ActivationScaleSettings, _print_scales, argv)
 
 
 if __name__ == "__main__":

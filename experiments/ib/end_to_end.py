@@ -54,7 +54,7 @@ def run(config):
         "trained_seeds", "log_dir", "seconds".
     """
     results = run_seeds(config, lambda seed, seed_dir: _train_seed(config, seed, seed_dir))
-    results["loss"] = loss_text(config)
+    results["loss"] = _loss_text(config)
     return write_results(config, results)
 
 
@@ -63,7 +63,7 @@ def summary(results):
     return summary_lines(results, f"end-to-end {results['loss']}")
 
 
-def loss_text(config):
+def _loss_text(config):
     """E.g. "CE − 1·I(Y;Ŷ) + 0.001·I(X;Ŷ+ε)"."""
     parts = []
     if config.alpha:

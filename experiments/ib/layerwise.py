@@ -170,7 +170,7 @@ def _train_cross_entropy(config, seed, seed_dir):
     return finish_seed(seed_dir, record)
 
 
-def scaled_pixels(model, inputs):
+def _scaled_pixels(model, inputs):
     """The inputs as the network sees them after its stem (`input_scaling`), flattened."""
     stem, _, _ = split_blocks(model)
     return np.asarray(flatten_features(stem(inputs)), "float64")
@@ -186,8 +186,8 @@ def _train_logistic_regression(config, seed, seed_dir):
     classifier = LogisticRegression(random_state=seed, **LOGISTIC_REGRESSION)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # recorded as "converged"
-        classifier.fit(scaled_pixels(network, data["x_train"]), data["y_train"])
-    test_accuracy = float(np.mean(classifier.predict(scaled_pixels(network, data["x_test"]))
+        classifier.fit(_scaled_pixels(network, data["x_train"]), data["y_train"])
+    test_accuracy = float(np.mean(classifier.predict(_scaled_pixels(network, data["x_test"]))
                                   == data["y_test"]))
     stem, _, _ = split_blocks(network)
     inputs = keras.Input(data["image_shape"])
@@ -205,7 +205,7 @@ def _train_logistic_regression(config, seed, seed_dir):
                       LOGISTIC_REGRESSION, iterations=iterations,
                       converged=iterations < LOGISTIC_REGRESSION["max_iter"]),
                   train_accuracy=float(classifier.score(
-                      scaled_pixels(network, data["x_train"]), data["y_train"])))
+                      _scaled_pixels(network, data["x_train"]), data["y_train"])))
     return finish_seed(seed_dir, record)
 
 

@@ -146,7 +146,7 @@ def run_folders(root):
     return sorted(found)
 
 
-def folder_label(root, folder):
+def _folder_label(root, folder):
     """E.g. "beta_1e-2 (method=ib, beta=0.01, batch_size=128)" from its config.json."""
     path = os.path.join(root, folder, "config.json")
     if not os.path.isfile(path):
@@ -168,7 +168,7 @@ def _setting_text(value):
 
 def each_folder_rows(root):
     """One `table` row per run folder below `root`, P3 column empty."""
-    return tuple((folder_label(root, folder), (folder,), None, None)
+    return tuple((_folder_label(root, folder), (folder,), None, None)
                  for folder in run_folders(root))
 
 
@@ -186,7 +186,7 @@ class IBTableSettings(ExperimentConfig):
         check_folders_exist(self.log_dir)
 
 
-def print_tables(settings):
+def _print_tables(settings):
     """Prints the layer-wise and end-to-end tables (and with `each`, one row per run)."""
     root, share = settings.log_dir, settings.share
     print("Layer-wise (P3 Table 1)\n")
@@ -200,7 +200,7 @@ def print_tables(settings):
 
 def main(argv=None):
     """The command line; returns the exit code."""
-    return run_command(IBTableSettings, print_tables, argv)
+    return run_command(IBTableSettings, _print_tables, argv)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ class _InvNetScalars(TrainingScalars):
         super().on_epoch_end(epoch, logs)
 
 
-def to_unit_interval(images):
+def _to_unit_interval(images):
     """uint8 images → float32 in [0, 1] (NumPy), the input InvNet is trained on."""
     return np.asarray(images, np.float32) / 255.0
 
@@ -112,7 +112,7 @@ def _train(config, model, dataset, start_step, previous):
     callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), guard,
                  ProximalL1(threshold_scale=config.l1_threshold_scale), scalars]
     if config.measurements and config.classifier_stats_every:
-        probe = {"image": to_unit_interval(dataset.x_test[:config.probe_size]), "label": None}
+        probe = {"image": _to_unit_interval(dataset.x_test[:config.probe_size]), "label": None}
         callbacks.append(ClassifierStatsLogger(
             probe, every_n_steps=config.classifier_stats_every, feature_layer=FEATURE_LAYER,
             logits_layer=LOGITS_LAYER, log_dir=config.log_dir))

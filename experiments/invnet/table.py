@@ -33,7 +33,7 @@ COLUMNS = (("test_accuracy", "test accuracy [%]", 100.0, 2),
            ("train_seconds", "training time [s]", 1.0, 0))
 
 
-def load_run(folder):
+def _load_run(folder):
     """(model name, {number: value}) of one run folder."""
     folder = pathlib.Path(folder)
     if not (folder / "results.json").is_file() or not (folder / "config.json").is_file():
@@ -56,7 +56,7 @@ def markdown_table(folders):
     """The table: one row per model (mean ± std over its seeds) and P2's rows."""
     groups = {}
     for folder in folders:
-        name, numbers = load_run(folder)
+        name, numbers = _load_run(folder)
         groups.setdefault(name, []).append(numbers)
     header = ["model", "seeds", "epochs"] + [column[1] for column in COLUMNS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -21,7 +21,7 @@ from infodl.models.model_probe import residual_units
 METRICS_FILE = "metrics.jsonl"
 
 
-def evaluation_tag_root(config):
+def _evaluation_tag_root(config):
     """TensorBoard root of the test scalars: `test` (every image) or `test_original`."""
     return "test" if config.eval_protocol == "full" else "test_original"
 
@@ -48,7 +48,7 @@ def measurement_callbacks(config, dataset, log_dir=None):
 
 
 @dataclasses.dataclass
-class RunCallbacks:
+class _RunCallbacks:
     """The callbacks of one run, in the order `fit()` calls them, and the named ones."""
     callbacks: list
     guard: NaNGuard
@@ -97,7 +97,7 @@ def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log
         callbacks.insert(0, evaluation)
     scalars = TrainingScalars(log_dir, every_n_steps=config.summary_every,
                               best_accuracy=max(accuracies) if accuracies else None,
-                              test_tag_root=evaluation_tag_root(config))
+                              test_tag_root=_evaluation_tag_root(config))
     callbacks.append(scalars)
     if config.measurements:
         measured = measurement_callbacks(config, dataset, log_dir)
@@ -112,4 +112,4 @@ def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log
     if config.verbose == 1 and write_files:
         callbacks.append(StepProgressBar(config.train_steps))
     callbacks.append(checkpoint)  # last: sees the logs of every other callback
-    return RunCallbacks(callbacks, guard, checkpoint, scalars, stop, evaluation)
+    return _RunCallbacks(callbacks, guard, checkpoint, scalars, stop, evaluation)

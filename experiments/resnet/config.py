@@ -31,7 +31,7 @@ ORIGINAL_RECIPE = dict(train_steps=80_000, lr_boundaries=(40_000, 60_000),
                        dropout_rate=0.0)
 
 
-def zagoruyko_recipe(batch_size):
+def _zagoruyko_recipe(batch_size):
     """Zagoruyko & Komodakis (2016): 200 epochs of CIFAR, lr 0.1 × 0.2 at 60/120/160."""
     steps_per_epoch = math.ceil(CIFAR_TRAIN_SIZE / batch_size)
     return dict(train_steps=200 * steps_per_epoch,
@@ -40,9 +40,9 @@ def zagoruyko_recipe(batch_size):
                 dropout_rate=0.3)
 
 
-def recipe_defaults(recipe, batch_size):
+def _recipe_defaults(recipe, batch_size):
     """The settings a recipe fills in where the config leaves None."""
-    return zagoruyko_recipe(batch_size) if recipe == "zagoruyko" else dict(ORIGINAL_RECIPE)
+    return _zagoruyko_recipe(batch_size) if recipe == "zagoruyko" else dict(ORIGINAL_RECIPE)
 
 
 @dataclasses.dataclass
@@ -134,7 +134,7 @@ class ResNetConfig(DataFileSettings, RegularizerSettings, RunFolderSettings):
         if self.eval_batch_size is None:
             self.eval_batch_size = 250 if self.model == "resnet32_wenxinxu" else self.batch_size
         if isinstance(self.batch_size, int) and self.batch_size > 0:
-            for key, value in recipe_defaults(self.recipe, self.batch_size).items():
+            for key, value in _recipe_defaults(self.recipe, self.batch_size).items():
                 if getattr(self, key) is None:
                     setattr(self, key, value)
 

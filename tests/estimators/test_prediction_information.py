@@ -186,8 +186,7 @@ def test_uniform_label_marginal_matches_its_closed_form_and_the_balanced_case():
         label_prediction_information(probs, balanced, label_marginal="flat")
 
 
-def test_label_vector_and_marginals_stay_importable():
-    from infodl.estimators.prediction_information import MARGINALS, label_vector
-    assert MARGINALS == ("empirical", "uniform")
-    np.testing.assert_array_equal(label_vector([[0], [2.0]], 2), [0, 2])
-    np.testing.assert_array_equal(label_vector(np.eye(3)[[2, 0]], 2), [2, 0])
+def test_labels_of_every_accepted_shape_become_one_vector():
+    from infodl.checks import check_class_labels
+    np.testing.assert_array_equal(check_class_labels([[0], [2.0]], 2), [0, 2])
+    np.testing.assert_array_equal(check_class_labels(np.eye(3)[[2, 0]], 2), [2, 0])
