@@ -88,7 +88,7 @@ class Dataset:
 
 
 def _check_several_classes(labels, split, name, source, data_dir):
-    """Refuses a split whose labels hold fewer than 2 classes (issue #8)."""
+    """Refuses a split whose labels hold fewer than 2 classes."""
     classes = np.unique(labels)
     if classes.size < 2:
         where = f" read from {data_dir}" if source == "local" else f" from {source}"
@@ -189,7 +189,7 @@ def load_dataset(name, data_dir=None, train_fraction=1.0, seed=0,
         >>> ds.source, ds.x_train.shape, ds.num_classes  # the real file: 60000 and 10000
         ('local', (20, 28, 28, 1), 10)
 
-    Reference: P3 (Elad et al.) Table 1 (1 % of the training set); issues #8, #10.
+    Reference: P3 (Elad et al.) Table 1 (1 % of the training set).
     """
     check_choice(name, "name", DATASET_NAMES)
     train_fraction = check_fraction(train_fraction, "train_fraction")

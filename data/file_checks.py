@@ -11,7 +11,7 @@ Every failure is one `ValueError` whose message names the file:
 - `check_image_arrays`: N images of the stored shape and dtype beside N integer labels;
 - `check_labels`: integer labels in [0, num_classes) (`infodl.checks.check_class_labels`).
 
-Reference: issue #8 (bad data must not train silently).
+Reference: the CIFAR and MNIST distribution formats (bad data must not train silently).
 """
 
 import gzip
@@ -112,7 +112,7 @@ def check_record_count(count, expected, path, what="records"):
         Traceback (most recent call last):
         ValueError: Partial file data_batch_1.bin: expected 10000 records as in the ...
 
-    Reference: issue #8 (a file cut at a record boundary trained silently).
+    Reference: the CIFAR binary format (a file cut at a record boundary must not train).
     """
     if expected is not None and count != expected:
         raise ValueError(
@@ -195,7 +195,7 @@ def check_labels(labels, num_classes, path):
         Traceback (most recent call last):
         ValueError: Corrupt file test_batch.bin: Expected labels in [0, 10). ...
 
-    Reference: issue #8 (bad data must not train silently).
+    Reference: the CIFAR and MNIST distribution formats (bad data must not train silently).
     """
     try:
         return check_class_labels(labels, num_classes=num_classes, allow_one_hot=False)

@@ -178,7 +178,7 @@ def read_local_dataset(name, data_dir, allow_partial_files=False):
         >>> x_train.shape, x_test.shape
         ((10, 32, 32, 3), (2, 32, 32, 3))
 
-    Reference: the CIFAR and MNIST distribution formats; issues #8 and #10.
+    Reference: the CIFAR and MNIST distribution formats.
     """
     if name not in LOCAL_LAYOUTS:
         raise ValueError(

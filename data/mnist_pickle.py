@@ -12,7 +12,7 @@ so v = 256 · x restores them exactly; files written as v / 255 (round(255 · x)
 restores them) are recognised too. Only 0 is both a v / 256 and a w / 255 value
 (v · 255 = w · 256 forces v = w = 0), so the scale of a file is never ambiguous.
 
-Reference: issue #10; http://deeplearning.net/tutorial/gettingstarted.html.
+Reference: http://deeplearning.net/tutorial/gettingstarted.html.
 """
 
 import numpy as np
@@ -113,7 +113,7 @@ def read_mnist_pickle(path, expected_records=MNIST_PICKLE_RECORDS):
         >>> x_train.shape, x_train.dtype, int(x_train[0, 0, 5, 0]), y_test
         ((2, 28, 28, 1), dtype('uint8'), 5, array([3, 8]))
 
-    Reference: issue #10; deeplearning.net's mnist.pkl.gz.
+    Reference: deeplearning.net's mnist.pkl.gz.
     """
     loaded = load_restricted_pickle(path, "the pickled MNIST (train, validation, test)",
                                     encoding="latin1")

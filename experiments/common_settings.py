@@ -125,26 +125,23 @@ class IBTrainingSettings(DataFileSettings, RunSettings):
         "pretraining stops after --critic_patience evaluations without one.", minimum=0)
     critic_pretrain_batch_size: int | None = setting(
         2048, "Pairs per step of the I(X; L+eps) critic while the critics are pretrained "
-        "alone before a layer (before 2026-12-02 it was --batch_size's value). On 1 % "
-        "MNIST with 128-wide critics, at 128 that critic stayed under independent fits on "
-        "hidden_1 and hidden_2; at 2048, with --critic_pretrain_label_batch_size=128 and "
-        "the averaging, all six (layer, critic) estimates were within one std of "
-        "3000-step independent fits (docs/ib_training.md).", minimum=2)
+        "alone before a layer: a small batch leaves it under independent fits "
+        "(docs/ib_training.md measures it).", minimum=2)
     critic_pretrain_label_batch_size: int | None = setting(
         None, "Pairs per step of the I(Y; L) critic in that pretraining (None = "
-        "--batch_size): it overfits the training examples at large batches (on 1 % MNIST "
-        "hidden_1, without the averaging: 2.22 bits at 128, 1.98 at 2048).", minimum=2)
+        "--batch_size): it overfits the training examples at large batches "
+        "(docs/ib_training.md).", minimum=2)
     critic_pretrain_average: float = setting(
         0.99, "Decay per critic step of a moving average of the "
         "critics' weights during their pretraining: the held-out stopping rule reads the "
-        "averaged critics and the IB iterations start from them (0 = the last weights, as "
-        "before; docs/ib_training.md).", minimum=0, maximum=1, exclusive_maximum=True)
+        "averaged critics and the IB iterations start from them (0 = the last weights; "
+        "docs/ib_training.md).", minimum=0, maximum=1, exclusive_maximum=True)
     critic_standardize: str = setting(
         "none", "Input map of the critics, fitted on L before the pretraining of each "
         "layer: none (P3's raw values), global (L - its mean, divided by one scale s, the "
         "root mean variance of the units; L + eps by sqrt(s^2 + sigma^2)) or unit (a scale "
         "per unit). Affine and invertible: the same critic family, better conditioned "
-        "(on MNIST hidden_1 it sped up I(X; L+eps) but lowered I(Y; L): docs/ib_training.md).",
+        "(what it changes on MNIST: docs/ib_training.md).",
         choices=IB_CRITIC_STANDARDIZATIONS)
     log_every: int = setting(100, "Iterations between information-plane points.",
                              minimum=1, resumable=True)

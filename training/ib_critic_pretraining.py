@@ -173,9 +173,9 @@ def within_fit_std(check):
     mean of the independent fits: {"I_X": bool, "I_Y": bool}, or None without a spread
     (fewer than 2 fits, or no critic estimate at iteration 0).
 
-    This is issue 20.2's reading of "the training critics' estimates within the spread of
-    independent fits": with k = 3 restarts the expected range of the fits is 1.69 std
-    (about +-0.85 std), so one std either side is a little wider than their range.
+    It reads "the training critics' estimates within the spread of independent fits" as
+    one std either side of the fits' mean: with k = 3 restarts the expected range of the
+    fits is 1.69 std (about +-0.85 std), so one std either side is a little wider.
     """
     pairs = {"I_X": ("critic_I_X_L_noise_bits", "fit_I_X_L_noise_bits",
                      "fit_I_X_L_noise_std_bits"),

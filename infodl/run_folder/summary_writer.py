@@ -58,7 +58,7 @@ class SummaryWriter:
     def __init__(self, log_dir):
         self.log_dir = os.path.realpath(os.fspath(log_dir))
         # Flushed at least every 30 s (TensorFlow's default: 2 min), so that a live
-        # TensorBoard shows a long run's progress (issue 18).
+        # TensorBoard shows a long run's progress.
         self._writer = _tensorflow().summary.create_file_writer(self.log_dir,
                                                                 flush_millis=30_000)
 
