@@ -7,7 +7,7 @@ the cross-entropy baseline of P3 Table 3. Free of TensorFlow.
 import dataclasses
 
 from infodl.experiments.cli.config import setting
-from infodl.experiments.common_settings import CONV_DATASETS, IBTrainingSettings
+from infodl.experiments.ib.settings import CONV_DATASETS, IBTrainingSettings
 
 # P3 Table 3: 5000 steps on MNIST, 20000 on CIFAR-10.
 PAPER_TRAIN_STEPS = {"mnist": 5000, "digits": 5000}

@@ -10,7 +10,7 @@ import dataclasses
 
 from infodl.choices import IB_METHODS
 from infodl.experiments.cli.config import setting
-from infodl.experiments.common_settings import CONV_DATASETS, IBTrainingSettings
+from infodl.experiments.ib.settings import CONV_DATASETS, IBTrainingSettings
 
 FIRST_IB_LAYER = "hidden_1"  # the first layer of every IB network (models.ib_nets)
 

@@ -22,7 +22,7 @@ import numpy as np
 from infodl.analysis.seed_statistics import mean_and_std, mean_std_text
 from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
-from infodl.experiments.common_settings import CONV_DATASETS
+from infodl.experiments.ib.settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, write_json_atomic
 from infodl.run_folder.lock import LOCK_FILE

@@ -16,12 +16,12 @@ import sys
 
 import pytest
 
-from infodl.experiments.common_settings import IBTrainingSettings
 from infodl.experiments.ib import end_to_end as ib_end_to_end
 from infodl.experiments.ib import layerwise as ib_layerwise
 from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
 from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
 from infodl.experiments.ib.runs import PER_SEED_ARGUMENTS, trainer_arguments, trainer_settings
+from infodl.experiments.ib.settings import IBTrainingSettings
 from infodl.experiments.info_plane.config import InfoPlaneConfig
 from infodl.experiments.invnet.config import InvNetConfig
 from infodl.experiments.resnet.config import ResNetConfig
