@@ -140,3 +140,30 @@ def test_the_lower_packages_import_only_each_other_and_the_core():
     assert upward == {}, f"lower packages import upper ones: {upward}"
     into_experiments = [edge for edge in import_graph() if edge[1] == "experiments"]
     assert into_experiments == [], f"packages import the experiments: {into_experiments}"
+
+
+def test_the_command_line_machinery_names_no_experiment():
+    """`experiments/cli` builds flags from any config and runs any registered experiment:
+    it imports no experiment's folder (only the registry, which lists them, and the
+    sweep runner) and its code holds no experiment's name (docstrings may show one)."""
+    import infodl.experiments.registry as registry
+
+    folders = {"resnet", "info_plane", "ib", "invnet", "analyze"}
+    names = set(registry.EXPERIMENTS)
+    found = []
+    for path in sorted((ROOT / "experiments" / "cli").glob("*.py")):
+        module = "infodl.experiments.cli." + path.stem
+        for line, name in imported_modules(module, path, path.stem == "__init__"):
+            parts = name.split(".")
+            if parts[:2] == ["infodl", "experiments"] and len(parts) > 2 and parts[2] in folders:
+                found.append(f"{path.name}:{line} imports {name}")
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and id(node) not in docstrings and \
+                    isinstance(node.value, str) and node.value in names:
+                found.append(f"{path.name}:{node.lineno} names {node.value!r}")
+    assert found == []
+    assert len(list((ROOT / "experiments" / "cli").glob("*.py"))) >= 5  # the scan reads it

@@ -3,7 +3,8 @@
 This package names no experiment: an experiment is a config dataclass (fields made
 with `setting`, its own `early_checks()`) and a module with `run(config)` and
 `summary(results)`, listed in `infodl.experiments.registry`. `main` is the console
-script `infodl` (and `python run.py`, `python -m infodl`).
+script `infodl` (and `python run.py`, `python -m infodl`); `run_command` is the command
+line of a table or figure script.
 
 Example:
     >>> from infodl.experiments.cli import ExperimentConfig, setting
@@ -21,6 +22,7 @@ from infodl.lazy_exports import lazy_exports
 _LAZY = {
     "main": ".command_line",
     "Experiment": ".experiment",
+    "run_command": ".table_command",
     "ExperimentConfig": ".config",
     "setting": ".config",
 }
