@@ -173,3 +173,22 @@ def test_every_module_imports_only_under_the_infodl_name():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_package_folder_is_in_the_package_list():
+    """pyproject.toml lists packages one by one: a folder missing there (a new experiment's
+    folder) would be missing from `pip install .`, and only the slow install test would see it."""
+    import tomllib
+
+    import infodl
+
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = set()
+    for top in ("infodl",) + tuple(infodl.PACKAGES):
+        for init in (ROOT / top).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT).parts
+            folders.add(".".join(parts if parts[0] == "infodl" else ("infodl",) + parts))
+    assert set(settings["packages"]) == folders
+    assert settings["package-data"] == {"infodl.experiments.sweeps": ["*.yaml"]}
+    assert sorted(p.name for p in (ROOT / "experiments" / "sweeps").glob("*.yaml")) == [
+        "p2_table1.yaml", "p2_table2.yaml"]
