@@ -87,3 +87,15 @@ def test_no_library_module_parses_a_command_line_but_through_absl():
                     and not (isinstance(node.slice, ast.Constant) and node.slice.value == 0):
                 offenders.append(f"{relative}:{node.lineno} {ast.unparse(node)}")
     assert offenders == []
+
+
+def test_analysis_entry_point_runs_the_analysis_and_refuses_another_experiment(tmp_path):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    missing = f"--checkpoint={tmp_path / 'none.keras'}"
+    for args, message in (([missing], "none.keras does not exist"),
+                          (["--experiment=resnet"], "--experiment does not apply here")):
+        result = subprocess.run([sys.executable, "-m", "infodl.analysis", *args], cwd=tmp_path,
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
+        assert message in result.stderr

@@ -117,11 +117,23 @@ def as_flags(message):
     return re.sub(r"pass (\w+)=True", flag, message)
 
 
-def main():
-    """The console script `infodl` (and `python -m infodl`, `python run.py`)."""
-    show_flags_in_help(sys.argv)
+def main(experiment=None):
+    """The console script `infodl` (and `python -m infodl`, `python run.py`).
+
+    Args:
+        experiment: the command line of one experiment (`python -m infodl.analysis` is
+            `main("analyze")`): `--experiment` is given, and refused on the command line.
+    """
+    argv = list(sys.argv)
+    if experiment is not None:
+        if any(arg.startswith("--experiment") for arg in argv[1:]):
+            print(f"Error: --experiment does not apply here (this command runs "
+                  f"--experiment={experiment})", file=sys.stderr)
+            sys.exit(1)
+        argv.insert(1, f"--experiment={experiment}")
+    show_flags_in_help(argv)
     try:
-        app.run(run_from_flags)
+        app.run(run_from_flags, argv=argv)
     except SystemExit:
         raise
     except Exception as error:
