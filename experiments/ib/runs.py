@@ -19,7 +19,7 @@ import time
 import keras
 import numpy as np
 
-from infodl.analysis.seed_statistics import mean_and_std, mean_std_text
+from infodl.analysis.seed_statistics import mean_and_std
 from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.ib.settings import CONV_DATASETS
@@ -222,8 +222,10 @@ def summary_lines(results, label):
     """The lines `run.py` prints: accuracy mean ± std over seeds, and where things are."""
     runs = results["runs"]
     per_seed = ", ".join(f"{100 * run['test_accuracy']:.2f}" for run in runs)
-    accuracy = mean_std_text([run["test_accuracy"] for run in runs], scale=100)
-    lines = [f"{label}: test accuracy {accuracy} % over {len(runs)} seed(s) ({per_seed})"]
+    mean, std = mean_and_std([run["test_accuracy"] for run in runs])
+    spread = "" if std is None else f" ± {100 * std:.2f}"
+    lines = [f"{label}: test accuracy {100 * mean:.2f}{spread} % over {len(runs)} seed(s) "
+             f"({per_seed})"]
     if results["reused_seeds"]:
         lines.append(f"reused finished seeds {results['reused_seeds']} from "
                      f"{results['log_dir']}")
