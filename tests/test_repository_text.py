@@ -33,3 +33,19 @@ def test_no_file_cites_the_private_spec_or_shared_folder():
 def test_the_check_sees_the_library_and_docs():
     paths = {str(path) for path, _ in _text_files()}
     assert {"README.md", "callbacks/block_ratio.py", "infodl/seeds.py"} <= paths
+
+
+def test_benchmark_results_are_named_after_their_scripts_and_hold_no_machine_paths():
+    """`benchmarks/results/<script>[_<what>].txt` comes from `benchmarks/<script>.py`, and a
+    result names files by their path in the repository, not on the machine that ran it."""
+    results = ROOT / "benchmarks" / "results"
+    scripts = {path.stem for path in (ROOT / "benchmarks").glob("*.py")}
+    unnamed, paths = [], []
+    for path in sorted(results.iterdir()):
+        if not any(path.stem == s or path.stem.startswith(s + "_") for s in scripts):
+            unnamed.append(path.name)
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if any(root in line for root in ("/work/", "/tmp/", "/root/", "/home/")):
+                paths.append(f"{path.name}:{number}")
+    assert unnamed == [] and paths == [], (unnamed, paths[:5])
+    assert len(list(results.iterdir())) >= 10  # the check reads the results
