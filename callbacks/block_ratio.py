@@ -35,7 +35,7 @@ def _example_norms(tensor):
     return ops.sqrt(ops.sum(ops.square(ops.cast(flat, "float32")), axis=1))
 
 
-def ratio_statistics(denominator_norms, branch_norms):
+def _ratio_statistics(denominator_norms, branch_norms):
     """Mean and max over examples of ||L(x_k)|| / ||d(x_k)|| (d = x or s(x)).
 
     Conventions for a zero denominator: 0/0 = 0 (the block leaves a zero input at
@@ -244,7 +244,7 @@ class BlockRatioLogger(IntervalLogger):
         overall = 0.0
         root = self.tag_root
         for name, (denominator, branch) in self.compute_norms().items():
-            mean, maximum = ratio_statistics(denominator, branch)
+            mean, maximum = _ratio_statistics(denominator, branch)
             if self.source == "train_batch":
                 scalars[f"{root}/{name}"] = mean
             else:

@@ -20,7 +20,7 @@ from infodl.data.file_checks import (
 CIFAR_IMAGE_BYTES = 32 * 32 * 3
 
 
-def channel_major_to_images(rows):
+def _channel_major_to_images(rows):
     """(N, 3072) rows in R,G,B plane order -> (N, 32, 32, 3) uint8 images."""
     return np.ascontiguousarray(
         rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)).astype(np.uint8)
@@ -67,7 +67,7 @@ def read_cifar_binary(path, label_bytes, num_classes, expected_records=None):
     records = raw.reshape(-1, record_bytes)
     check_record_count(len(records), expected_records, path)
     labels = check_labels(records[:, label_bytes - 1], num_classes, path)
-    return channel_major_to_images(records[:, label_bytes:]), labels
+    return _channel_major_to_images(records[:, label_bytes:]), labels
 
 
 def _entry(batch, key):
@@ -123,7 +123,7 @@ def read_cifar_pickle(path, label_key, num_classes, expected_records=None):
                        names=("'data'", f"'{label_key}'"))
     check_record_count(len(data), expected_records, path)
     labels = check_labels(labels, num_classes, path)
-    return channel_major_to_images(data), labels
+    return _channel_major_to_images(data), labels
 
 
 def concatenate_batches(batches):

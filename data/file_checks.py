@@ -39,7 +39,7 @@ ALLOWED_PICKLE_GLOBALS = frozenset({
 })
 
 
-class RestrictedUnpickler(pickle.Unpickler):
+class _RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that resolves only the globals in `ALLOWED_PICKLE_GLOBALS`."""
 
     def find_class(self, module, name):
@@ -49,7 +49,7 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 def load_restricted_pickle(path, description, encoding="bytes"):
-    """Loads a (possibly gzipped) pickle with `RestrictedUnpickler`.
+    """Loads a (possibly gzipped) pickle with `_RestrictedUnpickler`.
 
     Args:
         path: the file; a gzip file (found by its magic bytes 1f 8b, whatever its
@@ -86,7 +86,7 @@ def load_restricted_pickle(path, description, encoding="bytes"):
             compressed = raw.read(2) == GZIP_MAGIC
             raw.seek(0)
             handle = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
-            return RestrictedUnpickler(handle, encoding=encoding).load()
+            return _RestrictedUnpickler(handle, encoding=encoding).load()
     except Exception as error:  # any load failure means a corrupt or foreign file
         raise ValueError(
             f"Corrupt file {path}: expected {description}. Received a file that fails "

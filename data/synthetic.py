@@ -37,7 +37,7 @@ def _upsample_bilinear(grid, size):
             + rows[:, :, low + 1] * weight[None, None, :, :])
 
 
-def class_templates(seed=0, num_classes=SYNTHETIC_NUM_CLASSES):
+def _class_templates(seed=0, num_classes=SYNTHETIC_NUM_CLASSES):
     """The per-class patterns T_c (float64, num_classes×32×32×3, unit-scale)."""
     rng = np.random.default_rng([seed, 0])
     grid = rng.normal(size=(num_classes, _TEMPLATE_GRID, _TEMPLATE_GRID, 3))
@@ -82,7 +82,7 @@ def make_synthetic(num_train=2560, num_test=512, seed=0):
                 or value <= 0):
             raise ValueError(
                 f"Expected {arg} to be a positive integer. Received: {arg}={value!r}")
-    templates = class_templates(seed)
+    templates = _class_templates(seed)
     x_train, y_train = _draw_split(templates, int(num_train),
                                    np.random.default_rng([seed, 1]))
     x_test, y_test = _draw_split(templates, int(num_test),

@@ -41,7 +41,7 @@ def apply():
 
 
 @contextlib.contextmanager
-def filtered_stderr(patterns=NOISE):
+def _filtered_stderr(patterns=NOISE):
     """Captures file descriptor 2 and writes back the lines not matching `patterns`."""
     sys.stderr.flush()
     saved = os.dup(2)
@@ -74,7 +74,7 @@ def load_tensorflow(initialize=True):
     """
     apply()
     patterns = NOISE if not _gpu_expected() else NOISE[:1] + NOISE[4:]
-    with filtered_stderr(patterns):
+    with _filtered_stderr(patterns):
         import tensorflow as tf
 
         tf.config.list_physical_devices()

@@ -83,7 +83,7 @@ def _holder_record():
             "command": " ".join([os.path.basename(sys.executable)] + sys.argv)}
 
 
-def read_holder(log_dir, wait=1.0):
+def _read_holder(log_dir, wait=1.0):
     """The holder record in `<log_dir>/.lock` ({} if unreadable after `wait` seconds).
 
     The holder writes it right after taking the lock, so a reader that comes in between
@@ -140,7 +140,7 @@ class RunFolderLock:
             os.close(descriptor)
             if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            raise RunFolderInUseError(self.log_dir, read_holder(self.log_dir)) from None
+            raise RunFolderInUseError(self.log_dir, _read_holder(self.log_dir)) from None
         # The lock is on this inode: the record is written in place, never replaced.
         os.ftruncate(descriptor, 0)
         os.write(descriptor, (json.dumps(_holder_record(), sort_keys=True) + "\n").encode())
