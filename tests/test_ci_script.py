@@ -7,8 +7,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # The README's first command (200 steps on synthetic data), resume after SIGKILL, and
 # a regular `pip install .`: the tests CI runs on top of the default suite.
 CI_SLOW_TESTS = {
-    "tests/experiments/test_resnet_measurements.py": "test_literal_200_step_cli_run",
-    "tests/experiments/test_resnet_scale.py":
+    "tests/experiments/resnet/test_resnet_measurements.py": "test_literal_200_step_cli_run",
+    "tests/experiments/resnet/test_resnet_scale.py":
         "test_sigkill_at_a_random_step_then_the_same_command_finishes_cleanly",
     "tests/test_packaging.py": "test_regular_install_copies_every_package",
 }

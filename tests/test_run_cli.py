@@ -120,7 +120,7 @@ def test_info_plane_command_writes_trajectory_and_figure(tmp_path):
 def test_rerun_of_the_same_folder_spelled_differently_resumes(tmp_path):
     """Issue: runs/smoke vs runs/smoke/ vs its absolute path was a "different config".
 
-    (The same in-process: tests/experiments/test_resnet_experiment.py.)
+    (The same in-process: tests/experiments/resnet/test_resnet_experiment.py.)
     """
     common = ("--model=resnet20", "--dataset=synthetic", "--train_steps=2", "--eval_every=2",
               "--measurements=false", "--verbose=0")

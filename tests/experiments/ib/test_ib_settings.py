@@ -29,7 +29,7 @@ from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 from infodl.training.ib_trainer_base import IBTrainerBase
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 # The hand-kept list `ib_runs.TRAINER_SETTINGS` that the derivation replaced.
 FORMER_TRAINER_SETTINGS = (
     "noise_variance", "critic_steps", "critic_hidden_units", "learning_rate",

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 # A signal is handled within this many seconds (generous: the test machine is shared).
 STOP_SECONDS = 30
 TINY = ["--dataset=digits", "--critic_steps=2", "--critic_hidden_units=8", "--batch_size=32",

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 SMALL = ("--model=resnet20", "--dataset=synthetic", "--synthetic_sizes=64,32",
          "--batch_size=8", "--summary_every=1", "--verbose=0", "--alpha1=1e-3",
          "--alpha2=0.05")

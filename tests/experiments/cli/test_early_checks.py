@@ -11,7 +11,7 @@ import pytest
 from infodl.data.subset import check_subset_size, smallest_fraction
 from infodl.experiments.cli.early_checks import check_keras_file, check_log_dir
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 REAL_MNIST = ROOT.parent / "shared" / "data" / "mnist.pkl.gz"
 # run.py in a process that reports, on its way out, whether TensorFlow was imported.
 WRAPPER = ("import runpy, sys\nsys.argv = ['run.py'] + sys.argv[1:]\ntry:\n"

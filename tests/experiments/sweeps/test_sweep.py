@@ -15,7 +15,7 @@ from infodl.experiments.registry import EXPERIMENTS
 from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs
 from infodl.experiments.sweeps.report import run_numbers
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def test_grid_times_seeds_with_yaml_numbers_coerced(tmp_path):

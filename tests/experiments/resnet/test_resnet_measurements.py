@@ -25,7 +25,7 @@ from infodl.experiments.resnet.config import ResNetConfig
 from infodl.experiments.resnet.experiment import run
 from infodl.run_folder.checkpoints import list_checkpoints
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 LEAKY_SLOPE = 0.1
 BN_EPSILON = 1e-3
 STAGE_WIDTHS = (16, 32, 64)

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from infodl.experiments.sweeps.report import run_numbers
-from tests.experiments.ray_cluster_helpers import (
+from tests.experiments.sweeps.ray_cluster_helpers import (
     ROOT,
     SETTINGS,
     TINY,

@@ -15,7 +15,7 @@ import time
 
 from infodl.experiments.sweeps import ray_launcher
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 # Ray on this test machine stays on loopback only with these two (see the tests of a real
 # cluster); the library never sets them for its users.
 RAY_LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}

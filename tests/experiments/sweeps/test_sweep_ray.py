@@ -21,7 +21,7 @@ from infodl.experiments.sweeps import plan as sweep
 from infodl.experiments.sweeps import ray_launcher
 from infodl.experiments.sweeps.config import SweepSettings
 from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs, run_resources
-from tests.experiments.ray_cluster_helpers import FAKE_RUN, ROOT, free_port
+from tests.experiments.sweeps.ray_cluster_helpers import FAKE_RUN, ROOT, free_port
 
 
 @pytest.mark.parametrize("values, message", [
