@@ -34,6 +34,7 @@ import sys
 from tqdm.auto import tqdm
 
 from infodl.experiments.config import field_base_type
+from infodl.experiments.sweep_config import check_sweep_file, safe_folder_name
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.lock import IN_USE_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
@@ -63,11 +64,7 @@ def load_sweep_file(path):
     if not isinstance(sweep, dict):
         raise ValueError(f"Expected a mapping in the sweep file {path}. "
                          f"Received: {type(sweep).__name__}")
-    unknown = set(sweep) - {"experiment", "description", "flags", "settings", "grid", "seeds",
-                            "resources"}
-    if unknown:
-        raise ValueError(f"Expected the keys experiment, description, flags, settings, grid, "
-                         f"seeds and resources in {path}. Received: also {sorted(unknown)}")
+    check_sweep_file(sweep, path)
     return sweep
 
 
@@ -127,7 +124,10 @@ def _setting_name(values, varying):
             return ",".join(text(v) for v in value)
         return str(value)
     parts = [f"{key}-{text(values[key])}" for key in varying if key in values]
-    return "_".join(parts) or "default"
+    name = "_".join(parts) or "default"
+    # A value with a folder separator (a grid over paths) stays inside one folder name.
+    name = name.replace("/", "%").replace("\\", "%")
+    return name if safe_folder_name(name) else f"setting-{name}"
 
 
 def plan_runs(sweep, experiments, log_dir, overrides=None):
@@ -156,9 +156,7 @@ def plan_runs(sweep, experiments, log_dir, overrides=None):
                      for combination in itertools.product(*(grid[k] for k in keys))]
     settings = settings or [{}]
     varying = sorted({k for s in settings for k in s if k not in RESERVED})
-    seeds = sweep.get("seeds", [0])
-    if not isinstance(seeds, list) or not seeds:
-        raise ValueError(f"Expected seeds to be a non-empty list. Received: seeds={seeds!r}")
+    seeds = sweep.get("seeds", [0])  # a non-empty list of distinct seeds (check_sweep_file)
     runs, names = [], set()
     for setting in settings:
         unknown = sorted(set(setting) - set(fields) - set(RESERVED))

@@ -17,12 +17,69 @@ An optional `resources: {cpu: 4, gpu: 1}` says what one run needs on a Ray clust
 (`--sweep_launcher=ray`, `infodl.experiments.ray_launcher`).
 """
 
+import collections
 import dataclasses
 
 from infodl.choices import SWEEP_LAUNCHERS
 from infodl.experiments.config import ExperimentConfig, setting
 
 DEFAULT_RAY_RETRIES = 2  # a failed run is started at most this often again on Ray
+SWEEP_KEYS = ("experiment", "description", "flags", "settings", "grid", "seeds", "resources")
+# Names the sweep folder uses itself (run logs, the report's HParams), not setting names.
+RESERVED_FOLDERS = ("logs", "hparams")
+
+
+def safe_folder_name(name):
+    """True when `name` is one plain folder name: not empty, `.`, `..`, a reserved folder
+    of the sweep, and without a path separator or NUL."""
+    return (isinstance(name, str) and name not in ("", ".", "..", *RESERVED_FOLDERS)
+            and not any(c in name for c in "/\\\0"))
+
+
+def check_sweep_file(sweep, path):
+    """Checks the shape of a loaded sweep file before anything is planned or written.
+
+    Keys among `SWEEP_KEYS`; `experiment` a name; `flags` and `grid` mappings, every grid
+    value a non-empty list; `settings` a list of mappings whose `name`s are plain folder
+    names (`safe_folder_name`); `seeds` a non-empty list of distinct integers >= 0.
+    The values themselves are checked per run against the experiment's config.
+
+    Args:
+        sweep: the file's contents (a dict).
+        path: the file, named in every message.
+
+    Raises:
+        ValueError: one line naming the file and the first problem found.
+    """
+    def refuse(expected, received):
+        raise ValueError(f"Expected {expected}. Received: {received} in the sweep file {path}")
+
+    unknown = sorted(set(sweep) - set(SWEEP_KEYS))
+    if unknown:
+        refuse(f"only the keys {', '.join(SWEEP_KEYS)}", f"also {unknown}")
+    if "experiment" in sweep and not isinstance(sweep["experiment"], str):
+        refuse("experiment to be a name", f"experiment={sweep['experiment']!r}")
+    for key in ("flags", "grid"):
+        if not isinstance(sweep.get(key) or {}, dict):
+            refuse(f"{key} to be a mapping", f"{key}={sweep[key]!r}")
+    for key, values in (sweep.get("grid") or {}).items():
+        if not isinstance(values, list) or not values:
+            refuse("grid values to be non-empty lists", f"grid.{key}={values!r}")
+    settings = sweep.get("settings") or []
+    if not isinstance(settings, list) or not all(isinstance(s, dict) for s in settings):
+        refuse("settings to be a list of mappings", f"settings={settings!r}")
+    for named in (s for s in settings if "name" in s):
+        if not safe_folder_name(str(named["name"]) if named["name"] is not None else ""):
+            refuse("setting names that are one plain folder name (no /, not . or .., not "
+                   f"{' or '.join(RESERVED_FOLDERS)})", f"name={named['name']!r}")
+    seeds = sweep.get("seeds", [0])
+    if not isinstance(seeds, list) or not seeds:
+        refuse("seeds to be a non-empty list", f"seeds={seeds!r}")
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        refuse("seeds to be integers >= 0", f"seeds={seeds!r}")
+    twice = [s for s, n in collections.Counter(seeds).items() if n > 1]
+    if twice:
+        refuse("distinct seeds", f"seeds={seeds!r} ({', '.join(map(str, twice))} twice)")
 
 
 @dataclasses.dataclass

@@ -1,0 +1,72 @@
+"""The sweep-file check: one line before anything is written (issue 30, cases 3-5 and 9)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from infodl.experiments.registry import EXPERIMENTS
+from infodl.experiments.sweep import load_sweep_file, plan_runs
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HEAD = "experiment: resnet\nflags: {dataset: synthetic, model: resnet20, train_steps: 30}\n"
+
+
+@pytest.mark.parametrize("body, message", [
+    ("seeds: [0]\ngrid: {alpha2: []}\n",  # case 3: no default run
+     r"Expected grid values to be non-empty lists. Received: grid\.alpha2=\[\]"),
+    ("seeds: [0, 0]\n",  # case 4: one folder counted twice
+     r"Expected distinct seeds. Received: seeds=\[0, 0\] \(0 twice\)"),
+    ("settings: [{name: ../../escaped}]\n",  # case 5
+     r"Expected setting names that are one plain folder name.*'\.\./\.\./escaped'"),
+    ("settings: [{name: a/b}]\n", r"one plain folder name.*'a/b'"),
+    ("settings: [{name: ..}]\n", r"one plain folder name.*'\.\.'"),
+    ("settings: [{name: ''}]\n", r"one plain folder name.*''"),
+    ("settings: [{name: logs}]\n", r"one plain folder name.*'logs'"),  # the sweep's own
+    ("grid: {alpha2: 0.03}\n",  # case 9: a 26-line TypeError before
+     r"Expected grid values to be non-empty lists. Received: grid\.alpha2=0\.03"),
+    ("grid: {model: resnet20}\n",  # case 9: split into characters before
+     r"non-empty lists. Received: grid\.model='resnet20'"),
+    ("grid: [alpha2]\n", r"Expected grid to be a mapping"),
+    ("settings: {name: a}\n", r"Expected settings to be a list of mappings"),
+    ("settings: [alpha2]\n", r"Expected settings to be a list of mappings"),
+    ("seeds: 0\n", r"Expected seeds to be a non-empty list"),
+    ("seeds: []\n", r"Expected seeds to be a non-empty list"),
+    ("seeds: [-1]\n", r"Expected seeds to be integers >= 0. Received: seeds=\[-1\]"),
+    ("seeds: [0.5]\n", r"Expected seeds to be integers >= 0"),
+    ("flags: [dataset]\n", r"Expected flags to be a mapping"),
+    ("experiment: [resnet]\n", r"Expected experiment to be a name"),
+])
+def test_bad_sweep_files_fail_in_one_line(tmp_path, body, message):
+    path = tmp_path / "bad.yaml"
+    text = HEAD + body if not body.startswith(("flags", "experiment")) else body
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as error:
+        plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+    assert "\n" not in str(error.value) and str(path) in str(error.value)
+
+
+def test_generated_setting_names_stay_one_folder(tmp_path):
+    """A grid over a path-valued flag names its settings without a folder separator."""
+    path = tmp_path / "paths.yaml"
+    path.write_text(HEAD + "grid: {data_dir: [/a/b, /c/d]}\n")
+    _, runs = plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+    assert [os.path.dirname(os.path.dirname(r["folder"])) for r in runs] == [
+        str(tmp_path / "out")] * 2
+    assert len({r["folder"] for r in runs}) == 2
+
+
+def test_the_command_line_writes_nothing_for_a_bad_sweep(tmp_path):
+    """Case 3 end to end: one `Error:` line, exit 1, no sweep folder."""
+    path = tmp_path / "two.yaml"
+    path.write_text(HEAD + "seeds: [0]\ngrid: {alpha2: []}\n")
+    log_dir = tmp_path / "sw"
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), f"--sweep={path}",
+                           f"--log_dir={log_dir}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: Expected grid values")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not log_dir.exists()
