@@ -91,10 +91,10 @@ def run_sweep(settings):
 def user_errors():
     """The exception types that mean "bad input", reported in one line."""
     from infodl.data import DatasetUnavailableError
-    from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
+    from infodl.training.errors import TrainingDivergedError
 
     return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
-            TrainingDivergedError, TrainingInterrupted, stop_signals.Interrupted)
+            TrainingDivergedError, stop_signals.Interrupted)
 
 
 def as_flags(message):

@@ -26,6 +26,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from infodl import stop_signals
 from infodl.callbacks.information_constraint import InformationConstraintLogger
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
 from infodl.experiments.resnet_callbacks import METRICS_FILE, run_callbacks
@@ -37,7 +38,7 @@ from infodl.run_folder.event_files import read_scalars, truncate_events
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.distribution import is_chief, make_strategy
-from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
+from infodl.training.errors import TrainingDivergedError
 
 RESULTS_FILE = "results.json"
 # The original resnet_main.py: eval_batch_count=50 batches of 100 test images.
@@ -228,7 +229,7 @@ def run(config):
 
     Raises:
         TrainingDivergedError: a NaN/inf loss (the last good checkpoint is kept).
-        TrainingInterrupted: SIGINT/SIGTERM (a checkpoint of the current step is saved).
+        stop_signals.Interrupted: SIGINT/SIGTERM (a checkpoint of the current step is saved).
     """
     config.validate()
     strategy = make_strategy(config.distribution_strategy)  # first: multi-worker needs it
@@ -262,7 +263,7 @@ def run(config):
         results = _results(config, model, dataset, start_step, callbacks, log_dir)
     SummaryWriter.for_log_dir(log_dir).flush()
     if callbacks is not None and callbacks.stop.received is not None:
-        raise TrainingInterrupted(
+        raise stop_signals.Interrupted(
             f"stopped by {callbacks.stop.received.name} at step {results['step']}; "
             f"checkpoint {callbacks.checkpoint.last_saved} saved; rerun the same command "
             "to resume", signal_number=int(callbacks.stop.received))
