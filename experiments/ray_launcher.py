@@ -53,24 +53,22 @@ Example:
 Reference: P2 Tables 1-2 (the grids of runs this launcher spreads over machines).
 """
 
-import ctypes
 import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 
 import infodl
 from infodl.experiments import sweep
+from infodl.experiments.local_launcher import start_run, stop_report
 from infodl.run_folder.lock import describe_holder, run_folder_holder
 
 STOP_FILE = "sweep.stop"  # in the sweep folder: the driver's request that runs stop
 LOCK_WAIT_SECONDS = 120.0  # how long an attempt waits for a predecessor's folder lock
 STOP_WAIT_SECONDS = 600.0  # how long the driver waits for stopped runs' checkpoints
 CONNECT_TIMEOUT_SECONDS = 3.0
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def cluster_address(address):
@@ -134,23 +132,6 @@ def _count(node, key):
     return f"{node.get('Resources', {}).get(key, 0):g}"
 
 
-def _parent_death_signal():
-    """A preexec_fn that makes the child get SIGTERM when its parent dies (Linux), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before the fork
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def die_with_parent():
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-    return die_with_parent
-
-
 def wait_for_folder(folder, seconds):
     """None once no other process holds the run folder, else its holder after `seconds`."""
     deadline = time.monotonic() + seconds
@@ -179,10 +160,7 @@ def run_attempt(experiment, run, log_path, stop_path, lock_wait=LOCK_WAIT_SECOND
     if os.path.exists(stop_path):
         return dict(outcome, stopped=True)
     with open(log_path, "a") as log:
-        process = subprocess.Popen(
-            [*sweep.run_command(), *sweep.flag_arguments(experiment, run["values"])],
-            env=sweep.run_environment(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_parent_death_signal())
+        process = start_run(experiment, run, log)
     stopping = False
     while process.poll() is None:
         if not stopping and os.path.exists(stop_path):
@@ -277,6 +255,7 @@ def run_on_ray(experiment, pending, log_dir, resources, outcomes, bar, address=N
                     else:
                         start(run)
         except KeyboardInterrupt:
+            since = time.time()
             with open(stop_path, "w") as stop:
                 stop.write("stop\n")
             deadline = time.monotonic() + STOP_WAIT_SECONDS
@@ -286,6 +265,7 @@ def run_on_ray(experiment, pending, log_dir, resources, outcomes, bar, address=N
                 pass
             for run in running.values():  # their runs have saved and let go of the folders
                 wait_for_folder(run["folder"], max(0.0, deadline - time.monotonic()))
+                print(stop_report(run, None, since), file=sys.stderr, flush=True)
             raise ValueError(sweep.INTERRUPTED) from None
     finally:
         ray.shutdown()

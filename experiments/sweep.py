@@ -7,8 +7,9 @@ any (a typo fails at once, in one line), writes the resolved plan to
 --<flag>=<value> ... --log_dir=<its folder>` (the command line of `run.py` and `infodl`),
 output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its `results.json`
 says it is complete) is skipped; an interrupted one resumes, because a rerun of a run's
-command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves a checkpoint) and a
-rerun of the sweep continues. No TensorFlow is imported here.
+command resumes it. SIGINT/SIGTERM stop the runs cleanly (each gets one stop request and
+saves a checkpoint; the driver says what each saved) and a rerun of the sweep continues.
+No TensorFlow is imported here.
 
 A run folder has one owner at a time (`infodl.run_folder.lock`): the sweep holds its
 own folder while it runs, and a run whose folder another process holds (the same
@@ -42,8 +43,7 @@ from infodl.run_folder.run_directory import prepare_log_dir
 PLAN_FILE = "sweep.json"
 RESERVED = ("name", "expected")
 RESOURCES = {"cpu": 1.0, "gpu": 0.0}  # what one run needs unless the sweep file says
-INTERRUPTED = ("sweep interrupted; the runs saved their checkpoints; rerun the same command "
-               "to continue it")
+INTERRUPTED = "sweep interrupted; rerun the same command to continue it"
 
 
 def load_sweep_file(path):
