@@ -24,6 +24,8 @@ from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.common_settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, write_json_atomic
+from infodl.run_folder.event_files import truncate_events
+from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.lock import LOCK_FILE
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
@@ -184,6 +186,8 @@ def run_seeds(config, train_seed):
             reused.append(seed)
             continue
         new_seed_dir = not os.path.isdir(seed_dir)
+        if not new_seed_dir:
+            drop_rewritten_events(seed_dir)
         os.makedirs(seed_dir, exist_ok=True)
         keras.utils.set_random_seed(seed)
         try:
@@ -199,6 +203,17 @@ def run_seeds(config, train_seed):
                "test_accuracy_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
                "seconds": time.perf_counter() - started}
     return results
+
+
+def drop_rewritten_events(seed_dir):
+    """Before a seed resumes: drops the TensorBoard events written after its newest
+    checkpoint (every event without one), which the resumed run writes again. The steps
+    of IB training restart per layer, so the checkpoint's time decides, not a step."""
+    SummaryWriter.close_log_dir(seed_dir)
+    path, _ = IBCheckpoints(os.path.join(seed_dir, "checkpoints")).latest()
+    if path is None:
+        return truncate_events(seed_dir, last_step=-1)
+    return truncate_events(seed_dir, written_before=IBCheckpoints.saved_at(path))
 
 
 def remove_failed_start(log_dir, seed_dir):

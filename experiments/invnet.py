@@ -34,6 +34,7 @@ from infodl.data import load_dataset
 from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.run_folder.event_files import truncate_events
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.alternating_trainer import AlternatingTrainer
@@ -168,8 +169,12 @@ def run(config):
     model = build_compiled_model(config, dataset.num_classes, dataset.image_shape,
                                  steps_per_epoch)
     start_step, previous = 0, _previous_results(config) if status == "resume" else {}
-    if status == "resume" and latest_checkpoint(log_dir / "checkpoints") is not None:
-        start_step = restore_checkpoint(model, latest_checkpoint(log_dir / "checkpoints"))
+    if status == "resume":
+        checkpoint = latest_checkpoint(log_dir / "checkpoints")
+        if checkpoint is not None:
+            start_step = restore_checkpoint(model, checkpoint)
+        # the events written after the checkpoint (all, without one) are written again
+        truncate_events(log_dir, start_step if checkpoint is not None else -1)
     results = {"best_test_accuracy": previous.get("best_test_accuracy"),
                "train_seconds": previous.get("train_seconds", 0.0)}
     if start_step < config.epochs * steps_per_epoch:
