@@ -78,8 +78,8 @@ class Dataset:
                     f"labels in [{labels.min()}, {labels.max()}]")
         if self.x_test.shape[1:] != self.x_train.shape[1:]:
             raise ValueError(
-                f"Expected x_test images of shape {self.x_train.shape[1:]} like "
-                f"x_train. Received: {self.x_test.shape[1:]}")
+                f"Expected x_train and x_test images of one shape. Received: "
+                f"x_train {self.x_train.shape[1:]}, x_test {self.x_test.shape[1:]}")
 
     @property
     def image_shape(self):
