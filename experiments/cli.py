@@ -98,11 +98,14 @@ def user_errors():
 
 
 def as_flags(message):
-    """Library messages name arguments ("pass overwrite=True"); the CLI names flags."""
+    """Library messages name arguments ("pass overwrite=True", "pass dataset=mnist"); the
+    CLI names flags ("pass --overwrite", "pass --dataset=mnist")."""
     def flag(match):
-        name = match.group(1)
-        return f"pass --{name}" if name in OWNERS else match.group(0)
-    return re.sub(r"pass (\w+)=True", flag, message)
+        name, true = match.groups()
+        if name not in OWNERS:
+            return match.group(0)
+        return f"pass --{name}" if true else f"pass --{name}="
+    return re.sub(r"pass (\w+)=(True\b)?", flag, message)
 
 
 def main():
