@@ -17,6 +17,7 @@ phase within seconds (a checkpoint is saved where training happened; the same co
 resumes) with exit code 130 / 143; a second one stops at once.
 """
 
+import contextlib
 import re
 import sys
 
@@ -30,6 +31,7 @@ from infodl import stop_signals  # noqa: E402
 from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
 from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
+from infodl.run_folder.run_directory import undone_if_failed_at_start  # noqa: E402
 
 FLAGS = flags.FLAGS
 OWNERS = experiment_flags.define_flags(EXPERIMENTS, FLAGS, GLOBAL_SETTINGS)
@@ -57,7 +59,12 @@ def run_from_flags(argv):
             initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
         module = experiment.load()
         stop_signals.check("start-up")
-        results = module.run(config)
+        log_dir = getattr(config, "log_dir", None)
+        undo = (undone_if_failed_at_start(log_dir) if isinstance(log_dir, str)
+                and FLAGS.experiment not in early_checks.READS_LOG_DIR
+                else contextlib.nullcontext())
+        with undo:  # a run that fails before its first step leaves no folder behind
+            results = module.run(config)
         for line in module.summary(results):
             print(line)
 

@@ -26,8 +26,7 @@ from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, write_json_atomic
 from infodl.run_folder.event_files import truncate_events
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
-from infodl.run_folder.lock import LOCK_FILE
-from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.run_directory import holds_only_bookkeeping, prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_trainer_base import IBTrainerBase
 
@@ -223,9 +222,8 @@ def remove_failed_start(log_dir, seed_dir):
     if seed_dir is not None and not os.path.isdir(os.path.join(seed_dir, "checkpoints")):
         SummaryWriter.close_log_dir(seed_dir)
         shutil.rmtree(seed_dir, ignore_errors=True)
-    if log_dir is not None and os.path.isdir(log_dir):
-        if set(os.listdir(log_dir)) <= {"config.json", LOCK_FILE}:
-            shutil.rmtree(log_dir, ignore_errors=True)
+    if log_dir is not None and os.path.isdir(log_dir) and holds_only_bookkeeping(log_dir):
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def write_results(config, results):
