@@ -49,6 +49,7 @@ class GracefulStop(StepCallback):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        self.close()
         self._blocks = contextlib.ExitStack()
         self._blocks.enter_context(stop_signals.StopSignals(announce=False))
         self._blocks.enter_context(stop_signals.deferred())
@@ -63,6 +64,11 @@ class GracefulStop(StepCallback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self):
+        """Leaves the stop-signal blocks of `fit()` (also when a callback raised inside it,
+        which skips `on_train_end`)."""
         if self._blocks is not None:
             self._blocks.close()
             self._blocks = None

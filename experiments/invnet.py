@@ -123,15 +123,21 @@ def _train(config, model, dataset, start_step, previous):
             keys=("loss", "cross_entropy", "accuracy", "reconstruction_loss")))
     callbacks.append(checkpoint)  # last: sees the logs of every other callback
     started = time.perf_counter()
-    model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size, seed=config.seed),
-              steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
-              epochs=config.epochs, callbacks=callbacks, shuffle=False,
-              verbose=2 if config.verbose == 2 else 0)
+    try:
+        model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size,
+                            seed=config.seed),
+                  steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
+                  epochs=config.epochs, callbacks=callbacks, shuffle=False,
+                  verbose=2 if config.verbose == 2 else 0)
+    except ValueError as error:  # a measurement of a diverged model: report that
+        if not guard.explains(model, error):
+            raise
     seconds = time.perf_counter() - started
     if guard.diverged_at_step is not None:
         kept = checkpoint.last_saved or latest_checkpoint(checkpoint.directory)
         raise TrainingDivergedError(
-            f"training stopped: the loss became NaN/inf at step {guard.diverged_at_step}; "
+            f"training stopped: {guard.diverged} became NaN/inf at step "
+            f"{guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
     return scalars.best_accuracy, seconds
 

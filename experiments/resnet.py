@@ -167,15 +167,22 @@ def _train(config, model, dataset, start_step, records, log_dir, chief, replicas
             augment=config.augment, pad=config.pad, seed=config.seed,
             start_batch=segment_start).map(with_label_input)
         segment_start += steps_per_epoch * (epochs - initial_epoch)
-        model.fit(train, steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
-                  epochs=epochs, callbacks=run.callbacks, shuffle=False,
-                  verbose=2 if config.verbose == 2 else 0)
+        try:
+            model.fit(train, steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
+                      epochs=epochs, callbacks=run.callbacks, shuffle=False,
+                      verbose=2 if config.verbose == 2 else 0)
+        except ValueError as error:  # a measurement of a diverged model: report that
+            if not run.guard.explains(model, error):
+                raise
+        finally:
+            run.stop.close()  # fit() skips on_train_end when a callback raises
         if run.guard.diverged_at_step is not None or run.stop.received is not None:
             break
     if run.guard.diverged_at_step is not None:
         kept = run.checkpoint.last_saved or latest_checkpoint(run.checkpoint.directory)
         raise TrainingDivergedError(
-            f"training stopped: the loss became NaN/inf at step {run.guard.diverged_at_step}; "
+            f"training stopped: {run.guard.diverged} became NaN/inf at step "
+            f"{run.guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
     return run
 
