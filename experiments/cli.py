@@ -18,6 +18,7 @@ resumes) with exit code 130 / 143; a second one stops at once.
 """
 
 import contextlib
+import errno
 import re
 import sys
 
@@ -115,6 +116,21 @@ def as_flags(message):
     return re.sub(r"pass (\w+)=(True\b)?", flag, message)
 
 
+def disk_full(error, log_dir):
+    """The one line for a full disk (ENOSPC / EDQUOT from Python, or TensorFlow's "No
+    space left on device"), naming the folder written to; None for other errors. The
+    checkpoints are atomic, so the newest complete one is intact and the run resumes."""
+    full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        type(error).__module__.startswith("tensorflow")
+        and "No space left on device" in str(error))
+    if not full:
+        return None
+    where = error.filename if isinstance(error, OSError) and error.filename else log_dir
+    return (f"no space left on the device of {where or 'the run folder'} while the run wrote "
+            "to it; free some space (or choose another --log_dir), then rerun the same "
+            "command: it resumes from its newest complete checkpoint")
+
+
 def main():
     """The console script `infodl` (and `python -m infodl`, `python run.py`)."""
     show_flags_in_help()
@@ -123,6 +139,10 @@ def main():
     except SystemExit:
         raise
     except Exception as error:
+        full = disk_full(error, FLAGS.log_dir if FLAGS.is_parsed() else None)
+        if full is not None:
+            print(f"Error: {full}", file=sys.stderr)
+            sys.exit(1)
         if isinstance(error, user_errors()):
             print(f"Error: {as_flags(str(error))}", file=sys.stderr)
             sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)
