@@ -69,6 +69,8 @@ STOP_FILE = "sweep.stop"  # in the sweep folder: the driver's request that runs 
 LOCK_WAIT_SECONDS = 120.0  # how long an attempt waits for a predecessor's folder lock
 STOP_WAIT_SECONDS = 600.0  # how long the driver waits for stopped runs' checkpoints
 CONNECT_TIMEOUT_SECONDS = 3.0
+# The HTTP/2 client connection preface and an empty SETTINGS frame (RFC 9113 §3.4).
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
 def cluster_address(address):
@@ -77,9 +79,11 @@ def cluster_address(address):
 
 
 def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
-    """Refuses, in one line and within `timeout` seconds, a Ray address nobody answers at.
+    """Refuses, in one line and within `timeout` seconds, a Ray address nobody answers at,
+    or where a service answers that is not a gRPC server like Ray's (an HTTP or SSH
+    server, a database): its HTTP/2 preface gets no SETTINGS frame back.
 
-    `ray.init` would otherwise retry for a minute and end in a page of traceback.
+    `ray.init` would otherwise retry for 20 s to a minute and end in a page of log lines.
     "auto" (a cluster started on this machine) is left to Ray.
 
     Args:
@@ -87,7 +91,7 @@ def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
             "ray://host:port" (Ray Client, 10001 by default).
 
     Raises:
-        ValueError: a malformed address, or no answer on its TCP port.
+        ValueError: a malformed address, no answer on its TCP port, or not a gRPC server.
     """
     if address in ("auto", "local"):
         return
@@ -97,12 +101,40 @@ def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
         raise ValueError(f"Expected --ray_address as host:port (e.g. 10.0.0.5:6379). "
                          f"Received: --ray_address={address}")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as link:
+            answer = _grpc_answer(link, timeout)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ValueError(f"Expected a Ray cluster at {address}. Received: no answer on "
                          f"{host}:{port} ({reason}); start one with `ray start --head`, fix "
                          "--ray_address / RAY_ADDRESS, or omit both for a local Ray") from None
+    if answer is not None:
+        raise ValueError(f"Expected a Ray cluster at {address}. Received: a service on "
+                         f"{host}:{port} that does not speak Ray's gRPC ({answer}); fix "
+                         "--ray_address / RAY_ADDRESS (the head's port, 6379 by default)")
+
+
+def _grpc_answer(link, timeout):
+    """None when the service at `link` answers an HTTP/2 client preface with a SETTINGS
+    frame, as every gRPC server (Ray's GCS, Ray Client) does; else what it did instead."""
+    link.settimeout(timeout)
+    head = b""
+    try:
+        link.sendall(HTTP2_PREFACE)
+        while len(head) < 9:
+            chunk = link.recv(64)
+            if not chunk:
+                break
+            head += chunk
+    except TimeoutError:
+        if not head:
+            return f"no reply within {timeout:g} s"
+    except OSError as error:
+        if not head:
+            return f"it closed the connection ({error.strerror or type(error).__name__})"
+    if len(head) >= 9 and head[3] == 0x04:  # frame type 4: SETTINGS
+        return None
+    return f"it answered {head[:32]!r}" if head else "it closed the connection"
 
 
 def check_resources(resources, nodes):
