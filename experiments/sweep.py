@@ -35,14 +35,18 @@ import sys
 from tqdm.auto import tqdm
 
 from infodl.experiments.config import field_base_type
-from infodl.experiments.sweep_config import check_sweep_file, safe_folder_name
+from infodl.experiments.early_checks import check_sweep_runs
+from infodl.experiments.sweep_config import (
+    check_sweep_file,
+    run_resources,
+    safe_folder_name,
+)
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.lock import IN_USE_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
 
 PLAN_FILE = "sweep.json"
 RESERVED = ("name", "expected")
-RESOURCES = {"cpu": 1.0, "gpu": 0.0}  # what one run needs unless the sweep file says
 INTERRUPTED = "sweep interrupted; rerun the same command to continue it"
 
 
@@ -66,33 +70,6 @@ def load_sweep_file(path):
                          f"Received: {type(sweep).__name__}")
     check_sweep_file(sweep, path)
     return sweep
-
-
-def run_resources(sweep):
-    """What one run of the sweep needs, from the file's `resources: {cpu: 4, gpu: 1}`.
-
-    Only a cluster launcher (`--sweep_launcher=ray`) reserves them; the local launcher
-    runs `--sweep_workers` runs at a time whatever they ask.
-
-    Returns:
-        {"cpu": float, "gpu": float}: cpu 1 and gpu 0 unless the file says otherwise.
-
-    Raises:
-        ValueError: an unknown key, or a count that is not a number >= 0 (cpu > 0).
-    """
-    given = sweep.get("resources") or {}
-    if not isinstance(given, dict) or set(given) - set(RESOURCES):
-        raise ValueError(f"Expected resources to be a mapping with the keys {list(RESOURCES)}. "
-                         f"Received: resources={given!r}")
-    resources = dict(RESOURCES)
-    for key, value in given.items():
-        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else -1
-        if number < 0 or (key == "cpu" and number == 0):
-            bound = "> 0" if key == "cpu" else ">= 0"
-            raise ValueError(f"Expected resources.{key} {bound} (a number). "
-                             f"Received: resources.{key}={value!r}")
-        resources[key] = float(number)
-    return resources
 
 
 def _coerce(field, value, where):
@@ -267,6 +244,7 @@ def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
     """
     sweep = load_sweep_file(sweep_file)
     experiment, runs = plan_runs(sweep, experiments, log_dir, overrides)
+    check_sweep_runs(experiments, experiment, runs)  # inputs of every run, before any starts
     plan = {"experiment": experiment, "description": sweep.get("description"),
             "sweep_file": str(sweep_file),
             "runs": [{k: r[k] for k in ("setting", "seed", "folder", "expected")} |

@@ -25,6 +25,7 @@ from infodl.experiments.config import ExperimentConfig, setting
 
 DEFAULT_RAY_RETRIES = 2  # a failed run is started at most this often again on Ray
 SWEEP_KEYS = ("experiment", "description", "flags", "settings", "grid", "seeds", "resources")
+RESOURCES = {"cpu": 1.0, "gpu": 0.0}  # what one run needs unless the sweep file says
 # Names the sweep folder uses itself (run logs, the report's HParams), not setting names.
 RESERVED_FOLDERS = ("logs", "hparams")
 
@@ -80,6 +81,33 @@ def check_sweep_file(sweep, path):
     twice = [s for s, n in collections.Counter(seeds).items() if n > 1]
     if twice:
         refuse("distinct seeds", f"seeds={seeds!r} ({', '.join(map(str, twice))} twice)")
+
+
+def run_resources(sweep):
+    """What one run of the sweep needs, from the file's `resources: {cpu: 4, gpu: 1}`.
+
+    Only a cluster launcher (`--sweep_launcher=ray`) reserves them; the local launcher
+    runs `--sweep_workers` runs at a time whatever they ask.
+
+    Returns:
+        {"cpu": float, "gpu": float}: cpu 1 and gpu 0 unless the file says otherwise.
+
+    Raises:
+        ValueError: an unknown key, or a count that is not a number >= 0 (cpu > 0).
+    """
+    given = sweep.get("resources") or {}
+    if not isinstance(given, dict) or set(given) - set(RESOURCES):
+        raise ValueError(f"Expected resources to be a mapping with the keys {list(RESOURCES)}. "
+                         f"Received: resources={given!r}")
+    resources = dict(RESOURCES)
+    for key, value in given.items():
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else -1
+        if number < 0 or (key == "cpu" and number == 0):
+            bound = "> 0" if key == "cpu" else ">= 0"
+            raise ValueError(f"Expected resources.{key} {bound} (a number). "
+                             f"Received: resources.{key}={value!r}")
+        resources[key] = float(number)
+    return resources
 
 
 @dataclasses.dataclass
