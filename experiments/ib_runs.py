@@ -10,7 +10,6 @@ checkpoint).
 
 import dataclasses
 import inspect
-import json
 import os
 import shutil
 import sys
@@ -23,7 +22,7 @@ from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.common_settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
-from infodl.run_folder.atomic import atomic_write, write_json_atomic
+from infodl.run_folder.atomic import atomic_write, read_json, write_json_atomic
 from infodl.run_folder.event_files import truncate_events
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.run_directory import holds_only_bookkeeping, prepare_log_dir
@@ -180,8 +179,7 @@ def run_seeds(config, train_seed):
         seed_dir = os.path.join(config.log_dir, f"seed_{seed}")
         done = os.path.join(seed_dir, RESULTS_FILE)
         if os.path.isfile(done):
-            with open(done) as handle:
-                runs.append(json.load(handle))
+            runs.append(read_json(done, "delete it to train that seed again"))
             reused.append(seed)
             continue
         new_seed_dir = not os.path.isdir(seed_dir)

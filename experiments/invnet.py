@@ -15,7 +15,6 @@ Example:
 Reference: P2 §4.2, Fig. 2, 3, 6, 8 and appendix E.
 """
 
-import json
 import pathlib
 import time
 
@@ -32,7 +31,7 @@ from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset
 from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
-from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.atomic import read_json, write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
 from infodl.run_folder.event_files import truncate_events
 from infodl.run_folder.run_directory import prepare_log_dir
@@ -144,7 +143,8 @@ def _train(config, model, dataset, start_step, previous):
 
 def _previous_results(config):
     path = pathlib.Path(config.log_dir) / RESULTS_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
+    way_out = "delete it to score the run again, or pass overwrite=True to start it again"
+    return read_json(path, way_out) if path.exists() else {}
 
 
 def run(config):

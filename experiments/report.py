@@ -22,7 +22,7 @@ import pathlib
 
 import numpy as np
 
-from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.atomic import read_json, write_json_atomic
 from infodl.run_folder.event_files import read_scalars
 
 CONSTRAINT_TAG = "info/constraint_nats"
@@ -34,7 +34,7 @@ def run_numbers(folder):
     path = pathlib.Path(folder) / "results.json"
     if not path.is_file():
         return None
-    results = json.loads(path.read_text())
+    results = read_json(path, "delete it and rerun the sweep to redo that run")
     if results.get("complete") is False:
         return None
     accuracy = results.get("test_accuracy")
@@ -94,7 +94,7 @@ def run(config):
     if not os.path.isfile(plan_path):
         raise FileNotFoundError(f"Expected a sweep folder with sweep.json (made by --sweep). "
                                 f"Received: {log_dir}")
-    plan = json.loads(pathlib.Path(plan_path).read_text())
+    plan = read_json(plan_path, "rerun the sweep's command to write it again")
     numbers, rows = {}, []
     settings = list(dict.fromkeys(run["setting"] for run in plan["runs"]))
     for setting in settings:
