@@ -82,6 +82,9 @@ def run_sweep(settings):
                          "on the command line with --sweep")
     overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
     overrides.pop("log_dir", None)
+    if "seed" in overrides:  # each run's seed comes from the file's `seeds`
+        raise ValueError("Expected the seeds in the sweep file (seeds: [0, 1, ...]). "
+                         f"Received: --seed={overrides['seed']} with --sweep")
     log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
     launcher = {}
     if settings.sweep_launcher == "ray":

@@ -26,6 +26,9 @@ from infodl.experiments.config import ExperimentConfig, setting
 DEFAULT_RAY_RETRIES = 2  # a failed run is started at most this often again on Ray
 SWEEP_KEYS = ("experiment", "description", "flags", "settings", "grid", "seeds", "resources")
 RESOURCES = {"cpu": 1.0, "gpu": 0.0}  # what one run needs unless the sweep file says
+# Settings the sweep gives each run itself; in flags, a setting or the grid they were lost.
+PER_RUN = {"seed": "the seeds as the list `seeds`",
+           "log_dir": "each run's folder to be <log_dir>/<setting>/seed_<s>"}
 # Names the sweep folder uses itself (run logs, the report's HParams), not setting names.
 RESERVED_FOLDERS = ("logs", "hparams")
 
@@ -73,6 +76,10 @@ def check_sweep_file(sweep, path):
         if not safe_folder_name(str(named["name"]) if named["name"] is not None else ""):
             refuse("setting names that are one plain folder name (no /, not . or .., not "
                    f"{' or '.join(RESERVED_FOLDERS)})", f"name={named['name']!r}")
+    for where, keys in [("flags", sweep.get("flags") or {}), ("grid", sweep.get("grid") or {}),
+                        *((f"settings[{i}]", s) for i, s in enumerate(settings))]:
+        for key in sorted(set(keys) & set(PER_RUN)):
+            refuse(f"{PER_RUN[key]}, not {where}.{key}", f"{where}.{key}={keys[key]!r}")
     seeds = sweep.get("seeds", [0])
     if not isinstance(seeds, list) or not seeds:
         refuse("seeds to be a non-empty list", f"seeds={seeds!r}")

@@ -38,6 +38,14 @@ HEAD = "experiment: resnet\nflags: {dataset: synthetic, model: resnet20, train_s
     ("seeds: [0.5]\n", r"Expected seeds to be integers >= 0"),
     ("flags: [dataset]\n", r"Expected flags to be a mapping"),
     ("experiment: [resnet]\n", r"Expected experiment to be a name"),
+    # the hunt: settings the sweep sets per run were silently overridden (grid: two
+    # "settings" trained the same seed 0)
+    ("grid: {seed: [1, 2]}\n", r"Expected the seeds as the list `seeds`, not grid\.seed"),
+    ("flags: {seed: 3}\n", r"Expected the seeds as the list `seeds`, not flags\.seed"),
+    ("settings: [{name: a, seed: 5}]\n", r"not settings\[0\]\.seed. Received: "
+                                          r"settings\[0\]\.seed=5"),
+    ("flags: {log_dir: /tmp/x}\n", r"Expected each run's folder to be <log_dir>/<setting>/"
+                                   r"seed_<s>, not flags\.log_dir"),
 ])
 def test_bad_sweep_files_fail_in_one_line(tmp_path, body, message):
     path = tmp_path / "bad.yaml"
@@ -70,3 +78,15 @@ def test_the_command_line_writes_nothing_for_a_bad_sweep(tmp_path):
     assert done.stderr.strip().splitlines()[-1].startswith("Error: Expected grid values")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not log_dir.exists()
+
+
+def test_seed_on_the_command_line_of_a_sweep_is_refused(tmp_path):
+    path = tmp_path / "two.yaml"
+    path.write_text(HEAD + "seeds: [0]\n")
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), f"--sweep={path}",
+                           "--seed=3", f"--log_dir={tmp_path / 'sw'}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        "Error: Expected the seeds in the sweep file (seeds: [0, 1, ...]). Received: --seed=3 "
+        "with --sweep"]
+    assert not (tmp_path / "sw").exists()
