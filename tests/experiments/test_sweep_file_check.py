@@ -90,3 +90,13 @@ def test_seed_on_the_command_line_of_a_sweep_is_refused(tmp_path):
         "Error: Expected the seeds in the sweep file (seeds: [0, 1, ...]). Received: --seed=3 "
         "with --sweep"]
     assert not (tmp_path / "sw").exists()
+
+
+def test_a_seed_beyond_32_bits_is_refused_with_the_plan(tmp_path):
+    """The hunt: before, every run failed after TensorFlow loaded ("Seed must be between 0
+    and 2**32 - 1", without the flag)."""
+    path = tmp_path / "big.yaml"
+    path.write_text(HEAD + "seeds: [4294967296]\n")
+    with pytest.raises(ValueError, match=r"In setting 'default', seed 4294967296: Expected 0 <= "
+                                         r"seed <= 4294967295"):
+        plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
