@@ -29,6 +29,8 @@ Example:
     'infodl.callbacks.block_ratio'
 """
 
+__version__ = "0.1.0"  # the only place: pyproject.toml reads it, CHANGELOG.md says what changed
+
 import importlib as _importlib
 import importlib.abc as _importlib_abc
 import importlib.machinery as _machinery
