@@ -27,7 +27,7 @@ quiet_startup.apply()
 from absl import app, flags  # noqa: E402
 
 from infodl import stop_signals  # noqa: E402
-from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
+from infodl.experiments import early_checks, run_location  # noqa: E402  (no TensorFlow)
 from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 
@@ -58,8 +58,15 @@ def run_from_flags(argv):
         module = experiment.load()
         stop_signals.check("start-up")
         results = module.run(config)
-        for line in module.summary(results):
+        for line in experiment_end(module, config, results):
             print(line)
+
+
+def experiment_end(module, config, results):
+    """What an experiment prints when it ends: its summary, then its run folder and the
+    TensorBoard command for it (`infodl.experiments.run_location`)."""
+    return list(module.summary(results)) + run_location.closing_lines(
+        run_location.run_folder(config, results))
 
 
 def run_sweep(settings):
@@ -82,7 +89,7 @@ def run_sweep(settings):
                         else DEFAULT_RAY_RETRIES)
     results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
                               overrides=overrides, **launcher)
-    for line in sweep.summary(results):
+    for line in sweep.summary(results) + run_location.closing_lines(log_dir):
         print(line)
     if results["failed"] or results["busy"]:
         sys.exit(1)
