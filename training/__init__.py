@@ -5,8 +5,9 @@ their base `IBTrainerBase`, `AlternatingTrainer` (P2's InvNet: autoencoder and
 classifier steps) with `reconstruction_error`, `InMemoryEpochTrainer` (many epochs of a
 tiny model per compiled call). `LangevinSGD` (P1 Claim 2.1), `error_bar_point`
 (independent MINE / AA-MINE estimates of an information-plane point), `make_strategy`
-and `is_chief` (tf.distribute), and the errors a run reports in one line,
-`TrainingDivergedError` and `TrainingInterrupted`.
+and `is_chief` (tf.distribute), the errors a run reports in one line,
+`TrainingDivergedError` and `TrainingInterrupted`, and `load_model` (a checkpoint or
+saved model of any experiment, in a fresh process).
 
 Every name is imported on first access, so `import infodl.training` loads no backend.
 
@@ -36,6 +37,7 @@ _LAZY = {
     "is_chief": ".distribution",
     "TrainingDivergedError": ".errors",
     "TrainingInterrupted": ".errors",
+    "load_model": ".saved_model",
 }
 
 __all__ = list(_LAZY)
