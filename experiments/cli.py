@@ -73,9 +73,14 @@ def run_sweep(settings):
     """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
     import pathlib
 
-    from infodl.experiments import sweep
+    from infodl.experiments import sweep, sweep_config
     from infodl.experiments.sweep_config import DEFAULT_RAY_RETRIES
 
+    if settings.sweep == sweep_config.LIST_SWEEPS:
+        for line in sweep_config.packaged_sweep_lines():
+            print(line)
+        return
+    sweep_file = sweep_config.resolve_sweep_file(settings.sweep)
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
                          "on the command line with --sweep")
@@ -87,7 +92,7 @@ def run_sweep(settings):
         launcher = dict(launcher="ray", address=settings.ray_address,
                         retries=settings.sweep_retries if settings.sweep_retries is not None
                         else DEFAULT_RAY_RETRIES)
-    results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
+    results = sweep.run_sweep(sweep_file, log_dir, settings.sweep_workers, EXPERIMENTS,
                               overrides=overrides, **launcher)
     for line in sweep.summary(results) + run_location.closing_lines(log_dir):
         print(line)

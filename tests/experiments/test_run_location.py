@@ -74,6 +74,7 @@ def test_a_sweep_ends_with_its_folder_and_tensorboard(tmp_path):
         sys.argv = ["infodl", "--sweep=grid.yaml", "--log_dir=runs/grid"]
         cli.main()
     """)
+    (tmp_path / "grid.yaml").write_text("experiment: resnet\n")  # not read: no sweep runs
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
