@@ -89,6 +89,9 @@ def run_sweep(settings):
     log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
     launcher = {}
     if settings.sweep_launcher == "ray":
+        from infodl.experiments.ray_launcher import require_ray
+
+        require_ray()  # before the sweep folder is made
         launcher = dict(launcher="ray", address=settings.ray_address,
                         retries=settings.sweep_retries if settings.sweep_retries is not None
                         else DEFAULT_RAY_RETRIES)
