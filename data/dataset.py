@@ -126,7 +126,8 @@ def check_dataset_early(name, data_dir=None, train_fraction=1.0, seed=0,
     against its known size.
 
     Raises:
-        The errors of `load_dataset`, in one line each.
+        ValueError: as `load_dataset` (each error in one line).
+        FileNotFoundError: as `load_dataset`.
     """
     check_choice(name, "name", DATASET_NAMES)
     if data_dir is None and name in TFDS_TRAIN_SIZES:

@@ -29,7 +29,7 @@ quiet_startup.apply()
 from absl import app, flags  # noqa: E402
 
 from infodl import stop_signals  # noqa: E402
-from infodl.experiments import early_checks  # noqa: E402  (no TensorFlow)
+from infodl.experiments import early_checks, run_location  # noqa: E402  (no TensorFlow)
 from infodl.experiments import flags as experiment_flags  # noqa: E402  (no TensorFlow)
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
 from infodl.run_folder.run_directory import undone_if_failed_at_start  # noqa: E402
@@ -66,17 +66,29 @@ def run_from_flags(argv):
                 else contextlib.nullcontext())
         with undo:  # a run that fails before its first step leaves no folder behind
             results = module.run(config)
-        for line in module.summary(results):
+        for line in experiment_end(module, config, results):
             print(line)
+
+
+def experiment_end(module, config, results):
+    """What an experiment prints when it ends: its summary, then its run folder and the
+    TensorBoard command for it (`infodl.experiments.run_location`)."""
+    return list(module.summary(results)) + run_location.closing_lines(
+        run_location.run_folder(config, results))
 
 
 def run_sweep(settings):
     """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
     import pathlib
 
-    from infodl.experiments import sweep
+    from infodl.experiments import sweep, sweep_config
     from infodl.experiments.sweep_config import DEFAULT_RAY_RETRIES
 
+    if settings.sweep == sweep_config.LIST_SWEEPS:
+        for line in sweep_config.packaged_sweep_lines():
+            print(line)
+        return
+    sweep_file = sweep_config.resolve_sweep_file(settings.sweep)
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
                          "on the command line with --sweep")
@@ -88,12 +100,15 @@ def run_sweep(settings):
     log_dir = FLAGS.log_dir or f"runs/sweeps/{pathlib.Path(settings.sweep).stem}"
     launcher = {}
     if settings.sweep_launcher == "ray":
+        from infodl.experiments.ray_launcher import require_ray
+
+        require_ray()  # before the sweep folder is made
         launcher = dict(launcher="ray", address=settings.ray_address,
                         retries=settings.sweep_retries if settings.sweep_retries is not None
                         else DEFAULT_RAY_RETRIES)
-    results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
+    results = sweep.run_sweep(sweep_file, log_dir, settings.sweep_workers, EXPERIMENTS,
                               overrides=overrides, **launcher)
-    for line in sweep.summary(results):
+    for line in sweep.summary(results) + run_location.closing_lines(log_dir):
         print(line)
     if results["failed"] or results["busy"]:
         sys.exit(1)

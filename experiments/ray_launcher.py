@@ -53,6 +53,7 @@ Example:
 Reference: P2 Tables 1-2 (the grids of runs this launcher spreads over machines).
 """
 
+import importlib.util
 import logging
 import os
 import signal
@@ -208,16 +209,26 @@ def _note(log_path, text):
         log.write(f"[ray launcher] {text}\n")
 
 
+def require_ray():
+    """One clear line when Ray is not installed (it is the extra `infodl[ray]`), checked
+    before the sweep folder is made; Ray itself is imported only on `connect`."""
+    try:
+        found = sys.modules.get("ray") is not None or importlib.util.find_spec("ray") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ValueError('Expected the ray package for --sweep_launcher=ray. Received: no '
+                         'module named ray; pip install "infodl[ray]" (in a checkout: '
+                         'pip install -e ".[ray]")')
+
+
 def connect(address):
     """`ray.init` on `address` (checked first) or on a Ray started here; returns `ray`."""
     address = cluster_address(address)
     if address is not None:
         check_reachable(address)
-    try:
-        import ray
-    except ImportError as error:
-        raise ValueError(f"Expected the ray package for --sweep_launcher=ray. Received: "
-                         f"{error}; pip install ray (requirements.txt pins it)") from None
+    require_ray()
+    import ray
     # A worker that exits (e.g. its driver was killed) SIGKILLs its child processes by
     # Ray's default, which would end a run without a checkpoint: off, so the run gets the
     # parent-death SIGTERM instead and saves one.

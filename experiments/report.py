@@ -136,8 +136,8 @@ def summary(results):
     """The lines `run.py` prints: the table and where it went."""
     lines = results["table"].rstrip("\n").splitlines()
     lines.append(f"written to {results['report_file']}")
-    if results["hparams_dir"]:
-        lines.append(f"HParams: tensorboard --logdir {os.path.dirname(results['hparams_dir'])}")
+    if results["hparams_dir"]:  # the command line adds `tensorboard --logdir <log_dir>`
+        lines.append(f"HParams summaries in {results['hparams_dir']}")
     if any(math.isnan(r["best_test_accuracy"][0] or 0.0) for r in results["rows"]):
         lines.append("warning: a run reported NaN accuracy")
     return lines

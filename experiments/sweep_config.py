@@ -19,6 +19,7 @@ An optional `resources: {cpu: 4, gpu: 1}` says what one run needs on a Ray clust
 
 import collections
 import dataclasses
+import pathlib
 
 from infodl.choices import SWEEP_LAUNCHERS
 from infodl.experiments.config import ExperimentConfig, setting
@@ -121,7 +122,8 @@ def run_resources(sweep):
 class SweepSettings(ExperimentConfig):
     """The command-line settings of `python run.py --sweep=<file>` (global flags)."""
     sweep: str | None = setting(
-        None, "A YAML/JSON sweep file: runs every setting x seed of it, each in "
+        None, "A YAML/JSON sweep file, or the name of one shipped with infodl "
+        "(p2_table2.yaml; --sweep=list lists them): runs every setting x seed of it, each in "
         "<log_dir>/<setting>/seed_<s> (finished runs are skipped, interrupted ones "
         "resumed); then `--experiment=report --log_dir=<the same folder>` makes the table.")
     sweep_workers: int = setting(1, "Runs of a sweep at a time (separate processes).",
@@ -157,3 +159,47 @@ class ReportConfig(ExperimentConfig):
     report_file: str | None = setting(
         None, "Where the Markdown table goes (None = <log_dir>/report.md).")
     hparams: bool = setting(True, "Write TensorBoard HParams summaries to <log_dir>/hparams.")
+
+
+# The sweep files shipped with the package (`infodl --sweep=p2_table2.yaml` from any
+# folder; `--sweep=list` lists them). Only where a sweep file is found: what it may hold
+# is checked where it is read.
+PACKAGED_SWEEPS = pathlib.Path(__file__).resolve().parent / "sweeps"
+LIST_SWEEPS = "list"
+
+
+def packaged_sweeps():
+    """{file name: path} of the sweep files shipped in `PACKAGED_SWEEPS`, sorted."""
+    return {path.name: path for path in sorted(PACKAGED_SWEEPS.glob("*.yaml"))}
+
+
+def resolve_sweep_file(name):
+    """The sweep file `--sweep=name` means: the path if it exists, else for a bare name
+    (no folder) the packaged file of that name (`.yaml` may be left out).
+
+    Raises:
+        FileNotFoundError: neither, in one line naming the packaged sweeps.
+    """
+    path = pathlib.Path(name)
+    if path.is_file():
+        return path
+    if path.parent == pathlib.Path("."):
+        packaged = packaged_sweeps()
+        for candidate in (path.name, f"{path.name}.yaml"):
+            if candidate in packaged:
+                return packaged[candidate]
+    raise FileNotFoundError(
+        f"Expected a sweep file or the name of a packaged one "
+        f"({', '.join(packaged_sweeps()) or 'none'}; --sweep={LIST_SWEEPS} lists them). "
+        f"Received: --sweep={name}, which does not exist")
+
+
+def packaged_sweep_lines():
+    """What `--sweep=list` prints: each packaged sweep with its description and path."""
+    import yaml
+
+    lines = []
+    for name, path in packaged_sweeps().items():
+        description = (yaml.safe_load(path.read_text()) or {}).get("description") or ""
+        lines.append(f"{name}: {description} ({path})")
+    return lines
