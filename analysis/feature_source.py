@@ -73,23 +73,12 @@ def register_project_objects():
 
 
 def load_saved_model(path):
-    """A saved Keras model of this project (not compiled).
-
-    The classes of the ResNet and InvNet checkpoints are registered first; if the model
-    needs another class, every module of models/ and training/ is imported (so that,
-    e.g., the IB nets register) and the load is tried once more.
-    """
-    import keras
-
-    import infodl.models.regularized_logits
-    import infodl.training.alternating_trainer  # noqa: F401 - registers AlternatingTrainer
+    """A saved Keras model of this project (not compiled): `infodl.training.load_model`
+    (every class the library registers is imported first), a failure as one ValueError."""
+    from infodl.training.saved_model import load_model
 
     try:
-        return keras.saving.load_model(str(path), compile=False)
-    except Exception:
-        register_project_objects()
-    try:
-        return keras.saving.load_model(str(path), compile=False)
+        return load_model(path)
     except Exception as error:  # corrupt zip, unknown class, ...
         raise ValueError(f"Cannot load the model in {path}: {error}") from error
 

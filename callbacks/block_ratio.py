@@ -3,7 +3,7 @@
 import numpy as np
 from keras import ops
 
-from infodl.callbacks.interval_logger import IntervalLogger
+from infodl.callbacks.interval_logger import IntervalLogger, NonFiniteMeasurementError
 from infodl.checks import check_choice, check_integer
 from infodl.models.model_probe import (
     adapt_to_model,
@@ -221,7 +221,7 @@ class BlockRatioLogger(IntervalLogger):
         result = {}
         for name, (denominator, branch) in zip(self.block_names, pairs, strict=True):
             if not (np.all(np.isfinite(denominator)) and np.all(np.isfinite(branch))):
-                raise ValueError(
+                raise NonFiniteMeasurementError(
                     f"BlockRatioLogger: expected finite activations in block {name!r}. "
                     "Received: NaN or inf (has the model diverged?)")
             result[name] = (denominator, branch)

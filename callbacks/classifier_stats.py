@@ -4,7 +4,7 @@ import matplotlib
 import numpy as np
 from keras import ops
 
-from infodl.callbacks.interval_logger import IntervalLogger
+from infodl.callbacks.interval_logger import IntervalLogger, NonFiniteMeasurementError
 from infodl.checks import check_integer
 from infodl.models.model_probe import (
     adapt_to_model,
@@ -115,7 +115,7 @@ class ClassifierStatsLogger(IntervalLogger):
         kernel = np.asarray(ops.convert_to_numpy(self._kernel), np.float64)
         for name, values in (("features", features), ("classifier weights", kernel)):
             if not np.all(np.isfinite(values)):
-                raise ValueError(
+                raise NonFiniteMeasurementError(
                     f"ClassifierStatsLogger: expected finite {name}. Received: NaN or inf "
                     "(has the model diverged?)")
         flat_features = features.reshape(features.shape[0], -1)

@@ -1,22 +1,26 @@
 """SIGINT / SIGTERM end training cleanly: finish the step, save a checkpoint, stop."""
 
-import signal
+import contextlib
 
+from infodl import stop_signals
 from infodl.callbacks.step_callback import StepCallback
 
 
 class GracefulStop(StepCallback):
-    """Turns SIGINT/SIGTERM during `fit()` into "checkpoint at this step, then stop".
+    """Turns a stop request (`infodl.stop_signals`) during `fit()` into "checkpoint at this
+    step, then stop".
 
-    While training, the handlers of `signals` only record the signal; after the current
-    batch the callback calls `save(step)` (e.g. an atomic checkpoint) and sets
-    `model.stop_training`. The previous handlers come back at the end of training, and
-    a second signal during the save falls back to them. `received` tells the caller
-    which signal stopped the run (None if none did).
+    The project has one stop mechanism: the handlers of `stop_signals.StopSignals`, which
+    the command line installs around a whole run. During `fit()` this callback opens a
+    `stop_signals.deferred()` block (and a `StopSignals()` block, a no-op inside the
+    command line's), so the first SIGINT/SIGTERM only records the request; after the
+    current batch the callback calls `save(step)` (e.g. an atomic checkpoint) and sets
+    `model.stop_training`. A second signal ends the process at once (exit 128 + signal).
+    `received` tells the caller which signal stopped the run (None if none did); the
+    caller raises `stop_signals.Interrupted` once it has written what it must.
 
     Args:
         save: callable(step) saving the run's state at that global step.
-        signals: the signals to catch (default SIGINT and SIGTERM).
 
     Example:
         >>> import signal
@@ -32,40 +36,39 @@ class GracefulStop(StepCallback):
         ...               callbacks=[sigterm, stop])
         >>> stop.received, saved_at, int(model.optimizer.iterations)
         (<Signals.SIGTERM: 15>, [2], 2)
+
+    Reference: P2 §4 (the long ResNet runs whose checkpoints this keeps).
     """
 
-    def __init__(self, save, signals=(signal.SIGINT, signal.SIGTERM)):
+    def __init__(self, save):
         super().__init__()
         self.save = save
-        self.signals = tuple(signals)
         self.received = None
         self.saved_at_step = None
-        self._previous = {}
-
-    def _handle(self, signum, frame):
-        if self.received is not None:  # a second signal: the default behaviour
-            self._restore()
-            signal.raise_signal(signum)
-            return
-        self.received = signal.Signals(signum)
-
-    def _restore(self):
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous = {}
+        self._blocks = None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        self.received = None
-        for signum in self.signals:
-            self._previous[signum] = signal.signal(signum, self._handle)
+        self.close()
+        self._blocks = contextlib.ExitStack()
+        self._blocks.enter_context(stop_signals.StopSignals(announce=False))
+        self._blocks.enter_context(stop_signals.deferred())
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
-        if self.received is not None and self.saved_at_step is None:
+        requested = stop_signals.requested()
+        if requested is not None and self.saved_at_step is None:
+            self.received = requested
             self.save(self.step)
             self.saved_at_step = self.step
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        self._restore()
+        self.close()
+
+    def close(self):
+        """Leaves the stop-signal blocks of `fit()` (also when a callback raised inside it,
+        which skips `on_train_end`)."""
+        if self._blocks is not None:
+            self._blocks.close()
+            self._blocks = None

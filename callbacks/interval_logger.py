@@ -22,6 +22,11 @@ from infodl.checks import check_integer
 from infodl.run_folder.summary_writer import SummaryWriter
 
 
+class NonFiniteMeasurementError(ValueError):
+    """A measurement met NaN/inf values: during training, a model that diverged (the
+    experiments report it as the divergence, `NaNGuard.explains`)."""
+
+
 class IntervalLogger(keras.callbacks.Callback):
     """Base class: runs `_measure(step)` every `every_n_steps` optimizer steps.
 
@@ -142,7 +147,7 @@ class IntervalLogger(keras.callbacks.Callback):
         """Keeps `scalars` as the latest values and writes them to TensorBoard."""
         for key, value in scalars.items():
             if math.isnan(value):
-                raise ValueError(
+                raise NonFiniteMeasurementError(
                     f"{type(self).__name__}: {key} is NaN at step {step}; "
                     "expected a number (has the model diverged?)")
         self.latest = {key: float(value) for key, value in scalars.items()}

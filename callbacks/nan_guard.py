@@ -3,7 +3,9 @@
 import math
 
 import keras
+import numpy as np
 
+from infodl.callbacks.interval_logger import NonFiniteMeasurementError
 from infodl.callbacks.step_callback import optimizer_step
 
 
@@ -30,9 +32,28 @@ class NaNGuard(keras.callbacks.TerminateOnNaN):
     def __init__(self):
         super().__init__()
         self.diverged_at_step = None
+        self.diverged = None  # what became NaN/inf: "the loss" or "the weights"
+
+    def explains(self, model, error=None):
+        """True when training `model` has diverged: the loss was NaN/inf, its weights are
+        now, or `error` is a measurement of NaN/inf activations
+        (`NonFiniteMeasurementError`, which comes a step before the NaN loss). Call it
+        when a callback failed during `fit()`, so that the run reports the divergence,
+        not the measurement; records the step where it was seen."""
+        if self.diverged_at_step is not None:
+            return True
+        if isinstance(error, NonFiniteMeasurementError):
+            what = "the activations"
+        elif any(not np.all(np.isfinite(keras.ops.convert_to_numpy(weight)))
+                 for weight in model.weights if "float" in str(weight.dtype)):
+            what = "the weights"
+        else:
+            return False
+        self.diverged_at_step, self.diverged = optimizer_step(model), what
+        return True
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)) and self.diverged_at_step is None:
-            self.diverged_at_step = optimizer_step(self.model)
+            self.diverged_at_step, self.diverged = optimizer_step(self.model), "the loss"
         super().on_train_batch_end(batch, logs)

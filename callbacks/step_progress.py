@@ -7,6 +7,12 @@ from tqdm.auto import tqdm
 
 from infodl.callbacks.step_callback import StepCallback
 
+# The evaluation of a run is on its test split (TensorBoard's `test/...` tags, the results'
+# `test_accuracy`): the epoch line prints that name; the logs keep Keras' `val_` keys,
+# which the checkpoints' records and the resume logic read.
+PRINTED_NAMES = {"val_accuracy": "test_accuracy", "val_cross_entropy": "test_cross_entropy",
+                 "best_val_accuracy": "best_test_accuracy"}
+
 
 class StepProgressBar(StepCallback):
     """One tqdm bar for the whole run: `step/total` global steps, rate, remaining time.
@@ -15,7 +21,8 @@ class StepProgressBar(StepCallback):
     50-step run of 1000-step epochs showed `50/1000`; this bar's total is the run's
     last step. The training metrics of the batch logs are shown at most every
     `refresh_seconds` (reading them is a device sync), and the epoch-end logs (test
-    accuracy, measurements) are printed as one line per epoch.
+    accuracy, measurements) are printed as one line per epoch, under the names of the
+    results (`test_accuracy=...` for the logs' `val_accuracy`, `PRINTED_NAMES`).
 
     Args:
         total_steps: the global step at which the run stops.
@@ -63,7 +70,8 @@ class StepProgressBar(StepCallback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs:
-            text = " ".join(f"{k}={float(logs[k]):.4f}" for k in self.epoch_keys if k in logs)
+            text = " ".join(f"{PRINTED_NAMES.get(k, k)}={float(logs[k]):.4f}"
+                            for k in self.epoch_keys if k in logs)
             if text:
                 self.bar.write(f"step {self.step}: {text}")
 

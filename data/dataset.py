@@ -78,8 +78,8 @@ class Dataset:
                     f"labels in [{labels.min()}, {labels.max()}]")
         if self.x_test.shape[1:] != self.x_train.shape[1:]:
             raise ValueError(
-                f"Expected x_test images of shape {self.x_train.shape[1:]} like "
-                f"x_train. Received: {self.x_test.shape[1:]}")
+                f"Expected x_train and x_test images of one shape. Received: "
+                f"x_train {self.x_train.shape[1:]}, x_test {self.x_test.shape[1:]}")
 
     @property
     def image_shape(self):
@@ -126,7 +126,8 @@ def check_dataset_early(name, data_dir=None, train_fraction=1.0, seed=0,
     against its known size.
 
     Raises:
-        The errors of `load_dataset`, in one line each.
+        ValueError: as `load_dataset` (each error in one line).
+        FileNotFoundError: as `load_dataset`.
     """
     check_choice(name, "name", DATASET_NAMES)
     if data_dir is None and name in TFDS_TRAIN_SIZES:

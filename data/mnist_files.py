@@ -16,6 +16,7 @@ import numpy as np
 from infodl.data.file_checks import check_image_arrays, check_labels, check_record_count
 
 MNIST_NUM_CLASSES = 10
+MNIST_IMAGE_SIZE = (28, 28)
 MNIST_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 MNIST_TRAIN_RECORDS = 60000
 MNIST_TEST_RECORDS = 10000
@@ -61,17 +62,18 @@ def read_mnist_idx_pair(images_path, labels_path, expected_records=None):
     """Reads one split from its idx3 images file and idx1 labels file.
 
     Args:
-        images_path: idx3 file of N×H×W unsigned bytes (`.gz` decompressed).
+        images_path: idx3 file of N×28×28 unsigned bytes (`.gz` decompressed).
         labels_path: idx1 file of N labels in [0, 10).
         expected_records: N of the original files (60 000 train, 10 000 t10k);
             None accepts any N.
 
     Returns:
-        (images uint8 N×H×W×1, labels int64 N).
+        (images uint8 N×28×28×1, labels int64 N).
 
     Raises:
         ValueError: naming the file: corrupt idx, another count than
-            `expected_records`, as many labels as images, labels out of range.
+            `expected_records`, images other than 28 × 28, as many labels as images,
+            labels out of range.
 
     Example:
         >>> import gzip
@@ -90,6 +92,10 @@ def read_mnist_idx_pair(images_path, labels_path, expected_records=None):
     Reference: http://yann.lecun.com/exdb/mnist/ (file formats).
     """
     images = read_idx(images_path, 3)
+    if images.shape[1:] != MNIST_IMAGE_SIZE:
+        raise ValueError(f"Corrupt file {images_path}: expected MNIST images of "
+                         f"{MNIST_IMAGE_SIZE[0]} x {MNIST_IMAGE_SIZE[1]} pixels. Received: "
+                         f"images of shape {images.shape}")
     check_record_count(images.shape[0], expected_records, images_path, "images")
     labels = read_idx(labels_path, 1)
     check_record_count(labels.shape[0], expected_records, labels_path, "labels")
@@ -145,7 +151,7 @@ def read_mnist_npz(path, expected_records=MNIST_NPZ_RECORDS):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if images.ndim == 4 and images.shape[-1] == 1:
             images = images[..., 0]
-        check_image_arrays(images, labels, path, ("H", "W"),
+        check_image_arrays(images, labels, path, MNIST_IMAGE_SIZE,
                            names=(f"x_{split}", f"y_{split}"))
         check_record_count(images.shape[0], expected, path, f"x_{split} images")
         result += [images[..., None], check_labels(labels, MNIST_NUM_CLASSES, path)]

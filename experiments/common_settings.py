@@ -56,11 +56,14 @@ class RegularizerSettings(ExperimentConfig):
         "it open.", choices=L1_THRESHOLD_SCALES)
 
 
+MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
+
+
 @dataclasses.dataclass
 class RunSettings(ExperimentConfig):
     """The seed, whether an existing log_dir may be replaced, and the console output."""
     seed: int = setting(0, "Random seed; with num_seeds > 1 the seed of the first run (run k "
-                        "uses seed + k).", minimum=0)
+                        "uses seed + k).", minimum=0, maximum=MAX_SEED)
     overwrite: bool = setting(False, "Delete an existing log_dir that holds another run.",
                               resumable=True)
     verbose: int = setting(

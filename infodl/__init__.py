@@ -6,11 +6,15 @@ adds a single top-level name and never shadows a user's own `models` or `data`:
     infodl.models, infodl.callbacks, infodl.estimators, infodl.training, infodl.data,
     infodl.analysis, infodl.experiments
 
-(the folders `models/`, `callbacks/`, ... at the repository root). `pip install -e .`
-or `pip install git+<url>` maps them here (pyproject.toml); run from a checkout
-without installing, this package finds them beside itself (`_CheckoutPackages` below),
-and a bare `import models` from the repository root gives the same module object as
-`import infodl.models` (one name per module). Its own modules are free of TensorFlow:
+(the folders `models/`, `callbacks/`, ... at the repository root). `pip install -r
+requirements.txt` (which installs this checkout editable), `pip install -e .` or `pip
+install git+<url>` maps them here (pyproject.toml). When this package is imported from a
+checkout, its names map to that checkout's folders first (`_CheckoutPackages` below): a
+checkout run from its root is what runs even when another copy is installed (another
+clone or worktree installed editable would otherwise serve `infodl.models` from there
+under this checkout's `infodl`), it runs without any install, and a bare `import models`
+from the repository root gives the same module object as `import infodl.models` (one name
+per module). Its own modules are free of TensorFlow:
 
 - `infodl.checks`: the argument checks, with Keras-style messages
   (`Expected alpha2 >= 0. Received: alpha2=-1`);
@@ -28,6 +32,8 @@ Example:
     >>> BlockRatioLogger.__module__  # one name per module: never `callbacks.block_ratio`
     'infodl.callbacks.block_ratio'
 """
+
+__version__ = "0.1.0"  # the only place: pyproject.toml reads it, CHANGELOG.md says what changed
 
 import importlib as _importlib
 import importlib.abc as _importlib_abc

@@ -8,7 +8,10 @@ fits, the analysis) the request raises `Interrupted` at once, as Ctrl-C normally
 Compiled loops that run for long in one call register a callback with `on_request()`
 (e.g. setting a `tf.Variable` their loop condition reads): a watcher thread calls it the
 moment the signal arrives, even while the main thread waits inside TensorFlow. A second
-signal ends the process at once with exit code 128 + signal number.
+signal ends the process at once with exit code 128 + signal number, except a repeat of the
+process's parent-death signal (`prctl(PR_SET_PDEATHSIG)`, which a sweep sets on its runs)
+within `PARENT_DEATH_REPEAT_SECONDS` of the first: Linux sends that signal again for every
+thread of the dying parent, so the repeats are one request, not a second.
 
 This module is free of TensorFlow.
 
@@ -30,14 +33,18 @@ Example:
 """
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import sys
 import threading
+import time
 import weakref
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PARENT_DEATH_REPEAT_SECONDS = 1.0
+PR_GET_PDEATHSIG = 2  # <linux/prctl.h>
 
 
 class Interrupted(RuntimeError):
@@ -58,9 +65,24 @@ class Interrupted(RuntimeError):
 
 
 _state = {"depth": 0, "received": None, "deferred": 0, "previous": {}, "wakeup": None,
-          "socket": None, "callbacks": []}
+          "socket": None, "callbacks": [], "received_at": 0.0, "parent_death": None}
 _lock = threading.RLock()
 _recorded = threading.Event()
+
+
+def parent_death_signal():
+    """The signal Linux sends this process when its parent dies (`PR_SET_PDEATHSIG`), or
+    None (none set, or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        value = ctypes.c_int(0)
+        if ctypes.CDLL(None, use_errno=True).prctl(PR_GET_PDEATHSIG, ctypes.byref(value),
+                                                   0, 0, 0) != 0:
+            return None
+    except (OSError, AttributeError):
+        return None
+    return value.value or None
 
 
 def requested():
@@ -153,6 +175,7 @@ class StopSignals:
             if _state["depth"] > 1:
                 return self
             _state["received"] = None
+            _state["parent_death"] = parent_death_signal()
             _recorded.clear()
             for signum in self.signals:
                 _state["previous"][signum] = signal.signal(signum, self._handle)
@@ -219,9 +242,14 @@ class StopSignals:
         with _lock:
             name = signal.Signals(signum).name
             if _state["received"] is not None:
+                if (signum == _state["parent_death"] == _state["received"]
+                        and time.monotonic() - _state["received_at"]
+                        < PARENT_DEATH_REPEAT_SECONDS):
+                    return  # the dying parent's next thread: the same request
                 _write(f"\n{name} again: stopping at once.\n")
                 os._exit(128 + signum)
             _state["received"] = signal.Signals(signum)
+            _state["received_at"] = time.monotonic()
             callbacks = [r() for r in _state["callbacks"]]
         if self.announce:
             _write(f"\n{name} received: stopping (a checkpoint is saved where training "

@@ -114,6 +114,8 @@ def test_info_plane_command_writes_trajectory_and_figure(tmp_path):
     assert trajectory["epochs"][-1] == 20
     first_line = [line for line in result.stdout.splitlines() if line.startswith("hidden_1")]
     assert first_line and "I(X;T) max" in first_line[0]
+    assert result.stdout.strip().splitlines()[-2:] == [  # issue 34: where the run went
+        f"run folder: {log_dir}", f"tensorboard --logdir {log_dir}"]
 
 
 @pytest.mark.slow

@@ -5,8 +5,9 @@ their base `IBTrainerBase`, `AlternatingTrainer` (P2's InvNet: autoencoder and
 classifier steps) with `reconstruction_error`, `InMemoryEpochTrainer` (many epochs of a
 tiny model per compiled call). `LangevinSGD` (P1 Claim 2.1), `error_bar_point`
 (independent MINE / AA-MINE estimates of an information-plane point), `make_strategy`
-and `is_chief` (tf.distribute), and the errors a run reports in one line,
-`TrainingDivergedError` and `TrainingInterrupted`.
+and `is_chief` (tf.distribute), the error a diverged run reports in one line,
+`TrainingDivergedError` (an interrupted one raises `infodl.stop_signals.Interrupted`), and
+`load_model` (a checkpoint or saved model of any experiment, in a fresh process).
 
 Every name is imported on first access, so `import infodl.training` loads no backend.
 
@@ -35,7 +36,7 @@ _LAZY = {
     "make_strategy": ".distribution",
     "is_chief": ".distribution",
     "TrainingDivergedError": ".errors",
-    "TrainingInterrupted": ".errors",
+    "load_model": ".saved_model",
 }
 
 __all__ = list(_LAZY)

@@ -59,7 +59,8 @@ class AnalyzeConfig(ExperimentConfig):
     log_dir: str | None = setting(
         None, "Output folder (None = <run folder>/analysis, or <file>_analysis next to a "
         "bare .keras file).")
-    seed: int = setting(0, "Seed of the subsamples, t-SNE, PCA and SVM.", minimum=0)
+    seed: int = setting(0, "Seed of the subsamples, t-SNE, PCA and SVM.", minimum=0,
+                        maximum=2**32 - 1)
     overwrite: bool = setting(False, "Replace an output folder that holds an analysis of "
                               "other settings.")
     verbose: int = setting(1, "0 silent, 1 progress messages and bars.", minimum=0,

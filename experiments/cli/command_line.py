@@ -19,7 +19,9 @@ phase within seconds (a checkpoint is saved where training happened; the same co
 resumes) with exit code 130 / 143; a second one stops at once.
 """
 
+import contextlib
 import dataclasses
+import errno
 import re
 import sys
 
@@ -31,7 +33,9 @@ from absl import app, flags  # noqa: E402
 
 from infodl import stop_signals  # noqa: E402
 from infodl.experiments.cli import flags as experiment_flags  # noqa: E402  (no TensorFlow)
+from infodl.experiments.cli import run_location  # noqa: E402
 from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS  # noqa: E402
+from infodl.run_folder.run_directory import undone_if_failed_at_start  # noqa: E402
 
 FLAGS = flags.FLAGS
 OWNERS = experiment_flags.define_flags(EXPERIMENTS, FLAGS, GLOBAL_SETTINGS)
@@ -68,33 +72,57 @@ def run_from_flags(argv):
             initialize=getattr(config, "distribution_strategy", None) != "multi_worker")
         module = experiment.load()
         stop_signals.check("start-up")
-        results = module.run(config)
-        for line in module.summary(results):
+        log_dir = getattr(config, "log_dir", None)
+        undo = (undone_if_failed_at_start(log_dir)
+                if isinstance(log_dir, str) and config.creates_log_dir
+                else contextlib.nullcontext())
+        with undo:  # a run that fails before its first step leaves no folder behind
+            results = module.run(config)
+        for line in experiment_end(module, config, results):
             print(line)
+
+
+def experiment_end(module, config, results):
+    """What an experiment prints when it ends: its summary, then its run folder and the
+    TensorBoard command for it (`infodl.experiments.cli.run_location`)."""
+    return list(module.summary(results)) + run_location.closing_lines(
+        run_location.run_folder(config, results))
 
 
 def run_sweep(settings):
     """`--sweep=<file>`: the runs of the file, each a process of its own (no TensorFlow here)."""
     import pathlib
 
+    from infodl.experiments.sweeps import config as sweep_config
     from infodl.experiments.sweeps import plan as sweep
     from infodl.experiments.sweeps.config import DEFAULT_RAY_RETRIES
 
+    if settings.sweep == sweep_config.LIST_SWEEPS:
+        for line in sweep_config.packaged_sweep_lines():
+            print(line)
+        return
+    sweep_file = sweep_config.resolve_sweep_file(settings.sweep)
     if FLAGS["experiment"].present:
         raise ValueError("Expected the experiment in the sweep file. Received: --experiment "
                          "on the command line with --sweep")
     overrides = experiment_flags.given_flags(OWNERS, FLAGS)  # e.g. --data_dir, for every run
     overrides.pop("log_dir", None)
+    if "seed" in overrides:  # each run's seed comes from the file's `seeds`
+        raise ValueError("Expected the seeds in the sweep file (seeds: [0, 1, ...]). "
+                         f"Received: --seed={overrides['seed']} with --sweep")
     log_dir = (FLAGS.log_dir if FLAGS["log_dir"].present
                else f"runs/sweeps/{pathlib.Path(settings.sweep).stem}")
     launcher = {}
     if settings.sweep_launcher == "ray":
+        from infodl.experiments.sweeps.ray_launcher import require_ray
+
+        require_ray()  # before the sweep folder is made
         launcher = dict(launcher="ray", address=settings.ray_address,
                         retries=settings.sweep_retries if settings.sweep_retries is not None
                         else DEFAULT_RAY_RETRIES)
-    results = sweep.run_sweep(settings.sweep, log_dir, settings.sweep_workers, EXPERIMENTS,
+    results = sweep.run_sweep(sweep_file, log_dir, settings.sweep_workers, EXPERIMENTS,
                               overrides=overrides, **launcher)
-    for line in sweep.summary(results):
+    for line in sweep.summary(results) + run_location.closing_lines(log_dir):
         print(line)
     if results["failed"] or results["busy"]:
         sys.exit(1)
@@ -103,18 +131,36 @@ def run_sweep(settings):
 def user_errors():
     """The exception types that mean "bad input", reported in one line."""
     from infodl.data import DatasetUnavailableError
-    from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
+    from infodl.training.errors import TrainingDivergedError
 
     return (ValueError, FileNotFoundError, FileExistsError, DatasetUnavailableError,
-            TrainingDivergedError, TrainingInterrupted, stop_signals.Interrupted)
+            TrainingDivergedError, stop_signals.Interrupted)
 
 
 def as_flags(message):
-    """Library messages name arguments ("pass overwrite=True"); the CLI names flags."""
+    """Library messages name arguments ("pass overwrite=True", "pass dataset=mnist"); the
+    CLI names flags ("pass --overwrite", "pass --dataset=mnist")."""
     def flag(match):
-        name = match.group(1)
-        return f"pass --{name}" if name in OWNERS else match.group(0)
-    return re.sub(r"pass (\w+)=True", flag, message)
+        name, true = match.groups()
+        if name not in OWNERS:
+            return match.group(0)
+        return f"pass --{name}" if true else f"pass --{name}="
+    return re.sub(r"pass (\w+)=(True\b)?", flag, message)
+
+
+def disk_full(error, log_dir):
+    """The one line for a full disk (ENOSPC / EDQUOT from Python, or TensorFlow's "No
+    space left on device"), naming the folder written to; None for other errors. The
+    checkpoints are atomic, so the newest complete one is intact and the run resumes."""
+    full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        type(error).__module__.startswith("tensorflow")
+        and "No space left on device" in str(error))
+    if not full:
+        return None
+    where = error.filename if isinstance(error, OSError) and error.filename else log_dir
+    return (f"no space left on the device of {where or 'the run folder'} while the run wrote "
+            "to it; free some space (or choose another --log_dir), then rerun the same "
+            "command: it resumes from its newest complete checkpoint")
 
 
 def main(experiment=None):
@@ -137,6 +183,10 @@ def main(experiment=None):
     except SystemExit:
         raise
     except Exception as error:
+        full = disk_full(error, FLAGS.log_dir if FLAGS.is_parsed() else None)
+        if full is not None:
+            print(f"Error: {full}", file=sys.stderr)
+            sys.exit(1)
         if isinstance(error, user_errors()):
             print(f"Error: {as_flags(str(error))}", file=sys.stderr)
             sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)

@@ -122,6 +122,10 @@ class ExperimentConfig:
     defaults that depend on other fields (call `super().__post_init__()`).
     """
 
+    # Whether the run creates (and writes) its `log_dir`: checked early, and removed again
+    # when the run fails before its first step. False for a config that only reads it.
+    creates_log_dir = True
+
     def __post_init__(self):
         pass
 
@@ -142,16 +146,17 @@ class ExperimentConfig:
 
     def early_checks(self):
         """What can be checked before TensorFlow loads (the command line calls it after
-        `validate()`): here, that a `log_dir` the run will create or write to can be one.
+        `validate()`): here, that a `log_dir` the run will create or write to can be one
+        (`creates_log_dir`).
 
         A config whose run reads other files (data, a checkpoint) extends it (calling
-        `super().early_checks()`); one that only reads its `log_dir` replaces it.
+        `super().early_checks()`).
 
         Raises:
             ValueError / FileNotFoundError: one line.
         """
         log_dir = getattr(self, "log_dir", None)
-        if isinstance(log_dir, str):
+        if isinstance(log_dir, str) and self.creates_log_dir:
             check_log_dir(log_dir)
 
     @classmethod

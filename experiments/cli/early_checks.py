@@ -103,3 +103,45 @@ def check_checkpoint(checkpoint, name="checkpoint"):
         raise FileNotFoundError(f"{name} {checkpoint} does not exist")
     if os.path.isfile(checkpoint) and checkpoint.endswith(".keras"):
         check_keras_file(checkpoint, name)
+
+
+# Config fields that name a file or folder a run reads (None = not used).
+INPUT_PATHS = ("data_dir", "var_u_path", "init_model", "checkpoint")
+
+
+def check_sweep_runs(experiments, experiment, runs):
+    """What every run of a sweep reads, checked before the first starts (no TensorFlow).
+
+    Each input path of each run (`INPUT_PATHS`) must exist, and each distinct local data
+    source (dataset, data_dir, ...) must read and subset as the runs ask
+    (`infodl.data.check_dataset_early`, once per source), so that a typo in `--data_dir`
+    fails in one line at once instead of failing the runs one by one.
+
+    Args:
+        experiments: the registry ({name: experiment}); experiment: the sweep's.
+        runs: the planned runs (`infodl.experiments.sweeps.plan.plan_runs`), with their values.
+
+    Raises:
+        FileNotFoundError / ValueError: one line naming the setting, the seed and the input.
+    """
+    from infodl.data.dataset import check_dataset_early  # NumPy only
+
+    checked = set()
+    for run in runs:
+        values, where = run["values"], f"setting {run['setting']!r}, seed {run['seed']}"
+        for name in INPUT_PATHS:
+            path = values.get(name)
+            if isinstance(path, str) and not os.path.exists(os.path.expanduser(path)):
+                raise FileNotFoundError(f"Expected {name} to exist. Received: {name}={path!r} "
+                                        f"(in {where}), which does not exist")
+        source = tuple(values.get(k) for k in ("dataset", "data_dir", "train_fraction",
+                                               "allow_partial_files"))
+        if values.get("data_dir") is None or source in checked:
+            continue
+        checked.add(source)
+        try:
+            check_dataset_early(values["dataset"], data_dir=values["data_dir"],
+                                train_fraction=values.get("train_fraction", 1.0),
+                                allow_partial_files=bool(values.get("allow_partial_files")))
+        except (ValueError, FileNotFoundError) as error:
+            raise type(error)(f"In {where}: {error}") from None

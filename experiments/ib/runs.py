@@ -10,7 +10,6 @@ checkpoint).
 
 import dataclasses
 import inspect
-import json
 import os
 import shutil
 import sys
@@ -24,9 +23,10 @@ from infodl.data import load_dataset
 from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.ib.settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
-from infodl.run_folder.atomic import atomic_write, write_json_atomic
-from infodl.run_folder.lock import LOCK_FILE
-from infodl.run_folder.run_directory import prepare_log_dir
+from infodl.run_folder.atomic import atomic_write, read_json, write_json_atomic
+from infodl.run_folder.event_files import truncate_events
+from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.run_folder.run_directory import holds_only_bookkeeping, prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_trainer_base import IBTrainerBase
 
@@ -180,11 +180,12 @@ def run_seeds(config, train_seed):
         seed_dir = os.path.join(config.log_dir, f"seed_{seed}")
         done = os.path.join(seed_dir, RESULTS_FILE)
         if os.path.isfile(done):
-            with open(done) as handle:
-                runs.append(json.load(handle))
+            runs.append(read_json(done, "delete it to train that seed again"))
             reused.append(seed)
             continue
         new_seed_dir = not os.path.isdir(seed_dir)
+        if not new_seed_dir:
+            drop_rewritten_events(seed_dir)
         os.makedirs(seed_dir, exist_ok=True)
         keras.utils.set_random_seed(seed)
         try:
@@ -201,6 +202,17 @@ def run_seeds(config, train_seed):
     return results
 
 
+def drop_rewritten_events(seed_dir):
+    """Before a seed resumes: drops the TensorBoard events written after its newest
+    checkpoint (every event without one), which the resumed run writes again. The steps
+    of IB training restart per layer, so the checkpoint's time decides, not a step."""
+    SummaryWriter.close_log_dir(seed_dir)
+    path, _ = IBCheckpoints(os.path.join(seed_dir, "checkpoints")).latest()
+    if path is None:
+        return truncate_events(seed_dir, last_step=-1)
+    return truncate_events(seed_dir, written_before=IBCheckpoints.saved_at(path))
+
+
 def remove_failed_start(log_dir, seed_dir):
     """Removes what a run that stopped before its first checkpoint created: `seed_dir`
     (a folder without checkpoints) and, if nothing else is left in it, `log_dir` with its
@@ -208,9 +220,8 @@ def remove_failed_start(log_dir, seed_dir):
     if seed_dir is not None and not os.path.isdir(os.path.join(seed_dir, "checkpoints")):
         SummaryWriter.close_log_dir(seed_dir)
         shutil.rmtree(seed_dir, ignore_errors=True)
-    if log_dir is not None and os.path.isdir(log_dir):
-        if set(os.listdir(log_dir)) <= {"config.json", LOCK_FILE}:
-            shutil.rmtree(log_dir, ignore_errors=True)
+    if log_dir is not None and os.path.isdir(log_dir) and holds_only_bookkeeping(log_dir):
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def write_results(config, results):

@@ -19,7 +19,6 @@ Example:
 Reference: Shwartz-Ziv & Tishby 2017; Saxe et al. 2018; P1 §1.2-1.3, §3.4.
 """
 
-import json
 import os
 import shutil
 import time
@@ -35,7 +34,7 @@ from infodl.callbacks.information_plane import InformationPlaneLogger
 from infodl.data.twelve_bit import load_twelve_bit_task, train_test_split_indices
 from infodl.experiments.info_plane.config import InfoPlaneConfig  # noqa: F401 (re-exported)
 from infodl.models.mlp import build_mlp
-from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.atomic import read_json, write_json_atomic
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
@@ -133,8 +132,7 @@ def _finished_seed(seed_dir):
     path = os.path.join(seed_dir, SEED_RESULTS)
     if not os.path.isfile(path) or not os.path.isfile(os.path.join(seed_dir, "trajectory.npz")):
         return None
-    with open(path) as handle:
-        record = json.load(handle)
+    record = read_json(path, "delete it to train that seed again")
     if "activations_path" in record and not os.path.isfile(record["activations_path"]):
         return None
     return record

@@ -15,7 +15,6 @@ Example:
 Reference: P2 §4.2, Fig. 2, 3, 6, 8 and appendix E.
 """
 
-import json
 import pathlib
 import time
 
@@ -32,8 +31,9 @@ from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset
 from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
-from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.atomic import read_json, write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.run_folder.event_files import truncate_events
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.alternating_trainer import AlternatingTrainer
@@ -122,22 +122,29 @@ def _train(config, model, dataset, start_step, previous):
             keys=("loss", "cross_entropy", "accuracy", "reconstruction_loss")))
     callbacks.append(checkpoint)  # last: sees the logs of every other callback
     started = time.perf_counter()
-    model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size, seed=config.seed),
-              steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
-              epochs=config.epochs, callbacks=callbacks, shuffle=False,
-              verbose=2 if config.verbose == 2 else 0)
+    try:
+        model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size,
+                            seed=config.seed),
+                  steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
+                  epochs=config.epochs, callbacks=callbacks, shuffle=False,
+                  verbose=2 if config.verbose == 2 else 0)
+    except ValueError as error:  # a measurement of a diverged model: report that
+        if not guard.explains(model, error):
+            raise
     seconds = time.perf_counter() - started
     if guard.diverged_at_step is not None:
         kept = checkpoint.last_saved or latest_checkpoint(checkpoint.directory)
         raise TrainingDivergedError(
-            f"training stopped: the loss became NaN/inf at step {guard.diverged_at_step}; "
+            f"training stopped: {guard.diverged} became NaN/inf at step "
+            f"{guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
     return scalars.best_accuracy, seconds
 
 
 def _previous_results(config):
     path = pathlib.Path(config.log_dir) / RESULTS_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
+    way_out = "delete it to score the run again, or pass overwrite=True to start it again"
+    return read_json(path, way_out) if path.exists() else {}
 
 
 def run(config):
@@ -168,8 +175,12 @@ def run(config):
     model = build_compiled_model(config, dataset.num_classes, dataset.image_shape,
                                  steps_per_epoch)
     start_step, previous = 0, _previous_results(config) if status == "resume" else {}
-    if status == "resume" and latest_checkpoint(log_dir / "checkpoints") is not None:
-        start_step = restore_checkpoint(model, latest_checkpoint(log_dir / "checkpoints"))
+    if status == "resume":
+        checkpoint = latest_checkpoint(log_dir / "checkpoints")
+        if checkpoint is not None:
+            start_step = restore_checkpoint(model, checkpoint)
+        # the events written after the checkpoint (all, without one) are written again
+        truncate_events(log_dir, start_step if checkpoint is not None else -1)
     results = {"best_test_accuracy": previous.get("best_test_accuracy"),
                "train_seconds": previous.get("train_seconds", 0.0)}
     if start_step < config.epochs * steps_per_epoch:

@@ -26,6 +26,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from infodl import stop_signals
 from infodl.callbacks.information_constraint import InformationConstraintLogger
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
 from infodl.experiments.resnet.callbacks import METRICS_FILE, run_callbacks
@@ -37,7 +38,7 @@ from infodl.run_folder.event_files import read_scalars, truncate_events
 from infodl.run_folder.run_directory import prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.distribution import is_chief, make_strategy
-from infodl.training.errors import TrainingDivergedError, TrainingInterrupted
+from infodl.training.errors import TrainingDivergedError
 
 RESULTS_FILE = "results.json"
 # The original resnet_main.py: eval_batch_count=50 batches of 100 test images.
@@ -166,15 +167,22 @@ def _train(config, model, dataset, start_step, records, log_dir, chief, replicas
             augment=config.augment, pad=config.pad, seed=config.seed,
             start_batch=segment_start).map(with_label_input)
         segment_start += steps_per_epoch * (epochs - initial_epoch)
-        model.fit(train, steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
-                  epochs=epochs, callbacks=run.callbacks, shuffle=False,
-                  verbose=2 if config.verbose == 2 else 0)
+        try:
+            model.fit(train, steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch,
+                      epochs=epochs, callbacks=run.callbacks, shuffle=False,
+                      verbose=2 if config.verbose == 2 else 0)
+        except ValueError as error:  # a measurement of a diverged model: report that
+            if not run.guard.explains(model, error):
+                raise
+        finally:
+            run.stop.close()  # fit() skips on_train_end when a callback raises
         if run.guard.diverged_at_step is not None or run.stop.received is not None:
             break
     if run.guard.diverged_at_step is not None:
         kept = run.checkpoint.last_saved or latest_checkpoint(run.checkpoint.directory)
         raise TrainingDivergedError(
-            f"training stopped: the loss became NaN/inf at step {run.guard.diverged_at_step}; "
+            f"training stopped: {run.guard.diverged} became NaN/inf at step "
+            f"{run.guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
     return run
 
@@ -228,7 +236,7 @@ def run(config):
 
     Raises:
         TrainingDivergedError: a NaN/inf loss (the last good checkpoint is kept).
-        TrainingInterrupted: SIGINT/SIGTERM (a checkpoint of the current step is saved).
+        stop_signals.Interrupted: SIGINT/SIGTERM (a checkpoint of the current step is saved).
     """
     config.validate()
     strategy = make_strategy(config.distribution_strategy)  # first: multi-worker needs it
@@ -262,7 +270,7 @@ def run(config):
         results = _results(config, model, dataset, start_step, callbacks, log_dir)
     SummaryWriter.for_log_dir(log_dir).flush()
     if callbacks is not None and callbacks.stop.received is not None:
-        raise TrainingInterrupted(
+        raise stop_signals.Interrupted(
             f"stopped by {callbacks.stop.received.name} at step {results['step']}; "
             f"checkpoint {callbacks.checkpoint.last_saved} saved; rerun the same command "
             "to resume", signal_number=int(callbacks.stop.received))

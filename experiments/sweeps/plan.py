@@ -7,8 +7,9 @@ any (a typo fails at once, in one line), writes the resolved plan to
 --<flag>=<value> ... --log_dir=<its folder>` (the command line of `run.py` and `infodl`),
 output in `<log_dir>/logs/<setting>_seed<s>.log`. A finished run (its `results.json`
 says it is complete) is skipped; an interrupted one resumes, because a rerun of a run's
-command resumes it. SIGINT/SIGTERM stop the runs cleanly (each saves a checkpoint) and a
-rerun of the sweep continues. No TensorFlow is imported here.
+command resumes it. SIGINT/SIGTERM stop the runs cleanly (each gets one stop request and
+saves a checkpoint; the driver says what each saved) and a rerun of the sweep continues.
+No TensorFlow is imported here.
 
 A run folder has one owner at a time (`infodl.run_folder.lock`): the sweep holds its
 own folder while it runs, and a run whose folder another process holds (the same
@@ -34,15 +35,19 @@ import sys
 from tqdm.auto import tqdm
 
 from infodl.experiments.cli.config import field_base_type
+from infodl.experiments.cli.early_checks import check_sweep_runs
+from infodl.experiments.sweeps.config import (
+    check_sweep_file,
+    run_resources,
+    safe_folder_name,
+)
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.lock import IN_USE_PATTERN
 from infodl.run_folder.run_directory import prepare_log_dir
 
 PLAN_FILE = "sweep.json"
 RESERVED = ("name", "expected")
-RESOURCES = {"cpu": 1.0, "gpu": 0.0}  # what one run needs unless the sweep file says
-INTERRUPTED = ("sweep interrupted; the runs saved their checkpoints; rerun the same command "
-               "to continue it")
+INTERRUPTED = "sweep interrupted; rerun the same command to continue it"
 
 
 def load_sweep_file(path):
@@ -63,39 +68,8 @@ def load_sweep_file(path):
     if not isinstance(sweep, dict):
         raise ValueError(f"Expected a mapping in the sweep file {path}. "
                          f"Received: {type(sweep).__name__}")
-    unknown = set(sweep) - {"experiment", "description", "flags", "settings", "grid", "seeds",
-                            "resources"}
-    if unknown:
-        raise ValueError(f"Expected the keys experiment, description, flags, settings, grid, "
-                         f"seeds and resources in {path}. Received: also {sorted(unknown)}")
+    check_sweep_file(sweep, path)
     return sweep
-
-
-def run_resources(sweep):
-    """What one run of the sweep needs, from the file's `resources: {cpu: 4, gpu: 1}`.
-
-    Only a cluster launcher (`--sweep_launcher=ray`) reserves them; the local launcher
-    runs `--sweep_workers` runs at a time whatever they ask.
-
-    Returns:
-        {"cpu": float, "gpu": float}: cpu 1 and gpu 0 unless the file says otherwise.
-
-    Raises:
-        ValueError: an unknown key, or a count that is not a number >= 0 (cpu > 0).
-    """
-    given = sweep.get("resources") or {}
-    if not isinstance(given, dict) or set(given) - set(RESOURCES):
-        raise ValueError(f"Expected resources to be a mapping with the keys {list(RESOURCES)}. "
-                         f"Received: resources={given!r}")
-    resources = dict(RESOURCES)
-    for key, value in given.items():
-        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else -1
-        if number < 0 or (key == "cpu" and number == 0):
-            bound = "> 0" if key == "cpu" else ">= 0"
-            raise ValueError(f"Expected resources.{key} {bound} (a number). "
-                             f"Received: resources.{key}={value!r}")
-        resources[key] = float(number)
-    return resources
 
 
 def _coerce(field, value, where):
@@ -127,7 +101,10 @@ def _setting_name(values, varying):
             return ",".join(text(v) for v in value)
         return str(value)
     parts = [f"{key}-{text(values[key])}" for key in varying if key in values]
-    return "_".join(parts) or "default"
+    name = "_".join(parts) or "default"
+    # A value with a folder separator (a grid over paths) stays inside one folder name.
+    name = name.replace("/", "%").replace("\\", "%")
+    return name if safe_folder_name(name) else f"setting-{name}"
 
 
 def plan_runs(sweep, experiments, log_dir, overrides=None):
@@ -156,9 +133,7 @@ def plan_runs(sweep, experiments, log_dir, overrides=None):
                      for combination in itertools.product(*(grid[k] for k in keys))]
     settings = settings or [{}]
     varying = sorted({k for s in settings for k in s if k not in RESERVED})
-    seeds = sweep.get("seeds", [0])
-    if not isinstance(seeds, list) or not seeds:
-        raise ValueError(f"Expected seeds to be a non-empty list. Received: seeds={seeds!r}")
+    seeds = sweep.get("seeds", [0])  # a non-empty list of distinct seeds (check_sweep_file)
     runs, names = [], set()
     for setting in settings:
         unknown = sorted(set(setting) - set(fields) - set(RESERVED))
@@ -269,6 +244,7 @@ def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
     """
     sweep = load_sweep_file(sweep_file)
     experiment, runs = plan_runs(sweep, experiments, log_dir, overrides)
+    check_sweep_runs(experiments, experiment, runs)  # inputs of every run, before any starts
     plan = {"experiment": experiment, "description": sweep.get("description"),
             "sweep_file": str(sweep_file),
             "runs": [{k: r[k] for k in ("setting", "seed", "folder", "expected")} |

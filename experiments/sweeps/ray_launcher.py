@@ -53,24 +53,25 @@ Example:
 Reference: P2 Tables 1-2 (the grids of runs this launcher spreads over machines).
 """
 
-import ctypes
+import importlib.util
 import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 
 import infodl
 from infodl.experiments.sweeps import plan as sweep
+from infodl.experiments.sweeps.local_launcher import start_run, stop_report
 from infodl.run_folder.lock import describe_holder, run_folder_holder
 
 STOP_FILE = "sweep.stop"  # in the sweep folder: the driver's request that runs stop
 LOCK_WAIT_SECONDS = 120.0  # how long an attempt waits for a predecessor's folder lock
 STOP_WAIT_SECONDS = 600.0  # how long the driver waits for stopped runs' checkpoints
 CONNECT_TIMEOUT_SECONDS = 3.0
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# The HTTP/2 client connection preface and an empty SETTINGS frame (RFC 9113 §3.4).
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
 def cluster_address(address):
@@ -79,9 +80,11 @@ def cluster_address(address):
 
 
 def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
-    """Refuses, in one line and within `timeout` seconds, a Ray address nobody answers at.
+    """Refuses, in one line and within `timeout` seconds, a Ray address nobody answers at,
+    or where a service answers that is not a gRPC server like Ray's (an HTTP or SSH
+    server, a database): its HTTP/2 preface gets no SETTINGS frame back.
 
-    `ray.init` would otherwise retry for a minute and end in a page of traceback.
+    `ray.init` would otherwise retry for 20 s to a minute and end in a page of log lines.
     "auto" (a cluster started on this machine) is left to Ray.
 
     Args:
@@ -89,7 +92,7 @@ def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
             "ray://host:port" (Ray Client, 10001 by default).
 
     Raises:
-        ValueError: a malformed address, or no answer on its TCP port.
+        ValueError: a malformed address, no answer on its TCP port, or not a gRPC server.
     """
     if address in ("auto", "local"):
         return
@@ -99,12 +102,40 @@ def check_reachable(address, timeout=CONNECT_TIMEOUT_SECONDS):
         raise ValueError(f"Expected --ray_address as host:port (e.g. 10.0.0.5:6379). "
                          f"Received: --ray_address={address}")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as link:
+            answer = _grpc_answer(link, timeout)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ValueError(f"Expected a Ray cluster at {address}. Received: no answer on "
                          f"{host}:{port} ({reason}); start one with `ray start --head`, fix "
                          "--ray_address / RAY_ADDRESS, or omit both for a local Ray") from None
+    if answer is not None:
+        raise ValueError(f"Expected a Ray cluster at {address}. Received: a service on "
+                         f"{host}:{port} that does not speak Ray's gRPC ({answer}); fix "
+                         "--ray_address / RAY_ADDRESS (the head's port, 6379 by default)")
+
+
+def _grpc_answer(link, timeout):
+    """None when the service at `link` answers an HTTP/2 client preface with a SETTINGS
+    frame, as every gRPC server (Ray's GCS, Ray Client) does; else what it did instead."""
+    link.settimeout(timeout)
+    head = b""
+    try:
+        link.sendall(HTTP2_PREFACE)
+        while len(head) < 9:
+            chunk = link.recv(64)
+            if not chunk:
+                break
+            head += chunk
+    except TimeoutError:
+        if not head:
+            return f"no reply within {timeout:g} s"
+    except OSError as error:
+        if not head:
+            return f"it closed the connection ({error.strerror or type(error).__name__})"
+    if len(head) >= 9 and head[3] == 0x04:  # frame type 4: SETTINGS
+        return None
+    return f"it answered {head[:32]!r}" if head else "it closed the connection"
 
 
 def check_resources(resources, nodes):
@@ -132,23 +163,6 @@ def check_resources(resources, nodes):
 
 def _count(node, key):
     return f"{node.get('Resources', {}).get(key, 0):g}"
-
-
-def _parent_death_signal():
-    """A preexec_fn that makes the child get SIGTERM when its parent dies (Linux), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before the fork
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def die_with_parent():
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-    return die_with_parent
 
 
 def wait_for_folder(folder, seconds):
@@ -179,10 +193,7 @@ def run_attempt(experiment, run, log_path, stop_path, lock_wait=LOCK_WAIT_SECOND
     if os.path.exists(stop_path):
         return dict(outcome, stopped=True)
     with open(log_path, "a") as log:
-        process = subprocess.Popen(
-            [*sweep.run_command(), *sweep.flag_arguments(experiment, run["values"])],
-            env=sweep.run_environment(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_parent_death_signal())
+        process = start_run(experiment, run, log)
     stopping = False
     while process.poll() is None:
         if not stopping and os.path.exists(stop_path):
@@ -198,16 +209,26 @@ def _note(log_path, text):
         log.write(f"[ray launcher] {text}\n")
 
 
+def require_ray():
+    """One clear line when Ray is not installed (it is the extra `infodl[ray]`), checked
+    before the sweep folder is made; Ray itself is imported only on `connect`."""
+    try:
+        found = sys.modules.get("ray") is not None or importlib.util.find_spec("ray") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ValueError('Expected the ray package for --sweep_launcher=ray. Received: no '
+                         'module named ray; pip install "infodl[ray]" (in a checkout: '
+                         'pip install -e ".[ray]")')
+
+
 def connect(address):
     """`ray.init` on `address` (checked first) or on a Ray started here; returns `ray`."""
     address = cluster_address(address)
     if address is not None:
         check_reachable(address)
-    try:
-        import ray
-    except ImportError as error:
-        raise ValueError(f"Expected the ray package for --sweep_launcher=ray. Received: "
-                         f"{error}; pip install ray (requirements.txt pins it)") from None
+    require_ray()
+    import ray
     # A worker that exits (e.g. its driver was killed) SIGKILLs its child processes by
     # Ray's default, which would end a run without a checkpoint: off, so the run gets the
     # parent-death SIGTERM instead and saves one.
@@ -277,6 +298,7 @@ def run_on_ray(experiment, pending, log_dir, resources, outcomes, bar, address=N
                     else:
                         start(run)
         except KeyboardInterrupt:
+            since = time.time()
             with open(stop_path, "w") as stop:
                 stop.write("stop\n")
             deadline = time.monotonic() + STOP_WAIT_SECONDS
@@ -286,6 +308,7 @@ def run_on_ray(experiment, pending, log_dir, resources, outcomes, bar, address=N
                 pass
             for run in running.values():  # their runs have saved and let go of the folders
                 wait_for_folder(run["folder"], max(0.0, deadline - time.monotonic()))
+                print(stop_report(run, None, since), file=sys.stderr, flush=True)
             raise ValueError(sweep.INTERRUPTED) from None
     finally:
         ray.shutdown()

@@ -23,7 +23,7 @@ import pathlib
 import numpy as np
 
 from infodl.analysis.seed_statistics import mean_and_std
-from infodl.run_folder.atomic import write_json_atomic
+from infodl.run_folder.atomic import read_json, write_json_atomic
 from infodl.run_folder.event_files import read_scalars
 
 CONSTRAINT_TAG = "info/constraint_nats"
@@ -35,7 +35,7 @@ def run_numbers(folder):
     path = pathlib.Path(folder) / "results.json"
     if not path.is_file():
         return None
-    results = json.loads(path.read_text())
+    results = read_json(path, "delete it and rerun the sweep to redo that run")
     if results.get("complete") is False:
         return None
     accuracy = results.get("test_accuracy")
@@ -89,7 +89,7 @@ def run(config):
     if not os.path.isfile(plan_path):
         raise FileNotFoundError(f"Expected a sweep folder with sweep.json (made by --sweep). "
                                 f"Received: {log_dir}")
-    plan = json.loads(pathlib.Path(plan_path).read_text())
+    plan = read_json(plan_path, "rerun the sweep's command to write it again")
     numbers, rows = {}, []
     settings = list(dict.fromkeys(run["setting"] for run in plan["runs"]))
     for setting in settings:
@@ -131,8 +131,8 @@ def summary(results):
     """The lines `run.py` prints: the table and where it went."""
     lines = results["table"].rstrip("\n").splitlines()
     lines.append(f"written to {results['report_file']}")
-    if results["hparams_dir"]:
-        lines.append(f"HParams: tensorboard --logdir {os.path.dirname(results['hparams_dir'])}")
+    if results["hparams_dir"]:  # the command line adds `tensorboard --logdir <log_dir>`
+        lines.append(f"HParams summaries in {results['hparams_dir']}")
     if any(math.isnan(r["best_test_accuracy"][0] or 0.0) for r in results["rows"]):
         lines.append("warning: a run reported NaN accuracy")
     return lines

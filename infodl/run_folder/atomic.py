@@ -116,3 +116,21 @@ def write_text_atomic(path, text):
 def write_json_atomic(path, payload):
     """Writes `payload` as indented, key-sorted JSON to `path` atomically."""
     write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path, way_out=None):
+    """The JSON of a run's file, or one line naming the file (and `way_out`, what to do).
+
+    Args:
+        path: the file (it exists).
+        way_out: e.g. "delete it to train that seed again"; None = no advice.
+
+    Raises:
+        ValueError: `Corrupt file <path> (<what the parser says>); <way_out>`.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        advice = f"; {way_out}" if way_out else ""
+        raise ValueError(f"Corrupt file {path} ({error}){advice}") from None

@@ -12,7 +12,8 @@ and why:
                                                              `model.save` stores both, the
                                                              optimizer's iterations are
                                                              the global step, and the file
-                                                             loads in plain Keras
+                                                             loads in any process with
+                                                             `infodl.training.load_model`
     IB layer-wise and        `ckpt-<stage>-<iteration>/`     the state is more than a
     end-to-end (P3):         folder: `tf.train.Checkpoint`   model: critics, two Adam
     custom loops             + `progress.json`               states, the batch and noise

@@ -3,8 +3,15 @@
 A run killed after its last checkpoint (step S) has already written events for steps
 after S; resumed from S it writes them again. `truncate_events(log_dir, S)` rewrites
 each events file of the folder without the events of steps > S (atomically, file by
-file), so every scalar has exactly one point per step. A record cut short by the kill
+file), so every scalar has exactly one point per step. Runs whose steps restart per
+stage (IB training: the iterations of each layer) say instead when their checkpoint was
+written: `truncate_events(log_dir, written_before=t)` drops the events written after the
+time `t` (a `time.time()` of the same process, the events' `wall_time`). A run resumed
+without a checkpoint drops every event (`last_step=-1`). A record cut short by the kill
 ends the file there. TensorFlow is the reader and writer of the TFRecord format here.
+
+Every experiment that resumes calls this once, before its first new event: ResNet and
+InvNet with the step of their Keras checkpoint, the IB experiments with the time of theirs.
 """
 
 import glob
@@ -13,6 +20,7 @@ import os
 import tensorflow as tf
 
 from infodl.run_folder.atomic import atomic_write
+from infodl.run_folder.summary_writer import SummaryWriter
 
 
 def _events(path):
@@ -26,28 +34,36 @@ def _events(path):
     return records
 
 
-def truncate_events(log_dir, last_step):
-    """Removes the events of steps > `last_step` from every events file in `log_dir`.
+def truncate_events(log_dir, last_step=None, written_before=None):
+    """Removes the events a run resumed from its checkpoint writes again.
 
     Args:
         log_dir: the run folder (its own `events.out.tfevents.*`, not sub-folders).
-        last_step: the step of the checkpoint the run resumes from.
+        last_step: the step of the checkpoint the run resumes from: events of later
+            steps go (-1: every event).
+        written_before: the time the checkpoint was written (`time.time()`): events
+            written later go.
 
     Returns:
         The number of events removed.
     """
+    if last_step is None and written_before is None:
+        raise ValueError("Expected last_step or written_before. Received: neither")
     removed = 0
     for path in sorted(glob.glob(os.path.join(os.fspath(log_dir), "events.out.tfevents.*"))):
         records = _events(path)
         kept = []
         for record in records:
             event = tf.compat.v1.Event.FromString(record)
-            if event.step <= last_step or event.HasField("file_version"):
+            keep = ((last_step is None or event.step <= last_step)
+                    and (written_before is None or event.wall_time <= written_before))
+            if keep or event.HasField("file_version"):
                 kept.append(record)
         if len(kept) == len(records) and os.path.getsize(path) == sum(
                 len(r) + 16 for r in records):
             continue
         removed += len(records) - len(kept)
+        SummaryWriter.close_log_dir(log_dir)  # a writer of this process would write on
         with atomic_write(path) as partial, tf.io.TFRecordWriter(partial) as writer:
             for record in kept:
                 writer.write(record)

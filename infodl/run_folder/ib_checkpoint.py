@@ -29,6 +29,7 @@ import json
 import pathlib
 import re
 import shutil
+import time
 
 import tensorflow as tf
 
@@ -38,6 +39,7 @@ from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS, check_keep
 CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)-(\d+)$")
 PROGRESS_FILE = "progress.json"
 STATE_PREFIX = "state"
+SAVED_AT = "saved_at"  # progress.json's record of when it was written (time.time())
 
 
 class IBCheckpoints:
@@ -69,7 +71,16 @@ class IBCheckpoints:
         if not found:
             return None, None
         path = found[-1][2]
-        return path, json.loads((path / PROGRESS_FILE).read_text())
+        progress = read_progress(path)
+        progress.pop(SAVED_AT, None)
+        return path, progress
+
+    @staticmethod
+    def saved_at(path):
+        """When checkpoint `path` was written (`time.time()` of the run that wrote it; the
+        modification time of its progress.json for checkpoints of older versions)."""
+        saved = read_progress(path).get(SAVED_AT)
+        return float(saved) if saved is not None else (path / PROGRESS_FILE).stat().st_mtime
 
     def save(self, objects, progress, stage, iteration):
         """Writes `objects` and `progress` as checkpoint (stage, iteration); returns its path."""
@@ -77,6 +88,7 @@ class IBCheckpoints:
         with atomic_write(final) as partial:
             partial = pathlib.Path(partial)
             tf.train.Checkpoint(**objects).write(str(partial / STATE_PREFIX))
+            progress = dict(progress, **{SAVED_AT: time.time()})
             (partial / PROGRESS_FILE).write_text(json.dumps(progress, indent=1) + "\n")
         for _, _, old in self.list()[:-self.keep]:
             shutil.rmtree(old)
@@ -92,7 +104,9 @@ class IBCheckpoints:
             partial: allow saved objects that `objects` does not name.
 
         Raises:
-            ValueError: a corrupt checkpoint or one of other objects.
+            ValueError: a corrupt checkpoint (e.g. a file cut short: TensorFlow then raises
+                anything from `DataLossError` to `IndexError`) or one of other objects,
+                in one line naming the folder and the way out.
         """
         try:
             status = tf.train.Checkpoint(**objects).read(str(pathlib.Path(path) / STATE_PREFIX))
@@ -100,5 +114,24 @@ class IBCheckpoints:
                 status.expect_partial()
             else:
                 status.assert_existing_objects_matched()
-        except (tf.errors.OpError, AssertionError, ValueError) as error:
-            raise ValueError(f"Cannot restore checkpoint {path}: {error}") from error
+        except Exception as error:  # any reason: one line
+            first = (str(error).strip().splitlines() or [""])[0][:300]
+            raise ValueError(f"Cannot restore checkpoint {path} ({type(error).__name__}: "
+                             f"{first}); delete that folder to resume from the checkpoint "
+                             "before it, or pass overwrite=True to start the run again"
+                             ) from None
+
+
+def read_progress(path):
+    """The progress.json of checkpoint folder `path`.
+
+    Raises:
+        ValueError: a file that is not JSON (e.g. cut short), named with the way out.
+    """
+    file = pathlib.Path(path) / PROGRESS_FILE
+    try:
+        return json.loads(file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"Corrupt checkpoint file {file} ({error}); delete the checkpoint "
+                         f"folder {path} to resume from the one before, or pass "
+                         "overwrite=True to start the run again") from None

@@ -1,13 +1,16 @@
 """Protects a log directory: one owner at a time, resume the same config, refuse another."""
 
+import contextlib
 import json
+import os
 import pathlib
 import shutil
 
 from infodl.run_folder.atomic import write_json_atomic
-from infodl.run_folder.lock import LOCK_FILE, acquire_run_folder
+from infodl.run_folder.lock import LOCK_FILE, acquire_run_folder, release_run_folder
 
 CONFIG_FILE = "config.json"
+BOOKKEEPING = (CONFIG_FILE, LOCK_FILE)  # what a run writes before its first step
 
 
 def _differences(old, new, ignore, defaults):
@@ -86,3 +89,48 @@ def prepare_log_dir(log_dir, config, overwrite=False, resumable_keys=(), default
     log_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(config_path, config)
     return "new"
+
+
+def holds_only_bookkeeping(log_dir):
+    """True when `log_dir` (and every folder in it) holds no file but config.json and
+    the lock: a run that started there has not trained or written anything yet."""
+    for _, _, files in os.walk(log_dir):
+        if set(files) - set(BOOKKEEPING):
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def undone_if_failed_at_start(log_dir):
+    """A block that runs an experiment into `log_dir`; if it fails before the run wrote
+    anything but its bookkeeping (config.json, lock), the folder is left as it was: removed
+    when the block created it, emptied when it was an empty folder. So the corrected
+    command is not refused for "a different config", and nothing half-made is left.
+
+    Every experiment's command runs in this block (`infodl.experiments.cli`); a folder of
+    an earlier run, or one the run wrote into, is left alone.
+
+    Example:
+        >>> import os
+        >>> from infodl.run_folder.run_directory import prepare_log_dir, undone_if_failed_at_start
+        >>> try:
+        ...     with undone_if_failed_at_start("runs/new"):
+        ...         _ = prepare_log_dir("runs/new", {"lr": 0.1})
+        ...         raise FileNotFoundError("no such data file")  # fails before step 1
+        ... except FileNotFoundError:
+        ...     pass
+        >>> os.path.exists("runs/new")
+        False
+    """
+    path = pathlib.Path(log_dir)
+    existed = path.is_dir()
+    fresh = not path.exists() or (existed and not any(path.iterdir()))
+    try:
+        yield
+    except BaseException:
+        if fresh and path.is_dir() and holds_only_bookkeeping(path):
+            release_run_folder(path)
+            shutil.rmtree(path, ignore_errors=True)
+            if existed:
+                path.mkdir(exist_ok=True)
+        raise

@@ -45,3 +45,23 @@ def test_progress_bar_total_is_the_runs_last_step(capsys):
               callbacks=[StopAtStep(5), StepProgressBar(5, refresh_seconds=0)])
     output = capsys.readouterr().err
     assert "5/5" in output and "/1000" not in output
+
+
+def test_the_epoch_line_names_the_test_split_as_the_results_do(capsys):
+    """Issue 34: the line printed `val_accuracy` where results.json and TensorBoard say
+    test accuracy; the logs keep `val_accuracy` (the resume logic reads it)."""
+    model = tiny_model()
+    x, y = np.ones((8, 3), "float32"), np.zeros(8, int)
+    seen = []
+
+    class Spy(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(dict(logs))
+
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0,
+              callbacks=[PeriodicEvaluation([(x, y)], [8]),
+                         StepProgressBar(2, refresh_seconds=0), Spy()])
+    printed = capsys.readouterr()
+    line = [text for text in (printed.out + printed.err).splitlines() if "step 2:" in text]
+    assert len(line) == 1 and f"test_accuracy={seen[0]['val_accuracy']:.4f}" in line[0], line
+    assert "val_" not in line[0]

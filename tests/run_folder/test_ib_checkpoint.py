@@ -1,6 +1,7 @@
 """Tests of the IB checkpoints and of the block split of chain networks."""
 
 import json
+import time
 
 import keras
 import numpy as np
@@ -40,7 +41,9 @@ def test_partial_folders_are_ignored_and_bad_checkpoints_raise(tmp_path):
     (tmp_path / "ckpt-000-00000007").mkdir()        # no progress.json: incomplete
     assert checkpoints.latest() == (None, None)
     path = checkpoints.save({"v": tf.Variable(1.0)}, {"iteration": 1}, 0, 1)
-    assert json.loads((path / "progress.json").read_text()) == {"iteration": 1}
+    written = json.loads((path / "progress.json").read_text())
+    assert written.pop("saved_at") == pytest.approx(time.time(), abs=300)  # when, for events
+    assert written == {"iteration": 1} and checkpoints.latest() == (path, {"iteration": 1})
     with pytest.raises(ValueError, match="Cannot restore checkpoint"):
         IBCheckpoints.restore(path, {"other": tf.Variable([1.0, 2.0])})
     (path / "state.index").write_bytes(b"garbage")
@@ -77,3 +80,26 @@ def test_split_blocks_refuses_branching_and_single_layer_models():
         split_blocks(branching)
     with pytest.raises(ValueError, match="at least two weighted layers"):
         split_blocks(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
+
+
+def test_a_truncated_checkpoint_is_one_line_naming_the_file_and_the_way_out(tmp_path):
+    """Issue 30, case 13: a state file cut short (an IndexError deep in TensorFlow before)
+    and a progress.json cut short (a bare JSON message before)."""
+    checkpoints = IBCheckpoints(tmp_path)
+    variables = {"v": tf.Variable(np.arange(1000, dtype="float32"))}
+    path = checkpoints.save(variables, {"iteration": 5}, 0, 5)
+    data, = path.glob("state.data-*")
+    data.write_bytes(data.read_bytes()[:100])
+    with pytest.raises(ValueError) as error:
+        IBCheckpoints.restore(path, variables)
+    message = str(error.value)
+    assert "\n" not in message and f"Cannot restore checkpoint {path} (" in message
+    assert "delete that folder" in message and "overwrite=True" in message
+    progress = path / "progress.json"
+    progress.write_text(progress.read_text()[:20])
+    for call in (checkpoints.latest, lambda: IBCheckpoints.saved_at(path)):
+        with pytest.raises(ValueError) as error:
+            call()
+        message = str(error.value)
+        assert "\n" not in message and f"Corrupt checkpoint file {progress} (" in message
+        assert f"delete the checkpoint folder {path}" in message and "overwrite=True" in message

@@ -18,7 +18,7 @@ from infodl.run_folder.checkpoints import (
     save_checkpoint,
     seed_generator_states,
 )
-from infodl.training.errors import TrainingInterrupted
+from infodl.stop_signals import Interrupted
 
 STOP_STEP = 5  # off the evaluation grid (eval_every=4), in the middle of an l1 interval
 
@@ -60,7 +60,7 @@ def test_stopped_and_resumed_run_equals_the_uninterrupted_run(tmp_path, monkeypa
     whole = run(_config(tmp_path / "whole"))
     with monkeypatch.context() as patch:
         patch.setattr(resnet_callbacks, "GracefulStop", _SigtermAtStep)
-        with pytest.raises(TrainingInterrupted, match=f"SIGTERM at step {STOP_STEP}"):
+        with pytest.raises(Interrupted, match=f"SIGTERM at step {STOP_STEP}"):
             run(_config(tmp_path / "resumed"))
     resumed = run(_config(tmp_path / "resumed"))  # the same call resumes from step 5
 

@@ -79,7 +79,7 @@ def test_two_by_two_sweep_interrupted_then_finished_and_reported(tmp_path):
     finished_at = (first / "results.json").stat().st_mtime
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=600)
-    assert process.returncode == 1 and "rerun the same command" in stderr, stderr[-2000:]
+    assert process.returncode == 130 and "rerun the same command" in stderr, stderr[-2000:]
 
     again = _sweep(sweep_file, log_dir)
     stdout, stderr = again.communicate(timeout=900)

@@ -103,6 +103,7 @@ def test_ray_init_options(monkeypatch):
     fake_ray = types.SimpleNamespace(init=lambda **options: calls.append(options))
     monkeypatch.setitem(sys.modules, "ray", fake_ray)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(ray_launcher, "_grpc_answer", lambda link, timeout: None)  # gRPC
     with socket.socket() as head:  # a cluster that answers
         head.bind(("127.0.0.1", 0))
         head.listen()

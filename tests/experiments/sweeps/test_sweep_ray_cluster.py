@@ -100,7 +100,7 @@ def test_ray_sweep_survives_a_killed_worker_and_reports_like_the_local_one(
 
 
 TWO_RUNS = TINY.replace("  - {name: alpha2_0.05, alpha2: 0.05}\n", "")  # "original" × 2 seeds
-INTERRUPTED_LINE = ("Error: sweep interrupted; the runs saved their checkpoints; rerun the same "
+INTERRUPTED_LINE = ("Error: sweep interrupted; rerun the same "
                     "command to continue it")
 
 
