@@ -1,4 +1,8 @@
-"""The experiments of `run.py`: one config dataclass and one module with `run(config)` each.
+"""The experiments of `run.py`: one folder each, with its config, its run and its tables.
+
+`resnet/`, `info_plane/`, `ib/` (layer-wise and end-to-end), `invnet/`, `analyze/` and
+`sweeps/` (the grid runner and its report); `cli/` is the command line, which names no
+experiment, and `registry.py` lists them.
 
 Configs (free of TensorFlow; their fields are the flags): `ResNetConfig`,
 `InfoPlaneConfig`, `IBLayerwiseConfig`, `IBEndToEndConfig`, `InvNetConfig`,
