@@ -204,3 +204,40 @@ def test_steps_per_execution_keeps_the_steps_evaluations_and_estimate():
     np.testing.assert_allclose([v for _, v in second.curves[0]],
                                [v for _, v in first.curves[0]], atol=1e-4)
     assert ten == pytest.approx(one, abs=1e-4)
+
+
+def test_each_half_scores_the_critic_picked_on_the_other_half(monkeypatch):
+    """Cross-fitting: half_values[0] is the critic picked on half A scored on half B,
+    half_values[1] the one picked on B scored on A (no selection bias)."""
+    from infodl.estimators import mine_fit
+
+    monitors, events = [], []
+
+    class Recorded(mine_fit.HeldOutMonitor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            monitors.append(self)
+
+        def restore(self, half):
+            events.append(("restore", half))
+            super().restore(half)
+
+    monkeypatch.setattr(mine_fit, "HeldOutMonitor", Recorded)
+    s, t = correlated_gaussians(1200, 1, 0.5, seed=3)
+    mine = MINE(hidden_units=(8,), seed=2)
+    estimate = mine.estimate
+
+    def recorded_estimate(s_half, t_half, *args, **kwargs):
+        halves = monitors[0].halves
+        (half,) = [h for h in (0, 1) if s_half is halves[h][0] and t_half is halves[h][1]]
+        value = estimate(s_half, t_half, *args, **kwargs)
+        events.append(("score", half, value))
+        return value
+
+    monkeypatch.setattr(mine, "estimate", recorded_estimate)
+    value = mine.fit_estimate(s, t, steps=40, batch_size=64, eval_every=10, verbose=0)
+    assert [event[:2] for event in events] == [("restore", 0), ("score", 1),
+                                               ("restore", 1), ("score", 0)]
+    scores = [events[1][2], events[3][2]]
+    assert mine.last_fit.half_values[0] == pytest.approx(scores, abs=1e-6)
+    assert value == pytest.approx(np.mean(scores), abs=1e-6)
