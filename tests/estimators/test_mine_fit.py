@@ -46,13 +46,34 @@ def test_constant_input_carries_no_information(bound):
     assert -5.0 < mine.estimate(s, t) <= 1e-6
 
 
+def test_defaults_recover_gaussian_mi_from_fewer_pairs():
+    """The README's call `MINE().fit_estimate(s, t)` at every default (critic, bound,
+    input map, steps, batch, learning rate, early stopping) on 4000 pairs instead of
+    20 000: within 0.1 nats of 0.5 (800 held-out pairs; measured 0.536 and 0.534 at
+    seeds 0 and 1, 2200-2800 steps). The full-size case is the ci_slow test below."""
+    s, t = correlated_gaussians(4000, 1, 0.5, seed=0)
+    assert abs(MINE(seed=0).fit_estimate(s, t, verbose=0) - 0.5) < 0.1
+
+
+@pytest.mark.slow
+@pytest.mark.ci_slow
+def test_defaults_recover_gaussian_mi_in_ci():
+    """The first of the defaults' cases below, which .ci/run also runs: N = 20 000, d = 1,
+    I = 0.5 nats, DV, within issue 14's band max(5 %, 0.05 nats)."""
+    check_defaults("dv", 1, 0.5, 0.05)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("bound, dim, mi, tolerance", [
-    ("dv", 1, 0.5, 0.05), ("dv", 5, 2.0, 0.10), ("dv", 10, 1.0, 0.05), ("dv", 10, 4.0, 0.40),
+    ("dv", 5, 2.0, 0.10), ("dv", 10, 1.0, 0.05), ("dv", 10, 4.0, 0.40),
     ("nwj", 5, 2.0, 0.20), ("nwj", 10, 0.5, 0.05),
     ("infonce", 5, 2.0, 0.20), ("infonce", 10, 1.0, 0.10),
 ])
 def test_defaults_recover_gaussian_mi(bound, dim, mi, tolerance):
+    check_defaults(bound, dim, mi, tolerance)
+
+
+def check_defaults(bound, dim, mi, tolerance):
     """`MINE(bound=b).fit_estimate(s, t)` exactly as the README calls it, N = 20 000
     correlated Gaussian pairs. Tolerances are issue 14's bands: DV max(5 %, 0.05 nats)
     up to 2 nats and 10 % at 4 nats; NWJ and InfoNCE max(10 %, 0.05 nats)."""
