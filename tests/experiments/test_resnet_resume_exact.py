@@ -129,13 +129,14 @@ class _SigtermAtStep2(resnet_callbacks.GracefulStop):
 
 def test_three_step_resume_is_bit_exact(tmp_path, monkeypatch):
     """The fast version of the test above (in the default suite): 3 steps, stopped by
-    SIGTERM at step 2 (after a proximal l1 step, before the lr drop), with dropout:
-    the resumed run's weights, optimizer state and results equal the uninterrupted run's."""
+    SIGTERM at step 2 (mid-epoch, at the lr drop, before the proximal l1 step of step 3),
+    with dropout: the resumed run's weights, optimizer state and results equal the
+    uninterrupted run's."""
     def config(name):
-        return ResNetConfig(model="resnet20", dataset="synthetic", synthetic_sizes=(16, 8),
+        return ResNetConfig(model="resnet20", dataset="synthetic", synthetic_sizes=(24, 8),
                             batch_size=8, train_steps=3, eval_every=3, info_every=0,
                             block_ratio_every=0, classifier_stats_every=0, alpha1=1e-3,
-                            l1_every=1, dropout_rate=0.3, lr_boundaries=(2,),
+                            l1_every=3, dropout_rate=0.3, lr_boundaries=(2,),
                             lr_values=(0.1, 0.01), deterministic=True, seed=5,
                             measurements=False, log_dir=str(tmp_path / name), verbose=0)
 
