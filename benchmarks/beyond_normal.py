@@ -80,7 +80,11 @@ def fit(estimator, x, y, seed):
         value = mine.fit_estimate(x, y, verbose=0)
     record = mine.last_fit
     return (float(value), table.finite(value.std), value.trusted, value.reason,
-            {"steps": list(record.steps), "stopped_early": list(record.stopped_early),
+            {"steps": list(record.steps), "best_steps": list(record.best_steps),
+             "stopped_early": list(record.stopped_early),
+             "half_values": [[round(v, 5) for v in pair] for pair in record.half_values],
+             "curves": [[[int(step), round(float(v), 5)] for step, v in curve]
+                        for curve in record.curves],
              "picked": [list(c) for c in record.chosen_critics]})
 
 
