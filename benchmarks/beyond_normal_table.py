@@ -30,17 +30,22 @@ def within_band(truth, value):
 
 
 def load_records(path):
-    """Every record of the results file (missing file: none); a torn last line is skipped."""
+    """The records of the results file, one per (task, estimator, seed, num_samples): a
+    key recorded twice (two runs at once) keeps its last record. A missing file has none;
+    a torn line (a run killed while writing) is skipped."""
     path = pathlib.Path(path)
     if not path.exists():
         return []
-    records = []
+    records = {}
     for line in path.read_text().splitlines():
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue
-    return records
+        key = tuple(record.get(k) for k in ("task", "estimator", "seed", "num_samples"))
+        records.pop(key, None)  # the last one, in the order it was written
+        records[key] = record
+    return list(records.values())
 
 
 def _cell(records):

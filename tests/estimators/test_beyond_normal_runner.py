@@ -90,3 +90,11 @@ def test_a_run_after_a_torn_line_starts_a_fresh_line(tmp_path):
     _run(tmp_path, "--seeds", "0", "--no_docs")
     records = beyond_normal_table.load_records(results)
     assert len(records) == 4 and all("value" in r for r in records)
+
+
+def test_a_fit_recorded_twice_counts_once(tmp_path):
+    path = tmp_path / "r.jsonl"
+    first = {"task": "A", "estimator": "ksg", "seed": 0, "num_samples": 10, "value": 1.0}
+    other = dict(first, seed=1)
+    path.write_text("".join(json.dumps(r) + "\n" for r in (first, other, dict(first, value=2.0))))
+    assert beyond_normal_table.load_records(path) == [other, dict(first, value=2.0)]
