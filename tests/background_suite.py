@@ -24,6 +24,9 @@ BACKEND_FREE = {
     "tests/estimators/test_binning.py": "infodl.estimators.binning",
     "tests/estimators/test_kde.py": "infodl.estimators.kde",
     "tests/estimators/test_prediction_information.py": "infodl.estimators.prediction_information",
+    "tests/estimators/test_ksg.py": "infodl.estimators.ksg",
+    "tests/estimators/test_beyond_normal_tasks.py": "benchmarks.beyond_normal_tasks",
+    "tests/estimators/test_beyond_normal_runner.py": "benchmarks.beyond_normal",
 }
 JAX_TEST = "tests/test_backends_and_lint.py::test_library_tests_pass_under_the_jax_backend"
 # Long tests whose backend code another test of the JAX run already takes through (the
