@@ -143,7 +143,7 @@ def test_three_step_resume_is_bit_exact(tmp_path, monkeypatch):
     whole = run(config("whole"))
     with monkeypatch.context() as patch:
         patch.setattr(resnet_callbacks, "GracefulStop", _SigtermAtStep2)
-        with pytest.raises(TrainingInterrupted, match="SIGTERM at step 2"):
+        with pytest.raises(Interrupted, match="SIGTERM at step 2"):
             run(config("resumed"))
     resumed = run(config("resumed"))
     assert resumed.pop("resumed_from") == 2 and whole.pop("resumed_from") == 0
