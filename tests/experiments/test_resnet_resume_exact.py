@@ -127,8 +127,9 @@ class _SigtermAtStep2(resnet_callbacks.GracefulStop):
         super().on_train_batch_end(batch, logs)
 
 
+@pytest.mark.slow  # three resnet20 runs and two rebuilds: 285 s on a loaded 2-core machine
 def test_three_step_resume_is_bit_exact(tmp_path, monkeypatch):
-    """The fast version of the test above (in the default suite): 3 steps, stopped by
+    """A shorter version of the test above: 3 steps, stopped by
     SIGTERM at step 2 (mid-epoch, at the lr drop, before the proximal l1 step of step 3),
     with dropout: the resumed run's weights, optimizer state and results equal the
     uninterrupted run's."""
