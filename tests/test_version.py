@@ -5,11 +5,11 @@ import pathlib
 import re
 
 import pytest
-import tomllib
 
 import infodl
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
 
 def test_the_version_is_written_only_in_infodl_init():
