@@ -160,11 +160,29 @@ def main(argv=None):
     if not args.table_only:
         run(tasks, estimators, seeds, args.num_samples, args.results)
     if not args.no_docs:
-        records = table.load_records(args.results)
-        command = "python -m benchmarks.beyond_normal" + (" --all" if args.all else "")
+        # The tables show the records of this command's tasks, seeds, estimators and N,
+        # in a block of their own ("all" for --all): other runs' records stay out.
+        records = [r for r in table.load_records(args.results)
+                   if r["task"] in tasks and r["seed"] in seeds
+                   and r["estimator"] in estimators and r["num_samples"] == args.num_samples]
+        name = "all" if args.all else ""
         table.write_into(args.docs, table.render(records, list(TASKS), list(ESTIMATORS),
-                                                 command))
-        print(f"tables of {len(records)} fits written into {args.docs}")
+                                                 _command(args), name), name)
+        print(f"tables of {len(records)} fits written into {os.path.relpath(args.docs)}")
+
+
+def _command(args):
+    """The command line that selects these records (the defaults left out)."""
+    parts = ["python -m benchmarks.beyond_normal"]
+    if args.all:
+        parts.append("--all")
+    elif args.tasks != ",".join(DEFAULT_TASKS):
+        parts.append(f'--tasks "{args.tasks}"')
+    for flag, default in (("estimators", ",".join(ESTIMATORS)), ("seeds", "0,1,2"),
+                          ("num_samples", NUM_SAMPLES)):
+        if str(getattr(args, flag)) != str(default):
+            parts.append(f"--{flag} {getattr(args, flag)}")
+    return " ".join(parts)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ import pathlib
 
 import numpy as np
 
-BEGIN = "<!-- beyond_normal table: begin (written by python -m benchmarks.beyond_normal) -->"
-END = "<!-- beyond_normal table: end -->"
+BEGIN = "<!-- beyond_normal table{}: begin (written by python -m benchmarks.beyond_normal) -->"
+END = "<!-- beyond_normal table{}: end -->"
 LABELS = {"mine-dv": "MINE-DV", "mine-nwj": "MINE-NWJ", "mine-infonce": "MINE-InfoNCE",
           "ksg": "KSG", "cca": "CCA"}
 
@@ -94,28 +94,36 @@ def estimator_table(records, estimators):
     return lines
 
 
-def render(records, task_order, estimators, command):
-    """The Markdown block (markers included) for these records."""
+def markers(name=""):
+    """The (begin, end) marker lines of the table called `name` ("" or "all", ...)."""
+    suffix = f" {name}" if name else ""
+    return BEGIN.format(suffix), END.format(suffix)
+
+
+def render(records, task_order, estimators, command, name=""):
+    """The Markdown block (its markers included) for these records."""
     seeds = sorted({r["seed"] for r in records})
     sizes = sorted({r["num_samples"] for r in records})
     estimators = [e for e in estimators if any(r["estimator"] == e for r in records)]
-    lines = [BEGIN, "", f"Command: `{command}` — {len(records)} fits, seeds "
+    begin, end = markers(name)
+    lines = [begin, "", f"Command: `{command}` — {len(records)} fits, seeds "
              f"{', '.join(map(str, seeds))}, N = {', '.join(map(str, sizes))} pairs per "
              "fit. Per task: mean ± std over seeds (median wall time per fit); **bold** = "
              "the mean is outside max(10 %, 0.1 nats) of the truth.", ""]
     lines += task_table(records, task_order, estimators)
     lines += ["", "Per estimator, over every fit above (flagged = `trusted` is False):", ""]
     lines += estimator_table(records, estimators)
-    return "\n".join(lines + ["", END])
+    return "\n".join(lines + ["", end])
 
 
-def write_into(page, block):
-    """Replaces the block between the markers of `page` (appends it when absent)."""
+def write_into(page, block, name=""):
+    """Replaces the block between the markers `name` of `page` (appends it when absent)."""
     page = pathlib.Path(page)
     text = page.read_text() if page.exists() else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
+    begin, end = markers(name)
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     temporary = page.with_suffix(page.suffix + ".tmp")

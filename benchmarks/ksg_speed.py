@@ -83,13 +83,13 @@ def ratios(path):
         for bound in bounds:
             pairs = [t[bound] / t["ksg"] for t in rows if bound in t and t.get("ksg")]
             all_ratios[bound] += pairs
-            cells.append(f"{np.median(pairs):>17.0f}" if pairs else f"{'—':>17}")
+            cells.append(f"{np.median(pairs):>17.3g}" if pairs else f"{'—':>17}")
         ksg = [t["ksg"] for t in rows if "ksg" in t]
         print(f"{task:<50} {np.median(ksg) if ksg else math.nan:>7.2f} " + " ".join(cells))
     for bound, values in all_ratios.items():
         if values:
             print(f"{table.LABELS[bound]} / KSG over all (task, seed): median "
-                  f"{np.median(values):.0f}, range {min(values):.1f}-{max(values):.0f} "
+                  f"{np.median(values):.3g}, range {min(values):.2g}-{max(values):.3g} "
                   f"({len(values)} pairs)")
 
 

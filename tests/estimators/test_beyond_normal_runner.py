@@ -31,13 +31,21 @@ def test_records_append_resume_and_fill_the_docs_tables(tmp_path, capsys):
         assert "/" not in json.dumps({k: v for k, v in record.items() if k != "task"})
     first_page = docs.read_text()
     assert first_page.startswith("# Page\n\nkept text\n")
-    assert beyond_normal_table.BEGIN in first_page and "| Normal 1x1 | 0.413 |" in first_page
+    begin, end = beyond_normal_table.markers()
+    assert begin in first_page and end in first_page and "| Normal 1x1 | 0.413 |" in first_page
+    assert '--tasks "Normal 1x1,Multinormal 3x3 (dense)" --estimators ksg,cca --seeds 0,1 ' \
+           "--num_samples 400" in first_page
     _run(tmp_path, "--seeds", "0,1")  # everything done: nothing appended
     assert len(results.read_text().splitlines()) == 8
-    _run(tmp_path, "--seeds", "0,2")  # only seed 2 is new
+    _run(tmp_path, "--seeds", "0,2")  # only seed 2 is new; the table shows seeds 0 and 2
     assert len(results.read_text().splitlines()) == 12
     page = docs.read_text()
-    assert page.count(beyond_normal_table.BEGIN) == 1 and "12 fits" in page
+    assert page.count(begin) == 1 and "8 fits, seeds 0, 2," in page
+    _run(tmp_path, "--seeds", "0", "--all", "--estimators", "cca")  # its own block
+    page = docs.read_text()
+    assert page.count(begin) == 1 and page.count(beyond_normal_table.markers("all")[0]) == 1
+    all_block = page.split(beyond_normal_table.markers("all")[0])[1]
+    assert "--all --estimators cca --seeds 0" in all_block and "40 fits" in all_block
 
 
 def test_tables_count_the_band_errors_times_and_flags():
