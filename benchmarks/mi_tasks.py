@@ -21,7 +21,8 @@ generator takes (num, rng) plus its parameters and returns float32 arrays (num, 
 - Spiral: x rotated in its first two coordinates by an angle speed * |x|^2; the radius
   is kept, so the map is invertible (and volume-preserving): I of the Gaussian.
 - Additive noise: y = x + n, Gaussian x, n: 1/2 log(1 + SNR) per coordinate; uniform
-  x ~ U(0, 1), n ~ U(-eps, eps), eps <= 1/2: I = eps - log(2 eps) (h(y) = eps).
+  x ~ U(0, 1), n ~ U(-eps, eps): I = eps - log(2 eps) for eps <= 1/2 (h(y) = eps),
+  1 / (4 eps) above.
 
 Example:
     >>> import numpy as np
@@ -125,20 +126,21 @@ def mapped_pairs(num, dim_x, dim_y, rhos, rng, mapping, base="gaussian", dof=Non
     return _float32(function(np.asarray(x, "float64")), function(np.asarray(y, "float64")))
 
 
-def spiral(values, speed=0.5):
-    """Rotation of coordinates 0 and 1 by the angle speed * |x|^2 (|x| kept)."""
+def spiral(values, speed=0.5, plane=(0, 1)):
+    """Rotation of the coordinates `plane` = (i, j) by the angle speed * |x|^2 (|x| kept)."""
     values = np.asarray(values, "float64")
     angle = speed * np.sum(values ** 2, axis=1)
     cos, sin = np.cos(angle), np.sin(angle)
+    first, second = plane
     out = values.copy()
-    out[:, 0] = cos * values[:, 0] - sin * values[:, 1]
-    out[:, 1] = sin * values[:, 0] + cos * values[:, 1]
+    out[:, first] = cos * values[:, first] - sin * values[:, second]
+    out[:, second] = sin * values[:, first] + cos * values[:, second]
     return out
 
 
-def unspiral(values, speed=0.5):
+def unspiral(values, speed=0.5, plane=(0, 1)):
     """The inverse of `spiral` (the radius, hence the angle, is unchanged)."""
-    return spiral(values, -speed)
+    return spiral(values, -speed, plane)
 
 
 def spiral_pairs(num, dim_x, dim_y, rhos, rng, speed=0.5):
@@ -164,10 +166,11 @@ def additive_uniform_pairs(num, eps, rng):
 
 
 def additive_uniform_mi(eps):
-    """eps - log(2 eps) for 0 < eps <= 1/2."""
-    if not 0 < eps <= 0.5:
-        raise ValueError(f"Expected 0 < eps <= 0.5. Received: eps={eps}")
-    return eps - math.log(2.0 * eps)
+    """eps - log(2 eps) for 0 < eps <= 1/2, 1 / (4 eps) above (h(y) = log(2 eps) +
+    1 / (4 eps) there: two linear ramps of width 1 around a plateau of density 1 / (2 eps))."""
+    if not eps > 0:
+        raise ValueError(f"Expected eps > 0. Received: eps={eps}")
+    return eps - math.log(2.0 * eps) if eps <= 0.5 else 1.0 / (4.0 * eps)
 
 
 def benchmark_tasks():

@@ -6,12 +6,14 @@ NumPy estimators (imported eagerly, no TensorFlow):
     `prediction_information` (all three at once) stays in its module of the same name,
     `infodl.estimators.prediction_information`, so that the package attribute of that name is
     the module and `import infodl.estimators.prediction_information as m` keeps working.
+NumPy/SciPy names imported on first access (no TensorFlow either): KSGEstimator
+(Kraskov et al.'s k-nearest-neighbour estimator) and Estimate (the float every
+`fit_estimate` returns, with its spread `std` and its trust flag).
 Neural estimators (Keras models, TensorFlow or JAX backend; imported on first
 access, so that `from infodl.estimators import BinningEstimator` does not load a backend):
     MINE, ArchitectureAwareMINE, Critic, SeparableCritic, the parts MINE is composed
     of (CriticPair, InputStandardizer, PairSampler; AA-MINE's LayerPairSampler),
     FitResult (what `fit_estimate` measured, `MINE.last_fit`, with its trust flag),
-    Estimate (the float `fit_estimate` returns, with its spread `std`),
     MINELayerEstimator (the information
     plane of every layer with MINE, the interface of the NumPy estimators), and the
     bound functions donsker_varadhan, nguyen_wainwright_jordan, info_nce.
@@ -39,8 +41,10 @@ from infodl.lazy_exports import lazy_exports
 
 infodl.one_name(__name__)
 
-# Public name -> module that defines it; these modules import Keras (and its backend).
+# Public name -> module that defines it, loaded on first access; all but `KSGEstimator`
+# and `Estimate` (SciPy / plain Python) import Keras and its backend.
 _LAZY = {
+    "KSGEstimator": ".ksg",
     "MINE": ".mine",
     "ArchitectureAwareMINE": ".aa_mine",
     "Critic": ".critic",

@@ -4,6 +4,7 @@ import numpy as np
 
 from infodl import checks
 from infodl.choices import KDE_BOUNDS
+from infodl.estimators.estimate import Estimate
 
 from . import _checks
 
@@ -62,6 +63,9 @@ class KDEEstimator:
     The pairwise squared distances are computed tile by tile (chunk_size x
     chunk_size, upper triangle only) into per-row log-sum-exps, so memory does
     not grow as N^2.
+    `fit_estimate(x, y)` (the one call of every estimator of the package) applies the
+    same formula to both sides: I = M(x) + M(y) - M([x, y]) in nats, with
+    M = H - d/2 log(2 pi e sigma^2) the mixture term above (the constants cancel).
     A single example or a constant layer gives I(X;T) = I(T;Y) = 0 and
     H(T) = d/2 log(2 pi e sigma^2). NaN/inf activations, labels of another length
     than the activations, and noise_variance <= 0 raise ValueError.
@@ -127,6 +131,24 @@ class KDEEstimator:
         layers = _checks.check_layer_list(activations)
         return np.array([self.information(layer, labels) for layer in layers],
                         dtype=np.float64).reshape(len(layers), 2)
+
+    def fit_estimate(self, x, y):
+        """I(X;Y) in nats of the pairs smoothed by the kernel, as an `Estimate`:
+
+            I = H(x + e) + H(y + e') - H([x, y] + e'') = M(x) + M(y) - M([x, y]),
+
+        each entropy by the pairwise bound of `bound` (M the mixture term; the
+        conditional constants cancel). A plug-in value, not a bound on I: it depends on
+        `noise_variance` and the scale of the features. With y one-hot labels scaled
+        far apart (relative to sigma) it equals `information(x, labels)[1]`.
+        """
+        x = np.asarray(_checks.check_activations(x, "x"), dtype=np.float64)
+        y = np.asarray(_checks.check_activations(y, "y"), dtype=np.float64)
+        if len(x) != len(y):
+            raise ValueError("Expected x and y with the same number of samples. "
+                             f"Received: len(x)={len(x)}, len(y)={len(y)}")
+        terms = [self._mixture_term(values) for values in (x, y, np.hstack([x, y]))]
+        return Estimate(terms[0] + terms[1] - terms[2])
 
     def _mixture_term(self, values):
         """H(T) - H(T|X) in nats = log N - (1/N) sum_i log sum_j exp(-D_ij), in [0, log N]."""

@@ -1,7 +1,9 @@
-"""Shared pytest set-up: quiet TensorFlow, the --runslow switch, small fixtures."""
+"""Shared pytest set-up: quiet TensorFlow, the --runslow switch, a seed for every test
+and fixture, small fixtures."""
 
 import os
 import pathlib
+import zlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -9,6 +11,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import pytest
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+# Every test body starts from this seed (Python, NumPy, Keras and the backend), and every
+# fixture from this seed plus a number made from its name, whatever ran before them in the
+# same worker: a test's random numbers do not depend on the order (issue 29.5).
+SEED = 0
 
 
 def pytest_addoption(parser):
@@ -22,6 +28,44 @@ def running_in_xdist_worker(config):
     return hasattr(config, "workerinput")
 
 
+def seed_everything(seed):
+    """Python's, NumPy's, Keras' and the backend's global random state, from one seed."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def pytest_configure(config):
+    # pytest-randomly (`-p randomly`: shuffled order) would reseed Python and NumPy from
+    # its own seed of the run after the seeding below; its order is the only thing it adds.
+    if config.pluginmanager.hasplugin("randomly"):
+        config.option.randomly_reset_seed = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    seed_everything(SEED + zlib.crc32(fixturedef.argname.encode()) % 2**16)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    seed_everything(SEED)
+    return (yield)
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_refuse_stale_deselect_ids(config, items):  # tryfirst: before --deselect removes them
+    """In the JAX run, a --deselect id that names no collected test is an error: a
+    renamed test would otherwise run again under JAX unnoticed (pytest ignores it)."""
+    if os.environ.get("INFODL_JAX_RUN"):
+        collected = {item.nodeid for item in items}
+        stale = [test for test in config.getoption("deselect") or [] if test not in collected]
+        if stale:
+            raise pytest.UsageError(f"JAX_DESELECTED names no collected test: {stale}")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, which runs first anyway
 def pytest_collection_modifyitems(config, items):
     if running_in_xdist_worker(config):
         # The JAX-backend test goes first: the worker that takes it starts the JAX run and
@@ -29,6 +73,9 @@ def pytest_collection_modifyitems(config, items):
         # --dist worksteal, takes over the waiting worker's queue).
         from tests.background_suite import JAX_TEST
         items.sort(key=lambda item: item.nodeid != JAX_TEST)
+        if os.environ.get("INFODL_TEST_ORDER_FILE"):  # tests/test_test_order.py reads it
+            pathlib.Path(os.environ["INFODL_TEST_ORDER_FILE"]).write_text(
+                "\n".join(item.nodeid for item in items))
     if config.getoption("--runslow"):
         return
     skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
@@ -43,11 +90,9 @@ def pytest_collection_finish(session):
     from tests.background_suite import JAX_TEST, BackgroundSuite
     if (os.environ.get("KERAS_BACKEND") != "jax" and not running_in_xdist_worker(session.config)
             and any(item.nodeid == JAX_TEST for item in session.items)):
-        try:
-            import jax  # noqa: F401
-        except ImportError:
-            return
-        session.config.background_jax_suite = BackgroundSuite()
+        # no check that JAX imports here: its run fails then, and so does its test
+        session.config.background_jax_suite = BackgroundSuite(
+            runslow=session.config.getoption("--runslow"))
 
 
 def pytest_sessionfinish(session):

@@ -28,9 +28,12 @@ def test_ruff_check_is_clean():
 
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="already running under JAX")
 def test_library_tests_pass_under_the_jax_backend(request):
-    pytest.importorskip("jax")
-    suite = getattr(request.config, "background_jax_suite", None) or BackgroundSuite()
-    code, output = suite.wait(timeout=2400)
+    """JAX is in requirements.txt: a JAX that does not import fails this test (its run
+    fails), it does not skip it. With --runslow the slow tests also run under JAX."""
+    runslow = request.config.getoption("--runslow")
+    suite = (getattr(request.config, "background_jax_suite", None)
+             or BackgroundSuite(runslow=runslow))
+    code, output = suite.wait(timeout=14400 if runslow else 2400)
     assert code == 0, output[-6000:]
     assert " passed" in output.strip().splitlines()[-1]
 
@@ -54,3 +57,19 @@ def test_the_tests_the_jax_run_deselects_exist():
         path, name = test.split("::")
         source = (ROOT / path).read_text()
         assert f"def {name.split('[')[0]}(" in source, test
+
+
+def test_a_jax_that_does_not_import_fails_the_jax_run(tmp_path, monkeypatch):
+    (tmp_path / "jax").mkdir()
+    (tmp_path / "jax" / "__init__.py").write_text("raise ImportError('broken jax')\n")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{ROOT}")
+    code, output = BackgroundSuite(suites=("tests/test_seeds.py",)).wait(timeout=300)
+    assert code != 0 and "broken jax" in output
+
+
+def test_a_stale_deselect_id_fails_the_jax_run(monkeypatch):
+    """tests/conftest.py refuses it in the JAX run (INFODL_JAX_RUN), parameter ids too."""
+    stale = "tests/test_seeds.py::test_derived_seeds_are_stable_and_none_stays_none[x]"
+    monkeypatch.setattr("tests.background_suite.JAX_DESELECTED", (stale,))
+    code, output = BackgroundSuite(suites=("tests/test_seeds.py",)).wait(timeout=300)
+    assert code != 0 and f"JAX_DESELECTED names no collected test: ['{stale}']" in output

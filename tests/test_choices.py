@@ -1,5 +1,7 @@
 """Every allowed value of `infodl.choices` passes validation and also builds."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -34,6 +36,26 @@ def test_every_activation_validates_and_builds(activation):
     assert outputs.shape == (3, 2) and np.all(np.isfinite(outputs))
 
 
+def convolution_weights(model_name):
+    """Closed form of the convolution kernels' size: a 3x3 stem 3 -> 16, three stages of
+    k units (widths 16, 32, 64, x10 for WRN-28-10); a basic unit is two 3x3 convs
+    (depth 6k + 2, parameter-free option-A shortcut), a bottleneck unit 1x1 in -> w,
+    3x3 w -> w, 1x1 w -> 4w (depth 9k + 2) with a 1x1 projection in its first unit."""
+    depth = int(re.search(r"\d+", model_name).group())
+    widths = (160, 320, 640) if model_name == "wrn28_10" else (16, 32, 64)
+    total, channels = 27 * 16, 16
+    for width in widths:
+        if model_name == "resnet164":
+            k, out = (depth - 2) // 9, 4 * width
+            total += channels * width + 9 * width**2 + width * out + channels * out
+            total += (k - 1) * (out * width + 9 * width**2 + width * out)
+        else:
+            k, out = (depth - 2) // 6, width
+            total += 9 * channels * width + 9 * width**2 + (k - 1) * 18 * width**2
+        channels = out
+    return total, channels
+
+
 @pytest.mark.parametrize("model_name", choices.MODELS)
 def test_every_model_validates_and_builds(model_name):
     config = ResNetConfig(model=model_name).validate()
@@ -42,6 +64,11 @@ def test_every_model_validates_and_builds(model_name):
     assert tuple(logits.shape) == (2, 10)
     assert model.get_layer("features") is not None
     assert isinstance(model.get_layer("logits"), RegularizedLogits)
+    conv = sum(int(np.prod(w.shape)) for w in model.weights
+               if "kernel" in w.path and "logits" not in w.path)
+    expected, feature_dim = convolution_weights(model_name)
+    assert conv == expected  # resnet32: 461 232 (He et al. 2016: 0.46 M in all)
+    assert model.get_layer("logits").kernel.shape == (feature_dim, 10)
 
 
 def _write_tiny_files(name, folder, rng):

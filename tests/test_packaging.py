@@ -9,8 +9,10 @@ import json
 import os
 import pathlib
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import venv
 
@@ -51,8 +53,18 @@ USER_SCRIPT = textwrap.dedent("""
 
 
 def make_venv(folder):
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(folder)
-    return folder / "bin" / "python"
+    """A fresh venv (its own pip and the setuptools this Python ships) that also sees the
+    packages of the environment running the tests (TensorFlow etc., from requirements.txt):
+    a .pth of that environment's site-packages. `system_site_packages=True` would give the
+    base interpreter's packages instead, which a virtualenv's base need not have."""
+    venv.EnvBuilder(with_pip=True).create(folder)
+    python = folder / "bin" / "python"
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    running = dict.fromkeys(site.getsitepackages() + [sysconfig.get_paths()["purelib"]])
+    pathlib.Path(site_packages, "tested_environment.pth").write_text("\n".join(running) + "\n")
+    return python
 
 
 def run_outside(python, folder):
@@ -68,10 +80,13 @@ def run_outside(python, folder):
 
 
 def pip_install(python, *args):
-    # --no-build-isolation: the build uses the setuptools already installed (offline here).
+    # With build isolation, as a user's `pip install .`: pip fetches the build backend of
+    # pyproject.toml from the package index. (--no-build-isolation would build with the
+    # venv's setuptools 65.5, which cannot make a wheel without the `wheel` package:
+    # "invalid command 'bdist_wheel'".)
     result = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
-                             "--no-build-isolation", "--disable-pip-version-check", *args],
-                            capture_output=True, text=True, timeout=600)
+                             "--disable-pip-version-check", *args],
+                            capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
 
 

@@ -114,8 +114,8 @@ def check_sweep_runs(experiments, experiment, runs):
 
     Each input path of each run (`INPUT_PATHS`) must exist, and each distinct local data
     source (dataset, data_dir, ...) must read and subset as the runs ask
-    (`infodl.data.check_dataset_early`, once per source), so that a typo in `--data_dir`
-    fails in one line at once instead of failing the runs one by one.
+    (`infodl.data.dataset.check_dataset_early`, once per source), so that a typo in
+    `--data_dir` fails in one line at once instead of failing the runs one by one.
 
     Args:
         experiments: the registry ({name: experiment}); experiment: the sweep's.

@@ -103,16 +103,18 @@ def test_additive_noise_truths():
     x, y = mi_tasks.additive_gaussian_pairs(50000, 1, snr, np.random.default_rng(2))
     assert np.corrcoef(x[:, 0], y[:, 0])[0, 1] == pytest.approx(rho, abs=2e-3)
     # uniform: log p(y | x) - log p(y) = -log(2 eps) - log(trapezoid density of y)
-    eps = 0.1
-    x, y = mi_tasks.additive_uniform_pairs(400_000, eps, np.random.default_rng(3))
-    y = y[:, 0].astype("float64")
-    density = np.clip(np.minimum((y + eps) / (2 * eps), (1 + eps - y) / (2 * eps)), 0, 1)
-    log_ratio = -math.log(2 * eps) - np.log(density)
-    error = log_ratio.std() / math.sqrt(len(y))
-    assert abs(log_ratio.mean() - mi_tasks.additive_uniform_mi(eps)) < 4 * error + 2e-3
+    for eps in (0.1, 0.75):  # a plateau of density 1 (eps <= 1/2) or 1 / (2 eps) (above)
+        x, y = mi_tasks.additive_uniform_pairs(400_000, eps, np.random.default_rng(3))
+        y = y[:, 0].astype("float64")
+        density = np.clip(np.minimum((y + eps) / (2 * eps), (1 + eps - y) / (2 * eps)), 0,
+                          min(1.0, 1 / (2 * eps)))
+        log_ratio = -math.log(2 * eps) - np.log(density)
+        error = log_ratio.std() / math.sqrt(len(y))
+        assert abs(log_ratio.mean() - mi_tasks.additive_uniform_mi(eps)) < 4 * error + 2e-3
     assert mi_tasks.additive_uniform_mi(0.1) == pytest.approx(1.7094, abs=1e-4)
-    with pytest.raises(ValueError, match="Expected 0 < eps <= 0.5"):
-        mi_tasks.additive_uniform_mi(0.7)
+    assert mi_tasks.additive_uniform_mi(0.75) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="Expected eps > 0"):
+        mi_tasks.additive_uniform_mi(0.0)
 
 
 def test_benchmark_tasks_draw_their_pairs_from_the_generator():

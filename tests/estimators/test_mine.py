@@ -169,7 +169,8 @@ def test_compile_and_keras_fit_train_the_critic():
     history = mine.fit(s[:5000], t[:5000], batch_size=100, epochs=4, verbose=0)
     after = mine.estimate(s[5000:], t[5000:])
     assert len(history.history["mi_nats"]) == 4
-    assert after > 0.3 and after > before + 0.2
+    # truth 0.5 nats; 1000 held-out pairs (measured: 0.497 at these seeds)
+    assert after == pytest.approx(0.5, abs=0.08) and after > before + 0.2
 
 
 def test_save_and_load_restore_estimate_and_state(tmp_path):

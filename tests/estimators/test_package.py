@@ -38,6 +38,7 @@ def test_every_public_name_resolves_to_its_module_object():
         fit_result,
         input_standardizer,
         kde,
+        ksg,
         layer_estimator,
         layer_pair_sampler,
         mi_bounds,
@@ -49,6 +50,7 @@ def test_every_public_name_resolves_to_its_module_object():
     expected = {
         "BinningEstimator": binning.BinningEstimator,
         "KDEEstimator": kde.KDEEstimator,
+        "KSGEstimator": ksg.KSGEstimator,
         "MINE": mine.MINE,
         "ArchitectureAwareMINE": aa_mine.ArchitectureAwareMINE,
         "Critic": critic.Critic,

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.fixture_folders import shared_read_only
+
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "plain_keras_callbacks.py"
 
 
@@ -35,9 +37,10 @@ def numpy_forward(model, x):
 
 
 @pytest.fixture(scope="module")
-def example_run(tmp_path_factory):
+def example_run(tmp_path_factory, request):
     log_dir = tmp_path_factory.mktemp("plain_keras")
-    return load_example().main(log_dir=str(log_dir), verbose=False), log_dir
+    return load_example().main(log_dir=str(log_dir), verbose=False), \
+        shared_read_only(request, log_dir)
 
 
 def test_every_scalar_in_logs_is_finite_and_logged_each_epoch(example_run):

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from infodl.training.ib_critics import IBCritics, heldout_pairings
+from infodl.training.ib_heldout import HeldOutEstimate
 
 
 def _log_mean_exp(values):
@@ -89,7 +90,24 @@ def test_heldout_pairings_never_pair_a_sample_with_itself():
     assert noise.shape == (7, 3) and marginal_noise.shape == (5, 7, 3)
     for row in permutations:
         assert sorted(row) == list(range(7)) and np.all(row != np.arange(7))
-    assert np.std(marginal_noise) == pytest.approx(2.0, rel=0.5)
+
+    # the noise of the joint and of the marginal pairs has std sigma = noise_std (2000
+    # and 10 000 draws: a 5 % band is over 3 standard errors, and far from sigma^2 = 4
+    # or sqrt(sigma) = 1.41)
+    noise, marginal_noise, _ = heldout_pairings(500, 4, 2.0, num_shuffles=5, seed=0)
+    assert np.std(noise) == pytest.approx(2.0, rel=0.05) and abs(np.mean(noise)) < 0.15
+    assert np.std(marginal_noise) == pytest.approx(2.0, rel=0.03)
+    assert abs(np.mean(marginal_noise)) < 0.1
+
+
+def test_heldout_estimate_noise_has_the_variance_of_the_critics():
+    """sigma^2 = 0.25: held-out noise of std 0.5 (not 0.25 = sigma^2, not 0.0625)."""
+    critics = IBCritics(4, 3, hidden_units=(8,), noise_variance=0.25, seed=0)
+    inputs = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
+    heldout = HeldOutEstimate(critics, lambda x, training=False: x, inputs,
+                              np.arange(300) % 3, seed=0)
+    assert np.std(heldout.noise.numpy()) == pytest.approx(0.5, rel=0.08)
+    assert np.std(heldout.marginal_noise.numpy()) == pytest.approx(0.5, rel=0.05)
 
 
 def test_heldout_bounds_match_numpy():

@@ -44,3 +44,60 @@ def test_mean_and_spread_in_bits(monkeypatch):
     # One estimator per term (its restarts are fit_estimate's), seeded from the run seed.
     assert _WithRestarts.built == [derive_seed(0, "ib_error_bar_label", 0),
                                    derive_seed(0, "ib_error_bar_input", 0)]
+
+
+class _Recording:
+    """A stub estimator that records what it was built with and fitted on, and returns
+    `values` (nats) for its restarts: MINE's and AA-MINE's differ."""
+
+    def __init__(self, values, *args, **kwargs):
+        self.values, self.args, self.kwargs, self.data = values, args, kwargs, None
+
+    def fit_estimate(self, *data, steps=None, restarts=1, verbose=0):
+        self.data, self.steps, self.restarts = data, steps, restarts
+        values = self.values[:restarts]
+        self.last_fit = types.SimpleNamespace(std=float(np.std(values, ddof=1)),
+                                              values=tuple(values))
+        return float(np.mean(values))
+
+
+def test_each_term_has_its_estimator_inputs_and_noise(monkeypatch):
+    """I(Y; L): MINE on (one-hot y, the layer's output); I(X; L + eps): AA-MINE on the
+    images, through the network's layers, with eps of variance sigma^2 (not sigma)."""
+    built = {}
+
+    def mine(*args, **kwargs):
+        built["mine"] = _Recording([0.25, 0.75, 0.5], *args, **kwargs)
+        return built["mine"]
+
+    def aa_mine(*args, **kwargs):
+        built["aa_mine"] = _Recording([3.0, 5.0, 7.0], *args, **kwargs)
+        return built["aa_mine"]
+
+    monkeypatch.setattr(ib_error_bars, "MINE", mine)
+    monkeypatch.setattr(ib_error_bars, "ArchitectureAwareMINE", aa_mine)
+    inputs = keras.Input((3,))
+    network = keras.Model(inputs, keras.layers.Dense(2, name="hidden_1")(inputs))
+    images = np.random.default_rng(0).normal(size=(6, 3)).astype("float32")
+    labels = np.array([0, 2, 1, 2, 0, 1])
+    point = ib_error_bars.error_bar_point(network, "hidden_1", images, labels, 3,
+                                          noise_variance=0.3, restarts=3, steps=7, seed=4)
+    bits = math.log(2)
+    assert point["I_Y_bits"] == pytest.approx(0.5 / bits)
+    assert point["I_Y_std_bits"] == pytest.approx(0.25 / bits)
+    assert point["I_X_bits"] == pytest.approx(5.0 / bits)
+    assert point["I_X_std_bits"] == pytest.approx(2.0 / bits)
+    assert point["I_X_values_bits"] == pytest.approx([3.0 / bits, 5.0 / bits, 7.0 / bits])
+
+    label_fit, input_fit = built["mine"], built["aa_mine"]
+    kernel, bias = (np.asarray(w, np.float64) for w in network.get_layer("hidden_1").weights)
+    one_hot, features = label_fit.data
+    np.testing.assert_array_equal(one_hot, np.eye(3)[labels])
+    np.testing.assert_allclose(features, images @ kernel + bias, rtol=1e-5, atol=1e-6)
+    assert len(input_fit.data) == 1
+    np.testing.assert_array_equal(input_fit.data[0], images)  # the images, not the features
+    assert input_fit.args == (network,) and input_fit.kwargs["layer"] == "hidden_1"
+    assert input_fit.kwargs["noise_variance"] == 0.3  # sigma^2 as given
+    assert label_fit.kwargs["seed"] == derive_seed(4, "ib_error_bar_label", 0)
+    assert input_fit.kwargs["seed"] == derive_seed(4, "ib_error_bar_input", 0)
+    assert (label_fit.steps, label_fit.restarts) == (input_fit.steps, input_fit.restarts) == (7, 3)

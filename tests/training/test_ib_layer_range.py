@@ -8,6 +8,7 @@ import pytest
 
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer, layer_range
+from tests.fixture_folders import shared_read_only
 from tests.training.ib_problems import blobs, tiny_model
 from tests.training.resume_checks import assert_same_history, assert_same_weights
 
@@ -34,9 +35,12 @@ def _fit(log_dir, train_layers, stop_at=None):
 
 
 @pytest.fixture(scope="module")
-def upper_two(tmp_path_factory):
+def upper_two(tmp_path_factory, request):
     """An uninterrupted run of hidden_2:features (shared by two tests)."""
-    return _fit(str(tmp_path_factory.mktemp("upper_two") / "full"), "hidden_2:features")
+    folder = tmp_path_factory.mktemp("upper_two")
+    fitted = _fit(str(folder / "full"), "hidden_2:features")
+    shared_read_only(request, folder)
+    return fitted
 
 
 @pytest.mark.parametrize("train_layers, trained", [

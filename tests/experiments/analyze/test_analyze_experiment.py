@@ -1,6 +1,7 @@
 """The feature analysis of a short synthetic ResNet run's checkpoint, end to end."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ from infodl.experiments.analyze.experiment import run, summary
 from infodl.experiments.resnet.config import ResNetConfig
 from infodl.experiments.resnet.experiment import run as run_resnet
 from infodl.models.regularized_logits import RegularizedLogits
+from tests.fixture_folders import shared_read_only
 
 
 def _analysis(checkpoint, **overrides):
@@ -26,13 +28,13 @@ def _analysis(checkpoint, **overrides):
 
 
 @pytest.fixture(scope="module")
-def resnet_run(tmp_path_factory):
+def resnet_run(tmp_path_factory, request):
     log_dir = tmp_path_factory.mktemp("resnet")
     results = run_resnet(ResNetConfig(model="resnet20", dataset="synthetic", train_steps=2,
                                       eval_every=2, batch_size=32, alpha2=0.03,
                                       log_dir=str(log_dir), measurements=False, verbose=0))
     report = run(_analysis(log_dir))
-    return log_dir, results, report
+    return shared_read_only(request, log_dir), results, report
 
 
 def test_defaults_come_from_the_run_folder(resnet_run):
@@ -78,8 +80,10 @@ def test_files_and_tensorboard_images_are_written(resnet_run):
     assert "analysis.json" in summary({**report, "checkpoint": "x"})[1]
 
 
-def test_other_settings_need_overwrite(resnet_run):
-    log_dir, _, _ = resnet_run
+def test_other_settings_need_overwrite(resnet_run, tmp_path):
+    # a copy: the other tests read the module fixture's analysis.json, which this rewrites
+    log_dir = tmp_path / "resnet"
+    shutil.copytree(resnet_run[0], log_dir)
     with pytest.raises(ValueError, match="Expected a layer named 'unit_9'"):
         run(_analysis(log_dir, feature_layer="unit_9", overwrite=True))
     assert (log_dir / "analysis" / "analysis.json").exists()  # checked before deleting

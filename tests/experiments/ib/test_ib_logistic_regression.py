@@ -12,15 +12,17 @@ from infodl.data import load_dataset
 from infodl.experiments.ib import layerwise as ib_layerwise
 from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
 from infodl.experiments.ib.layerwise_table import table
+from tests.fixture_folders import shared_read_only
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
+def finished(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("lr_table")
     config = IBLayerwiseConfig(method="logistic_regression", dataset="digits",
                                train_fraction=0.3, num_seeds=2, seed=1,
                                log_dir=str(root / "logistic"), verbose=0)
-    return root, ib_layerwise.run(config)
+    results = ib_layerwise.run(config)
+    return shared_read_only(request, root), results
 
 
 def test_accuracy_equals_a_direct_scikit_learn_fit(finished):

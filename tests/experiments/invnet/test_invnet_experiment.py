@@ -11,6 +11,7 @@ from infodl.experiments.invnet.config import InvNetConfig
 from infodl.experiments.invnet.experiment import run, summary
 from infodl.run_folder.checkpoints import list_checkpoints
 from infodl.training.errors import TrainingDivergedError
+from tests.fixture_folders import shared_read_only
 
 
 def _config(log_dir, **overrides):
@@ -30,11 +31,11 @@ def _tags(log_dir):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, request):
     log_dir = tmp_path_factory.mktemp("invnet")
     first = run(_config(log_dir, analyze=False))
     second = run(_config(log_dir, epochs=3))  # same config, more epochs: resumes
-    return log_dir, first, second
+    return shared_read_only(request, log_dir), first, second
 
 
 def test_trains_checkpoints_and_resumes(trained):

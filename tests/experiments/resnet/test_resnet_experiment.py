@@ -1,6 +1,7 @@
 """The ResNet experiment end to end on synthetic data: train, checkpoint, resume, eval, NaN."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from infodl.experiments.resnet.config import ResNetConfig
 from infodl.experiments.resnet.experiment import run
 from infodl.run_folder.checkpoints import list_checkpoints
 from infodl.training.errors import TrainingDivergedError
+from tests.fixture_folders import shared_read_only
 
 
 def _config(log_dir, **overrides):
@@ -30,11 +32,11 @@ def _scalars(log_dir):
 
 
 @pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
+def trained_run(tmp_path_factory, request):
     log_dir = tmp_path_factory.mktemp("run")
     first = run(_config(log_dir))
     second = run(_config(log_dir, train_steps=6))  # same config, more steps: resumes
-    return log_dir, first, second
+    return shared_read_only(request, log_dir), first, second
 
 
 def test_trains_checkpoints_and_resumes(trained_run):
@@ -67,9 +69,11 @@ def test_tensorboard_has_the_training_tags(trained_run):
                                                scalars["loss/cross_entropy"], strict=True))
 
 
-def test_the_same_folder_spelled_differently_resumes(trained_run, monkeypatch):
+def test_the_same_folder_spelled_differently_resumes(trained_run, monkeypatch, tmp_path):
     """runs/smoke, runs/smoke/ and its absolute path are one run, not another config."""
-    log_dir, _, second = trained_run
+    _, _, second = trained_run
+    log_dir = tmp_path / "run"  # a copy: resuming rewrites results.json and config.json
+    shutil.copytree(trained_run[0], log_dir)
     monkeypatch.chdir(log_dir.parent)
     for spelling in (f"{log_dir}/", log_dir.name, f"./{log_dir.name}/"):
         results = run(_config(spelling, train_steps=6))
@@ -112,8 +116,10 @@ def test_original_protocol_evaluates_5000_images_each_time(tmp_path):
     assert "test/accuracy" not in scalars
 
 
-def test_eval_mode_scores_every_test_image(trained_run):
-    log_dir, _, second = trained_run
+def test_eval_mode_scores_every_test_image(trained_run, tmp_path):
+    _, _, second = trained_run
+    log_dir = tmp_path / "run"  # a copy: the evaluation writes eval_results.json
+    shutil.copytree(trained_run[0], log_dir)
     results = run(_config(log_dir, mode="eval"))
     assert results["num_examples"] == 512 and results["step"] == 6
     assert results["accuracy"] == pytest.approx(second["test_accuracy"], abs=1e-6)

@@ -24,6 +24,7 @@ from infodl.data import load_dataset
 from infodl.experiments.resnet.config import ResNetConfig
 from infodl.experiments.resnet.experiment import run
 from infodl.run_folder.checkpoints import list_checkpoints
+from tests.fixture_folders import shared_read_only
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 LEAKY_SLOPE = 0.1
@@ -224,7 +225,7 @@ def check_values_against_numpy(summaries, config, step, check_info=True,
 
 
 @pytest.fixture(scope="module")
-def short_run(tmp_path_factory):
+def short_run(tmp_path_factory, request):
     """ResNet-32, 4 steps of batch 8; every callback measures at step 4 = the checkpoint."""
     log_dir = tmp_path_factory.mktemp("resnet32_measurements")
     config = ResNetConfig(
@@ -233,6 +234,7 @@ def short_run(tmp_path_factory):
         block_ratio_every=2, info_every=4, classifier_stats_every=2, probe_size=8,
         info_examples=40, log_dir=str(log_dir), verbose=0)
     results = run(config)
+    shared_read_only(request, log_dir)
     return config, results, read_summaries(log_dir)
 
 

@@ -56,6 +56,7 @@ def _records(log_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.ci_slow
 def test_stopped_and_resumed_run_equals_the_uninterrupted_run(tmp_path, monkeypatch):
     whole = run(_config(tmp_path / "whole"))
     with monkeypatch.context() as patch:
@@ -117,3 +118,39 @@ def _restored(path):
     model.optimizer.build(model.trainable_variables)
     restore_checkpoint(model, path)
     return model
+
+
+class _SigtermAtStep2(resnet_callbacks.GracefulStop):
+    def on_train_batch_end(self, batch, logs=None):
+        if self.step + 1 == 2 and self.received is None:
+            signal.raise_signal(signal.SIGTERM)
+        super().on_train_batch_end(batch, logs)
+
+
+@pytest.mark.slow  # three resnet20 runs and two rebuilds: 285 s on a loaded 2-core machine
+def test_three_step_resume_is_bit_exact(tmp_path, monkeypatch):
+    """A shorter version of the test above: 3 steps, stopped by
+    SIGTERM at step 2 (mid-epoch, at the lr drop, before the proximal l1 step of step 3),
+    with dropout: the resumed run's weights, optimizer state and results equal the
+    uninterrupted run's."""
+    def config(name):
+        return ResNetConfig(model="resnet20", dataset="synthetic", synthetic_sizes=(24, 8),
+                            batch_size=8, train_steps=3, eval_every=3, info_every=0,
+                            block_ratio_every=0, classifier_stats_every=0, alpha1=1e-3,
+                            l1_every=3, dropout_rate=0.3, lr_boundaries=(2,),
+                            lr_values=(0.1, 0.01), deterministic=True, seed=5,
+                            measurements=False, log_dir=str(tmp_path / name), verbose=0)
+
+    whole = run(config("whole"))
+    with monkeypatch.context() as patch:
+        patch.setattr(resnet_callbacks, "GracefulStop", _SigtermAtStep2)
+        with pytest.raises(Interrupted, match="SIGTERM at step 2"):
+            run(config("resumed"))
+    resumed = run(config("resumed"))
+    assert resumed.pop("resumed_from") == 2 and whole.pop("resumed_from") == 0
+    assert resumed == whole and whole["step"] == 3
+    (step_whole, state_whole), (step_resumed, state_resumed) = (
+        _final_state(config("whole")), _final_state(config("resumed")))
+    assert step_whole == step_resumed == 3 and len(state_whole) == len(state_resumed)
+    for a, b in zip(state_whole, state_resumed, strict=True):
+        np.testing.assert_array_equal(a, b)

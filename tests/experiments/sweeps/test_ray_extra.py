@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
@@ -34,8 +36,7 @@ def test_without_ray_the_sweep_fails_in_one_line_naming_the_extra(tmp_path):
 
 
 def test_the_extras_are_declared_by_name():
-    import tomllib
-
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     assert extras["ray"] == ["ray"] and extras["jax"] == ["jax"]
