@@ -11,6 +11,7 @@ them, the settings are validated and early-checked, and a user's error ends in o
 Example:
     >>> import dataclasses
     >>> from infodl.experiments.cli.config import ExperimentConfig, setting
+    >>> from infodl.experiments.cli.table_command import run_command
     >>> @dataclasses.dataclass
     ... class CountSettings(ExperimentConfig):
     ...     count: int = setting(2, "How many.", minimum=1)
