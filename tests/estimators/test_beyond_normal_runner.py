@@ -106,3 +106,12 @@ def test_a_fit_recorded_twice_counts_once(tmp_path):
     other = dict(first, seed=1)
     path.write_text("".join(json.dumps(r) + "\n" for r in (first, other, dict(first, value=2.0))))
     assert beyond_normal_table.load_records(path) == [other, dict(first, value=2.0)]
+
+
+def test_block_flag_names_a_block_of_its_own(tmp_path):
+    _, docs = _run(tmp_path, "--seeds", "0")
+    _run(tmp_path, "--seeds", "0", "--estimators", "ksg", "--block", "ksg only")
+    page = docs.read_text()
+    assert page.count(beyond_normal_table.markers()[0]) == 1
+    ksg_block = page.split(beyond_normal_table.markers("ksg only")[0])[1]
+    assert "| KSG |" in ksg_block and "CCA" not in ksg_block.split("<!--")[0]
