@@ -54,8 +54,8 @@ class MINE(keras.Model):
         standardize: the invertible map of each side before the critic: "auto"
             (default: features whose marginal fails a normality check go to normal
             marginals by their training quantiles, the others stay as they are, then
-            whitening), "whiten" (affine: (x - mean) Sigma^(-1/2), the default before
-            issue 19), "gaussianize" (every feature to normal marginals, then
+            whitening), "whiten" (affine: (x - mean) Sigma^(-1/2), the previous
+            default), "gaussianize" (every feature to normal marginals, then
             whitening), "scale" or "none" (`infodl.estimators.standardization`).
         embedding_dim: width of f(s) and g(t) of the separable critic.
         quadratic_companion: train the companion critic beside the critic (default:

@@ -77,8 +77,8 @@ DEFAULT_LEARNING_RATE = 1e-3
 # The default schedule decays the learning rate by a cosine to this fraction of it.
 FINAL_LEARNING_RATE_FRACTION = 0.05
 # Held-out evaluations every 200 steps, stop after 5 without a gain of more than
-# 0.005 nats (the same 1000-step window as the 10 x 100 before issue 19.2; smaller
-# gains are held-out noise): docs/estimators.md, "Speed".
+# 0.005 nats (the same 1000-step window as the previous 10 x 100; smaller gains are
+# held-out noise): docs/estimators.md, "Speed".
 DEFAULT_EVAL_EVERY = 200
 DEFAULT_PATIENCE = 5
 DEFAULT_MIN_DELTA = 0.005
@@ -88,7 +88,7 @@ MIN_STEPS_FRACTION = 0.5
 # Keras' per-step Python work (callbacks, logs, dispatch) paid once per call;
 # evaluations still land every `eval_every` steps (docs/estimators.md, "Speed").
 DEFAULT_STEPS_PER_EXECUTION = 10
-# The defaults issue 19 measured (before any of its changes), for side-by-side timing:
+# The previous defaults (CHANGELOG.md), kept for side-by-side timing:
 # `MINE(bound, **PREVIOUS_MINE_DEFAULTS).fit_estimate(s, t, **PREVIOUS_DEFAULTS)` is
 # the previous default fit (benchmarks/estimator_speed.py).
 PREVIOUS_DEFAULTS = {"steps": 4000, "batch_size": 512, "eval_every": 100, "patience": 10,
@@ -175,8 +175,8 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
             best for `patience` (default 0.005; 0 counts every gain, as before).
         fit_call_steps: None (default) trains each restart in one Keras `fit` call;
             an integer calls `fit` once per epoch of about that many steps, on NumPy
-            arrays (the loop before issue 19.2, with 500: the same batches, plus a
-            `fit` call's fixed cost per epoch).
+            arrays (the previous loop, with 500: the same batches, plus a `fit`
+            call's fixed cost per epoch).
 
     Returns:
         The cross-fitted held-out bound (nats), the mean over restarts: an `Estimate`,
@@ -246,7 +246,7 @@ def fit_once(mine, s, t, restart, num_validation, settings):
         batches = restart_batches(s, t, train_index, batch_size, rng,
                                   -(-steps // multiple) * multiple, multiple)
         mine.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[monitor])
-    while not monitor.done:  # one `fit` per epoch (before issue 19.2), orders from `rng`
+    while not monitor.done:  # one `fit` per epoch (the previous loop), orders from `rng`
         index = epoch_index(train_index, batch_size, s, t, rng, multiple,
                             settings["fit_call_steps"] or EPOCH_STEPS)
         mine.fit(s[index], None if t is None else t[index], batch_size=batch_size,

@@ -49,3 +49,25 @@ def test_benchmark_results_are_named_after_their_scripts_and_hold_no_machine_pat
                 paths.append(f"{path.name}:{number}")
     assert unnamed == [] and paths == [], (unnamed, paths[:5])
     assert len(list(results.iterdir())) >= 10  # the check reads the results
+
+
+def test_library_text_names_no_issue_and_flag_help_no_date():
+    """Users cannot look up "issue 19" or "before 2026-12-02": library code and docstrings
+    name no issue number, and no flag's help carries a date (measured numbers go to
+    docs/*.md beside their command, with their date; changes to CHANGELOG.md)."""
+    import dataclasses
+    import re
+
+    from infodl.experiments.registry import EXPERIMENTS, GLOBAL_SETTINGS
+
+    issue = re.compile(r"\bissues? #?\d+", re.I)
+    library = ("analysis", "callbacks", "data", "estimators", "experiments", "infodl",
+               "models", "training")
+    found = [f"{path}:{number}" for path, text in _text_files()
+             if path.parts[0] in library and path.suffix == ".py"
+             for number, line in enumerate(text.splitlines(), 1) if issue.search(line)]
+    configs = [e.config for e in EXPERIMENTS.values()] + list(GLOBAL_SETTINGS)
+    dated = [f"{config.__name__}.{field.name}" for config in configs
+             for field in dataclasses.fields(config)
+             if re.search(r"\b20\d\d-\d\d-\d\d\b|\bissue\b", field.metadata.get("help", ""))]
+    assert found == [] and dated == [], (found, dated)
