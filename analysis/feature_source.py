@@ -9,10 +9,8 @@
   flattened to (N, d), computed in batches from the model's own graph.
 """
 
-import importlib
 import json
 import pathlib
-import pkgutil
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -20,11 +18,9 @@ from tqdm.auto import tqdm
 from infodl.checks import check_choice, check_integer
 from infodl.choices import PREPROCESSINGS
 from infodl.models.architectures import ARCHITECTURES
-from infodl.run_folder.checkpoints import latest_checkpoint
+from infodl.run_folder.checkpoints import model_file
 
-MODEL_FILE = "model.keras"
 RUN_CONFIG_FILE = "config.json"
-_REGISTERING_PACKAGES = ("infodl.models", "infodl.training")
 
 
 def resolve_checkpoint(path):
@@ -38,18 +34,8 @@ def resolve_checkpoint(path):
     """
     path = pathlib.Path(path)
     if path.is_dir():
-        found = latest_checkpoint(path / "checkpoints")
-        if found is None and (path / MODEL_FILE).is_file():
-            found = path / MODEL_FILE
-        if found is None:
-            raise FileNotFoundError(
-                f"no checkpoint in {path}: expected {path / 'checkpoints'}/ckpt-*.keras or "
-                f"{path / MODEL_FILE}")
-        return found, path
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
-    if path.suffix != ".keras":
-        raise ValueError(f"Expected a .keras file or a run folder. Received: checkpoint={path}")
+        return model_file(path), path
+    path = model_file(path)
     folder = path.parent.parent if path.parent.name == "checkpoints" else path.parent
     return path, folder if (folder / RUN_CONFIG_FILE).is_file() else None
 
@@ -59,17 +45,6 @@ def read_run_config(run_dir):
     if run_dir is None or not (pathlib.Path(run_dir) / RUN_CONFIG_FILE).is_file():
         return {}
     return json.loads((pathlib.Path(run_dir) / RUN_CONFIG_FILE).read_text())
-
-
-def register_project_objects():
-    """Imports every module of models/ and training/ so their Keras classes register."""
-    for package_name in _REGISTERING_PACKAGES:
-        package = importlib.import_module(package_name)
-        for module in pkgutil.iter_modules(package.__path__):
-            try:
-                importlib.import_module(f"{package_name}.{module.name}")
-            except Exception:
-                pass
 
 
 def load_saved_model(path):

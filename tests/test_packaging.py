@@ -174,8 +174,8 @@ def test_every_module_imports_only_under_the_infodl_name():
     code = textwrap.dedent("""
         import importlib, pkgutil, sys
         import infodl
-        from infodl.analysis import feature_source
-        feature_source.register_project_objects()
+        from infodl.training.saved_model import register_keras_classes
+        register_keras_classes()
         for name in infodl.PACKAGES:
             package = importlib.import_module(f"infodl.{name}")
             for module in pkgutil.iter_modules(package.__path__):

@@ -16,9 +16,8 @@ the estimators and the trainers (InvNet's checkpoint is an `AlternatingTrainer`)
 """
 
 import importlib
-import pathlib
 
-from infodl.run_folder.checkpoints import latest_checkpoint
+from infodl.run_folder.checkpoints import model_file
 
 # Every library module with a `keras.saving.register_keras_serializable` class
 # (tests/training/test_saved_model.py checks that the list is complete).
@@ -36,32 +35,12 @@ REGISTERING_MODULES = (
     "infodl.training.alternating_trainer",
     "infodl.training.langevin_sgd",
 )
-MODEL_FILE = "model.keras"
 
 
 def register_keras_classes():
     """Imports the modules of `REGISTERING_MODULES`, so Keras knows the library's classes."""
     for name in REGISTERING_MODULES:
         importlib.import_module(name)
-
-
-def model_file(path):
-    """The `.keras` file of `path`: the file itself, or for a run folder its newest
-    `checkpoints/ckpt-*.keras`, else its `model.keras`."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        found = latest_checkpoint(path / "checkpoints")
-        if found is None and (path / MODEL_FILE).is_file():
-            found = path / MODEL_FILE
-        if found is None:
-            raise FileNotFoundError(f"no model in {path}: expected {path / 'checkpoints'}/"
-                                    f"ckpt-*.keras or {path / MODEL_FILE}")
-        return found
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {path} does not exist")
-    if path.suffix != ".keras":
-        raise ValueError(f"Expected a .keras file or a run folder. Received: path={path}")
-    return path
 
 
 def load_model(path, compile=False):

@@ -24,13 +24,14 @@ from infodl.data.subset import stratified_subset_indices
 from infodl.experiments.ib.settings import CONV_DATASETS
 from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, read_json, write_json_atomic
+from infodl.run_folder.checkpoints import MODEL_FILE
 from infodl.run_folder.event_files import truncate_events
 from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.run_directory import holds_only_bookkeeping, prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_trainer_base import IBTrainerBase
 
-RESULTS_FILE, HISTORY_FILE, MODEL_FILE = "results.json", "history.json", "model.keras"
+RESULTS_FILE, HISTORY_FILE = "results.json", "history.json"
 # The held-out measurement images are the same for every run and seed.
 MEASURE_SEED = 0
 EVAL_BATCH = 2048

@@ -51,6 +51,7 @@ from infodl.run_folder.atomic import atomic_write
 # state is already bad (a NaN step just before it).
 KEEP_CHECKPOINTS = 3
 CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.keras$")
+MODEL_FILE = "model.keras"  # the model an IB run (P3) saves when it is done
 # The states of the model's Keras SeedGenerators (dropout masks), stored in the .keras
 # zip beside the weights: `model.save` leaves them out (they are not `model.weights`).
 SEED_STATES_ENTRY = "infodl_seed_generator_states.json"
@@ -93,6 +94,30 @@ def latest_checkpoint(directory):
     """Path of the newest checkpoint in `directory`, or None."""
     found = list_checkpoints(directory)
     return found[-1][1] if found else None
+
+
+def model_file(path):
+    """The `.keras` file of `path`: the file itself, or for a run folder its newest
+    `checkpoints/ckpt-*.keras`, else its `model.keras` (what an IB run saves).
+
+    Raises:
+        FileNotFoundError: a missing path, or a folder with neither file.
+        ValueError: a file that is not a `.keras` file.
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        found = latest_checkpoint(path / "checkpoints")
+        if found is None and (path / MODEL_FILE).is_file():
+            found = path / MODEL_FILE
+        if found is None:
+            raise FileNotFoundError(f"no model in {path}: expected {path / 'checkpoints'}/"
+                                    f"ckpt-*.keras or {path / MODEL_FILE}")
+        return found
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    if path.suffix != ".keras":
+        raise ValueError(f"Expected a .keras file or a run folder. Received: path={path}")
+    return path
 
 
 def save_checkpoint(model, directory, step, keep=KEEP_CHECKPOINTS):

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import pytest
 
-from infodl.training import saved_model
+from infodl.run_folder import checkpoints
 from infodl.training.saved_model import REGISTERING_MODULES, load_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -96,11 +96,11 @@ def test_bad_paths_are_one_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model in"):
         load_model(tmp_path)
     (tmp_path / "model.keras").write_text("")
-    assert saved_model.model_file(tmp_path) == tmp_path / "model.keras"
+    assert checkpoints.model_file(tmp_path) == tmp_path / "model.keras"
     (tmp_path / "checkpoints").mkdir()
     for step in (2, 10):
         (tmp_path / "checkpoints" / f"ckpt-{step:08d}.keras").write_text("")
-    assert saved_model.model_file(tmp_path).name == "ckpt-00000010.keras"  # the newest
+    assert checkpoints.model_file(tmp_path).name == "ckpt-00000010.keras"  # the newest
 
 
 @pytest.mark.slow  # three small runs and a fresh process: about a minute on 2 cores

@@ -109,7 +109,7 @@ def test_bare_model_file_needs_a_dataset(resnet_run, tmp_path):
 
 
 def test_missing_checkpoint_is_one_line(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+    with pytest.raises(FileNotFoundError, match="no model in"):
         run(_analysis(tmp_path))
     with pytest.raises(FileNotFoundError, match="does not exist"):
         run(_analysis(tmp_path / "missing.keras"))
