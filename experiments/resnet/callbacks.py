@@ -86,8 +86,10 @@ def run_callbacks(config, model, dataset, evaluation_sets, previous_records, log
     checkpoint = StepCheckpoint(log_dir / "checkpoints", keep=config.keep_checkpoints)
     stop = GracefulStop(checkpoint.save)
     accuracies = [r["val_accuracy"] for r in previous_records if "val_accuracy" in r]
-    callbacks = [stop, guard, StopAtStep(config.train_steps),
-                 ProximalL1(threshold_scale=config.l1_threshold_scale)]
+    # the stop request's checkpoint after every callback that changes the weights (the
+    # proximal l1 step of the stop step): the resumed run starts from the same state
+    callbacks = [guard, StopAtStep(config.train_steps),
+                 ProximalL1(threshold_scale=config.l1_threshold_scale), stop]
     evaluation = None
     if config.mode == "train_and_eval":
         evaluation = PeriodicEvaluation([s for s, _ in evaluation_sets],
