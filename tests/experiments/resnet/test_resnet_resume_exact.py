@@ -131,8 +131,8 @@ class _SigtermAtStep2(resnet_callbacks.GracefulStop):
 def test_three_step_resume_is_bit_exact(tmp_path, monkeypatch):
     """A shorter version of the test above: 3 steps, stopped by SIGTERM at step 2
     (mid-epoch, at the lr drop, and on a proximal l1 step, l1_every=2, which the stop's
-    checkpoint must include), with dropout: the resumed run's weights, optimizer state and results equal the
-    uninterrupted run's."""
+    checkpoint must include), with dropout: the resumed run's weights, optimizer state
+    and results equal the uninterrupted run's."""
     def config(name):
         return ResNetConfig(model="resnet20", dataset="synthetic", synthetic_sizes=(24, 8),
                             batch_size=8, train_steps=3, eval_every=3, info_every=0,
