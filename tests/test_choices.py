@@ -13,7 +13,7 @@ from infodl.data.twelve_bit import generate_twelve_bit_task
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
 from infodl.experiments.info_plane.config import InfoPlaneConfig
-from infodl.experiments.info_plane.experiment import make_estimator, run
+from infodl.experiments.info_plane.experiment import _make_estimator, run
 from infodl.experiments.registry import EXPERIMENTS
 from infodl.experiments.resnet.config import ResNetConfig
 from infodl.models.mlp import build_mlp
@@ -102,7 +102,7 @@ def test_every_info_plane_estimator_builds_and_measures(estimator):
     rng = np.random.default_rng(1)
     inputs = rng.normal(size=(64, 3)).astype("float32")
     labels = (inputs[:, 0] > 0).astype(int)
-    values = make_estimator(config, inputs).information_per_layer([np.tanh(inputs)], labels)
+    values = _make_estimator(config, inputs).information_per_layer([np.tanh(inputs)], labels)
     assert np.asarray(values).shape == (1, 2) and np.all(np.isfinite(values))
 
 
@@ -112,7 +112,7 @@ def test_every_mine_standardization_validates_and_measures(standardize):
                              mine_standardize=standardize).validate()
     rng = np.random.default_rng(3)
     inputs = rng.normal(size=(64, 3)).astype("float32")
-    estimator = make_estimator(config, inputs)
+    estimator = _make_estimator(config, inputs)
     assert estimator.get_config()["standardize"] == standardize
     values = estimator.information_per_layer([np.tanh(inputs)], (inputs[:, 0] > 0).astype(int))
     assert np.asarray(values).shape == (1, 2) and np.all(np.isfinite(values))
@@ -167,7 +167,7 @@ def test_every_resnet_choice_validates(field, values):
 
 def test_binning_needs_no_list_beyond_the_config():
     config = InfoPlaneConfig(estimator="binning_adaptive").validate()
-    assert isinstance(make_estimator(config), BinningEstimator)
+    assert isinstance(_make_estimator(config), BinningEstimator)
 
 
 REQUIRED = {"analyze": {"checkpoint": "runs/a"}, "report": {"log_dir": "runs/sweep"}}

@@ -141,10 +141,10 @@ def test_rerun_of_the_same_folder_spelled_differently_resumes(tmp_path):
 def test_library_argument_names_become_flags_in_errors():
     from infodl.experiments.cli import command_line as cli
 
-    assert cli.as_flags("(or pass overwrite=True to delete the old run)") == (
+    assert cli._as_flags("(or pass overwrite=True to delete the old run)") == (
         "(or pass --overwrite to delete the old run)")
-    assert cli.as_flags("pass allow_partial_files=True") == "pass --allow_partial_files"
-    assert cli.as_flags("pass sigma=True") == "pass sigma=True"  # not a flag: unchanged
+    assert cli._as_flags("pass allow_partial_files=True") == "pass --allow_partial_files"
+    assert cli._as_flags("pass sigma=True") == "pass sigma=True"  # not a flag: unchanged
 
 
 def test_a_shared_flag_name_says_what_it_means_in_each_experiment():

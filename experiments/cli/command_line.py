@@ -78,11 +78,11 @@ def run_from_flags(argv):
                 else contextlib.nullcontext())
         with undo:  # a run that fails before its first step leaves no folder behind
             results = module.run(config)
-        for line in experiment_end(module, config, results):
+        for line in _experiment_end(module, config, results):
             print(line)
 
 
-def experiment_end(module, config, results):
+def _experiment_end(module, config, results):
     """What an experiment prints when it ends: its summary, then its run folder and the
     TensorBoard command for it (`infodl.experiments.cli.run_location`)."""
     return list(module.summary(results)) + run_location.closing_lines(
@@ -137,7 +137,7 @@ def user_errors():
             TrainingDivergedError, stop_signals.Interrupted)
 
 
-def as_flags(message):
+def _as_flags(message):
     """Library messages name arguments ("pass overwrite=True", "pass dataset=mnist"); the
     CLI names flags ("pass --overwrite", "pass --dataset=mnist")."""
     def flag(match):
@@ -148,7 +148,7 @@ def as_flags(message):
     return re.sub(r"pass (\w+)=(True\b)?", flag, message)
 
 
-def disk_full(error, log_dir):
+def _disk_full(error, log_dir):
     """The one line for a full disk (ENOSPC / EDQUOT from Python, or TensorFlow's "No
     space left on device"), naming the folder written to; None for other errors. The
     checkpoints are atomic, so the newest complete one is intact and the run resumes."""
@@ -183,12 +183,12 @@ def main(experiment=None):
     except SystemExit:
         raise
     except Exception as error:
-        full = disk_full(error, FLAGS.log_dir if FLAGS.is_parsed() else None)
+        full = _disk_full(error, FLAGS.log_dir if FLAGS.is_parsed() else None)
         if full is not None:
             print(f"Error: {full}", file=sys.stderr)
             sys.exit(1)
         if isinstance(error, user_errors()):
-            print(f"Error: {as_flags(str(error))}", file=sys.stderr)
+            print(f"Error: {_as_flags(str(error))}", file=sys.stderr)
             sys.exit(128 + error.signal_number if hasattr(error, "signal_number") else 1)
         raise
 

@@ -60,7 +60,7 @@ CE_REPORT_POINTS = 20
 LOGISTIC_REGRESSION = {"C": 1.0, "solver": "lbfgs", "max_iter": 1000}
 
 
-def init_model_path(init_model, seed):
+def _init_model_path(init_model, seed):
     """The model.keras that initialises seed `seed`: `init_model` itself, or, for a run
     folder, its `seed_<seed>/model.keras`.
 
@@ -81,7 +81,7 @@ def _weight_shapes(model):
             for layer in model.layers if layer.weights]
 
 
-def load_init_weights(model, path):
+def _load_init_weights(model, path):
     """Copies the weights of the saved model at `path` into `model`, layer by layer.
 
     Raises:
@@ -115,8 +115,8 @@ def _train_ib(config, seed, seed_dir):
                                  **trainer_settings(config, seed, seed_dir, LayerwiseIBTrainer))
     init_path = None
     if config.init_model is not None:
-        init_path = init_model_path(config.init_model, seed)
-        load_init_weights(model, init_path)
+        init_path = _init_model_path(config.init_model, seed)
+        _load_init_weights(model, init_path)
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
     steps = len(trainer.blocks) * trainer.iterations
@@ -223,7 +223,7 @@ def run(config):
     """
     if config.init_model is not None:  # every seed's file, before anything is written
         for offset in range(config.num_seeds):
-            init_model_path(config.init_model, config.seed + offset)
+            _init_model_path(config.init_model, config.seed + offset)
     train = TRAIN[config.method]
     results = run_seeds(config, lambda seed, seed_dir: train(config, seed, seed_dir))
     results["method"] = config.method

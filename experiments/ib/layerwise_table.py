@@ -58,7 +58,7 @@ def _history(root, folder, run):
     return None
 
 
-def layer_statistics(root, folders):
+def _layer_statistics(root, folders):
     """{layer: {"I_X": [bits per seed], "I_Y": [...], "ratio": [...]}} in training order.
 
     From each seed's history: the last information-plane point of the layer
@@ -86,8 +86,8 @@ def layer_statistics(root, folders):
     return layers
 
 
-def information_text(layers):
-    """The cell of `layer_statistics`: one "layer: I_X / I_Y, ratio" entry per layer."""
+def _information_text(layers):
+    """The cell of `_layer_statistics`: one "layer: I_X / I_Y, ratio" entry per layer."""
     entries = []
     for name, values in layers.items():
         if not (values["I_X"] or values["ratio"]):
@@ -99,7 +99,7 @@ def information_text(layers):
     return "<br>".join(entries) or "—"
 
 
-def collect(root, folders):
+def _collect(root, folders):
     """(per-seed accuracies in %, seeds, wall seconds) of the runs in `folders`."""
     accuracies, seeds, seconds = [], [], 0.0
     for folder in folders:
@@ -122,7 +122,7 @@ def table(root, rows, share):
              f"| P3 ({share:g} %) | {INFORMATION_HEADER} |", "|---|---|---|---|---|---|"]
     for row in rows:
         label, folders, paper = row[0], row[1], row[paper_column]
-        accuracies, seeds, seconds = collect(root, folders)
+        accuracies, seeds, seconds = _collect(root, folders)
         paper_text = "—" if paper is None else f"{paper:.2f}"
         if not accuracies:
             lines.append(f"| {label} | not run | | | {paper_text} | |")
@@ -130,7 +130,7 @@ def table(root, rows, share):
         per_seed = ", ".join(f"{s}: {a:.2f}" for s, a in zip(seeds, accuracies, strict=True))
         lines.append(f"| {label} | **{mean_std_text(accuracies)}** | {per_seed} | "
                      f"{seconds / 60:.1f} min | {paper_text} | "
-                     f"{information_text(layer_statistics(root, folders))} |")
+                     f"{_information_text(_layer_statistics(root, folders))} |")
     return lines
 
 
@@ -166,7 +166,7 @@ def _setting_text(value):
         if isinstance(value, float) else str(value)
 
 
-def each_folder_rows(root):
+def _each_folder_rows(root):
     """One `table` row per run folder below `root`, P3 column empty."""
     return tuple((_folder_label(root, folder), (folder,), None, None)
                  for folder in run_folders(root))
@@ -195,7 +195,7 @@ def _print_tables(settings):
     print("\n".join(table(root, END_TO_END_ROWS, share)))
     if settings.each:
         print("\nEvery run folder\n")
-        print("\n".join(table(root, each_folder_rows(root), share)))
+        print("\n".join(table(root, _each_folder_rows(root), share)))
 
 
 def main(argv=None):

@@ -211,7 +211,7 @@ def _markdown_tables(statistics, runs, layer_names, args, seconds):
     return "\n".join(lines)
 
 
-def update_document(path, generated):
+def _update_document(path, generated):
     """Puts `generated` between the markers of `path` (creating a stub if needed)."""
     if os.path.isfile(path):
         with open(path) as handle:
@@ -314,7 +314,7 @@ def _make_table(args):
         {_variant_key(*v): label for v, label in VARIANTS.items()}, layer_names,
         title="compression per layer, mean ± std over seeds"),
         os.path.join(args.docs_dir, "compression_bars.png"))
-    update_document(os.path.join(args.docs_dir, "compression.md"),
+    _update_document(os.path.join(args.docs_dir, "compression.md"),
                     _markdown_tables(statistics, runs, layer_names, args, seconds))
     print(f"tables in {os.path.join(args.docs_dir, 'compression.md')}; training "
           f"{training_seconds:.0f} s, estimators {seconds['estimators']:.0f} s")

@@ -44,7 +44,7 @@ SEED_RESULTS = "results.json"
 ACTIVATIONS_FILE = "trajectory_activations.npz"  # written by the logger beside trajectory.npz
 
 
-def make_estimator(config, inputs=None):
+def _make_estimator(config, inputs=None):
     """The estimator named by `config.estimator` (MINE needs the inputs X)."""
     if config.estimator.startswith("binning"):
         from infodl.estimators.binning import BinningEstimator
@@ -60,7 +60,7 @@ def make_estimator(config, inputs=None):
                               standardize=config.mine_standardize)
 
 
-def sigmoid_output_loss(labels, outputs):
+def _sigmoid_output_loss(labels, outputs):
     """Binary cross-entropy of sigmoid outputs against one-hot labels, mean over units.
 
         L = -(1/C) sum_c [1{y=c} log p_c + (1 - 1{y=c}) log(1 - p_c)]
@@ -76,7 +76,7 @@ def sigmoid_output_loss(labels, outputs):
 
 
 def _loss(config):
-    return (sigmoid_output_loss if config.output_activation == "sigmoid"
+    return (_sigmoid_output_loss if config.output_activation == "sigmoid"
             else "sparse_categorical_crossentropy")
 
 
@@ -103,7 +103,7 @@ def _train_seed(config, seed, inputs, labels, seed_dir, axis_limits):
                       seed=seed)
     x_limit, y_limit = axis_limits
     logger = InformationPlaneLogger(
-        inputs, labels, make_estimator(config, inputs),
+        inputs, labels, _make_estimator(config, inputs),
         num_log_points=config.num_log_points,
         output_path=os.path.join(seed_dir, "trajectory.npz"), log_dir=seed_dir,
         figure_path=os.path.join(seed_dir, "info_plane.png"),
@@ -147,12 +147,12 @@ def run(config):
     Returns:
         dict with "trajectory" (the seed average), "trajectory_path", "figure_path",
         "log_dir", "runs" (per seed: train/test accuracy, seconds, epochs_per_second,
-        trajectory_path), "reused_seeds", "trained_seeds", "end_points" (per layer
+        trajectory_path), "reused_seeds", "trained_seeds", "_end_points" (per layer
         of the seed average: I_XT max / final, its compression max - final and the
         epoch of the max, I_TY max / final, in bits) and "compression" (per layer: each
         seed's compression and epoch of its I(X;T) peak, and their mean ± std over
         seeds, `infodl.analysis.compression.compression_over_seeds`); each run record also
-        has its own "end_points".
+        has its own "_end_points".
     """
     config.validate()
     log_dir = config.log_dir
@@ -177,7 +177,7 @@ def run(config):
         else:
             reused.append(seed)
         trajectories.append(InformationPlaneTrajectory.load(record["trajectory_path"]))
-        runs.append(dict(record, end_points=layer_end_points(trajectories[-1])))
+        runs.append(dict(record, _end_points=layer_end_points(trajectories[-1])))
     mean = InformationPlaneTrajectory.average(trajectories)
     trajectory_path = mean.save(os.path.join(log_dir, "trajectory_mean.npz"))
     mean.save(os.path.join(log_dir, "trajectory_mean.csv"))
@@ -185,7 +185,7 @@ def run(config):
     figure_path = save_figure_png(figure, os.path.join(log_dir, "info_plane.png"))
     results = {"trajectory_path": trajectory_path, "figure_path": figure_path,
                "log_dir": log_dir, "runs": runs, "reused_seeds": reused,
-               "trained_seeds": trained, "end_points": end_points(mean),
+               "trained_seeds": trained, "_end_points": _end_points(mean),
                "compression": compression_over_seeds(
                    trajectories, [run_record["seed"] for run_record in runs])}
     write_json_atomic(os.path.join(log_dir, "results.json"), results)
@@ -202,7 +202,7 @@ def summary(results):
         lines.append(f"reused seeds {results['reused_seeds']}, trained seeds "
                      f"{results['trained_seeds']}")
     seeds = len(results["runs"])
-    for layer, point in results["end_points"].items():
+    for layer, point in results["_end_points"].items():
         spread = results["compression"][layer]
         per_seed = (f"{spread['compression_bits_mean']:.3f} ± "
                     f"{spread['compression_bits_std']:.3f} over {seeds} seeds" if seeds > 1
@@ -230,7 +230,7 @@ def _metadata(config, seed):
     return dict(config.to_dict(), seed=seed)
 
 
-def end_points(trajectory):
+def _end_points(trajectory):
     """Per layer: max and final I(X;T), I(T;Y) (bits), the epoch of the I(X;T) max, and
     the compression max I(X;T) - final I(X;T) (0 when I(X;T) only grows); see
     `infodl.analysis.compression.layer_end_points`."""

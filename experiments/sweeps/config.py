@@ -170,7 +170,7 @@ PACKAGED_SWEEPS = pathlib.Path(__file__).resolve().parent
 LIST_SWEEPS = "list"
 
 
-def packaged_sweeps():
+def _packaged_sweeps():
     """{file name: path} of the sweep files shipped in `PACKAGED_SWEEPS`, sorted."""
     return {path.name: path for path in sorted(PACKAGED_SWEEPS.glob("*.yaml"))}
 
@@ -186,13 +186,13 @@ def resolve_sweep_file(name):
     if path.is_file():
         return path
     if path.parent == pathlib.Path("."):
-        packaged = packaged_sweeps()
+        packaged = _packaged_sweeps()
         for candidate in (path.name, f"{path.name}.yaml"):
             if candidate in packaged:
                 return packaged[candidate]
     raise FileNotFoundError(
         f"Expected a sweep file or the name of a packaged one "
-        f"({', '.join(packaged_sweeps()) or 'none'}; --sweep={LIST_SWEEPS} lists them). "
+        f"({', '.join(_packaged_sweeps()) or 'none'}; --sweep={LIST_SWEEPS} lists them). "
         f"Received: --sweep={name}, which does not exist")
 
 
@@ -201,7 +201,7 @@ def packaged_sweep_lines():
     import yaml
 
     lines = []
-    for name, path in packaged_sweeps().items():
+    for name, path in _packaged_sweeps().items():
         description = (yaml.safe_load(path.read_text()) or {}).get("description") or ""
         lines.append(f"{name}: {description} ({path})")
     return lines

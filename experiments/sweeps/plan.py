@@ -50,7 +50,7 @@ RESERVED = ("name", "expected")
 INTERRUPTED = "sweep interrupted; rerun the same command to continue it"
 
 
-def load_sweep_file(path):
+def _load_sweep_file(path):
     """The sweep file as a dict (YAML or JSON), or one clear error."""
     path = pathlib.Path(path)
     if not path.is_file():
@@ -232,7 +232,7 @@ def refusal(log_path):
     return match.group(1) if match else None
 
 
-def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
+def _prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
     """Plans the sweep, takes (and guards) its folder and writes the plan.
 
     Returns:
@@ -242,7 +242,7 @@ def prepare_sweep(sweep_file, log_dir, experiments, overrides=None):
     Raises:
         RunFolderInUseError: another process (e.g. the same sweep) holds `log_dir`.
     """
-    sweep = load_sweep_file(sweep_file)
+    sweep = _load_sweep_file(sweep_file)
     experiment, runs = plan_runs(sweep, experiments, log_dir, overrides)
     check_sweep_runs(experiments, experiment, runs)  # inputs of every run, before any starts
     plan = {"experiment": experiment, "description": sweep.get("description"),
@@ -290,7 +290,7 @@ def run_sweep(sweep_file, log_dir, workers, experiments, overrides=None, verbose
         address = ray_launcher.cluster_address(launcher_options.get("address"))
         if address is not None:  # before the sweep folder is made: one line, in seconds
             ray_launcher.check_reachable(address)
-    experiment, runs, resources = prepare_sweep(sweep_file, log_dir, experiments, overrides)
+    experiment, runs, resources = _prepare_sweep(sweep_file, log_dir, experiments, overrides)
     pending = [r for r in runs if not run_finished(r["folder"])]
     skipped = [r for r in runs if r not in pending]
     os.makedirs(os.path.join(log_dir, "logs"), exist_ok=True)

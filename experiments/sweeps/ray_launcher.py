@@ -138,7 +138,7 @@ def _grpc_answer(link, timeout):
     return f"it answered {head[:32]!r}" if head else "it closed the connection"
 
 
-def check_resources(resources, nodes):
+def _check_resources(resources, nodes):
     """Refuses, in one line, what one run needs when no live node of the cluster has it.
 
     Args:
@@ -175,7 +175,7 @@ def wait_for_folder(folder, seconds):
         time.sleep(0.5)
 
 
-def run_attempt(experiment, run, log_path, stop_path, lock_wait=LOCK_WAIT_SECONDS):
+def _run_attempt(experiment, run, log_path, stop_path, lock_wait=LOCK_WAIT_SECONDS):
     """One attempt of one run (the body of its Ray task): the local launcher's command.
 
     Returns:
@@ -276,8 +276,8 @@ def run_on_ray(experiment, pending, log_dir, resources, outcomes, bar, address=N
         os.remove(stop_path)
     ray = connect(address)
     try:
-        check_resources(resources, ray.nodes())
-        task = ray.remote(run_attempt).options(num_cpus=resources["cpu"],
+        _check_resources(resources, ray.nodes())
+        task = ray.remote(_run_attempt).options(num_cpus=resources["cpu"],
                                                num_gpus=resources["gpu"], max_retries=0)
         attempts, running = {}, {}
 

@@ -30,7 +30,7 @@ CONSTRAINT_TAG = "info/constraint_nats"
 METRICS = ("best_test_accuracy", "final_test_accuracy", "constraint_mean_nats")
 
 
-def run_numbers(folder):
+def _run_numbers(folder):
     """The numbers of one finished run, or None if it has no results yet."""
     path = pathlib.Path(folder) / "results.json"
     if not path.is_file():
@@ -96,7 +96,7 @@ def run(config):
         runs = [r for r in plan["runs"] if r["setting"] == setting]
         found = []
         for run_ in runs:
-            values = run_numbers(run_["folder"])
+            values = _run_numbers(run_["folder"])
             if values is not None:
                 numbers[(setting, run_["seed"])] = values
                 found.append(values)

@@ -18,7 +18,7 @@ from infodl.analysis.information_plane_plot import plot_information_plane_grid
 from infodl.analysis.information_plane_trajectory import InformationPlaneTrajectory
 from infodl.estimators.binning import BinningEstimator
 from infodl.estimators.kde import KDEEstimator
-from infodl.experiments.info_plane.compression_table import BEGIN, END, update_document
+from infodl.experiments.info_plane.compression_table import BEGIN, END, _update_document
 
 
 def _trajectory(i_xt, epochs=(0, 1, 10, 100), names=("hidden_1", "output")):
@@ -132,15 +132,15 @@ def test_bad_input_is_one_clear_error(tmp_path):
 
 def test_document_keeps_the_text_around_the_markers(tmp_path):
     path = tmp_path / "compression.md"
-    update_document(path, "first table")
+    _update_document(path, "first table")
     assert BEGIN in path.read_text() and "first table" in path.read_text()
     path.write_text(f"# Title\n\nreading above\n\n{BEGIN}\nold\n{END}\n\nreading below\n")
-    update_document(path, "| a | b |")
+    _update_document(path, "| a | b |")
     assert path.read_text() == (f"# Title\n\nreading above\n\n{BEGIN}\n| a | b |\n{END}\n\n"
                                 "reading below\n")
     path.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
-        update_document(path, "x")
+        _update_document(path, "x")
 
 
 def test_figures_draw_every_panel():

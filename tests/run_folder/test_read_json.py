@@ -36,7 +36,7 @@ def test_the_readers_of_a_rerun_use_it(tmp_path):
         info_plane._finished_seed(str(seed_dir))
     _cut(tmp_path / "run" / "results.json")
     with pytest.raises(ValueError, match="Corrupt file .*; delete it and rerun the sweep"):
-        report.run_numbers(tmp_path / "run")
+        report._run_numbers(tmp_path / "run")
     config = types.SimpleNamespace(log_dir=str(tmp_path / "run"))
     with pytest.raises(ValueError, match="Corrupt file .*; delete it to score the run again"):
         invnet._previous_results(config)

@@ -47,7 +47,7 @@ def test_every_experiment_ends_with_its_folder_and_tensorboard(name, tmp_path, m
     else:
         config = config_class()  # the default log_dir, relative: ./runs/...
     results = {"step": 2, "analysis_dir": str(tmp_path / "model_analysis")}
-    lines = cli.experiment_end(FakeExperiment, config, results)
+    lines = cli._experiment_end(FakeExperiment, config, results)
     folder = tmp_path / (config.log_dir or "model_analysis")
     assert lines == ["step=2", f"run folder: {folder}", f"tensorboard --logdir {folder}"]
     if name not in ("analyze", "report"):

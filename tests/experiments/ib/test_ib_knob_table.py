@@ -8,9 +8,9 @@ import numpy as np
 
 from infodl.experiments.ib import layerwise_table as ib_layerwise_table
 from infodl.experiments.ib.layerwise_table import (
-    each_folder_rows,
-    information_text,
-    layer_statistics,
+    _each_folder_rows,
+    _information_text,
+    _layer_statistics,
     table,
 )
 
@@ -49,7 +49,7 @@ def _expected(values, form):
 def test_a_row_shows_each_layers_final_information_and_ratio(tmp_path):
     _write_run(tmp_path, "ib_beta", {0: 0.85, 1: 0.87}, HISTORIES)
     _write_run(tmp_path, "ce", {0: 0.89, 1: 0.90})  # no history: no information cell
-    stats = layer_statistics(str(tmp_path), ("ib_beta",))
+    stats = _layer_statistics(str(tmp_path), ("ib_beta",))
     assert list(stats) == ["hidden_1", "features"]
     assert stats["hidden_1"] == {"I_X": [2.5, 3.0], "I_Y": [2.0, 2.5],
                                  "ratio": [4e-3 / 2.0, 2e-3 / 4.0]}
@@ -77,12 +77,12 @@ def test_beta_zero_and_missing_diagnostics():
     layers = {"hidden_1": {"I_X": [1.0], "I_Y": [2.0], "ratio": [0.0]},
               "hidden_2": {"I_X": [1.5], "I_Y": [2.5], "ratio": []},
               "features": {"I_X": [], "I_Y": [], "ratio": []}}
-    assert information_text(layers) == (  # one seed: no std (infodl.analysis.seed_statistics)
+    assert _information_text(layers) == (  # one seed: no std (infodl.analysis.seed_statistics)
         "hidden_1: 1.00 (1 seed) / 2.00 (1 seed), 0.0e+00 (1 seed)<br>"
         "hidden_2: 1.50 (1 seed) / 2.50 (1 seed), —")
     two = {"hidden_1": {"I_X": [1.0, 2.0], "I_Y": [2.0, 2.0], "ratio": [0.0, 0.0]}}
-    assert information_text(two) == "hidden_1: 1.50 ± 0.71 / 2.00 ± 0.00, 0.0e+00 ± 0.0e+00"
-    assert information_text({}) == "—"
+    assert _information_text(two) == "hidden_1: 1.50 ± 0.71 / 2.00 ± 0.00, 0.0e+00 ± 0.0e+00"
+    assert _information_text({}) == "—"
 
 
 def test_each_folder_gets_a_row_labelled_by_its_settings(tmp_path, monkeypatch, capsys):
@@ -99,7 +99,7 @@ def test_each_folder_gets_a_row_labelled_by_its_settings(tmp_path, monkeypatch, 
     _write_run(tmp_path, "knobs/e2e_ce", {0: 0.88},
                config={"alpha": 1.0, "beta": 0.0, "gamma": 0.0, "train_steps": 5000,
                        "critic_hidden_units": [1500, 1500]})
-    rows = each_folder_rows(str(tmp_path))
+    rows = _each_folder_rows(str(tmp_path))
     assert [row[1] for row in rows] == [("ib_first",), ("knobs/beta_0.01",),
                                         ("knobs/ce_b32_lr1e-4",), ("knobs/e2e_ce",),
                                         ("knobs/pixels",)]

@@ -40,7 +40,7 @@ def test_load_init_weights_copies_every_weighted_layer(tmp_path):
     assert not np.array_equal(model.get_layer("hidden_1").get_weights()[0],
                               keras.saving.load_model(init_path).get_layer("hidden_1")
                               .get_weights()[0])
-    ib_layerwise.load_init_weights(model, str(init_path))
+    ib_layerwise._load_init_weights(model, str(init_path))
     init = _weights(keras.saving.load_model(init_path))
     for name, weights in _weights(model).items():
         for want, got in zip(init[name], weights, strict=True):
@@ -64,7 +64,7 @@ def test_the_layers_below_the_range_are_the_init_models_bit_for_bit(tmp_path):
     history = json.loads(open(run["history_path"]).read())
     assert list(history["layers"]) == ["features"]
     # a file instead of a folder is the same for every seed
-    assert ib_layerwise.init_model_path(str(init_path), 5) == str(init_path)
+    assert ib_layerwise._init_model_path(str(init_path), 5) == str(init_path)
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -14,9 +14,9 @@ from infodl.callbacks.information_plane import log_spaced_epochs
 from infodl.data.twelve_bit import generate_twelve_bit_task
 from infodl.experiments.info_plane.experiment import (
     InfoPlaneConfig,
-    make_estimator,
+    _make_estimator,
+    _sigmoid_output_loss,
     run,
-    sigmoid_output_loss,
     summary,
 )
 from infodl.models.mlp import build_mlp
@@ -49,7 +49,7 @@ def test_small_run_writes_files_and_averages_seeds(tmp_path):
     assert np.all(mean.i_ty_bits <= _entropy_bits(labels) + 1e-9)
     # the first layer of a tanh net keeps the 4096 inputs apart: I(X;T) = 12 bits
     assert mean.i_xt_bits[-1, 0] == pytest.approx(12.0, abs=0.05)
-    assert results["end_points"]["output"]["I_XT_final"] == mean.i_xt_bits[-1, -1]
+    assert results["_end_points"]["output"]["I_XT_final"] == mean.i_xt_bits[-1, -1]
     assert seeds[1].metadata["seed"] == 4 and seeds[1].metadata["estimator"] == "binning"
     for record in results["runs"]:
         assert 0.0 <= record["test_accuracy"] <= 1.0 and record["epochs_per_second"] > 0
@@ -83,13 +83,13 @@ def test_estimator_choice_reaches_the_logger(tmp_path, estimator, expected_args)
                              layer_sizes=(5, 3, 2), num_log_points=1, seed=1,
                              log_dir=str(tmp_path / estimator), verbose=0)
     for key, value in expected_args.items():
-        assert getattr(make_estimator(config), key) == value
+        assert getattr(_make_estimator(config), key) == value
     results = run(config)
     # epoch 0 is the untrained net: redo it outside the experiment
     inputs, labels = generate_twelve_bit_task()
     model = build_mlp(12, (5, 3, 2), activation="relu", seed=1)
     activations = [np.asarray(layer(x)) for layer, x in _layer_inputs(model, inputs)]
-    expected = make_estimator(config).information_per_layer(activations, labels)
+    expected = _make_estimator(config).information_per_layer(activations, labels)
     np.testing.assert_allclose(results["trajectory"].information_bits[0], expected,
                                rtol=1e-6, atol=1e-9)
     assert results["trajectory"].epochs.tolist() == [0, 1]
@@ -124,7 +124,7 @@ def test_sigmoid_output_loss_is_binary_cross_entropy_on_one_hot_labels():
     one_hot = np.eye(2)[labels]
     expected = -np.mean(one_hot * np.log(outputs) + (1 - one_hot) * np.log(1 - outputs),
                         axis=1)
-    np.testing.assert_allclose(sigmoid_output_loss(labels, outputs), expected, rtol=1e-5)
+    np.testing.assert_allclose(_sigmoid_output_loss(labels, outputs), expected, rtol=1e-5)
 
 
 def test_sigmoid_output_saved_activations_and_compression_per_seed(tmp_path):
@@ -149,8 +149,8 @@ def test_sigmoid_output_saved_activations_and_compression_per_seed(tmp_path):
         again = estimate_trajectory(record["activations_path"], labels, "binning",
                                     trajectory.layer_names)
         np.testing.assert_allclose(again.information_bits, trajectory.information_bits)
-        assert record["end_points"] == layer_end_points(trajectory)
-        per_seed.append(record["end_points"]["hidden_2"]["compression_bits"])
+        assert record["_end_points"] == layer_end_points(trajectory)
+        per_seed.append(record["_end_points"]["hidden_2"]["compression_bits"])
     stats = results["compression"]["hidden_2"]
     assert stats["compression_bits_per_seed"] == per_seed and stats["seeds"] == [1, 2]
     assert stats["compression_bits_mean"] == pytest.approx(np.mean(per_seed))
@@ -194,8 +194,8 @@ def test_tanh_compresses_and_relu_does_not(tmp_path):
     tanh = run(InfoPlaneConfig(log_dir=str(tmp_path / "tanh"), **common))
     relu = run(InfoPlaneConfig(activation="relu", estimator="binning_adaptive",
                                log_dir=str(tmp_path / "relu"), **common))
-    tanh_layer = tanh["end_points"]["hidden_5"]
-    relu_layer = relu["end_points"]["hidden_5"]
+    tanh_layer = tanh["_end_points"]["hidden_5"]
+    relu_layer = relu["_end_points"]["hidden_5"]
     print("tanh hidden_5", tanh_layer, "\nrelu hidden_5", relu_layer)
     assert tanh_layer["I_XT_final"] < tanh_layer["I_XT_max"] - 1.5
     assert tanh_layer["I_TY_final"] > 0.9  # fitted: close to H(Y) = 0.9995 bits

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from infodl.experiments.sweeps.config import packaged_sweeps, resolve_sweep_file
+from infodl.experiments.sweeps.config import _packaged_sweeps, resolve_sweep_file
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "experiments" / "sweeps"
@@ -22,8 +22,8 @@ def run_cli(code, cwd):
 
 
 def test_the_shipped_files_are_the_packaged_sweeps():
-    assert packaged_sweeps() == {path.name: path for path in sorted(SHIPPED.glob("*.yaml"))}
-    assert {"p2_table1.yaml", "p2_table2.yaml"} <= set(packaged_sweeps())
+    assert _packaged_sweeps() == {path.name: path for path in sorted(SHIPPED.glob("*.yaml"))}
+    assert {"p2_table1.yaml", "p2_table2.yaml"} <= set(_packaged_sweeps())
 
 
 def test_a_bare_name_is_the_packaged_file_from_any_folder(tmp_path, monkeypatch):

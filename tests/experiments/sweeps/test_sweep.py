@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs
-from infodl.experiments.sweeps.report import run_numbers
+from infodl.experiments.sweeps.plan import _load_sweep_file, plan_runs
+from infodl.experiments.sweeps.report import _run_numbers
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
@@ -23,7 +23,7 @@ def test_grid_times_seeds_with_yaml_numbers_coerced(tmp_path):
     path.write_text("experiment: resnet\nflags: {dataset: synthetic, lr_values: '0.1,0.01'"
                     ", lr_boundaries: [10]}\ngrid:\n  alpha2: [0, 5e-2]\n  alpha1: [1e-5]\n"
                     "seeds: [3, 4]\n")
-    experiment, runs = plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+    experiment, runs = plan_runs(_load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
     assert experiment == "resnet" and len(runs) == 4
     assert [(r["setting"], r["seed"]) for r in runs] == [
         ("alpha1-1e-05_alpha2-0", 3), ("alpha1-1e-05_alpha2-0", 4),
@@ -46,7 +46,7 @@ def test_bad_sweep_files_are_refused_before_any_run(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
-        plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+        plan_runs(_load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
 
 
 def _sweep(sweep_file, log_dir):
@@ -99,7 +99,7 @@ def test_two_by_two_sweep_interrupted_then_finished_and_reported(tmp_path):
     rows = {row["setting"]: row for row in
             json.loads((log_dir / "report.json").read_text())["rows"]}
     for setting in ("original", "alpha2_0.05"):
-        runs = [run_numbers(log_dir / setting / f"seed_{s}") for s in (0, 1)]
+        runs = [_run_numbers(log_dir / setting / f"seed_{s}") for s in (0, 1)]
         for metric in ("best_test_accuracy", "final_test_accuracy", "constraint_mean_nats"):
             values = [r[metric] for r in runs]
             assert rows[setting][metric] == pytest.approx(
@@ -113,7 +113,7 @@ def test_two_by_two_sweep_interrupted_then_finished_and_reported(tmp_path):
 
 @pytest.mark.parametrize("name, runs", [("p2_table1", 130), ("p2_table2", 60)])
 def test_shipped_paper_sweeps_validate(name, runs, tmp_path):
-    sweep = load_sweep_file(ROOT / "experiments" / "sweeps" / f"{name}.yaml")
+    sweep = _load_sweep_file(ROOT / "experiments" / "sweeps" / f"{name}.yaml")
     _, planned = plan_runs(sweep, EXPERIMENTS, str(tmp_path),
                            overrides={"data_dir": str(tmp_path)})
     assert len(planned) == runs

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs
+from infodl.experiments.sweeps.plan import _load_sweep_file, plan_runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 HEAD = "experiment: resnet\nflags: {dataset: synthetic, model: resnet20, train_steps: 30}\n"
@@ -52,7 +52,7 @@ def test_bad_sweep_files_fail_in_one_line(tmp_path, body, message):
     text = HEAD + body if not body.startswith(("flags", "experiment")) else body
     path.write_text(text)
     with pytest.raises(ValueError, match=message) as error:
-        plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+        plan_runs(_load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
     assert "\n" not in str(error.value) and str(path) in str(error.value)
 
 
@@ -60,7 +60,7 @@ def test_generated_setting_names_stay_one_folder(tmp_path):
     """A grid over a path-valued flag names its settings without a folder separator."""
     path = tmp_path / "paths.yaml"
     path.write_text(HEAD + "grid: {data_dir: [/a/b, /c/d]}\n")
-    _, runs = plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+    _, runs = plan_runs(_load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
     assert [os.path.dirname(os.path.dirname(r["folder"])) for r in runs] == [
         str(tmp_path / "out")] * 2
     assert len({r["folder"] for r in runs}) == 2
@@ -99,4 +99,4 @@ def test_a_seed_beyond_32_bits_is_refused_with_the_plan(tmp_path):
     path.write_text(HEAD + "seeds: [4294967296]\n")
     with pytest.raises(ValueError, match=r"In setting 'default', seed 4294967296: Expected 0 <= "
                                          r"seed <= 4294967295"):
-        plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+        plan_runs(_load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweeps.plan import prepare_sweep
+from infodl.experiments.sweeps.plan import _prepare_sweep
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 MNIST = "/work/shared/data/mnist.pkl.gz"
@@ -37,13 +37,13 @@ def test_other_inputs_and_unreadable_data_are_refused_before_the_folder(tmp_path
                           "settings: [{name: a}, {name: b, var_u_path: /no/var_u.mat}]\n")
     with pytest.raises(FileNotFoundError, match=r"Expected var_u_path to exist. Received: "
                        r"var_u_path='/no/var_u.mat' \(in setting 'b', seed 0\)"):
-        prepare_sweep(sweep_file, str(tmp_path / "out"), EXPERIMENTS)
+        _prepare_sweep(sweep_file, str(tmp_path / "out"), EXPERIMENTS)
     empty = tmp_path / "cifar"
     empty.mkdir()
     sweep_file.write_text("experiment: resnet\nflags: {dataset: cifar10, train_steps: 2}\n"
                           f"seeds: [0, 1]\nsettings: [{{name: a, data_dir: {empty}}}]\n")
     with pytest.raises(FileNotFoundError, match=r"^In setting 'a', seed 0: .*"):
-        prepare_sweep(sweep_file, str(tmp_path / "out"), EXPERIMENTS)
+        _prepare_sweep(sweep_file, str(tmp_path / "out"), EXPERIMENTS)
     assert not (tmp_path / "out").exists()
 
 
@@ -53,5 +53,5 @@ def test_a_readable_data_source_is_read_once_and_passes(tmp_path):
     sweep_file.write_text("experiment: ib_layerwise\nflags: {dataset: mnist, train_fraction: "
                           f"0.01, data_dir: {MNIST}}}\nseeds: [0, 1, 2]\n"
                           "grid: {beta: [0.0, 0.001]}\n")
-    _, runs, _ = prepare_sweep(sweep_file, str(tmp_path / "out"), EXPERIMENTS)
+    _, runs, _ = _prepare_sweep(sweep_file, str(tmp_path / "out"), EXPERIMENTS)
     assert len(runs) == 6 and (tmp_path / "out" / "sweep.json").is_file()

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweeps.plan import prepare_sweep, refusal, run_sweep, summary
+from infodl.experiments.sweeps.plan import _prepare_sweep, refusal, run_sweep, summary
 from infodl.run_folder.lock import RunFolderInUseError, release_run_folder
 from tests.run_folder.lock_holder import hold_in_another_process
 
@@ -22,7 +22,7 @@ def test_runs_whose_folder_is_held_are_busy_not_started_and_not_done(tmp_path):
     sweep_file.write_text(SWEEP)
     log_dir = tmp_path / "sweep"
     folders = [log_dir / "a" / f"seed_{seed}" for seed in (0, 1)]
-    prepare_sweep(sweep_file, str(log_dir), EXPERIMENTS)  # as if a first sweep had started
+    _prepare_sweep(sweep_file, str(log_dir), EXPERIMENTS)  # as if a first sweep had started
     holder = hold_in_another_process(*folders)  # e.g. runs started by hand in the sweep's folders
     try:
         results = run_sweep(sweep_file, str(log_dir), 2, EXPERIMENTS, verbose=0)

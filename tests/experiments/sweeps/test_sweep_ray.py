@@ -20,7 +20,7 @@ from infodl.experiments.registry import EXPERIMENTS
 from infodl.experiments.sweeps import plan as sweep
 from infodl.experiments.sweeps import ray_launcher
 from infodl.experiments.sweeps.config import SweepSettings
-from infodl.experiments.sweeps.plan import load_sweep_file, plan_runs, run_resources
+from infodl.experiments.sweeps.plan import _load_sweep_file, plan_runs, run_resources
 from tests.experiments.sweeps.ray_cluster_helpers import FAKE_RUN, ROOT, free_port
 
 
@@ -57,7 +57,7 @@ def test_bad_resources_are_refused_with_the_plan(tmp_path, resources, message):
     path = tmp_path / "sweep.yaml"
     path.write_text(f"experiment: resnet\nresources: {resources}\nseeds: [0]\n")
     with pytest.raises(ValueError, match=message):
-        plan_runs(load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
+        plan_runs(_load_sweep_file(path), EXPERIMENTS, str(tmp_path / "out"))
 
 
 def test_resources_default_and_given():
@@ -73,10 +73,10 @@ NODES = [{"Alive": True, "NodeManagerAddress": "10.0.0.1", "Resources": {"CPU": 
 
 
 def test_resources_checked_against_the_cluster():
-    ray_launcher.check_resources({"cpu": 8, "gpu": 0}, NODES)  # node 1
-    ray_launcher.check_resources({"cpu": 2, "gpu": 1}, NODES)  # node 2
+    ray_launcher._check_resources({"cpu": 8, "gpu": 0}, NODES)  # node 1
+    ray_launcher._check_resources({"cpu": 2, "gpu": 1}, NODES)  # node 2
     with pytest.raises(ValueError) as error:  # 4 CPUs and a GPU on no live node (not .3)
-        ray_launcher.check_resources({"cpu": 4, "gpu": 1}, NODES)
+        ray_launcher._check_resources({"cpu": 4, "gpu": 1}, NODES)
     assert str(error.value) == (
         "Expected a Ray node with cpu >= 4 and gpu >= 1 (the sweep file's resources for "
         "one run). Received: 10.0.0.1: cpu 8, gpu 0; 10.0.0.2: cpu 2, gpu 1")
@@ -141,9 +141,9 @@ NO_RAY = r"""
 import json, pathlib, sys
 import infodl.experiments.cli.command_line
 from infodl.experiments.registry import EXPERIMENTS
-from infodl.experiments.sweeps.report import run_numbers
-from infodl.experiments.sweeps.plan import prepare_sweep, run_sweep
-_, runs, _ = prepare_sweep(sys.argv[1], sys.argv[2], EXPERIMENTS)
+from infodl.experiments.sweeps.report import _run_numbers
+from infodl.experiments.sweeps.plan import _prepare_sweep, run_sweep
+_, runs, _ = _prepare_sweep(sys.argv[1], sys.argv[2], EXPERIMENTS)
 pathlib.Path(runs[0]["folder"]).mkdir(parents=True)  # finished: skipped, nothing to start
 pathlib.Path(runs[0]["folder"], "results.json").write_text('{"complete": true}')
 results = run_sweep(sys.argv[1], sys.argv[2], 1, EXPERIMENTS, verbose=0)
@@ -176,7 +176,7 @@ def test_a_stop_request_stops_the_run_with_its_checkpoint(tmp_path, monkeypatch)
     run, stop = _run(tmp_path), tmp_path / ray_launcher.STOP_FILE
     log = tmp_path / "a.log"
     results = []
-    attempt = threading.Thread(target=lambda: results.append(ray_launcher.run_attempt(
+    attempt = threading.Thread(target=lambda: results.append(ray_launcher._run_attempt(
         "resnet", run, str(log), str(stop), lock_wait=0)))
     attempt.start()
     deadline = time.monotonic() + 60
@@ -188,7 +188,7 @@ def test_a_stop_request_stops_the_run_with_its_checkpoint(tmp_path, monkeypatch)
     assert results and results[0]["returncode"] == 143 and results[0]["stopped"]
     assert (pathlib.Path(run["folder"]) / "sigterm").read_text() == "checkpoint"
     # a queued attempt that starts after the request does not start its run
-    queued = ray_launcher.run_attempt("resnet", run, str(log), str(stop), lock_wait=0)
+    queued = ray_launcher._run_attempt("resnet", run, str(log), str(stop), lock_wait=0)
     assert queued["stopped"] and queued["returncode"] is None
 
 
@@ -204,7 +204,7 @@ def test_a_finished_or_busy_run_is_not_started(tmp_path, monkeypatch):
     try:
         assert holder.stdout.readline().strip() == "locked"
         start = time.monotonic()
-        busy = ray_launcher.run_attempt("resnet", run, str(log), str(stop), lock_wait=1.0)
+        busy = ray_launcher._run_attempt("resnet", run, str(log), str(stop), lock_wait=1.0)
         assert 1.0 <= time.monotonic() - start < 10
         assert busy["holder"].startswith(f"pid {holder.pid} on host ")
         assert busy["returncode"] is None and not log.exists()
@@ -212,7 +212,7 @@ def test_a_finished_or_busy_run_is_not_started(tmp_path, monkeypatch):
         holder.kill()
         holder.wait()
     (pathlib.Path(run["folder"]) / "results.json").write_text('{"complete": true}')
-    done = ray_launcher.run_attempt("resnet", run, str(log), str(stop), lock_wait=0)
+    done = ray_launcher._run_attempt("resnet", run, str(log), str(stop), lock_wait=0)
     assert done["finished"] and done["returncode"] == 0 and not log.exists()
 
 
@@ -222,7 +222,7 @@ from infodl.experiments.sweeps import ray_launcher
 from infodl.experiments.sweeps import plan as sweep
 sweep.run_command = lambda: [sys.executable, "-c", sys.argv[1]]
 run = {"setting": "a", "seed": 0, "folder": sys.argv[2], "values": {"log_dir": sys.argv[2]}}
-ray_launcher.run_attempt("resnet", run, sys.argv[3], sys.argv[4], lock_wait=0)
+ray_launcher._run_attempt("resnet", run, sys.argv[3], sys.argv[4], lock_wait=0)
 """
 
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from infodl.experiments.sweeps.report import run_numbers
+from infodl.experiments.sweeps.report import _run_numbers
 from tests.experiments.sweeps.ray_cluster_helpers import (
     ROOT,
     SETTINGS,
@@ -90,8 +90,8 @@ def test_ray_sweep_survives_a_killed_worker_and_reports_like_the_local_one(
             assert (results["resumed_from"] > 0) if resumed else results["resumed_from"] == 0
             # --deterministic: the local launcher's numbers, the resumed run's too (a resume
             # is exact; its constraint mean is read back from float32 event points)
-            assert run_numbers(folder) == pytest.approx(
-                run_numbers(local / name / f"seed_{s}"), rel=1e-6 if resumed else 0), (name, s)
+            assert _run_numbers(folder) == pytest.approx(
+                _run_numbers(local / name / f"seed_{s}"), rel=1e-6 if resumed else 0), (name, s)
     rows = {row["setting"]: row for row in report(on_ray)}
     local_rows = {row["setting"]: row for row in report(local)}
     assert rows[setting]["seeds_finished"] == 2
