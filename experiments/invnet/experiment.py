@@ -15,6 +15,7 @@ Example:
 Reference: P2 §4.2, Fig. 2, 3, 6, 8 and appendix E.
 """
 
+import dataclasses
 import pathlib
 import time
 
@@ -22,7 +23,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from infodl import stop_signals
 from infodl.callbacks.classifier_stats import ClassifierStatsLogger
+from infodl.callbacks.graceful_stop import GracefulStop
 from infodl.callbacks.nan_guard import NaNGuard
 from infodl.callbacks.periodic_evaluation import PeriodicEvaluation
 from infodl.callbacks.proximal_l1 import ProximalL1
@@ -30,6 +33,7 @@ from infodl.callbacks.step_checkpoint import StepCheckpoint
 from infodl.callbacks.step_progress import StepProgressBar
 from infodl.callbacks.training_scalars import TrainingScalars
 from infodl.data import load_dataset
+from infodl.experiments.fit_segments import fit_segments
 from infodl.models.invnet import FEATURE_LAYER, LOGITS_LAYER, build_invnet
 from infodl.run_folder.atomic import read_json, write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
@@ -60,20 +64,49 @@ class _InvNetScalars(TrainingScalars):
         super().on_epoch_end(epoch, logs)
 
 
+@dataclasses.dataclass
+class _TrainedParts:
+    """The callbacks of one training call that the run reads afterwards."""
+    scalars: _InvNetScalars
+    checkpoint: StepCheckpoint
+    stop: GracefulStop
+
+
 def _to_unit_interval(images):
     """uint8 images → float32 in [0, 1] (NumPy), the input InvNet is trained on."""
     return np.asarray(images, np.float32) / 255.0
 
 
-def _pipeline(images, labels, batch_size, seed=None):
-    """(inputs {"image", "label"}, label) batches; shuffled and repeated when seed is given."""
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    if seed is not None:
-        dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(
+def _pipeline(images, labels, batch_size, seed=None, start_step=0):
+    """(inputs {"image", "label"}, label) batches of images scaled to [0, 1].
+
+    Without `seed`: one ordered pass (evaluation). With `seed`: an endless stream of
+    epochs, epoch e visiting the examples in the order of a permutation drawn from
+    (seed, e) alone, in batches of `batch_size` (the last batch of an epoch may be
+    smaller); `start_step=S` starts at the S-th batch of that stream, so a run resumed
+    at step S sees the batches the uninterrupted run would.
+    """
+    if seed is None:
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+    else:
+        images, labels = tf.constant(images), tf.constant(labels)
+        num_examples = int(labels.shape[0])
+        batches_per_epoch = -(-num_examples // batch_size)
+        seed_tensor = tf.constant(seed, tf.int64)
+
+        def epoch_batches(epoch):
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(num_examples, dtype=tf.int64), seed=tf.stack([seed_tensor, epoch]))
+            return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+        first_epoch, first_batch = divmod(int(start_step), batches_per_epoch)
+        dataset = (tf.data.Dataset.counter(first_epoch).flat_map(epoch_batches)
+                   .skip(first_batch)  # batches of indices: the skip gathers no image
+                   .map(lambda index: (tf.gather(images, index), tf.gather(labels, index))))
+    dataset = dataset.map(
         lambda x, y: ({"image": tf.cast(x, tf.float32) / 255.0, "label": y}, y),
         num_parallel_calls=tf.data.AUTOTUNE)
-    return (dataset.repeat() if seed is not None else dataset).prefetch(tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def build_compiled_model(config, num_classes, image_shape, steps_per_epoch):
@@ -101,36 +134,54 @@ def _steps_per_epoch(config, dataset):
 
 
 def _train(config, model, dataset, start_step, previous):
-    """fit() with P2's callbacks; returns (best test accuracy, seconds)."""
+    """fit() with P2's callbacks from `start_step`; returns the named callbacks and the
+    seconds it took."""
     steps_per_epoch = _steps_per_epoch(config, dataset)
+    train_steps = config.epochs * steps_per_epoch
     test = _pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE)
     guard = NaNGuard()
     scalars = _InvNetScalars(config.log_dir, every_n_steps=config.summary_every,
                              best_accuracy=previous.get("best_test_accuracy"))
     checkpoint = StepCheckpoint(pathlib.Path(config.log_dir) / "checkpoints",
                                 keep=config.keep_checkpoints)
-    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)]), guard,
-                 ProximalL1(threshold_scale=config.l1_threshold_scale), scalars]
+    stop = GracefulStop(checkpoint.save)
+
+    def stopped_off_grid():  # that epoch end is neither evaluated nor measured again
+        step = stop.saved_at_step
+        return step is not None and step % steps_per_epoch != 0 and step < train_steps
+
+    # the stop request's checkpoint after the proximal l1 step of the stop step
+    callbacks = [PeriodicEvaluation([test], [len(dataset.y_test)], skip_if=stopped_off_grid),
+                 guard, ProximalL1(threshold_scale=config.l1_threshold_scale), stop, scalars]
     if config.measurements and config.classifier_stats_every:
         probe = {"image": _to_unit_interval(dataset.x_test[:config.probe_size]), "label": None}
-        callbacks.append(ClassifierStatsLogger(
+        stats = ClassifierStatsLogger(
             probe, every_n_steps=config.classifier_stats_every, feature_layer=FEATURE_LAYER,
-            logits_layer=LOGITS_LAYER, log_dir=config.log_dir))
+            logits_layer=LOGITS_LAYER, log_dir=config.log_dir)
+        stats.skip_final_if = stopped_off_grid
+        callbacks.append(stats)
     if config.verbose == 1:
         callbacks.append(StepProgressBar(
-            config.epochs * steps_per_epoch,
-            keys=("loss", "cross_entropy", "accuracy", "reconstruction_loss")))
+            train_steps, keys=("loss", "cross_entropy", "accuracy", "reconstruction_loss")))
     callbacks.append(checkpoint)  # last: sees the logs of every other callback
     started = time.perf_counter()
-    try:
-        model.fit(_pipeline(dataset.x_train, dataset.y_train, config.batch_size,
-                            seed=config.seed),
-                  steps_per_epoch=steps_per_epoch, initial_epoch=start_step // steps_per_epoch,
-                  epochs=config.epochs, callbacks=callbacks, shuffle=False,
-                  verbose=2 if config.verbose == 2 else 0)
-    except ValueError as error:  # a measurement of a diverged model: report that
-        if not guard.explains(model, error):
-            raise
+    segment_start = start_step
+    for segment_steps, initial_epoch, epochs in fit_segments(start_step, train_steps,
+                                                             steps_per_epoch):
+        train = _pipeline(dataset.x_train, dataset.y_train, config.batch_size,
+                          seed=config.seed, start_step=segment_start)
+        segment_start += segment_steps * (epochs - initial_epoch)
+        try:
+            model.fit(train, steps_per_epoch=segment_steps, initial_epoch=initial_epoch,
+                      epochs=epochs, callbacks=callbacks, shuffle=False,
+                      verbose=2 if config.verbose == 2 else 0)
+        except ValueError as error:  # a measurement of a diverged model: report that
+            if not guard.explains(model, error):
+                raise
+        finally:
+            stop.close()  # fit() skips on_train_end when a callback raises
+        if guard.diverged_at_step is not None or stop.received is not None:
+            break
     seconds = time.perf_counter() - started
     if guard.diverged_at_step is not None:
         kept = checkpoint.last_saved or latest_checkpoint(checkpoint.directory)
@@ -138,7 +189,7 @@ def _train(config, model, dataset, start_step, previous):
             f"training stopped: {guard.diverged} became NaN/inf at step "
             f"{guard.diverged_at_step}; "
             f"last good checkpoint: {kept or 'none'}")
-    return scalars.best_accuracy, seconds
+    return _TrainedParts(scalars, checkpoint, stop), seconds
 
 
 def _previous_results(config):
@@ -159,6 +210,13 @@ def run(config):
         accuracy over the epoch evaluations, fraction of w exactly zero, and, with
         `analyze`, the headline numbers of the feature analysis (representative-entry
         ROC AUC, separation ratio, `analysis_dir`).
+
+    Raises:
+        TrainingDivergedError: a NaN/inf loss (the last good checkpoint is kept).
+        stop_signals.Interrupted: SIGINT/SIGTERM; the step in progress ends (with its
+            proximal l1 step), a checkpoint of it is saved and results.json keeps the
+            time trained; the same config resumes there, on the batches the
+            uninterrupted run would see.
     """
     config.validate()
     keras.utils.set_random_seed(config.seed)
@@ -184,9 +242,12 @@ def run(config):
     results = {"best_test_accuracy": previous.get("best_test_accuracy"),
                "train_seconds": previous.get("train_seconds", 0.0)}
     if start_step < config.epochs * steps_per_epoch:
-        best, seconds = _train(config, model, dataset, start_step, previous)
+        trained, seconds = _train(config, model, dataset, start_step, previous)
+        best = trained.scalars.best_accuracy
         results.update(best_test_accuracy=best if np.isfinite(best) else None,
                        train_seconds=round(results["train_seconds"] + seconds, 1))
+        if trained.stop.received is not None:
+            _stopped(log_dir, results, trained, model)
     scores = model.evaluate(_pipeline(dataset.x_test, dataset.y_test, EVAL_BATCH_SIZE),
                             verbose=0, return_dict=True)
     kernel = keras.ops.convert_to_numpy(model.get_layer(LOGITS_LAYER).kernel)
@@ -204,6 +265,20 @@ def run(config):
     write_json_atomic(log_dir / RESULTS_FILE, results)
     SummaryWriter.for_log_dir(log_dir).flush()
     return results
+
+
+def _stopped(log_dir, results, trained, model):
+    """After a stop request: the grid's best accuracy and the time trained so far go to
+    results.json (a resumed run adds to them), then `stop_signals.Interrupted`."""
+    step = int(model.optimizer.iterations.numpy())
+    results.update(step=step, stopped_at_step=step)
+    write_json_atomic(log_dir / RESULTS_FILE, results)
+    SummaryWriter.for_log_dir(log_dir).flush()
+    received = trained.stop.received
+    raise stop_signals.Interrupted(
+        f"stopped by {received.name} at step {step}; checkpoint "
+        f"{trained.checkpoint.last_saved} saved; rerun the same command to resume",
+        signal_number=int(received))
 
 
 def _analyze(config, model, dataset, step):

@@ -19,7 +19,6 @@ Reference: P2 §4 and Tables 1-2; P1 §3.3.
 """
 
 import contextlib
-import math
 import pathlib
 import tempfile
 
@@ -29,6 +28,7 @@ import tensorflow as tf
 from infodl import stop_signals
 from infodl.callbacks.information_constraint import InformationConstraintLogger
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
+from infodl.experiments.fit_segments import fit_segments
 from infodl.experiments.resnet.callbacks import METRICS_FILE, run_callbacks
 from infodl.models.resnet import build_network
 from infodl.run_folder.atomic import write_json_atomic
@@ -100,23 +100,6 @@ def evaluate(model, dataset, batch_size):
     scores = model.evaluate(pipeline.map(with_label_input), verbose=0, return_dict=True)
     scores["num_examples"] = int(len(dataset.y_test))
     return scores
-
-
-def fit_segments(start_step, train_steps, eval_every):
-    """The `fit()` calls from `start_step`: [(steps_per_epoch, initial_epoch, epochs)].
-
-    Evaluations and checkpoints fall on multiples of `eval_every`; a run stopped in
-    between (by a signal) first trains to the next multiple, then on the usual grid.
-    """
-    segments = []
-    offset = start_step % eval_every
-    if offset and start_step < train_steps:
-        segments.append((eval_every - offset, 0, 1))
-        start_step += eval_every - offset
-    if start_step < train_steps:
-        segments.append((eval_every, start_step // eval_every,
-                         math.ceil(train_steps / eval_every)))
-    return segments
 
 
 @contextlib.contextmanager
