@@ -16,7 +16,7 @@ baseline of P3 Table 3, with the same steps, batches and learning rate).
 import numpy as np
 
 from infodl import checks, stop_signals
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.seeds import derive_seed
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop

@@ -28,7 +28,7 @@ import keras
 import numpy as np
 
 from infodl import checks, stop_signals
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.seeds import derive_seed
 from infodl.training.ib_blocks import flatten_features, split_blocks
 from infodl.training.ib_heldout import HeldOutEstimate

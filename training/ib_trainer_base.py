@@ -26,7 +26,7 @@ from infodl import checks, stop_signals
 from infodl.choices import IB_CRITIC_STANDARDIZATIONS, MINE_STANDARDIZATIONS
 from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
 from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.errors import TrainingDivergedError
 from infodl.training.ib_critic_pretraining import (

@@ -26,7 +26,7 @@ from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, read_json, write_json_atomic
 from infodl.run_folder.checkpoints import MODEL_FILE
 from infodl.run_folder.event_files import truncate_events
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.run_directory import holds_only_bookkeeping, prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_trainer_base import IBTrainerBase

@@ -16,7 +16,7 @@ from infodl.run_folder.checkpoints import (
     restore_checkpoint,
     save_checkpoint,
 )
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_trainer_base import IBTrainerBase
 
 

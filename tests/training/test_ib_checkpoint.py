@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from infodl.models.ib_nets import build_ib_network
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_blocks import split_blocks
 
 
