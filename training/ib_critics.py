@@ -48,7 +48,7 @@ from keras import ops
 from infodl import checks
 from infodl.estimators.critic import Critic
 from infodl.estimators.input_standardizer import InputStandardizer
-from infodl.estimators.mi_bounds import dv_training_surrogate, donsker_varadhan, log_mean_exp
+from infodl.estimators.mi_bounds import donsker_varadhan, dv_training_surrogate, log_mean_exp
 from infodl.seeds import derive_seed
 from infodl.training.ib_settings import IB_DEFAULTS
 

@@ -150,3 +150,4 @@ class IBLossWeights:
 
 
 IB_DEFAULTS = IBTrainerSettings()
+DEFAULT_LOSS_WEIGHTS = IBLossWeights()  # layer-wise IB at beta = 0
