@@ -40,7 +40,8 @@ class HeldOutEstimate:
     Example:
         >>> from infodl.training.ib_critics import IBCritics
         >>> from infodl.training.ib_heldout import HeldOutEstimate
-        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)
+        >>> from infodl.training.ib_settings import IBTrainerSettings
+        >>> critics = IBCritics(2, 2, IBTrainerSettings(critic_hidden_units=(32,)), seed=0)
         >>> x_test = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
         >>> y_test = (x_test[:, 0] > 0).astype(int)
         >>> layer = keras.layers.Dense(2)  # the trained block: L = layer(x)

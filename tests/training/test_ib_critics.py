@@ -190,3 +190,23 @@ def test_a_change_of_the_estimators_defaults_does_not_reach_the_ib(monkeypatch):
     for want, got in zip(reference[0], changed[0], strict=True):
         np.testing.assert_array_equal(want, got)
     assert reference[1:] == changed[1:]
+
+
+@pytest.mark.parametrize("standardize", ["whiten", "gaussianize", "auto"])
+def test_the_estimators_other_maps_train_and_come_back_from_the_history(standardize):
+    """A non-scaling map (the estimators' names): its variables go to the history as
+    lists and come back bit for bit; the compiled critic step runs on the mapped inputs
+    and its D_y scores are those of the plain critic on the map's output."""
+    features = np.random.default_rng(7).exponential(size=(200, 4)).astype("float32")
+    critics = make_critics(4, 3, hidden_units=(8,), seed=0, standardize=standardize)
+    critics.adapt(features)
+    other = make_critics(4, 3, hidden_units=(8,), seed=0, standardize=standardize)
+    other.set_input_map(critics.input_map())
+    assert other.input_map() == critics.input_map()
+    assert critics.input_map()["mode"] == standardize
+    batch = _batch(seed=8)
+    joint_y = np.asarray(critics.scores(*batch)[0])
+    np.testing.assert_allclose(joint_y, np.asarray(critics.label_critic(
+        [batch[0], critics.clean_map(batch[1])])), rtol=1e-6)
+    values = tf.function(critics.critic_step)(*batch)
+    assert all(np.isfinite(float(v)) for v in values)

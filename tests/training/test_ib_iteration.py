@@ -164,7 +164,7 @@ def test_gradient_norms_match_numpy_and_separate_tapes():
     """alpha |grad CE| against the closed form of a linear logits layer (NumPy); the MI
     terms against one GradientTape per term; the training stream is not touched."""
     _, blocks, _, loop = _loop(block_index=1, input_weight=0.25)
-    loop.ce_weight, loop.label_weight = 0.5, 2.0
+    loop.weights = IBLossWeights(ce=0.5, label=2.0, input=0.25)
     state = loop.generator.state.numpy().copy()
     norms = loop.gradient_norms()
     np.testing.assert_array_equal(loop.generator.state.numpy(), state)

@@ -178,3 +178,26 @@ def test_config_defaults_are_the_trainer_defaults(config_class, trainer_class):
                  and field.default != defaults[field.name]}
     assert differing == {}
     assert config_class().trainer_settings() == IB_DEFAULTS
+
+
+@pytest.mark.parametrize("name, mode", [
+    ("none", "none"), ("global", "global"), ("unit", "scale"), ("scale", "scale"),
+    ("whiten", "whiten"), ("gaussianize", "gaussianize"), ("auto", "auto")])
+def test_critic_standardize_takes_the_estimators_names_and_unit_and_global(name, mode):
+    """One vocabulary: --critic_standardize accepts every `InputStandardizer` mode (the
+    names of --estimate_standardize) and the IB's `unit` (= scale) and `global`; the
+    critics' two maps are `InputStandardizer`s of that mode, D_x's noisy one aware of
+    sigma^2."""
+    from infodl.choices import MINE_STANDARDIZATIONS
+    from infodl.training.ib_critics import IBCritics
+
+    assert set(MINE_STANDARDIZATIONS) | {"unit", "global"} == set(
+        dataclasses.fields(IBTrainingSettings)[[f.name for f in dataclasses.fields(
+            IBTrainingSettings)].index("critic_standardize")].metadata["choices"])
+    settings = IBLayerwiseConfig(critic_standardize=name, critic_hidden_units=(4,),
+                                 noise_variance=0.5).validate().trainer_settings()
+    critics = IBCritics(3, 2, settings, seed=0)
+    assert (critics.clean_map.mode, critics.noisy_map.mode) == (mode, mode)
+    assert (critics.clean_map.noise_variance, critics.noisy_map.noise_variance) == (0.0, 0.5)
+    with pytest.raises(ValueError, match="critic_standardize"):
+        IBLayerwiseConfig(critic_standardize="per_unit").validate()
