@@ -45,10 +45,11 @@ class IBTrainerSettings:
         critic_standardize: the critics' input map (`InputStandardizer` mode, or the IB's
             names "unit" = "scale" and "global"; "none" = P3's raw values).
         batch_size: pairs per step (drawn with replacement).
-        critic_pretrain_steps, critic_eval_every, critic_patience,
-        critic_pretrain_tolerance: the critic pretraining of each stage (at most that
-            many steps; held-out evaluations; the stopping rule,
-            `ib_heldout.pretrain_until_converged`).
+        critic_pretrain_steps, critic_eval_every: the critic pretraining of each stage
+            (at most that many steps; held-out evaluations between them).
+        critic_patience, critic_pretrain_tolerance: its stopping rule
+            (`ib_heldout.pretrain_until_converged`): evaluations without a rise of
+            more than the tolerance (nats) that end it.
         critic_pretrain_learning_rate: Adam lr of the critics while they train alone.
         critic_pretrain_batch_size: pairs per step of D_x in that pretraining (None =
             batch_size).
@@ -57,9 +58,9 @@ class IBTrainerSettings:
             weights in it (0 = the last weights).
         log_every: iterations between information-plane points.
         checkpoint_every: iterations between checkpoints.
-        estimate_restarts: 0, or k independent MINE / AA-MINE fits at the start and end
-            of each stage (error bars); estimate_steps: critic steps of each;
-            estimate_standardize: their input map.
+        estimate_restarts: 0, or k independent MINE / AA-MINE fits at the start and
+            end of each stage (error bars).
+        estimate_steps, estimate_standardize: critic steps and input map of each fit.
         verbose: 0 silent, 1 or 2 a progress bar per stage.
         keep_checkpoints: newest checkpoints kept.
     """
