@@ -30,6 +30,7 @@ from infodl.training.ib_blocks import split_blocks
 from infodl.training.ib_critics import IBCritics
 from infodl.training.ib_iteration import IBIterationLoop
 from infodl.training.ib_layerwise_trainer import forward
+from infodl.training.ib_settings import IBLossWeights, IBTrainerSettings
 
 
 def make_data(num=600, seed=0):
@@ -43,19 +44,19 @@ def ib_loop(args, images, labels):
     stem, blocks, _ = split_blocks(model)
     cached = forward([stem] + blocks[:args.layer - 1], images)
     block = blocks[args.layer - 1]
-    critics = IBCritics(int(np.prod(block(cached[:2]).shape[1:])), 10,
-                        args.critic_hidden_units, seed=0)
+    settings = IBTrainerSettings(critic_hidden_units=args.critic_hidden_units,
+                                 batch_size=args.batch_size, critic_steps=args.critic_steps)
+    critics = IBCritics(int(np.prod(block(cached[:2]).shape[1:])), 10, settings, seed=0)
     return IBIterationLoop(block, block.trainable_variables, critics, cached, labels, 10,
-                           batch_size=args.batch_size, critic_steps=args.critic_steps,
-                           input_weight=1e-3, seed=0)
+                           settings, IBLossWeights(label=1.0, input=1e-3), seed=0)
 
 
 def cross_entropy_steps(args, images, labels):
     model = build_ib_network("mlp_512_512", (28, 28, 1), seed=0)
     loop = IBIterationLoop(lambda x, training: model(x, training=training),
                            model.trainable_variables, None, images, labels, 10,
-                           batch_size=args.batch_size, ce_weight=1.0, label_weight=0.0,
-                           input_weight=0.0, seed=0)
+                           IBTrainerSettings(batch_size=args.batch_size),
+                           IBLossWeights(ce=1.0, label=0.0, input=0.0), seed=0)
     return loop
 
 

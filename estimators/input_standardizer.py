@@ -18,6 +18,9 @@ from infodl.estimators.standardization import (
     whitens,
 )
 
+# Seed of the noise draw that places the knots of a noisy "gaussianize" / "auto" map.
+NOISE_SEED = 0
+
 
 @keras.saving.register_keras_serializable(package="infodl")
 class InputStandardizer(keras.layers.Layer):
@@ -30,13 +33,21 @@ class InputStandardizer(keras.layers.Layer):
     (`standardization.gaussianized`), or ("auto", MINE's default) that map for the
     features whose marginal fails a normality check and the identity for the others
     (`standardization.gaussianize_features`; the choice is a variable, saved with the
-    layer). "whiten" uses per-feature scaling above 256 features; "none" only
-    flattens. Every map is invertible, so I(S; T) is unchanged while the critic sees
-    centred, decorrelated inputs. Before `adapt` the map is
-    the identity.
+    layer). "scale" divides each feature by its std, "global" every feature by one
+    scale (the root of their mean variance). "whiten" uses per-feature scaling above 256
+    features; "none" only flattens. Every map is invertible, so I(S; T) is unchanged
+    while the critic sees centred, decorrelated inputs. Before `adapt` the map is the
+    identity.
+
+    With `noise_variance` sigma^2 > 0 the map is that of the noisy variable x + eps,
+    eps ~ N(0, sigma^2 I), fitted on samples of x alone (P3's AA-MINE sees L + eps):
+    the shift is x's mean, the covariance Sigma + sigma^2 I (a scale sqrt(s^2 + sigma^2)
+    for "scale" and "global"); "gaussianize" and "auto" place their knots at the
+    quantiles of x + eps drawn once with a fixed seed (`NOISE_SEED`).
 
     Args:
-        mode: "whiten", "scale", "gaussianize", "auto" or "none".
+        mode: "whiten", "scale", "global", "gaussianize", "auto" or "none".
+        noise_variance: sigma^2 >= 0 of the noise the mapped samples carry (0: none).
         **kwargs: standard layer arguments (name, dtype, ...).
 
     Returns:
@@ -56,9 +67,10 @@ class InputStandardizer(keras.layers.Layer):
     appendix C (MINE's critic inputs).
     """
 
-    def __init__(self, mode="whiten", **kwargs):
+    def __init__(self, mode="whiten", noise_variance=0.0, **kwargs):
         super().__init__(**kwargs)
         self.mode = checks.check_choice(mode, "mode", STANDARDIZE)
+        self.noise_variance = checks.check_non_negative(noise_variance, "noise_variance")
         self.knots = self.shift = self.transform = self.gaussianized_features = None
         self.restored_by_owner = False
 
@@ -108,7 +120,8 @@ class InputStandardizer(keras.layers.Layer):
         """Fits the map to (n, ...) training samples (NumPy).
 
         "whiten": W = Sigma^(-1/2) (symmetric, eigenvalues floored at 1e-6 of the
-        largest); "scale": 1 / std per feature (a constant feature keeps 1);
+        largest); "scale": 1 / std per feature (a constant feature keeps 1); "global":
+        1 / s for every feature, s^2 their mean variance;
         "gaussianize": the knots at the training quantiles, then "whiten" on the
         mapped samples; "auto": the knots, the features to map
         (`gaussianize_features`), then "whiten"; "none": nothing.
@@ -116,6 +129,11 @@ class InputStandardizer(keras.layers.Layer):
         values = np.asarray(values, "float64").reshape(len(values), -1)
         if not self.built:
             self.build(values.shape)
+        noise_variance = self.noise_variance
+        if self.knots is not None and noise_variance:  # the quantiles of x + eps
+            rng = np.random.default_rng(NOISE_SEED)
+            values = values + rng.normal(0.0, np.sqrt(noise_variance), values.shape)
+            noise_variance = 0.0  # now in the samples
         if self.knots is not None:
             knots = quantile_knots(values, self.knots.shape[0])
             self.knots.assign(knots)
@@ -130,7 +148,8 @@ class InputStandardizer(keras.layers.Layer):
         if self.shift is not None:
             self.shift.assign(values.mean(axis=0).astype("float32"))
             self.transform.assign(standardizing_transform(
-                values, len(self.transform.shape) == 2).astype("float32"))
+                values, len(self.transform.shape) == 2, noise_variance=noise_variance,
+                pooled=self.mode == "global").astype("float32"))
 
     def assign_variables(self, values):
         """Sets the variables (knots, shift, transform order) from an owner's store:
@@ -149,7 +168,7 @@ class InputStandardizer(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(mode=self.mode)
+        config.update(mode=self.mode, noise_variance=self.noise_variance)
         return config
 
 

@@ -103,6 +103,29 @@ def update_log_moving_average(log_average, log_batch_mean, decay):
                          math.log1p(-decay) + log_batch_mean)
 
 
+def dv_training_surrogate(joint_scores, log_marginal, log_average, started, decay):
+    """One bias-corrected Donsker-Varadhan step's surrogate and moving average.
+
+    The gradient of mean(D_P) - e^(log mean e^(D_Q) - log A) is the DV bound's gradient
+    with the batch mean of e^(D_Q) in its denominator replaced by the moving average A
+    (Belghazi et al. 2018 §3.2), which removes the bias of the minibatch gradient.
+
+    Args:
+        joint_scores: D on joint pairs; log_marginal: log mean e^(D_Q) of the batch.
+        log_average: log A before this step; started: whether A holds a value (else A
+            starts at this batch's mean).
+        decay: weight of the old average (`update_log_moving_average`).
+
+    Returns:
+        (surrogate, log A after this step): maximize the first; store the second.
+    """
+    log_batch_mean = ops.stop_gradient(log_marginal)
+    log_updated = ops.where(started, update_log_moving_average(
+        log_average, log_batch_mean, decay), log_batch_mean)
+    ratio = ops.exp(log_marginal - ops.stop_gradient(log_updated))
+    return ops.mean(joint_scores) - ratio, log_updated
+
+
 def check_samples(values, name, any_rank=False):
     """Validates one sample array and returns it as float32 NumPy.
 

@@ -172,13 +172,11 @@ class MINE(keras.Model):
             if self.bound != "dv":
                 surrogate = surrogate + value
                 continue
-            log_batch_mean = ops.stop_gradient(log_marginal)
-            log_average = ops.where(started, mi_bounds.update_log_moving_average(
-                average, log_batch_mean, self.ema_decay), log_batch_mean)
+            term, log_average = mi_bounds.dv_training_surrogate(
+                joint, log_marginal, average, started, self.ema_decay)
             if update_moving_average:
                 average.assign(log_average)
-            ratio = ops.exp(log_marginal - ops.stop_gradient(log_average))
-            surrogate = surrogate + ops.mean(joint) - ratio
+            surrogate = surrogate + term
         if update_moving_average and self.bound == "dv":
             self.moving_average_steps.assign_add(1.0)
         return self.critic_pair.pick([value for value, _, _ in terms]), surrogate

@@ -8,6 +8,8 @@ x -> (x - mean) W (affine), after which the critic sees inputs with zero mean an
 - "scale": unit variance per feature, W = diag(1 / std) (a constant feature keeps 1),
   also used by "whiten" above 256 features (a d x d product per step would cost
   more than the critic's first layer);
+- "global": one scale for every feature, W = I / s with s^2 their mean variance (rare
+  large features, e.g. sparse ReLU units, are not blown up into outliers);
 - "gaussianize": first each feature through a strictly increasing piecewise-linear
   map g_j that sends the training quantiles at levels (k + 1/2) / K to the standard
   normal's, Phi^-1((k + 1/2) / K), k = 0 .. K - 1 (K = 256; logarithmic beyond the
@@ -148,12 +150,21 @@ def gaussianized(values, knots):
     return ops.where(values > knots[-1], above, mapped)
 
 
-def standardizing_transform(values, whiten):
-    """Sigma^(-1/2) of the samples (whiten) or 1 / std per feature (std 0 -> 1)."""
+def standardizing_transform(values, whiten, noise_variance=0.0, pooled=False):
+    """Sigma^(-1/2) of the samples (whiten) or 1 / std per feature (std 0 -> 1).
+
+    With `noise_variance` sigma^2 > 0 the transform is that of values + eps, eps ~
+    N(0, sigma^2 I) independent of them: Sigma + sigma^2 I, or std = sqrt(var + sigma^2).
+    `pooled` (not whiten): one std for every feature, the root of their mean variance.
+    """
     if not whiten:
-        std = values.std(axis=0)
+        variance = values.var(axis=0) + noise_variance
+        if pooled:
+            variance = np.full_like(variance, variance.mean())
+        std = np.sqrt(variance)
         return 1.0 / np.where(std > 0, std, 1.0)
     covariance = np.atleast_2d(np.cov(values, rowvar=False))
+    covariance = covariance + noise_variance * np.eye(len(covariance))
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     largest = max(float(eigenvalues[-1]), 0.0)
     if largest == 0.0:  # every feature constant

@@ -44,11 +44,13 @@ OPTIMIZERS = ("adam", "langevin")
 INFO_PLANE_ESTIMATORS = ("binning", "binning_adaptive", "binning_width", "kde", "mine")
 KDE_BOUNDS = ("upper", "lower")
 MINE_BOUNDS = ("dv", "nwj", "infonce")
-# MINE's input maps (estimators.standardization); "gaussianize" for non-Gaussian marginals,
-# "auto" (MINE's default) gaussianizes only the features a normality check rejects.
-MINE_STANDARDIZATIONS = ("auto", "whiten", "scale", "gaussianize", "none")
-# The input map of the IB training critics (`IBCritics.adapt`): one scale, one per unit, none.
-IB_CRITIC_STANDARDIZATIONS = ("global", "unit", "none")
+# The input maps of a critic (`estimators.InputStandardizer`); "gaussianize" for
+# non-Gaussian marginals, "auto" (MINE's default) gaussianizes only the features a
+# normality check rejects, "scale" one scale per feature, "global" one for all of them.
+MINE_STANDARDIZATIONS = ("auto", "whiten", "scale", "global", "gaussianize", "none")
+# The input map of the IB training critics (`IBCritics.adapt`): the same names, and
+# "unit", the IB's older name of "scale".
+IB_CRITIC_STANDARDIZATIONS = MINE_STANDARDIZATIONS + ("unit",)
 MARGINALS = ("empirical", "uniform")
 UNITS = ("bits", "nats")
 

@@ -1,5 +1,7 @@
 """The CIFAR ResNet family of tensorflow/models `research/resnet`, as Keras functional models."""
 
+import functools
+
 import keras
 
 from infodl.checks import check_choice, check_non_negative
@@ -110,12 +112,20 @@ def build_network(model_name, **kwargs):
     Returns:
         The `keras.Model` with inputs {"image", "label"} and logits as output.
     """
+    return network_builder(model_name)(**kwargs)
+
+
+def network_builder(model_name):
+    """The function that builds `model_name` from the arguments of `build_resnet` (after
+    its `architecture`): `build_resnet_wenxinxu`, or `build_resnet` for that name.
+
+    Example:
+        >>> from infodl.models.resnet import network_builder
+        >>> network_builder("resnet32_wenxinxu").__name__
+        'build_resnet_wenxinxu'
+    """
     if model_name == "resnet32_wenxinxu":
         from infodl.models.resnet_wenxinxu import build_resnet_wenxinxu
 
-        if kwargs.pop("synchronized_batch_norm", False):
-            raise ValueError("Expected one replica for resnet32_wenxinxu, whose batch norm "
-                             "always uses the statistics of its own batch. Received: "
-                             "synchronized_batch_norm=True (a multi-replica strategy)")
-        return build_resnet_wenxinxu(**kwargs)
-    return build_resnet(model_name, **kwargs)
+        return build_resnet_wenxinxu
+    return functools.partial(build_resnet, model_name)

@@ -186,7 +186,8 @@ class WenxinxuResidualUnit(PreActivationUnit):
 
 def build_resnet_wenxinxu(num_classes=10, input_shape=(32, 32, 3), regularizer="info",
                           alpha1=0.0, alpha2=0.0, l1_method="proximal", l1_every=L1_EVERY,
-                          weight_decay=2e-4, dropout_rate=None, track_block_ratio=False):
+                          weight_decay=2e-4, dropout_rate=None, track_block_ratio=False,
+                          synchronized_batch_norm=False):
     """Builds wenxinxu's ResNet-32 (`inference(x, n=5)`) with a regularized logits layer.
 
     image → conv0: conv3x3(16) → BN → ReLU → 3 stages of 5 `WenxinxuResidualUnit`s
@@ -207,6 +208,8 @@ def build_resnet_wenxinxu(num_classes=10, input_shape=(32, 32, 3), regularizer="
         weight_decay: wd of hyper_parameters.py (2e-4), as wd · Σw²/2 per kernel.
         dropout_rate: must be None or 0 (the original has no dropout).
         track_block_ratio: units keep the training batch's ||L(x)||, ||x||, ||s(x)||.
+        synchronized_batch_norm: must be False (its batch norm always uses the
+            statistics of its own batch: one replica).
 
     Returns:
         A `keras.Model` with inputs {"image": (H, W, C) float32, "label": () int32,
@@ -224,6 +227,10 @@ def build_resnet_wenxinxu(num_classes=10, input_shape=(32, 32, 3), regularizer="
     Reference: wenxinxu/resnet-in-tensorflow (resnet.py, hyper_parameters.py); P1 §3.3.
     """
     check_non_negative(weight_decay, "weight_decay")
+    if synchronized_batch_norm:
+        raise ValueError("Expected one replica for resnet32_wenxinxu, whose batch norm "
+                         "always uses the statistics of its own batch. Received: "
+                         "synchronized_batch_norm=True (a multi-replica strategy)")
     if dropout_rate not in (None, 0, 0.0):
         raise ValueError("Expected dropout_rate=None or 0: wenxinxu's ResNet has no "
                          f"dropout. Received: dropout_rate={dropout_rate}")

@@ -1,7 +1,9 @@
 """What a plain `model.fit` cannot do: alternating and IB trainers, optimizers, strategies.
 
 Trainers: `LayerwiseIBTrainer` (P3 §5) and `EndToEndIBTrainer` (P3 appendix B) with
-their base `IBTrainerBase`, `AlternatingTrainer` (P2's InvNet: autoencoder and
+their base `IBTrainerBase`, their settings `IBTrainerSettings` (one frozen value, free of
+TensorFlow), the weights of a stage's loss `IBLossWeights` and the `CriticPretraining`
+they are given, `AlternatingTrainer` (P2's InvNet: autoencoder and
 classifier steps) with `reconstruction_error`, `InMemoryEpochTrainer` (many epochs of a
 tiny model per compiled call). `LangevinSGD` (P1 Claim 2.1), `error_bar_point`
 (independent MINE / AA-MINE estimates of an information-plane point), `make_strategy`
@@ -26,6 +28,9 @@ infodl.one_name(__name__)
 # Public name -> module that defines it (most import Keras or TensorFlow).
 _LAZY = {
     "IBTrainerBase": ".ib_trainer_base",
+    "IBTrainerSettings": ".ib_settings",
+    "IBLossWeights": ".ib_settings",
+    "CriticPretraining": ".ib_critic_pretraining",
     "LayerwiseIBTrainer": ".ib_layerwise_trainer",
     "EndToEndIBTrainer": ".ib_end_to_end_trainer",
     "AlternatingTrainer": ".alternating_trainer",

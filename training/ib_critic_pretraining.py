@@ -3,10 +3,11 @@ estimate stops improving, then say how it ended beside independent fits.
 
 P3 (Elad et al.) appendix C pretrains the MINE critics "until convergence" before each
 layer is trained; `pretrain_until_converged` (`infodl.training.ib_heldout`) is the
-stopping rule, this mixin wires it into the trainers: the hold-out rows, the optional
+stopping rule, `CriticPretraining` (an object the trainers are given, or build from
+their settings) wires it into the trainers: the hold-out rows, the optional
 input map of the critics, the learning rate while they train alone, the moving average of
 their weights that the rule reads and the IB iterations start from (each critic's batch
-is the loop's, `IBIterationLoop(pretrain_batch_size=..., pretrain_label_batch_size=...)`),
+is the loop's, `IBTrainerSettings.pretrain_batch_size` and `pretrain_label_batch_size`),
 the progress bar, the TensorBoard scalars `ib_pretraining/<stage>/...` and the check that
 puts the training critics' estimate beside the first error-bar fit (`history.json`
 `layers/<stage>/pretraining/check`, one log line).
@@ -23,35 +24,35 @@ from infodl.training.ib_critics import NATS_PER_BIT
 from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
 
 PRETRAIN_HOLDOUT_FRACTION, PRETRAIN_HOLDOUT_MAX = 0.1, 1000
-# Adam lr of the critics while they train alone before a stage (the IB iterations keep
-# `critic_learning_rate`, P3's 1e-4): measured on MNIST hidden_1, docs/ib_training.md.
-CRITIC_PRETRAIN_LEARNING_RATE = 1e-3
-# Pairs per step of the I(X; L+eps) critic while the critics are pretrained alone (the
-# I(Y; L) critic keeps the network's batch, where it overfits less): with 128 instead,
-# that critic stayed 0.04-0.7 bits under independent fits at the start of MNIST hidden_1
-# and hidden_2; docs/ib_training.md.
-CRITIC_PRETRAIN_BATCH_SIZE = 2048
-# Decay per step of the moving average of the critics' weights that pretraining keeps,
-# evaluates and hands to the IB iterations (a horizon of ~100 steps, one evaluation
-# interval): on MNIST hidden_1 the label critic's I(Y; L) without it jumps by +-0.1 bits
-# between evaluations at lr 1e-3 and overfits at lower rates; docs/ib_training.md.
-CRITIC_PRETRAIN_AVERAGE_DECAY = 0.99
 # Examples per forward pass when the input map of the critics is computed.
 FORWARD_BATCH = 2048
 
 
 class CriticPretraining:
-    """Critic pretraining for `IBTrainerBase` (a mixin: it uses the trainer's settings
-    `pretrain_settings`, `critic_standardize`, the two critic learning rates, `writer`,
-    `verbose` and `pretraining_seconds`).
+    """Critic pretraining of the IB stages, with its progress bar, scalars and check.
+
+    Args:
+        settings: the `IBTrainerSettings` (critic_pretrain_steps, critic_eval_every,
+            critic_patience, critic_pretrain_tolerance, critic_pretrain_learning_rate,
+            critic_learning_rate, critic_standardize, verbose).
+        writer: a `SummaryWriter` for the `ib_pretraining/<stage>/...` scalars, or None.
+
+    Attributes:
+        seconds: stage name -> wall time of its critic pretraining.
 
     Reference: P3 (Elad et al.), appendix C (critics pretrained until convergence).
     """
 
+    def __init__(self, settings, writer=None):
+        self.settings = settings
+        self.writer = writer
+        self.verbose = settings.verbose
+        self.seconds = {}
+
     def pretrain_critics(self, name, features_fn, loop, critics, inputs, labels, seed):
         """Critic pretraining with a held-out part of the training inputs (its last rows).
 
-        With `critic_standardize` the critics' input map is first fitted to L on the
+        With `critic_standardize` (not "none") the critics' input map is first fitted to L on the
         training rows (`IBCritics.adapt`); the critics then train alone at Adam lr
         `critic_pretrain_learning_rate` until the stopping rule or the cap, and go back
         to `critic_learning_rate` for the IB iterations. When the loop keeps an average of
@@ -60,22 +61,22 @@ class CriticPretraining:
         them. Returns the record's "pretraining" dict: steps, curve, stopped_by,
         holdout, learning_rate, average_decay and the "input_map" (`restore_critics`
         sets it again on resume); the wall time goes to
-        `pretraining_seconds[name]` and the scalar `ib_pretraining/<name>/seconds`.
+        `seconds[name]` and the scalar `ib_pretraining/<name>/seconds`.
         """
         started = time.perf_counter()
         holdout = int(min(max(round(PRETRAIN_HOLDOUT_FRACTION * len(inputs)), 2),
                           PRETRAIN_HOLDOUT_MAX, len(inputs) - 2))
         estimate = HeldOutEstimate(critics, features_fn, inputs[-holdout:], labels[-holdout:],
                                    seed=seed)
-        if self.critic_standardize != "none":
+        settings = self.settings
+        if settings.critic_standardize != "none":
             critics.adapt(np.concatenate([
                 np.asarray(features_fn(inputs[i:min(i + FORWARD_BATCH, len(inputs) - holdout)],
                                        training=False)).reshape(-1, critics.feature_dim)
-                for i in range(0, len(inputs) - holdout, FORWARD_BATCH)]),
-                scale=self.critic_standardize)
+                for i in range(0, len(inputs) - holdout, FORWARD_BATCH)]))
         loop.pool_size.assign(len(inputs) - holdout)
-        critics.optimizer.learning_rate = self.critic_pretrain_learning_rate
-        bar = tqdm(total=self.pretrain_settings["max_steps"], disable=not self.verbose,
+        critics.optimizer.learning_rate = settings.critic_pretrain_learning_rate
+        bar = tqdm(total=settings.critic_pretrain_steps, disable=not self.verbose,
                    unit="step", desc=f"critic pretraining {name}", mininterval=1.0)
 
         def on_evaluation(step, label_nats, input_nats):
@@ -105,8 +106,10 @@ class CriticPretraining:
                 critics.swap_average()
 
         try:
-            result = pretrain_until_converged(loop, evaluate, on_evaluation=on_evaluation,
-                                              **self.pretrain_settings)
+            result = pretrain_until_converged(
+                loop, evaluate, max_steps=settings.critic_pretrain_steps,
+                eval_every=settings.critic_eval_every, patience=settings.critic_patience,
+                tolerance=settings.critic_pretrain_tolerance, on_evaluation=on_evaluation)
         except stop_signals.Interrupted as error:
             raise stop_signals.Interrupted(
                 f"{error.signal_name} received: stopped the critic pretraining of {name} "
@@ -114,17 +117,18 @@ class CriticPretraining:
                 error.signal_number) from None
         finally:
             bar.close()
-            critics.optimizer.learning_rate = self.critic_learning_rate
+            critics.optimizer.learning_rate = settings.critic_learning_rate
         if averaged:  # the IB iterations start from the averaged critics
             critics.load_average()
         loop.pool_size.assign(len(inputs))
         # The wall time goes to the log line and TensorBoard, not into the history (which
         # a resumed run must reproduce exactly).
-        self.pretraining_seconds[name] = time.perf_counter() - started
+        self.seconds[name] = time.perf_counter() - started
         if self.writer is not None:
-            self.writer.scalars({f"ib_pretraining/{name}/seconds":
-                                 self.pretraining_seconds[name]}, result["steps"])
-        return dict(result, holdout=holdout, learning_rate=self.critic_pretrain_learning_rate,
+            self.writer.scalars({f"ib_pretraining/{name}/seconds": self.seconds[name]},
+                                result["steps"])
+        return dict(result, holdout=holdout,
+                    learning_rate=settings.critic_pretrain_learning_rate,
                     average_decay=loop.pretrain_average_decay, input_map=critics.input_map())
 
     @staticmethod
@@ -164,7 +168,7 @@ class CriticPretraining:
             self.writer.scalars({f"ib_pretraining/{name}/stopped_by_cap":
                                  float(check["stopped_by"] == "cap")}, 0)
         if self.verbose:
-            print(pretraining_line(name, check, self.pretraining_seconds.get(name)),
+            print(pretraining_line(name, check, self.seconds.get(name)),
                   file=sys.stderr, flush=True)
 
 

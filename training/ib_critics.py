@@ -12,18 +12,27 @@ the network flow only through L + eps, never through the copy (stop-gradient). C
 steps follow the bias-corrected MINE gradient, with the moving average of E_Q[e^D] kept
 in log space (`infodl.estimators.mi_bounds.update_log_moving_average`).
 
-Both critics see L through a fixed affine map (`adapt`, identity until called):
+Both critics see L through a fixed input map, `InputStandardizer` of the estimators
+(`adapt`, the identity until called; the trainers' `critic_standardize`, by default no
+map, P3's raw values):
 
-    D_y(y, (L - m) / s),   D_x((F(x) - m) / s, (L + eps - m) / sqrt(s^2 + sigma^2))
+    D_y(y, M(L)),   D_x(M(F(x)), M_eps(L + eps))
 
-with m the mean of each unit of L on the pretraining samples and s^2 their variance,
-per unit or one value for all units, their mean variance (the trainers'
-`critic_standardize`; their default is no map, P3's raw values). The
-map is invertible and the critic's first layer is affine, so the family of functions D
-is P3's; only the conditioning of its training changes. The units of a fresh ReLU layer
-of MNIST sit at ~0.3 beside noise of std 1.4: on the raw values, at Adam lr 1e-4, D_x
-read I(X; L + eps) as 0.04 bits after 1000 steps and 0.85 after 3000 where independent
-fits give 1.5-1.8 (docs/ib_training.md).
+where M is fitted to L on the pretraining samples and M_eps is the same kind of map for
+L + eps, fitted on L alone: with "scale" (the IB's "unit") or "global",
+M(L) = (L - m) / s and M_eps(L + eps) = (L + eps - m) / sqrt(s^2 + sigma^2), s per unit or
+one value for all units (the root of their mean variance). An affine map is invertible
+and the critic's first layer is affine, so the family of functions D is P3's; only the
+conditioning of its training changes. The units of a fresh ReLU layer of MNIST sit at
+~0.3 beside noise of std 1.4: on the raw values, at Adam lr 1e-4, D_x read
+I(X; L + eps) as 0.04 bits after 1000 steps and 0.85 after 3000 where independent fits
+give 1.5-1.8 (docs/ib_training.md).
+
+The critic step is the estimators' bias-corrected DV step
+(`infodl.estimators.mi_bounds.dv_training_surrogate`, as `MINE.training_objective`),
+once per critic. Every setting of the estimators' parts (the critics' negative slope and
+quadratic units, the moving average's decay, the input map) is passed explicitly, so
+the IB does not follow a change of MINE's defaults.
 
 Runs inside `tf.function` (the trainers compile k critic steps and one network step
 into one graph); the math is `keras.ops` on `infodl.estimators.critic.Critic` layers.
@@ -38,13 +47,21 @@ from keras import ops
 
 from infodl import checks
 from infodl.estimators.critic import Critic
-from infodl.estimators.mi_bounds import donsker_varadhan, log_mean_exp, update_log_moving_average
-from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
+from infodl.estimators.input_standardizer import InputStandardizer
+from infodl.estimators.mi_bounds import donsker_varadhan, dv_training_surrogate, log_mean_exp
 from infodl.seeds import derive_seed
+from infodl.training.ib_settings import IB_DEFAULTS
 
 NATS_PER_BIT = math.log(2.0)
-# A unit of L whose variance is at most this (a dead ReLU) is shifted, not scaled.
-MIN_UNIT_VARIANCE = 1e-12
+# The critics of every IB run so far: leaky ReLU slope 0.2, no quadratic units (written
+# here so that a change of `Critic`'s defaults does not reach the IB).
+IB_CRITIC_NEGATIVE_SLOPE = 0.2
+IB_CRITIC_QUADRATIC_UNITS, IB_CRITIC_QUADRATIC_SCALE = 0, 1.0
+# The IB's older name of the estimators' per-unit map.
+INPUT_MAP_ALIASES = {"unit": "scale"}
+# The maps whose variables are a shift and a scale per unit (`input_map()` lists them as
+# "shift", "scale" and "noisy_scale", as runs from before `InputStandardizer` did).
+SCALING_MAPS = ("scale", "global", "none")
 
 
 class IBCritics:
@@ -53,15 +70,17 @@ class IBCritics:
     Args:
         feature_dim: width of the flattened representation L.
         num_classes: number of classes (width of one-hot y).
-        hidden_units: hidden widths of both critics (P3 appendix C: `PAPER_CRITIC_HIDDEN_UNITS`).
-        noise_variance: sigma^2 > 0 of eps (P3: 2).
-        learning_rate: Adam learning rate of the critics (P3: 1e-4).
-        ema_decay: weight of the old value in the log-space moving average of E_Q[e^D].
+        settings: an `IBTrainerSettings`; the critics read critic_hidden_units,
+            noise_variance (sigma^2 of eps), critic_learning_rate (Adam),
+            critic_ema_decay (the DV moving average) and critic_standardize (the input
+            map `adapt` fits).
         seed: int; seeds of the two critics' initial weights.
 
     Example:
         >>> from infodl.training.ib_critics import IBCritics
-        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)  # P3: PAPER_CRITIC_HIDDEN_UNITS
+        >>> from infodl.training.ib_settings import IBTrainerSettings
+        >>> settings = IBTrainerSettings(critic_hidden_units=(32,))  # P3: 1500, 1500
+        >>> critics = IBCritics(2, 2, settings, seed=0)
         >>> rng = np.random.default_rng(0)
         >>> y_onehot = np.eye(2, dtype="float32")[np.arange(64) % 2]
         >>> l_joint = 4.0 * y_onehot  # a representation L of 64 examples
@@ -75,34 +94,36 @@ class IBCritics:
     2018 §3.2 (bias-corrected gradient).
     """
 
-    def __init__(self, feature_dim, num_classes, hidden_units=PAPER_CRITIC_HIDDEN_UNITS,
-                 noise_variance=IB_NOISE_VARIANCE, learning_rate=1e-4, ema_decay=0.99, seed=0):
+    def __init__(self, feature_dim, num_classes, settings=IB_DEFAULTS, seed=0):
         self.feature_dim = checks.check_integer(feature_dim, "feature_dim")
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
-        self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
+        self.noise_variance = settings.noise_variance
         self.noise_std = math.sqrt(self.noise_variance)
-        self.ema_decay = checks.check_real(ema_decay, "ema_decay", minimum=0, maximum=1,
-                                           exclusive_maximum=True)
-        self.label_critic = Critic(hidden_units, seed=derive_seed(seed, "ib_label_critic"),
-                                   name="label_critic")
-        self.input_critic = Critic(hidden_units, seed=derive_seed(seed, "ib_input_critic"),
-                                   name="input_critic")
+        self.ema_decay = settings.critic_ema_decay
+        critic_settings = dict(hidden_units=settings.critic_hidden_units,
+                               negative_slope=IB_CRITIC_NEGATIVE_SLOPE,
+                               quadratic_units=IB_CRITIC_QUADRATIC_UNITS,
+                               quadratic_scale=IB_CRITIC_QUADRATIC_SCALE)
+        self.label_critic = Critic(seed=derive_seed(seed, "ib_label_critic"),
+                                   name="label_critic", **critic_settings)
+        self.input_critic = Critic(seed=derive_seed(seed, "ib_input_critic"),
+                                   name="input_critic", **critic_settings)
         self.label_critic.build([(None, self.num_classes), (None, self.feature_dim)])
         self.input_critic.build([(None, self.feature_dim), (None, self.feature_dim)])
-        # The affine input map of `adapt` (identity until then): shift m, scale s of L and
-        # scale sqrt(s^2 + sigma^2) of L + eps. Kept out of `trackables` (checkpoints of
-        # runs from before the map still restore); `input_map` / `set_input_map` carry it.
-        self.feature_shift = tf.Variable(tf.zeros(self.feature_dim), trainable=False,
-                                         name="feature_shift")
-        self.feature_scale = tf.Variable(tf.ones(self.feature_dim), trainable=False,
-                                         name="feature_scale")
-        self.noisy_scale = tf.Variable(tf.ones(self.feature_dim), trainable=False,
-                                       name="noisy_scale")
+        # The input maps (identity until `adapt`): M of L and M_eps of L + eps. Kept out
+        # of `trackables` (checkpoints of runs from before the map still restore);
+        # `input_map` / `set_input_map` carry them.
+        mode = INPUT_MAP_ALIASES.get(settings.critic_standardize, settings.critic_standardize)
+        self.input_map_mode = mode
+        self.clean_map = InputStandardizer(mode, noise_variance=0.0, name="clean_map")
+        self.noisy_map = InputStandardizer(mode, noise_variance=self.noise_variance,
+                                           name="noisy_map")
+        for input_map in (self.clean_map, self.noisy_map):
+            input_map.build((None, self.feature_dim))
         # log of the moving averages of E_Q[e^D] of (D_y, D_x), and whether they started
         self.log_averages = tf.Variable(tf.zeros(2), trainable=False, name="log_averages")
         self.averages_started = tf.Variable(False, trainable=False, name="averages_started")
-        self.optimizer = keras.optimizers.Adam(checks.check_positive(learning_rate,
-                                                                     "learning_rate"))
+        self.optimizer = keras.optimizers.Adam(settings.critic_learning_rate)
         self.optimizer.build(self.trainable_variables)
 
     @property
@@ -116,17 +137,17 @@ class IBCritics:
                 "averages_started": self.averages_started}
 
     # --- the input map ------------------------------------------------------------------
-    def adapt(self, features, scale="unit"):
-        """Sets the input map from samples of L: m = each unit's mean, s its std.
+    def adapt(self, features):
+        """Fits the input maps M (of L) and M_eps (of L + eps) to samples of L.
 
         Args:
             features: (n, ...) samples of the representation L (NumPy or tensor).
-            scale: "unit" (s per unit) or "global" (one s for every unit: the root of
-                their mean variance; rare ReLU units are not blown up to outliers).
 
         Example:
             >>> from infodl.training.ib_critics import IBCritics
-            >>> critics = IBCritics(2, 2, hidden_units=(8,), seed=0)
+            >>> from infodl.training.ib_settings import IBTrainerSettings
+            >>> settings = IBTrainerSettings(critic_hidden_units=(8,), critic_standardize="unit")
+            >>> critics = IBCritics(2, 2, settings, seed=0)
             >>> critics.adapt(np.array([[0.0, 5.0], [2.0, 5.0]]))  # unit 2 is constant
             >>> [round(v, 3) for v in critics.input_map()["noisy_scale"]]  # sqrt(s² + σ²)
             [1.732, 1.414]
@@ -134,39 +155,57 @@ class IBCritics:
             ([1.0, 5.0], [1.0, 1.0])
         """
         values = np.asarray(features, "float64").reshape(len(features), -1)
-        mean, variance = values.mean(axis=0), values.var(axis=0)
-        checks.check_choice(scale, "scale", ("unit", "global"))
-        if scale == "global":  # one scale: the mean variance of the units
-            variance = np.full_like(variance, variance.mean())
-        constant = variance <= MIN_UNIT_VARIANCE
-        self.set_input_map({"shift": mean.tolist(),
-                            "scale": np.where(constant, 1.0, np.sqrt(variance)).tolist(),
-                            "noisy_scale": np.sqrt(variance + self.noise_variance).tolist()})
+        self.clean_map.adapt(values)
+        self.noisy_map.adapt(values)
 
     def input_map(self):
-        """The input map as lists {"shift", "scale", "noisy_scale"} (JSON, history)."""
-        return {name: [float(v) for v in variable.numpy()]
-                for name, variable in (("shift", self.feature_shift),
-                                       ("scale", self.feature_scale),
-                                       ("noisy_scale", self.noisy_scale))}
+        """The input maps as JSON lists (the history): for "scale", "global" and "none"
+        {"shift", "scale", "noisy_scale"} (m, s and sqrt(s^2 + sigma^2) per unit, the
+        format of runs from before `InputStandardizer`), otherwise {"mode", "clean",
+        "noisy"} (each map's variables)."""
+        if self.input_map_mode not in SCALING_MAPS:
+            return {"mode": self.input_map_mode,
+                    "clean": [np.asarray(v).tolist() for v in self.clean_map.weights],
+                    "noisy": [np.asarray(v).tolist() for v in self.noisy_map.weights]}
+        if self.input_map_mode == "none":
+            zeros, ones = [0.0] * self.feature_dim, [1.0] * self.feature_dim
+            return {"shift": zeros, "scale": ones, "noisy_scale": ones}
+        return {"shift": [float(v) for v in np.asarray(self.clean_map.shift)],
+                "scale": [float(v) for v in 1.0 / np.asarray(self.clean_map.transform,
+                                                             "float64")],
+                "noisy_scale": [float(v) for v in 1.0 / np.asarray(self.noisy_map.transform,
+                                                                   "float64")]}
 
     def set_input_map(self, input_map):
         """Restores an `input_map()`; None keeps the identity (runs from before the map)."""
         if input_map is None:
             return
-        for name, variable in (("shift", self.feature_shift), ("scale", self.feature_scale),
-                               ("noisy_scale", self.noisy_scale)):
-            values = np.asarray(input_map[name], "float32")
-            if values.shape != (self.feature_dim,):
+        if "mode" in input_map:
+            for layer, key in ((self.clean_map, "clean"), (self.noisy_map, "noisy")):
+                layer.set_weights([np.asarray(v, "float32") for v in input_map[key]])
+            return
+        values = {name: np.asarray(input_map[name], "float64")
+                  for name in ("shift", "scale", "noisy_scale")}
+        for name, value in values.items():
+            if value.shape != (self.feature_dim,):
                 raise ValueError(f"Expected an input map of {self.feature_dim} units. "
-                                 f"Received: {name} of shape {values.shape}")
-            variable.assign(values)
+                                 f"Received: {name} of shape {value.shape}")
+        if self.input_map_mode == "none":
+            if np.any(values["shift"]) or np.any(values["scale"] != 1) \
+                    or np.any(values["noisy_scale"] != 1):
+                raise ValueError("Expected the identity input map with critic_standardize="
+                                 "'none'. Received: a fitted map (shift, scale)")
+            return
+        for layer, scale in ((self.clean_map, values["scale"]),
+                             (self.noisy_map, values["noisy_scale"])):
+            layer.set_weights([values["shift"].astype("float32"),
+                               (1.0 / scale).astype("float32")])
 
     def _clean(self, features):
-        return (features - self.feature_shift) / self.feature_scale
+        return self.clean_map(features)
 
     def _noisy(self, noisy_features):
-        return (noisy_features - self.feature_shift) / self.noisy_scale
+        return self.noisy_map(noisy_features)
 
     # --- averaged weights (critic pretraining) -----------------------------------------
     def start_average(self):
@@ -247,15 +286,16 @@ class IBCritics:
                 labels, features, marginal_features, noise, marginal_noise, label_rows,
                 input_rows)
             log_marginals = ops.stack([log_mean_exp(y_marginal), log_mean_exp(x_marginal)])
-            batch = ops.stop_gradient(log_marginals)
-            updated = update_log_moving_average(self.log_averages, batch, self.ema_decay)
-            averages = ops.where(self.averages_started, updated, batch)
-            ratios = ops.exp(log_marginals - averages)
-            surrogate = ops.mean(y_joint) + ops.mean(x_joint) - ops.sum(ratios)
-            loss = -surrogate
+            label_term, label_average = dv_training_surrogate(
+                y_joint, log_marginals[0], self.log_averages[0], self.averages_started,
+                self.ema_decay)
+            input_term, input_average = dv_training_surrogate(
+                x_joint, log_marginals[1], self.log_averages[1], self.averages_started,
+                self.ema_decay)
+            loss = -(label_term + input_term)
         variables = self.trainable_variables
         self.optimizer.apply(tape.gradient(loss, variables), variables)
-        self.log_averages.assign(averages)
+        self.log_averages.assign(ops.stack([label_average, input_average]))
         self.averages_started.assign(True)
         joint = ops.stack([ops.mean(y_joint), ops.mean(x_joint)])
         values = joint - log_marginals

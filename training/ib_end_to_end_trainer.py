@@ -16,11 +16,12 @@ baseline of P3 Table 3, with the same steps, batches and learning rate).
 import numpy as np
 
 from infodl import checks, stop_signals
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.seeds import derive_seed
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
-from infodl.training.ib_trainer_base import IBTrainerBase, new_record
+from infodl.training.ib_settings import IB_DEFAULTS, IBLossWeights
+from infodl.training.ib_trainer_base import IBStage, IBTrainerBase, new_record
 
 STAGE_NAME = "logits"
 
@@ -35,19 +36,21 @@ class EndToEndIBTrainer(IBTrainerBase):
         beta: weight of -I(Y; Ŷ) (P3 Table 3: 1).
         gamma: weight of I(X; Ŷ + eps) (P3 Table 3: 1e-3).
         train_steps: network steps (P3: 5000 MNIST, 20000 CIFAR-10).
-        **kwargs: the settings of `IBTrainerBase` (noise_variance, critic_steps,
-            critic_hidden_units, learning_rate, critic_learning_rate, batch_size,
-            critic_pretrain_steps, critic_eval_every, critic_patience, log_every,
-            checkpoint_every, estimate_restarts, estimate_steps, seed, log_dir, verbose).
+        settings: the `IBTrainerSettings` both IB trainers share.
+        seed: seed of the critics, batches, noise and held-out split.
+        log_dir: folder of TensorBoard events and checkpoints (None = neither).
+        pretraining: the `CriticPretraining` of the critics (None = from `settings`).
 
     Example:
         >>> from infodl.models.ib_nets import build_ib_network
         >>> from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
+        >>> from infodl.training.ib_settings import IBTrainerSettings
         >>> model = build_ib_network("mlp_600_400", (4, 4, 1), num_classes=2, seed=0)
-        >>> trainer = EndToEndIBTrainer(  # P3 appendix B: 5000 steps, 1500-1500 critics
-        ...     model, 2, beta=1.0, gamma=1e-3, train_steps=4, critic_steps=2,
-        ...     critic_hidden_units=(8,), batch_size=16, critic_pretrain_steps=4,
-        ...     critic_eval_every=2, critic_patience=1, verbose=0)
+        >>> settings = IBTrainerSettings(  # P3 appendix C: 1500-1500 critics
+        ...     critic_steps=2, critic_hidden_units=(8,), batch_size=16,
+        ...     critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1, verbose=0)
+        >>> trainer = EndToEndIBTrainer(  # P3 appendix B: 5000 steps
+        ...     model, 2, settings, beta=1.0, gamma=1e-3, train_steps=4)
         >>> y = np.arange(64) % 2
         >>> x = (np.random.default_rng(0).normal(size=(64, 4, 4, 1))
         ...      + 2.0 * y[:, None, None, None]).astype("float32")
@@ -58,20 +61,20 @@ class EndToEndIBTrainer(IBTrainerBase):
     Reference: P3 (Elad et al.) appendix B (eq. 8, Table 3, Fig. 6) and appendix C.
     """
 
-    def __init__(self, model, num_classes, alpha=1.0, beta=1.0, gamma=1e-3, train_steps=5000,
-                 **kwargs):
-        super().__init__(model, num_classes, **kwargs)
-        self.alpha = checks.check_non_negative(alpha, "alpha")
-        self.beta = checks.check_non_negative(beta, "beta")
-        self.gamma = checks.check_non_negative(gamma, "gamma")
-        if not (self.alpha or self.beta or self.gamma):
+    def __init__(self, model, num_classes, settings=IB_DEFAULTS, alpha=1.0, beta=1.0,
+                 gamma=1e-3, train_steps=5000, seed=0, log_dir=None, pretraining=None):
+        super().__init__(model, num_classes, settings, seed=seed, log_dir=log_dir,
+                         pretraining=pretraining)
+        self.weights = IBLossWeights(ce=alpha, label=beta, input=gamma)
+        self.alpha, self.beta, self.gamma = alpha, beta, gamma
+        if not (alpha or beta or gamma):
             raise ValueError("Expected alpha, beta or gamma > 0 (the loss would be 0). "
                              "Received: alpha=0, beta=0, gamma=0")
         self.train_steps = checks.check_integer(train_steps, "train_steps")
 
     @property
     def uses_critics(self):
-        return bool(self.beta or self.gamma)
+        return self.weights.uses_critics
 
     def features(self, inputs, training=False):
         return self.model(inputs, training=training)
@@ -112,11 +115,8 @@ class EndToEndIBTrainer(IBTrainerBase):
             num_outputs = int(np.prod(self.model.output.shape[1:]))
             critics = self.make_critics(num_outputs, derive_seed(self.seed, "ib_layer_critics", 0))
         loop = IBIterationLoop(self.features, self.model.trainable_variables, critics,
-                               x_train, y_train, self.num_classes, self.batch_size,
-                               self.critic_steps, self.learning_rate, ce_weight=self.alpha,
-                               label_weight=self.beta, input_weight=self.gamma,
-                               seed=derive_seed(self.seed, "ib_iterations", 0),
-                               **self.pretrain_loop_settings())
+                               x_train, y_train, self.num_classes, self.settings, self.weights,
+                               seed=derive_seed(self.seed, "ib_iterations", 0))
         objects = {"network": self.model, **loop.trackables()}
         measure = None if critics is None else HeldOutEstimate(
             critics, self.features, x_measure, y_measure,
@@ -132,11 +132,11 @@ class EndToEndIBTrainer(IBTrainerBase):
 
         if progress["phase"] == "layer":
             IBCheckpoints.restore(path, objects)
-            self.restore_critics(critics, record)
+            self.pretraining.restore_critics(critics, record)
             start = progress["iteration"]
         else:
             if critics is not None:
-                record["pretraining"] = self.pretrain_critics(
+                record["pretraining"] = self.pretraining.pretrain_critics(
                     STAGE_NAME, self.features, loop, critics, x_train, y_train,
                     derive_seed(self.seed, "ib_pretraining", 0))
             start = 0
@@ -144,15 +144,15 @@ class EndToEndIBTrainer(IBTrainerBase):
             self.save(objects, history, 0, 0, self.train_steps)
         if start == 0:  # skipped when a resumed record holds it
             self._error_bars(record, x_measure, y_measure, 0)
-            self.check_pretraining(STAGE_NAME, record)
-        stopped = self.run_stage(
-            0, STAGE_NAME, loop, objects, measure, record, history, start, self.train_steps,
-            stop_at=stop_at, on_log=accuracy,
-            on_end=lambda: self._error_bars(record, x_measure, y_measure, self.train_steps))
-        return dict(history, stopped=stopped)
+            self.pretraining.check_pretraining(STAGE_NAME, record)
+        stage = IBStage(0, STAGE_NAME, loop, objects, measure, record, self.train_steps,
+                        on_log=accuracy, on_end=lambda: self._error_bars(
+                            record, x_measure, y_measure, self.train_steps))
+        return dict(history, stopped=self.run_stage(stage, history, start, stop_at=stop_at))
 
     def _error_bars(self, record, x_measure, y_measure, step):
         if self.uses_critics:
-            self.error_bars(STAGE_NAME, self.model.layers[-1].name, record, x_measure,
-                            y_measure, step, seed=derive_seed(self.seed, "ib_error_bars", 0, step))
+            self.error_bars(STAGE_NAME, self.model.layers[-1].name, record,
+                            (x_measure, y_measure), step,
+                            seed=derive_seed(self.seed, "ib_error_bars", 0, step))
 

@@ -14,13 +14,14 @@ from keras import ops
 from infodl import checks, stop_signals
 from infodl.training.ib_blocks import flatten_features
 from infodl.training.ib_critics import NATS_PER_BIT, heldout_pairings
+from infodl.training.ib_settings import IB_DEFAULTS
 
 # Marginal pairs per held-out evaluation: enough pairings that S * n is about this.
 TARGET_MARGINAL_PAIRS = 4096
 # The smallest rise (nats) of a held-out estimate that counts as progress in pretraining:
 # with 1e-3 a critic still creeping up by 2e-4 nats per evaluation never stopped by the
 # rule (docs/ib_training.md); 0.02 nats over `patience` evaluations is a plateau.
-PRETRAIN_TOLERANCE = 0.02
+PRETRAIN_TOLERANCE = IB_DEFAULTS.critic_pretrain_tolerance
 
 
 class HeldOutEstimate:
@@ -39,7 +40,8 @@ class HeldOutEstimate:
     Example:
         >>> from infodl.training.ib_critics import IBCritics
         >>> from infodl.training.ib_heldout import HeldOutEstimate
-        >>> critics = IBCritics(2, 2, hidden_units=(32,), seed=0)
+        >>> from infodl.training.ib_settings import IBTrainerSettings
+        >>> critics = IBCritics(2, 2, IBTrainerSettings(critic_hidden_units=(32,)), seed=0)
         >>> x_test = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
         >>> y_test = (x_test[:, 0] > 0).astype(int)
         >>> layer = keras.layers.Dense(2)  # the trained block: L = layer(x)

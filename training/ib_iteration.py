@@ -26,6 +26,7 @@ from keras import ops
 from infodl import checks, stop_signals
 from infodl.seeds import derive_seed
 from infodl.training.ib_blocks import flatten_features
+from infodl.training.ib_settings import DEFAULT_LOSS_WEIGHTS, IB_DEFAULTS
 
 # Columns of `gradient_norms()`: the weighted terms of the network loss.
 GRADIENT_TERMS = ("cross_entropy", "label", "input")
@@ -41,37 +42,36 @@ class IBIterationLoop:
         inputs: (N, ...) float32 array of the inputs of `features_fn`.
         labels: (N,) integer class labels.
         num_classes: number of classes.
-        batch_size: pairs per step (drawn with replacement).
-        critic_steps: k, critic steps per network step.
-        learning_rate: Adam learning rate of the network step.
-        ce_weight, label_weight, input_weight: alpha, the weight of -I(Y; L) and of
-            I(X; L + eps) in the network loss.
+        settings: an `IBTrainerSettings`; the loop reads batch_size, critic_steps (k),
+            learning_rate (Adam, the network step) and, for `pretrain`,
+            pretrain_batch_size (pairs per step of D_x), pretrain_label_batch_size
+            (of D_y; both critics train on the first rows of one draw of the larger
+            size) and critic_pretrain_average (0, or the decay per step of an
+            exponential moving average of the critics' weights that `pretrain` keeps,
+            `IBCritics.update_average`).
+        weights: the `IBLossWeights` (alpha, the weight of -I(Y; L) and of
+            I(X; L + eps)) of the network loss.
         seed: seed of the batch and noise generator.
         jit_compile: compile the graphs with XLA (slower than TensorFlow's own kernels
             for these steps on CPU, measured).
         share_features: compute F of every example once per iteration for the k critic
             steps (None = when N <= 2 * batch_size * k, i.e. when it is cheaper). F
             must then be deterministic (no dropout) for the values to be the same.
-        pretrain_batch_size: pairs per critic step of `pretrain` (None = batch_size;
-            the IB iterations keep batch_size).
-        pretrain_label_batch_size: pairs per step of D_y in `pretrain`, if it differs
-            (None = pretrain_batch_size): both critics then train on the first rows of
-            one draw of the larger size.
-        pretrain_average_decay: 0, or the decay per step of an exponential moving average
-            of the critics' weights that `pretrain` keeps (`IBCritics.update_average`;
-            critic pretraining evaluates and keeps the average).
 
     Example:
         >>> import tensorflow as tf
         >>> from infodl.training.ib_critics import IBCritics
         >>> from infodl.training.ib_iteration import IBIterationLoop
+        >>> from infodl.training.ib_settings import IBLossWeights, IBTrainerSettings
         >>> x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
         >>> labels = (x[:, 0] > 0).astype(int)
         >>> block = keras.layers.Dense(2)  # the layer being trained
         >>> block.build((None, 3))
-        >>> critics = IBCritics(2, 2, hidden_units=(16,), seed=0)
+        >>> settings = IBTrainerSettings(batch_size=16, critic_steps=2,
+        ...                              critic_hidden_units=(16,))
+        >>> critics = IBCritics(2, 2, settings, seed=0)
         >>> loop = IBIterationLoop(block, block.trainable_variables, critics, x, labels, 2,
-        ...                        batch_size=16, critic_steps=2, input_weight=1e-3)
+        ...                        settings, IBLossWeights(label=1.0, input=1e-3))
         >>> _ = loop.pretrain(tf.constant(4))  # doctest: +SLOW
         >>> means = loop.run(tf.constant(2))  # doctest: +SLOW
         >>> means.shape  # doctest: +SLOW
@@ -81,29 +81,18 @@ class IBIterationLoop:
     """
 
     def __init__(self, features_fn, network_variables, critics, inputs, labels, num_classes,
-                 batch_size=256, critic_steps=10, learning_rate=1e-3, ce_weight=0.0,
-                 label_weight=1.0, input_weight=0.0, seed=0, jit_compile=False,
-                 share_features=None, pretrain_batch_size=None, pretrain_label_batch_size=None,
-                 pretrain_average_decay=0.0):
+                 settings=IB_DEFAULTS, weights=DEFAULT_LOSS_WEIGHTS, seed=0, jit_compile=False,
+                 share_features=None):
         self.features_fn = features_fn
         self.network_variables = list(network_variables)
         self.critics = critics
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
-        self.batch_size = checks.check_integer(batch_size, "batch_size", minimum=2)
-        self.pretrain_batch_size = checks.check_integer(
-            pretrain_batch_size, "pretrain_batch_size", minimum=2,
-            allow_none=True) or self.batch_size
-        self.pretrain_label_batch_size = checks.check_integer(
-            pretrain_label_batch_size, "pretrain_label_batch_size", minimum=2,
-            allow_none=True) or self.pretrain_batch_size
-        self.critic_steps = checks.check_integer(critic_steps, "critic_steps", minimum=0)
-        self.pretrain_average_decay = checks.check_real(
-            pretrain_average_decay, "pretrain_average_decay", minimum=0, maximum=1,
-            exclusive_maximum=True)
-        self.ce_weight = checks.check_non_negative(ce_weight, "ce_weight")
-        self.label_weight = checks.check_non_negative(label_weight, "label_weight")
-        self.input_weight = checks.check_non_negative(input_weight, "input_weight")
-        if critics is None and (self.label_weight or self.input_weight):
+        self.settings, self.weights = settings, weights
+        self.batch_size = settings.batch_size
+        self.pretrain_batch_size = settings.pretrain_batch_size
+        self.pretrain_label_batch_size = settings.pretrain_label_batch_size
+        self.pretrain_average_decay = settings.critic_pretrain_average
+        if critics is None and weights.uses_critics:
             raise ValueError("Expected critics for label_weight > 0 or input_weight > 0. "
                              "Received: critics=None")
         if critics is not None and self.pretrain_average_decay:
@@ -119,11 +108,11 @@ class IBIterationLoop:
         # more inputs through F than there are examples, F of every example is computed
         # once per iteration and the batches are drawn from it (same values, less work).
         self.share_features = (share_features if share_features is not None
-                               else self.num_examples <= 2 * self.batch_size * critic_steps)
+                               else self.num_examples
+                               <= 2 * self.batch_size * settings.critic_steps)
         self.generator = tf.random.Generator.from_seed(seed)
         self.probe_seed = derive_seed(seed, "ib_gradient_probe")
-        self.optimizer = keras.optimizers.Adam(checks.check_positive(learning_rate,
-                                                                     "learning_rate"))
+        self.optimizer = keras.optimizers.Adam(settings.learning_rate)
         self.optimizer.build(self.network_variables)
         # Set by a stop request (from the signal watcher thread, even mid-stretch); the
         # stretches end after the current iteration and `completed` says how many ran.
@@ -190,11 +179,11 @@ class IBIterationLoop:
         if self.critics is not None:
             i_y, i_x = self.critics.bounds(ops.one_hot(labels, self.num_classes), features,
                                            marginal_features, noise, marginal_noise)
-        if self.ce_weight:
+        if self.weights.ce:
             cross_entropy = ops.mean(keras.losses.sparse_categorical_crossentropy(
                 labels, features, from_logits=True))
-        loss = self.ce_weight * cross_entropy - self.label_weight * i_y \
-            + self.input_weight * i_x
+        loss = self.weights.ce * cross_entropy - self.weights.label * i_y \
+            + self.weights.input * i_x
         return loss, cross_entropy, i_y, i_x
 
     def network_step(self):
@@ -261,8 +250,8 @@ class IBIterationLoop:
             noise, marginal_noise = self.probe_noise(features)
             _, cross_entropy, i_y, i_x = self.network_loss(
                 labels, features, marginal_features, noise, marginal_noise)
-            terms = (self.ce_weight * cross_entropy, self.label_weight * i_y,
-                     self.input_weight * i_x)
+            terms = (self.weights.ce * cross_entropy, self.weights.label * i_y,
+                     self.weights.input * i_x)
         norms = []
         for term in terms:  # a term the variables do not reach (weight 0) has norm 0
             gradients = [g for g in tape.gradient(term, self.network_variables)
@@ -280,9 +269,9 @@ class IBIterationLoop:
             if self.stop_flag:
                 break
             critic_values = tf.zeros(2)
-            if self.critics is not None and self.critic_steps:
+            if self.critics is not None:
                 table = self.all_features() if self.share_features else None
-                for _ in tf.range(self.critic_steps):
+                for _ in tf.range(self.settings.critic_steps):
                     critic_values = tf.stack(self.critic_step(table))
             step = tf.stack(self.network_step())
             totals += tf.concat([step, critic_values], axis=0)

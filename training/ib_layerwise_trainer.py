@@ -28,12 +28,13 @@ import keras
 import numpy as np
 
 from infodl import checks, stop_signals
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.seeds import derive_seed
 from infodl.training.ib_blocks import flatten_features, split_blocks
+from infodl.training.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_heldout import HeldOutEstimate
 from infodl.training.ib_iteration import IBIterationLoop
-from infodl.training.ib_trainer_base import IBTrainerBase, new_record
+from infodl.training.ib_settings import IB_DEFAULTS, IBLossWeights
+from infodl.training.ib_trainer_base import IBStage, IBTrainerBase, new_record
 from infodl.training.in_memory_epoch_trainer import InMemoryEpochTrainer
 
 FORWARD_BATCH = 2048
@@ -102,42 +103,23 @@ class LayerwiseIBTrainer(IBTrainerBase):
             `logits` on the frozen features (batch `batch_size`, whole epochs of at
             least that many steps); the default is meant to converge (P3: "the best
             linear transformation").
-        noise_variance: sigma^2 of eps (P3: 2).
-        critic_steps: k, critic steps per layer step (P3: 10).
-        critic_hidden_units: hidden widths of both critics (P3 appendix C:
-            `PAPER_CRITIC_HIDDEN_UNITS`).
-        learning_rate: Adam lr of the layer steps (P3: 1e-3).
-        critic_learning_rate: Adam lr of the critics (P3: 1e-4).
-        batch_size: pairs per step (drawn with replacement).
-        critic_pretrain_steps, critic_eval_every, critic_patience: the critic
-            pretraining of each layer (at most that many steps; held-out evaluations).
-        critic_pretrain_batch_size: pairs per step of D_x (the I(X; L + eps) critic)
-            in that pretraining (None = batch_size).
-        critic_pretrain_label_batch_size: pairs per step of D_y (the I(Y; L) critic)
-            in that pretraining (None = batch_size). Both critics train on the first
-            rows of one draw of the larger size.
-        critic_pretrain_average: decay per step of the moving average of the critics'
-            weights that the pretraining keeps; its held-out rule reads the average and
-            the layer's IB iterations start from it (0 = the last weights).
-        log_every: iterations between information-plane points.
-        checkpoint_every: iterations between checkpoints.
-        estimate_restarts: 0, or k independent MINE / AA-MINE fits
-            (`fit_estimate(restarts=k)`) at the start and end of each layer: error bars.
-        estimate_steps: critic steps of each such fit.
+        settings: the `IBTrainerSettings` both IB trainers share (critics, their
+            pretraining, steps, batch, logging, checkpoints, error bars).
         seed: seed of the critics, batches, noise and held-out split.
         log_dir: folder of TensorBoard events and checkpoints (None = neither).
-        verbose: 1 = a progress bar per layer, 0 = silent.
-        keep_checkpoints: newest checkpoints kept.
+        pretraining: the `CriticPretraining` of the layers (None = from `settings`).
 
     Example:
         >>> from infodl.models.ib_nets import build_ib_network
         >>> from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
+        >>> from infodl.training.ib_settings import IBTrainerSettings
         >>> model = build_ib_network("mlp_512_512", (4, 4, 1), num_classes=2,
         ...                          post_trained_logits=True, seed=0)
-        >>> trainer = LayerwiseIBTrainer(  # P3: 5000 iterations per layer, 1500-1500 critics
-        ...     model, 2, iterations_per_layer=4, critic_steps=2, critic_hidden_units=(8,),
-        ...     batch_size=16, critic_pretrain_steps=4, critic_eval_every=2,
-        ...     critic_patience=1, posttrain_steps=20, verbose=0)
+        >>> settings = IBTrainerSettings(  # P3: 1500-1500 critics
+        ...     critic_steps=2, critic_hidden_units=(8,), batch_size=16,
+        ...     critic_pretrain_steps=4, critic_eval_every=2, critic_patience=1, verbose=0)
+        >>> trainer = LayerwiseIBTrainer(  # P3: 5000 iterations per layer
+        ...     model, 2, settings, iterations_per_layer=4, posttrain_steps=20)
         >>> [block.name for block in trainer.blocks], trainer.head.name
         (['hidden_1', 'hidden_2', 'features'], 'logits')
         >>> y = np.arange(64) % 2
@@ -150,10 +132,12 @@ class LayerwiseIBTrainer(IBTrainerBase):
     Reference: P3 (Elad et al.) §5, eq. 5 and 7, Fig. 4, Tables 1-2, appendix A and C.
     """
 
-    def __init__(self, model, num_classes, beta=1e-3, conv_beta=None,
+    def __init__(self, model, num_classes, settings=IB_DEFAULTS, beta=1e-3, conv_beta=None,
                  iterations_per_layer=5000, posttrain_steps=5000,
-                 posttrain_learning_rate=1e-2, train_layers=None, **kwargs):
-        super().__init__(model, num_classes, **kwargs)
+                 posttrain_learning_rate=1e-2, train_layers=None, seed=0, log_dir=None,
+                 pretraining=None):
+        super().__init__(model, num_classes, settings, seed=seed, log_dir=log_dir,
+                         pretraining=pretraining)
         self.stem, self.blocks, self.head = split_blocks(model)
         self.trained_range = layer_range(self.layer_names, train_layers)
         self.beta = checks.check_non_negative(beta, "beta")
@@ -225,10 +209,9 @@ class LayerwiseIBTrainer(IBTrainerBase):
                                     derive_seed(self.seed, "ib_layer_critics", index))
         beta = self.layer_beta(block)
         loop = IBIterationLoop(block, block.trainable_variables, critics, cached, y_train,
-                               self.num_classes, self.batch_size, self.critic_steps,
-                               self.learning_rate, label_weight=1.0, input_weight=beta,
-                               seed=derive_seed(self.seed, "ib_iterations", index),
-                               **self.pretrain_loop_settings())
+                               self.num_classes, self.settings, IBLossWeights(label=1.0,
+                                                                              input=beta),
+                               seed=derive_seed(self.seed, "ib_iterations", index))
         objects = {"network": self.model, **loop.trackables()}
         measure = HeldOutEstimate(critics, block, forward(below, x_measure), y_measure,
                                   seed=derive_seed(self.seed, "ib_heldout", index))
@@ -236,34 +219,35 @@ class LayerwiseIBTrainer(IBTrainerBase):
         path, progress = resume
         if progress is not None and progress["phase"] == "layer":
             IBCheckpoints.restore(path, objects)
-            self.restore_critics(critics, record)
+            self.pretraining.restore_critics(critics, record)
             start = progress["iteration"]
         else:
-            record["pretraining"] = self.pretrain_critics(
+            record["pretraining"] = self.pretraining.pretrain_critics(
                 block.name, block, loop, critics, cached, y_train,
                 derive_seed(self.seed, "ib_pretraining", index))
             start = 0
             self.log_point(block.name, record, measure, 0, loop=loop)
             self.save(objects, history, index, 0, self.iterations)
         if start == 0:  # skipped when a resumed record holds it
-            self.error_bars(block.name, block.output_layer_name, record, x_measure, y_measure,
+            self.error_bars(block.name, block.output_layer_name, record, (x_measure, y_measure),
                             0, seed=derive_seed(self.seed, "ib_error_bars", index, 0))
-            self.check_pretraining(block.name, record)
+            self.pretraining.check_pretraining(block.name, record)
 
         def on_end():
-            self.error_bars(block.name, block.output_layer_name, record, x_measure,
-                            y_measure, self.iterations,
+            self.error_bars(block.name, block.output_layer_name, record,
+                            (x_measure, y_measure), self.iterations,
                             seed=derive_seed(self.seed, "ib_error_bars", index, self.iterations))
 
-        return self.run_stage(index, block.name, loop, objects, measure, record, history,
-                              start, self.iterations, stop_at=stop_at, on_end=on_end)
+        stage = IBStage(index, block.name, loop, objects, measure, record, self.iterations,
+                        on_end=on_end)
+        return self.run_stage(stage, history, start, stop_at=stop_at)
 
     def _posttrain(self, x_train, y_train):
         """Cross-entropy training of the head (`logits`) on the frozen features."""
         features = np.asarray(flatten_features(forward([self.stem] + self.blocks, x_train)))
         head = keras.Sequential([keras.Input(features.shape[1:])] + self.head.layers,
                                 name="posttrained_head")
-        batch_size = min(self.batch_size, len(features))
+        batch_size = min(self.settings.batch_size, len(features))
         epochs = math.ceil(self.posttrain_steps / math.ceil(len(features) / batch_size))
         trainer = InMemoryEpochTrainer(
             head, keras.optimizers.Adam(self.posttrain_learning_rate),

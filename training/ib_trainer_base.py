@@ -2,9 +2,10 @@
 pretraining, the loop over compiled stretches of iterations, logging and checkpoints.
 
 A run is a sequence of stages (the IB layers of layer-wise training, or the single
-stage of end-to-end training). A stage builds its critics and its `IBIterationLoop`,
-pretrains the critics until their held-out estimate stops improving
-(`CriticPretraining`; checkpoint), then runs its iterations in compiled stretches that
+stage of end-to-end training), each one `IBStage` value. A stage builds its critics and
+its `IBIterationLoop`, pretrains the critics until their held-out estimate stops
+improving (the trainer's `CriticPretraining` object; checkpoint), then runs its
+iterations in compiled stretches that
 end at the next information-plane point or checkpoint. `progress.json` of a checkpoint
 says where the run stands: {"layer": stage index, "iteration", "phase": "pretrain" (stage
 not begun) or "layer", "history"}.
@@ -16,109 +17,86 @@ an iteration are skipped when the restored history already holds them). Critic
 pretraining is not checkpointed: an interrupted pretraining starts again on resume.
 """
 
+import dataclasses
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
 from infodl import checks, stop_signals
-from infodl.choices import IB_CRITIC_STANDARDIZATIONS, MINE_STANDARDIZATIONS
-from infodl.paper_constants import IB_NOISE_VARIANCE, PAPER_CRITIC_HIDDEN_UNITS
-from infodl.run_folder.checkpoints import KEEP_CHECKPOINTS
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.errors import TrainingDivergedError
-from infodl.training.ib_critic_pretraining import (
-    CRITIC_PRETRAIN_AVERAGE_DECAY,
-    CRITIC_PRETRAIN_BATCH_SIZE,
-    CRITIC_PRETRAIN_LEARNING_RATE,
-    CriticPretraining,
-)
+from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_critic_pretraining import CriticPretraining
 from infodl.training.ib_critics import IBCritics
 from infodl.training.ib_error_bars import error_bar_point
-from infodl.training.ib_heldout import PRETRAIN_TOLERANCE
 from infodl.training.ib_iteration import GRADIENT_TERMS
+from infodl.training.ib_settings import IB_DEFAULTS
 
 # Columns of a stage's "losses" rows (nats): the means over the iterations since the row before.
 LOSS_COLUMNS = ("iteration", "loss", "cross_entropy", "train_I_Y_L", "train_I_X_L_noise",
                 "critic_I_Y_L", "critic_I_X_L_noise")
 
 
-class IBTrainerBase(CriticPretraining):
-    """Shared settings and machinery of `LayerwiseIBTrainer` and `EndToEndIBTrainer`.
+@dataclasses.dataclass
+class IBStage:
+    """One stage of IB training, as `IBTrainerBase.run_stage` runs it.
 
-    Args: see the subclasses; every argument is checked here with a one-line error.
+    Attributes:
+        index: the stage index (checkpoint numbering).
+        name: the name in tags and on the progress bar.
+        loop: its `IBIterationLoop`; objects: what its checkpoints hold.
+        measure: a `HeldOutEstimate` for information-plane points, or None.
+        record: the stage's history dict (trajectory, losses, error_bars).
+        total: its iterations.
+        on_log: optional f(iteration) -> dict of extra scalars at logging points.
+        on_end: optional f() called after the last iteration, before its checkpoint.
     """
 
-    def __init__(self, model, num_classes, noise_variance=IB_NOISE_VARIANCE, critic_steps=10,
-                 critic_hidden_units=PAPER_CRITIC_HIDDEN_UNITS, learning_rate=1e-3,
-                 critic_learning_rate=1e-4, batch_size=256, critic_pretrain_steps=5000,
-                 critic_eval_every=100, critic_patience=5,
-                 critic_pretrain_learning_rate=CRITIC_PRETRAIN_LEARNING_RATE,
-                 critic_pretrain_tolerance=PRETRAIN_TOLERANCE, critic_standardize="none",
-                 critic_pretrain_batch_size=CRITIC_PRETRAIN_BATCH_SIZE,
-                 critic_pretrain_label_batch_size=None,
-                 critic_pretrain_average=CRITIC_PRETRAIN_AVERAGE_DECAY, log_every=100,
-                 checkpoint_every=500, estimate_restarts=0, estimate_steps=1000,
-                 estimate_standardize="gaussianize", seed=0, log_dir=None, verbose=1,
-                 keep_checkpoints=KEEP_CHECKPOINTS):
+    index: int
+    name: str
+    loop: object
+    objects: dict
+    measure: object
+    record: dict
+    total: int
+    on_log: Callable | None = None
+    on_end: Callable | None = None
+
+
+class IBTrainerBase:
+    """Shared machinery of `LayerwiseIBTrainer` and `EndToEndIBTrainer`.
+
+    Args:
+        model: the Keras model being trained.
+        num_classes: number of classes.
+        settings: an `IBTrainerSettings` (checked when it is made).
+        seed: seed of the critics, batches, noise and held-out split.
+        log_dir: folder of TensorBoard events and checkpoints (None = neither).
+        pretraining: the `CriticPretraining` of the stages (None = one built from
+            `settings`, writing to `log_dir`).
+    """
+
+    def __init__(self, model, num_classes, settings=IB_DEFAULTS, seed=0, log_dir=None,
+                 pretraining=None):
         self.model = model
         self.num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
-        self.noise_variance = checks.check_positive(noise_variance, "noise_variance")
-        self.critic_steps = checks.check_integer(critic_steps, "critic_steps")
-        self.critic_hidden_units = checks.check_integer_tuple(
-            critic_hidden_units, "critic_hidden_units", min_length=0)
-        self.learning_rate = checks.check_positive(learning_rate, "learning_rate")
-        self.critic_learning_rate = checks.check_positive(critic_learning_rate,
-                                                          "critic_learning_rate")
-        self.batch_size = checks.check_integer(batch_size, "batch_size", minimum=2)
-        self.pretrain_settings = dict(
-            max_steps=checks.check_integer(critic_pretrain_steps, "critic_pretrain_steps",
-                                           minimum=0),
-            eval_every=checks.check_integer(critic_eval_every, "critic_eval_every"),
-            patience=checks.check_integer(critic_patience, "critic_patience"),
-            tolerance=checks.check_non_negative(critic_pretrain_tolerance,
-                                                "critic_pretrain_tolerance"))
-        self.critic_pretrain_learning_rate = checks.check_positive(
-            critic_pretrain_learning_rate, "critic_pretrain_learning_rate")
-        self.critic_standardize = checks.check_choice(critic_standardize, "critic_standardize",
-                                                      IB_CRITIC_STANDARDIZATIONS)
-        self.critic_pretrain_batch_size = checks.check_integer(
-            critic_pretrain_batch_size, "critic_pretrain_batch_size", minimum=2,
-            allow_none=True)
-        self.critic_pretrain_label_batch_size = checks.check_integer(
-            critic_pretrain_label_batch_size, "critic_pretrain_label_batch_size", minimum=2,
-            allow_none=True)
-        self.critic_pretrain_average = checks.check_real(
-            critic_pretrain_average, "critic_pretrain_average", minimum=0, maximum=1,
-            exclusive_maximum=True)
-        self.log_every = checks.check_integer(log_every, "log_every")
-        self.checkpoint_every = checks.check_integer(checkpoint_every, "checkpoint_every")
-        self.estimate_restarts = checks.check_integer(estimate_restarts, "estimate_restarts",
-                                                      minimum=0)
-        self.estimate_steps = checks.check_integer(estimate_steps, "estimate_steps")
-        self.estimate_standardize = checks.check_choice(
-            estimate_standardize, "estimate_standardize", MINE_STANDARDIZATIONS)
+        self.settings = settings
         self.seed = checks.check_integer(seed, "seed", minimum=0)
         self.log_dir = log_dir
-        self.verbose = checks.check_integer(verbose, "verbose", minimum=0, maximum=2)
+        self.verbose = settings.verbose
         self.checkpoints = (None if log_dir is None else
-                            IBCheckpoints(f"{log_dir}/checkpoints", keep=keep_checkpoints))
+                            IBCheckpoints(f"{log_dir}/checkpoints",
+                                          keep=settings.keep_checkpoints))
         self.writer = None if log_dir is None else SummaryWriter.for_log_dir(log_dir)
-        self.pretraining_seconds = {}  # stage name -> wall time of its critic pretraining
+        self.pretraining = (pretraining if pretraining is not None
+                            else CriticPretraining(settings, self.writer))
 
     # --- stages -------------------------------------------------------------------------
-    def pretrain_loop_settings(self):
-        """The `IBIterationLoop` arguments of the critic pretraining (batches, averaging)."""
-        return {"pretrain_batch_size": self.critic_pretrain_batch_size or self.batch_size,
-                "pretrain_label_batch_size": (self.critic_pretrain_label_batch_size
-                                              or self.batch_size),
-                "pretrain_average_decay": self.critic_pretrain_average}
-
     def make_critics(self, feature_dim, seed):
-        return IBCritics(feature_dim, self.num_classes, self.critic_hidden_units,
-                         self.noise_variance, self.critic_learning_rate, seed=seed)
+        return IBCritics(feature_dim, self.num_classes, self.settings, seed=seed)
 
     def training_arrays(self, x_train, y_train, x_measure, y_measure):
         """The inputs as float32 and the labels as int64 arrays, the training pairs
@@ -135,31 +113,29 @@ class IBTrainerBase(CriticPretraining):
         return path, progress or {"layer": 0, "iteration": 0, "phase": "pretrain",
                                   "history": {"layers": {}}}
 
-    def run_stage(self, stage, name, loop, objects, measure, record, history, start, total,
-                  stop_at=None, on_log=None, on_end=None):
-        """Iterations `start..total` of one stage; returns True when `stop_at` cut it short.
+    def run_stage(self, stage, history, start, stop_at=None):
+        """Iterations `start..stage.total` of one `IBStage`; returns True when `stop_at`
+        cut it short.
 
         Args:
-            stage: the stage index (checkpoint numbering).
-            name: the name in tags and on the progress bar.
-            loop: its `IBIterationLoop`; objects: what its checkpoints hold.
-            measure: a `HeldOutEstimate` for information-plane points, or None.
-            record: the stage's history dict (trajectory, losses, error_bars).
+            stage: the `IBStage`.
             history: the run's history (saved in every checkpoint).
-            stop_at: optional (stage, iteration) after which to return.
-            on_log: optional f(iteration) -> dict of extra scalars at logging points.
-            on_end: optional f() called after the last iteration, before its checkpoint.
+            start: the first iteration (a resumed stage starts past 0).
+            stop_at: optional (stage index, iteration) after which to return.
         """
+        name, loop, objects, record, total = (stage.name, stage.loop, stage.objects,
+                                              stage.record, stage.total)
+        log_every, checkpoint_every = self.settings.log_every, self.settings.checkpoint_every
         limit = total
-        if stop_at is not None and stop_at[0] == stage:
+        if stop_at is not None and stop_at[0] == stage.index:
             limit = min(total, max(start, int(stop_at[1])))
         bar = tqdm(total=total, initial=start, disable=not self.verbose, unit="it",
                    desc=f"IB {name}", mininterval=1.0)
         iteration = start
         try:
             while iteration < limit:
-                stop = min(limit, _next_multiple(iteration, self.log_every),
-                           _next_multiple(iteration, self.checkpoint_every))
+                stop = min(limit, _next_multiple(iteration, log_every),
+                           _next_multiple(iteration, checkpoint_every))
                 means = loop.run(tf.constant(stop - iteration)).numpy()
                 done = int(loop.completed.numpy())  # fewer when a stop was requested
                 if done and not np.all(np.isfinite(means)):
@@ -172,26 +148,27 @@ class IBTrainerBase(CriticPretraining):
                 if done:
                     record["losses"].append([iteration] + [float(v) for v in means])
                 if iteration < stop:  # a stop request ended the stretch early
-                    self.stop(objects, history, stage, iteration, name)
-                if iteration % self.log_every == 0 or iteration == total:
-                    self.log_point(name, record, measure, iteration, means,
-                                   None if on_log is None else on_log(iteration), loop=loop)
+                    self.stop(objects, history, stage.index, iteration, name)
+                if iteration % log_every == 0 or iteration == total:
+                    self.log_point(name, record, stage.measure, iteration, means,
+                                   None if stage.on_log is None else stage.on_log(iteration),
+                                   loop=loop)
                     if record["trajectory"]:
                         bar.set_postfix(I_X_bits=f"{record['trajectory'][-1][1]:.3f}",
                                         I_Y_bits=f"{record['trajectory'][-1][2]:.3f}",
                                         refresh=False)
                 if stop_signals.requested():
-                    self.stop(objects, history, stage, iteration, name)
-                if iteration < total and (iteration % self.checkpoint_every == 0
+                    self.stop(objects, history, stage.index, iteration, name)
+                if iteration < total and (iteration % checkpoint_every == 0
                                           or iteration == limit):
-                    self.save(objects, history, stage, iteration, total)
+                    self.save(objects, history, stage.index, iteration, total)
             if iteration == total:
-                if on_end is not None:
+                if stage.on_end is not None:
                     try:
-                        on_end()
+                        stage.on_end()
                     except stop_signals.Interrupted:
-                        self.stop(objects, history, stage, iteration, name)
-                self.save(objects, history, stage, iteration, total)
+                        self.stop(objects, history, stage.index, iteration, name)
+                self.save(objects, history, stage.index, iteration, total)
         finally:
             bar.close()
         return iteration < total
@@ -241,25 +218,29 @@ class IBTrainerBase(CriticPretraining):
             values[f"gradient_ratio/{name}/input_over_cross_entropy"] = inputs / ce
         return values
 
-    def error_bars(self, name, layer_name, record, x_measure, y_measure, iteration, seed):
+    def error_bars(self, name, layer_name, record, measure_set, iteration, seed):
         """Appends (and logs) an independent fit_estimate point with its spread.
 
-        Skipped when the record already holds the point of `iteration` (a resumed run).
-        A stop request interrupts the fits at once (`Interrupted`; nothing to keep).
+        `measure_set` is (x_measure, y_measure), the held-out samples. Skipped when the
+        record already holds the point of `iteration` (a resumed run). A stop request
+        interrupts the fits at once (`Interrupted`; nothing to keep).
         """
-        if not self.estimate_restarts or any(bar["iteration"] == iteration
-                                             for bar in record["error_bars"]):
+        settings = self.settings
+        if not settings.estimate_restarts or any(bar["iteration"] == iteration
+                                                 for bar in record["error_bars"]):
             return
         if self.verbose:
-            print(f"error bars of {name} at iteration {iteration}: {self.estimate_restarts} "
-                  f"restart(s) of {self.estimate_steps} steps of MINE I(Y; L), then of "
-                  "AA-MINE I(X; L + eps)", file=sys.stderr, flush=True)
+            print(f"error bars of {name} at iteration {iteration}: "
+                  f"{settings.estimate_restarts} restart(s) of {settings.estimate_steps} "
+                  "steps of MINE I(Y; L), then of AA-MINE I(X; L + eps)", file=sys.stderr,
+                  flush=True)
+        x_measure, y_measure = measure_set
         try:
             with stop_signals.immediate():
                 point = error_bar_point(self.model, layer_name, x_measure, y_measure,
-                                        self.num_classes, self.noise_variance,
-                                        self.estimate_restarts, self.estimate_steps, seed=seed,
-                                        standardize=self.estimate_standardize,
+                                        self.num_classes, settings.noise_variance,
+                                        settings.estimate_restarts, settings.estimate_steps,
+                                        seed=seed, standardize=settings.estimate_standardize,
                                         verbose=int(self.verbose > 0))
         except stop_signals.Interrupted as error:
             raise stop_signals.Interrupted(

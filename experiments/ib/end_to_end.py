@@ -23,7 +23,6 @@ from infodl.experiments.ib.runs import (
     load_ib_data,
     run_seeds,
     summary_lines,
-    trainer_settings,
     write_results,
 )
 from infodl.training.ib_end_to_end_trainer import STAGE_NAME, EndToEndIBTrainer
@@ -33,8 +32,10 @@ def _train_seed(config, seed, seed_dir):
     started = time.perf_counter()
     data = load_ib_data(config, seed)
     model = build_network(config, data, seed)
-    trainer = EndToEndIBTrainer(model, data["num_classes"],
-                                **trainer_settings(config, seed, seed_dir, EndToEndIBTrainer))
+    trainer = EndToEndIBTrainer(
+        model, data["num_classes"], config.trainer_settings(), alpha=config.alpha,
+        beta=config.beta, gamma=config.gamma, train_steps=config.train_steps, seed=seed,
+        log_dir=seed_dir)
     history = trainer.fit(data["x_train"], data["y_train"], data["x_measure"],
                           data["y_measure"])
     trajectory = history["layers"][STAGE_NAME]["trajectory"]

@@ -46,7 +46,6 @@ from infodl.experiments.ib.runs import (
     load_ib_data,
     run_seeds,
     summary_lines,
-    trainer_settings,
     write_results,
 )
 from infodl.run_folder.summary_writer import SummaryWriter
@@ -111,8 +110,12 @@ def _train_ib(config, seed, seed_dir):
     started = time.perf_counter()
     data = load_ib_data(config, seed)
     model = build_network(config, data, seed, post_trained_logits=True)
-    trainer = LayerwiseIBTrainer(model, data["num_classes"],
-                                 **trainer_settings(config, seed, seed_dir, LayerwiseIBTrainer))
+    trainer = LayerwiseIBTrainer(
+        model, data["num_classes"], config.trainer_settings(), beta=config.beta,
+        conv_beta=config.conv_beta, iterations_per_layer=config.iterations_per_layer,
+        posttrain_steps=config.posttrain_steps,
+        posttrain_learning_rate=config.posttrain_learning_rate,
+        train_layers=config.train_layers, seed=seed, log_dir=seed_dir)
     init_path = None
     if config.init_model is not None:
         init_path = _init_model_path(config.init_model, seed)

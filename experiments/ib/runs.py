@@ -1,5 +1,5 @@
 """What the two IB experiments (ib_layerwise, ib_end_to_end) share: data, networks,
-the trainers' settings, evaluation, saving, and the loop over seeds with its mean ± std.
+evaluation, saving, and the loop over seeds with its mean ± std.
 
 Run folder layout: `<log_dir>/config.json`, `<log_dir>/results.json` (every seed and
 the mean ± std of the test accuracy), `<log_dir>/seed_<s>/` (TensorBoard events,
@@ -8,8 +8,6 @@ with it is complete and reused by a rerun; one without it resumes from its newes
 checkpoint).
 """
 
-import dataclasses
-import inspect
 import os
 import shutil
 import sys
@@ -26,18 +24,14 @@ from infodl.models.ib_nets import build_ib_network, input_statistics
 from infodl.run_folder.atomic import atomic_write, read_json, write_json_atomic
 from infodl.run_folder.checkpoints import MODEL_FILE
 from infodl.run_folder.event_files import truncate_events
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.run_folder.run_directory import holds_only_bookkeeping, prepare_log_dir
 from infodl.run_folder.summary_writer import SummaryWriter
-from infodl.training.ib_trainer_base import IBTrainerBase
+from infodl.training.ib_checkpoint import IBCheckpoints
 
 RESULTS_FILE, HISTORY_FILE = "results.json", "history.json"
 # The held-out measurement images are the same for every run and seed.
 MEASURE_SEED = 0
 EVAL_BATCH = 2048
-# Trainer arguments that differ per seed: `trainer_settings` gives them, not the config
-# (the config's `seed` is the first run's, its `log_dir` holds every seed's folder).
-PER_SEED_ARGUMENTS = ("seed", "log_dir")
 
 
 def load_ib_data(config, seed):
@@ -66,49 +60,6 @@ def build_network(config, data, seed, post_trained_logits=False, weight_decay=0.
                             post_trained_logits=post_trained_logits,
                             input_mean=data["input_mean"], input_std=data["input_std"],
                             weight_decay=weight_decay, seed=seed)
-
-
-def trainer_arguments(trainer_class):
-    """The names of the arguments of `trainer_class(...)`, following `**kwargs` to its bases.
-
-    Example:
-        >>> from infodl.experiments.ib.runs import trainer_arguments
-        >>> from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
-        >>> names = trainer_arguments(EndToEndIBTrainer)  # its own, then IBTrainerBase's
-        >>> names[:6], "critic_steps" in names
-        (('model', 'num_classes', 'alpha', 'beta', 'gamma', 'train_steps'), True)
-    """
-    names = []
-    for klass in trainer_class.__mro__:
-        if "__init__" not in vars(klass):
-            continue
-        parameters = list(inspect.signature(vars(klass)["__init__"]).parameters.values())[1:]
-        names += [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD,
-                                                           p.KEYWORD_ONLY)]
-        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
-            break
-    return tuple(dict.fromkeys(names))
-
-
-def trainer_settings(config, seed, seed_dir, trainer_class=IBTrainerBase):
-    """The keyword arguments of `trainer_class` for one seed.
-
-    Every config field named like an argument of `trainer_class` (by default
-    `IBTrainerBase`: the arguments both IB trainers share) is passed under its name, so
-    that a setting is written once, as a config field; `seed` and `log_dir` are the
-    seed's own (its folder for TensorBoard events and checkpoints).
-
-    Example:
-        >>> from infodl.experiments.ib.end_to_end_config import IBEndToEndConfig
-        >>> from infodl.experiments.ib.runs import trainer_settings
-        >>> settings = trainer_settings(IBEndToEndConfig(critic_steps=5), 3, "runs/e/seed_3")
-        >>> settings["critic_steps"], settings["seed"], settings["log_dir"]
-        (5, 3, 'runs/e/seed_3')
-    """
-    fields = {field.name for field in dataclasses.fields(config)}
-    settings = {name: getattr(config, name) for name in trainer_arguments(trainer_class)
-                if name in fields and name not in PER_SEED_ARGUMENTS}
-    return dict(settings, seed=seed, log_dir=seed_dir)
 
 
 def accuracy(model, inputs, labels):

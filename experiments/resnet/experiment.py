@@ -30,7 +30,7 @@ from infodl.callbacks.information_constraint import InformationConstraintLogger
 from infodl.data import load_dataset, make_eval_pipeline, make_train_pipeline
 from infodl.experiments.fit_segments import fit_segments
 from infodl.experiments.resnet.callbacks import METRICS_FILE, run_callbacks
-from infodl.models.resnet import build_network
+from infodl.models.resnet import network_builder
 from infodl.run_folder.atomic import write_json_atomic
 from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
 from infodl.run_folder.epoch_log import truncate_epoch_log
@@ -56,8 +56,8 @@ def build_compiled_model(config, num_classes, image_shape, replicas=1):
     Call it inside the strategy's scope when distributed (`replicas` > 1 synchronizes
     the batch-norm statistics across replicas).
     """
-    model = build_network(
-        config.model, num_classes=num_classes, input_shape=image_shape,
+    model = network_builder(config.model)(
+        num_classes=num_classes, input_shape=image_shape,
         regularizer=config.regularizer, alpha1=config.alpha1, alpha2=config.alpha2,
         l1_method=config.l1_method, l1_every=config.l1_every,
         weight_decay=config.weight_decay, dropout_rate=config.dropout_rate,

@@ -8,8 +8,9 @@ the trainers, the analysis and the experiments share it without importing each o
   same config, refuse another);
 - `infodl.run_folder.lock`: one owner per run folder (`RunFolderLock`);
 - `infodl.run_folder.checkpoints`: the keep-N policy, which checkpoint format a run
-  uses and why, and the Keras-file checkpoints; `infodl.run_folder.ib_checkpoint`: the
-  `tf.train.Checkpoint` + `progress.json` checkpoints of IB training;
+  uses and why, and the Keras-file checkpoints (the `tf.train.Checkpoint` +
+  `progress.json` checkpoints of IB training live beside the IB trainers, in
+  `infodl.training.ib_checkpoint`);
 - `infodl.run_folder.summary_writer`: one TensorBoard writer per folder;
   `infodl.run_folder.event_files`: reading and truncating its events files;
 - `infodl.run_folder.epoch_log`: the `metrics.jsonl` file (read, truncate, append).

@@ -17,7 +17,7 @@ and why:
     IB layer-wise and        `ckpt-<stage>-<iteration>/`     the state is more than a
     end-to-end (P3):         folder: `tf.train.Checkpoint`   model: critics, two Adam
     custom loops             + `progress.json`               states, the batch and noise
-                             (`infodl.run_folder.            generator, moving averages;
+                             (`infodl.training.              generator, moving averages;
                              ib_checkpoint`)                 `tf.train.Checkpoint` stores
                                                              any trackable, and
                                                              `progress.json` says where

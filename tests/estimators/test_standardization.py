@@ -239,3 +239,52 @@ def test_auto_map_branches_in_python_when_eager_and_at_run_time_when_traced(
     np.testing.assert_allclose(np.asarray(standardizer(values)), expected, atol=2e-3)
     with pytest.raises(AssertionError, match="reached ops.cond"):
         traced(lambda x: standardizer(x))(values)  # a fresh trace takes the conditional
+
+
+def test_global_mode_divides_every_feature_by_one_scale():
+    """"global": (x - mean) / s with s^2 the mean of the features' variances (NumPy)."""
+    x = np.random.default_rng(3).normal([1.0, -2.0, 0.5], [0.5, 3.0, 1.0], (400, 3))
+    standardizer = InputStandardizer("global")
+    standardizer.adapt(x.astype("float32"))
+    scale = np.sqrt(x.var(axis=0).mean())
+    np.testing.assert_allclose(np.asarray(standardizer(x.astype("float32"))),
+                               (x - x.mean(axis=0)) / scale, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["scale", "global", "whiten"])
+def test_noise_aware_map_standardizes_x_plus_noise_from_samples_of_x(mode):
+    """With noise_variance s2 the map fitted on x is that of x + eps: shift = mean of x,
+    covariance + s2 I (per feature sqrt(var + s2); "global" one sqrt(mean var + s2)), so
+    x + eps comes out with (nearly) unit variance, as the closed form says."""
+    rng = np.random.default_rng(4)
+    x = rng.normal([3.0, -1.0], [0.3, 2.0], (20000, 2))
+    noisy = InputStandardizer(mode, noise_variance=2.0)
+    noisy.adapt(x.astype("float32"))
+    variance = x.var(axis=0) + 2.0
+    if mode == "global":
+        variance = np.full(2, variance.mean())
+    if mode == "whiten":
+        covariance = np.cov(x, rowvar=False) + 2.0 * np.eye(2)
+        values, vectors = np.linalg.eigh(covariance)
+        expected = (vectors / np.sqrt(values)) @ vectors.T
+        np.testing.assert_allclose(np.asarray(noisy.transform), expected, rtol=1e-5)
+    else:
+        np.testing.assert_allclose(1.0 / np.asarray(noisy.transform), np.sqrt(variance),
+                                   rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(noisy.shift), x.mean(axis=0), rtol=1e-5)
+    mapped = np.asarray(noisy((x + rng.normal(0.0, np.sqrt(2.0), x.shape)).astype("float32")))
+    if mode != "global":
+        np.testing.assert_allclose(mapped.var(axis=0), 1.0, atol=0.03)
+
+
+def test_noise_aware_gaussianize_places_the_knots_on_noisy_samples():
+    """"gaussianize" with noise: the knots are the quantiles of x + eps (one seeded draw),
+    so the mapped x + eps has standard normal marginals, not x alone."""
+    rng = np.random.default_rng(5)
+    x = rng.exponential(size=(20000, 1))
+    noisy = InputStandardizer("gaussianize", noise_variance=1.0)
+    noisy.adapt(x.astype("float32"))
+    mapped = np.asarray(noisy((x + rng.normal(0.0, 1.0, x.shape)).astype("float32")))
+    assert abs(mapped.mean()) < 0.03 and abs(mapped.std() - 1.0) < 0.03
+    plain = np.asarray(noisy(x.astype("float32")))
+    assert plain.std() < 0.8  # x alone is narrower than the x + eps the map was fitted to

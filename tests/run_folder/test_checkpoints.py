@@ -16,8 +16,8 @@ from infodl.run_folder.checkpoints import (
     restore_checkpoint,
     save_checkpoint,
 )
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
-from infodl.training.ib_trainer_base import IBTrainerBase
+from infodl.training.ib_checkpoint import IBCheckpoints
+from infodl.training.ib_settings import IB_DEFAULTS
 
 
 def test_one_keep_n_policy_for_both_formats_the_configs_and_the_trainers():
@@ -28,7 +28,7 @@ def test_one_keep_n_policy_for_both_formats_the_configs_and_the_trainers():
     assert KEEP_CHECKPOINTS == 3
     assert (default(save_checkpoint, "keep") == default(StepCheckpoint, "keep")
             == default(IBCheckpoints, "keep") == fields["keep_checkpoints"]
-            == default(IBTrainerBase, "keep_checkpoints") == KEEP_CHECKPOINTS)
+            == IB_DEFAULTS.keep_checkpoints == KEEP_CHECKPOINTS)
 
 
 def small_model(seed=0):

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from infodl.training.ib_critics import IBCritics, heldout_pairings
+from infodl.training.ib_critics import heldout_pairings
 from infodl.training.ib_heldout import HeldOutEstimate
+from tests.training.ib_problems import make_critics
 
 
 def _log_mean_exp(values):
@@ -31,7 +32,7 @@ def _batch(seed=0, n=12, d=4, classes=3):
 
 
 def test_bounds_are_donsker_varadhan_of_the_critic_scores():
-    critics = IBCritics(4, 3, hidden_units=(8,), seed=0)
+    critics = make_critics(4, 3, hidden_units=(8,), seed=0)
     labels, features, marginal, noise, marginal_noise = _batch()
     i_y, i_x = critics.bounds(labels, features, marginal, noise, marginal_noise)
     y_joint = critics.label_critic([labels, features]).numpy()
@@ -43,7 +44,7 @@ def test_bounds_are_donsker_varadhan_of_the_critic_scores():
 
 
 def test_input_critic_gradient_reaches_the_layer_only_through_l_plus_noise():
-    critics = IBCritics(4, 3, hidden_units=(8,), seed=1)
+    critics = make_critics(4, 3, hidden_units=(8,), seed=1)
     labels, features, marginal, noise, marginal_noise = _batch(1)
     with tf.GradientTape() as tape:
         tape.watch(features)
@@ -60,7 +61,7 @@ def test_input_critic_gradient_reaches_the_layer_only_through_l_plus_noise():
 
 
 def test_critic_step_keeps_the_moving_average_in_log_space():
-    critics = IBCritics(4, 3, hidden_units=(8,), seed=2, ema_decay=0.9)
+    critics = make_critics(4, 3, hidden_units=(8,), seed=2, ema_decay=0.9)
     first, second = _batch(2), _batch(3)
     before = [critics.label_critic([first[0], first[2]]).numpy(),
               critics.input_critic([first[1], first[2] + first[4]]).numpy()]
@@ -77,7 +78,7 @@ def test_critic_step_keeps_the_moving_average_in_log_space():
 
 
 def test_critic_step_returns_the_bounds_before_the_step():
-    critics = IBCritics(4, 3, hidden_units=(8,), seed=3)
+    critics = make_critics(4, 3, hidden_units=(8,), seed=3)
     batch = _batch(4)
     expected = [float(v) for v in critics.bounds(*batch)]
     got = [float(v) for v in critics.critic_step(*batch)]
@@ -102,7 +103,7 @@ def test_heldout_pairings_never_pair_a_sample_with_itself():
 
 def test_heldout_estimate_noise_has_the_variance_of_the_critics():
     """sigma^2 = 0.25: held-out noise of std 0.5 (not 0.25 = sigma^2, not 0.0625)."""
-    critics = IBCritics(4, 3, hidden_units=(8,), noise_variance=0.25, seed=0)
+    critics = make_critics(4, 3, hidden_units=(8,), noise_variance=0.25, seed=0)
     inputs = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
     heldout = HeldOutEstimate(critics, lambda x, training=False: x, inputs,
                               np.arange(300) % 3, seed=0)
@@ -111,7 +112,7 @@ def test_heldout_estimate_noise_has_the_variance_of_the_critics():
 
 
 def test_heldout_bounds_match_numpy():
-    critics = IBCritics(4, 3, hidden_units=(8,), seed=4)
+    critics = make_critics(4, 3, hidden_units=(8,), seed=4)
     labels, features, _, _, _ = _batch(5, n=10)
     noise, marginal_noise, permutations = heldout_pairings(10, 4, 1.0, 3, seed=1)
     i_y, i_x = critics.heldout_bounds(labels, features, noise, marginal_noise, permutations)
@@ -127,9 +128,9 @@ def test_heldout_bounds_match_numpy():
 
 def test_bad_arguments_raise_one_line_errors():
     with pytest.raises(ValueError, match="noise_variance > 0"):
-        IBCritics(4, 3, noise_variance=0.0)
+        make_critics(4, 3, noise_variance=0.0)
     with pytest.raises(ValueError, match="num_classes >= 2"):
-        IBCritics(4, 1)
+        make_critics(4, 1)
 
 
 def test_each_critic_can_train_on_its_own_rows_of_a_batch():
@@ -144,7 +145,7 @@ def test_each_critic_can_train_on_its_own_rows_of_a_batch():
     first = tuple(part[:8] for part in batch)
 
     def fresh():
-        return IBCritics(5, 3, hidden_units=(16,), seed=4)
+        return make_critics(5, 3, hidden_units=(16,), seed=4)
 
     expected_y = float(fresh().bounds(*first)[0])
     expected_x = float(fresh().bounds(*batch)[1])
@@ -159,3 +160,53 @@ def test_each_critic_can_train_on_its_own_rows_of_a_batch():
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
     assert not np.allclose(mixed.label_critic.get_weights()[0],
                            input_alone.label_critic.get_weights()[0])
+
+
+def test_a_change_of_the_estimators_defaults_does_not_reach_the_ib(monkeypatch):
+    """The IB critics pass every setting of the estimators' parts: with other defaults of
+    `Critic` (negative slope, quadratic units) and `InputStandardizer` (mode, noise) the
+    same IB settings build the same critics and input maps, whose scores and step agree
+    to the bit."""
+    from infodl.estimators.critic import Critic
+    from infodl.estimators.input_standardizer import InputStandardizer
+
+    features = np.random.default_rng(5).normal(2.0, 3.0, (40, 4)).astype("float32")
+
+    def build_and_step():
+        critics = make_critics(4, 3, hidden_units=(8,), seed=0, standardize="unit")
+        critics.adapt(features)
+        batch = _batch(seed=6)
+        scores = [np.asarray(v) for v in critics.scores(*batch)]
+        values = [float(v) for v in critics.critic_step(*batch)]
+        configs = [layer.get_config() for layer in (critics.label_critic, critics.input_critic,
+                                                    critics.clean_map, critics.noisy_map)]
+        return scores, values, configs, critics.input_map()
+
+    reference = build_and_step()
+    monkeypatch.setattr(Critic.__init__, "__defaults__", ((5,), 0.5, None, 3, 2.0))
+    monkeypatch.setattr(InputStandardizer.__init__, "__defaults__", ("gaussianize", 1.0))
+    assert Critic().negative_slope == 0.5  # the new defaults do apply where not passed
+    changed = build_and_step()
+    for want, got in zip(reference[0], changed[0], strict=True):
+        np.testing.assert_array_equal(want, got)
+    assert reference[1:] == changed[1:]
+
+
+@pytest.mark.parametrize("standardize", ["whiten", "gaussianize", "auto"])
+def test_the_estimators_other_maps_train_and_come_back_from_the_history(standardize):
+    """A non-scaling map (the estimators' names): its variables go to the history as
+    lists and come back bit for bit; the compiled critic step runs on the mapped inputs
+    and its D_y scores are those of the plain critic on the map's output."""
+    features = np.random.default_rng(7).exponential(size=(200, 4)).astype("float32")
+    critics = make_critics(4, 3, hidden_units=(8,), seed=0, standardize=standardize)
+    critics.adapt(features)
+    other = make_critics(4, 3, hidden_units=(8,), seed=0, standardize=standardize)
+    other.set_input_map(critics.input_map())
+    assert other.input_map() == critics.input_map()
+    assert critics.input_map()["mode"] == standardize
+    batch = _batch(seed=8)
+    joint_y = np.asarray(critics.scores(*batch)[0])
+    np.testing.assert_allclose(joint_y, np.asarray(critics.label_critic(
+        [batch[0], critics.clean_map(batch[1])])), rtol=1e-6)
+    values = tf.function(critics.critic_step)(*batch)
+    assert all(np.isfinite(float(v)) for v in values)

@@ -4,7 +4,7 @@ import pytest
 
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_end_to_end_trainer import EndToEndIBTrainer
-from tests.training.ib_problems import blobs, tiny_model
+from tests.training.ib_problems import blobs, make_ib_trainer, tiny_model
 from tests.training.resume_checks import assert_same_history, assert_same_weights
 
 SMALL = dict(train_steps=8, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
@@ -14,7 +14,8 @@ SMALL = dict(train_steps=8, critic_steps=2, critic_hidden_units=(8,), batch_size
 
 def _fit(log_dir, stop_at=None, **settings):
     model = tiny_model(seed=0)
-    trainer = EndToEndIBTrainer(model, 3, log_dir=log_dir, **dict(SMALL, **settings))
+    trainer = make_ib_trainer(EndToEndIBTrainer, model, 3, log_dir=log_dir,
+                              **dict(SMALL, **settings))
     x, y = blobs(60)
     history = trainer.fit(x, y, x[:20], y[:20], stop_at=stop_at)
     if log_dir is not None:
@@ -46,4 +47,4 @@ def test_cross_entropy_baseline_builds_no_critics_and_learns(tmp_path):
 
 def test_all_weights_zero_is_refused():
     with pytest.raises(ValueError, match="alpha, beta or gamma > 0"):
-        EndToEndIBTrainer(tiny_model(), 3, alpha=0.0, beta=0.0, gamma=0.0)
+        make_ib_trainer(EndToEndIBTrainer, tiny_model(), 3, alpha=0.0, beta=0.0, gamma=0.0)

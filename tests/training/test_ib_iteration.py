@@ -5,9 +5,8 @@ import pytest
 import tensorflow as tf
 
 from infodl.training.ib_blocks import split_blocks
-from infodl.training.ib_critics import IBCritics
-from infodl.training.ib_iteration import IBIterationLoop
-from tests.training.ib_problems import blobs, tiny_model
+from infodl.training.ib_settings import IBLossWeights
+from tests.training.ib_problems import blobs, make_critics, make_ib_trainer, make_loop, tiny_model
 
 
 def _loop(block_index=1, input_weight=0.5, seed=0, **kwargs):
@@ -18,8 +17,8 @@ def _loop(block_index=1, input_weight=0.5, seed=0, **kwargs):
     for block in [stem] + blocks[:block_index]:
         below = np.asarray(block(below))
     block = blocks[block_index]
-    critics = IBCritics(int(block(below[:2]).shape[-1]), 3, hidden_units=(8,), seed=seed)
-    loop = IBIterationLoop(block, block.trainable_variables, critics, below, labels, 3,
+    critics = make_critics(int(block(below[:2]).shape[-1]), 3, hidden_units=(8,), seed=seed)
+    loop = make_loop(block, block.trainable_variables, critics, below, labels, 3,
                            batch_size=16, critic_steps=2, label_weight=1.0,
                            input_weight=input_weight, seed=seed, **kwargs)
     return model, blocks, critics, loop
@@ -85,7 +84,7 @@ def test_network_loss_signs_layerwise_and_end_to_end():
     np.testing.assert_allclose(float(loss), -float(i_y) + 0.25 * float(i_x), rtol=1e-6)
     assert float(ce) == 0.0  # layer-wise: no cross-entropy
     # end-to-end, P3 eq. 8: alpha CE - beta I(Y; Y_hat) + gamma I(X; Y_hat + eps)
-    loop.ce_weight, loop.label_weight, loop.input_weight = 2.0, 0.5, 0.1
+    loop.weights = IBLossWeights(ce=2.0, label=0.5, input=0.1)
     loss, ce, _, _ = loop.network_loss(labels, features, marginal, noise, marginal_noise)
     logits = features.numpy()
     log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
@@ -128,14 +127,14 @@ def test_shared_feature_table_gives_the_same_critic_step():
 def test_cross_entropy_only_needs_no_critics_and_rejects_mi_weights_without_them():
     model = tiny_model()
     inputs, labels = blobs()
-    loop = IBIterationLoop(lambda x, training: model(x, training=training),
+    loop = make_loop(lambda x, training: model(x, training=training),
                            model.trainable_variables, None, inputs, labels, 3,
                            batch_size=32, ce_weight=1.0, label_weight=0.0, input_weight=0.0)
     first = loop.run(tf.constant(5)).numpy()
     later = loop.run(tf.constant(200)).numpy()
     assert later[1] < first[1]  # cross-entropy falls
     with pytest.raises(ValueError, match="Expected critics"):
-        IBIterationLoop(model, model.trainable_variables, None, inputs, labels, 3)
+        make_loop(model, model.trainable_variables, None, inputs, labels, 3)
 
 
 def test_a_stop_request_ends_a_stretch_and_splitting_matches_one_stretch():
@@ -165,7 +164,7 @@ def test_gradient_norms_match_numpy_and_separate_tapes():
     """alpha |grad CE| against the closed form of a linear logits layer (NumPy); the MI
     terms against one GradientTape per term; the training stream is not touched."""
     _, blocks, _, loop = _loop(block_index=1, input_weight=0.25)
-    loop.ce_weight, loop.label_weight = 0.5, 2.0
+    loop.weights = IBLossWeights(ce=0.5, label=2.0, input=0.25)
     state = loop.generator.state.numpy().copy()
     norms = loop.gradient_norms()
     np.testing.assert_array_equal(loop.generator.state.numpy(), state)
@@ -202,7 +201,6 @@ def test_pretraining_draws_batches_of_its_own_size_and_the_iterations_keep_their
     steps of `pretrain` see that many pairs, those of `run` the network's batch; None
     keeps batch_size and the same random stream."""
     from infodl.experiments.ib.layerwise_config import IBLayerwiseConfig
-    from infodl.experiments.ib.runs import trainer_settings
     from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
     def batch_rows(loop, critics):
@@ -225,12 +223,12 @@ def test_pretraining_draws_batches_of_its_own_size_and_the_iterations_keep_their
         means[size] = loop.pretrain(tf.constant(3)).numpy()
         assert loop.pretrain_batch_size == 16
     np.testing.assert_array_equal(means[None], means[16])
-    with pytest.raises(ValueError, match=r"Expected pretrain_batch_size >= 2"):
-        _loop(pretrain_batch_size=1)
-    settings = trainer_settings(IBLayerwiseConfig(critic_pretrain_batch_size=512), 0, None)
-    assert settings["critic_pretrain_batch_size"] == 512
     with pytest.raises(ValueError, match=r"Expected critic_pretrain_batch_size >= 2"):
-        LayerwiseIBTrainer(tiny_model(0), 3, critic_pretrain_batch_size=0)
+        _loop(pretrain_batch_size=1)
+    settings = IBLayerwiseConfig(critic_pretrain_batch_size=512).trainer_settings()
+    assert settings.critic_pretrain_batch_size == 512
+    with pytest.raises(ValueError, match=r"Expected critic_pretrain_batch_size >= 2"):
+        make_ib_trainer(LayerwiseIBTrainer, tiny_model(0), 3, critic_pretrain_batch_size=0)
 
 
 def test_pretraining_keeps_the_moving_average_of_the_critic_weights():
@@ -265,7 +263,7 @@ def test_pretraining_keeps_the_moving_average_of_the_critic_weights():
         np.testing.assert_array_equal(got, want)
     _, _, plain, _ = _loop(pretrain_average_decay=0.0)
     assert not hasattr(plain, "averaged_variables")
-    with pytest.raises(ValueError, match=r"pretrain_average_decay"):
+    with pytest.raises(ValueError, match=r"critic_pretrain_average"):
         _loop(pretrain_average_decay=1.0)
 
 
@@ -296,13 +294,19 @@ def test_trainer_pretrains_dx_at_2048_and_dy_at_the_network_batch_by_default():
     before (both critics at the network's batch, the last weights)."""
     from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
-    trainer = LayerwiseIBTrainer(tiny_model(0), 3, batch_size=16)
-    assert trainer.pretrain_loop_settings() == {
+    def pretrain_loop_settings(trainer):  # what the trainer's loops read
+        settings = trainer.settings
+        return {"pretrain_batch_size": settings.pretrain_batch_size,
+                "pretrain_label_batch_size": settings.pretrain_label_batch_size,
+                "pretrain_average_decay": settings.critic_pretrain_average}
+
+    trainer = make_ib_trainer(LayerwiseIBTrainer, tiny_model(0), 3, batch_size=16)
+    assert pretrain_loop_settings(trainer) == {
         "pretrain_batch_size": 2048, "pretrain_label_batch_size": 16,
         "pretrain_average_decay": 0.99}
-    before = LayerwiseIBTrainer(tiny_model(0), 3, batch_size=16, critic_pretrain_batch_size=None,
-                                critic_pretrain_average=0)
-    assert before.pretrain_loop_settings() == {
+    before = make_ib_trainer(LayerwiseIBTrainer, tiny_model(0), 3, batch_size=16,
+                             critic_pretrain_batch_size=None, critic_pretrain_average=0)
+    assert pretrain_loop_settings(before) == {
         "pretrain_batch_size": 16, "pretrain_label_batch_size": 16,
         "pretrain_average_decay": 0.0}
 
@@ -316,5 +320,5 @@ def test_bad_pretraining_settings_are_one_line_errors(setting, value, message):
     from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
 
     with pytest.raises(ValueError, match=message) as error:
-        LayerwiseIBTrainer(tiny_model(0), 3, **{setting: value})
+        make_ib_trainer(LayerwiseIBTrainer, tiny_model(0), 3, **{setting: value})
     assert "\n" not in str(error.value)

@@ -9,7 +9,7 @@ import pytest
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer, layer_range
 from tests.fixture_folders import shared_read_only
-from tests.training.ib_problems import blobs, tiny_model
+from tests.training.ib_problems import blobs, make_ib_trainer, tiny_model
 from tests.training.resume_checks import assert_same_history, assert_same_weights
 
 SMALL = dict(iterations_per_layer=4, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
@@ -26,8 +26,8 @@ def _weights(model):
 def _fit(log_dir, train_layers, stop_at=None):
     model = tiny_model(seed=0, widths=(6, 4))
     before = _weights(model)
-    trainer = LayerwiseIBTrainer(model, 3, beta=0.1, log_dir=log_dir, train_layers=train_layers,
-                                 **SMALL)
+    trainer = make_ib_trainer(LayerwiseIBTrainer, model, 3, beta=0.1, log_dir=log_dir,
+                              train_layers=train_layers, **SMALL)
     x, y = blobs(60)
     history = trainer.fit(x, y, x[:20], y[:20], stop_at=stop_at)
     SummaryWriter.close_log_dir(log_dir)

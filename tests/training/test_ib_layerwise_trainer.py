@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from infodl.run_folder.summary_writer import SummaryWriter
 from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
-from tests.training.ib_problems import blobs, tiny_model
+from tests.training.ib_problems import blobs, make_ib_trainer, tiny_model
 from tests.training.resume_checks import assert_same_history, assert_same_weights
 
 SMALL = dict(iterations_per_layer=6, critic_steps=2, critic_hidden_units=(8,), batch_size=16,
@@ -18,7 +18,8 @@ SMALL = dict(iterations_per_layer=6, critic_steps=2, critic_hidden_units=(8,), b
 
 def _fit(log_dir, stop_at=None, **settings):
     model = tiny_model(seed=0)
-    trainer = LayerwiseIBTrainer(model, 3, beta=0.1, log_dir=log_dir, **dict(SMALL, **settings))
+    trainer = make_ib_trainer(LayerwiseIBTrainer, model, 3, beta=0.1, log_dir=log_dir,
+                              **dict(SMALL, **settings))
     x, y = blobs(60)
     history = trainer.fit(x, y, x[:20], y[:20], stop_at=stop_at)
     SummaryWriter.close_log_dir(log_dir)
@@ -66,7 +67,8 @@ def test_history_checkpoints_and_tensorboard(tmp_path):
 def test_blobs_are_learned_and_frozen_layers_stay_put(tmp_path):
     model = tiny_model(seed=1)
     first = [w.copy() for w in model.get_layer("hidden_1").get_weights()]
-    trainer = LayerwiseIBTrainer(model, 3, beta=1e-3, iterations_per_layer=40, critic_steps=3,
+    trainer = make_ib_trainer(LayerwiseIBTrainer, model, 3, beta=1e-3,
+                              iterations_per_layer=40, critic_steps=3,
                                  critic_hidden_units=(16,), batch_size=32,
                                  critic_pretrain_steps=20, critic_eval_every=10,
                                  posttrain_steps=300, verbose=0)
@@ -82,12 +84,12 @@ def test_blobs_are_learned_and_frozen_layers_stay_put(tmp_path):
 
 def test_conv_layers_take_conv_beta():
     from infodl.models.ib_nets import build_ib_network
-    trainer = LayerwiseIBTrainer(build_ib_network("convnet_16", (8, 8, 3),
+    trainer = make_ib_trainer(LayerwiseIBTrainer, build_ib_network("convnet_16", (8, 8, 3),
                                                   post_trained_logits=True),
                                  10, beta=1e-3, conv_beta=0.0)
     assert [trainer.layer_beta(b) for b in trainer.blocks] == [0.0] * 3 + [1e-3] * 3
     with pytest.raises(ValueError, match="iterations_per_layer >= 1"):
-        LayerwiseIBTrainer(tiny_model(), 3, iterations_per_layer=0)
+        make_ib_trainer(LayerwiseIBTrainer, tiny_model(), 3, iterations_per_layer=0)
 
 
 def test_gradient_ratio_and_pretraining_outcome_reach_history_and_tensorboard(tmp_path):

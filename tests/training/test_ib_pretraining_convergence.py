@@ -1,5 +1,5 @@
 """Critic pretraining converges (issue 20.2): on a Gaussian layer with a closed-form
-I(X; L + eps), the pretraining of `IBTrainerBase` (Adam lr 1e-3, tolerance 0.02 nats;
+I(X; L + eps), the trainers' `CriticPretraining` (Adam lr 1e-3, tolerance 0.02 nats;
 with an offset in L, the input map `critic_standardize="global"`) reaches the closed form
 and stops by its rule; the old pretraining (P3's lr 1e-4, tolerance 1e-3) does neither
 within the same step budget."""
@@ -8,10 +8,12 @@ import keras
 import numpy as np
 import pytest
 
+from infodl.training.ib_critic_pretraining import CriticPretraining
 from infodl.training.ib_critics import IBCritics
 from infodl.training.ib_heldout import HeldOutEstimate, pretrain_until_converged
 from infodl.training.ib_iteration import IBIterationLoop
-from infodl.training.ib_trainer_base import IBTrainerBase
+from infodl.training.ib_settings import IBLossWeights, IBTrainerSettings
+from tests.training.ib_problems import make_critics
 
 SCALE, OFFSET, DIM, NOISE_VARIANCE = 2.0, 5.0, 2, 2.0
 # L = SCALE * x + OFFSET with x ~ N(0, I): L + eps ~ N, I(X; L + eps) = d/2 log(1 + c^2/s^2)
@@ -34,15 +36,15 @@ def gaussian_problem(offset, seed=0):
 def pretrain(offset=0.0, critic_pretrain_average=0.0, return_parts=False, **settings):
     """(pretraining record, I(Y; L) and I(X; L + eps) nats on the measuring samples)."""
     layer, x_train, y_train, x_measure, y_measure = gaussian_problem(offset)
-    trainer = IBTrainerBase(None, 2, critic_hidden_units=(32, 32), batch_size=128,
-                            critic_pretrain_steps=BUDGET, critic_eval_every=50,
-                            noise_variance=NOISE_VARIANCE, verbose=0,
-                            critic_pretrain_average=critic_pretrain_average, **settings)
-    critics = trainer.make_critics(DIM, seed=0)
+    trainer_settings = IBTrainerSettings(
+        critic_hidden_units=(32, 32), batch_size=128, critic_pretrain_steps=BUDGET,
+        critic_eval_every=50, noise_variance=NOISE_VARIANCE, verbose=0, critic_steps=10,
+        critic_pretrain_average=critic_pretrain_average, **settings)
+    critics = IBCritics(DIM, 2, trainer_settings, seed=0)
     loop = IBIterationLoop(layer, layer.trainable_variables, critics, x_train, y_train, 2,
-                           batch_size=128, critic_steps=10, seed=0,
-                           **trainer.pretrain_loop_settings())
-    record = trainer.pretrain_critics("gaussian", layer, loop, critics, x_train, y_train, 0)
+                           trainer_settings, IBLossWeights(), seed=0)
+    record = CriticPretraining(trainer_settings).pretrain_critics(
+        "gaussian", layer, loop, critics, x_train, y_train, 0)
     assert float(critics.optimizer.learning_rate) == pytest.approx(1e-4)  # P3's, for IB
     measured = HeldOutEstimate(critics, layer, x_measure, y_measure, seed=1)()
     if return_parts:
@@ -71,7 +73,9 @@ def test_averaged_pretraining_reaches_the_closed_form_and_hands_over_the_average
     closed form by its rule; the rule read the averaged critics (the last curve point
     is the held-out estimate of the critics it hands to the IB iterations), and those
     critics are the average."""
-    from infodl.training.ib_critic_pretraining import CRITIC_PRETRAIN_AVERAGE_DECAY
+    from infodl.training.ib_settings import IB_DEFAULTS
+
+    CRITIC_PRETRAIN_AVERAGE_DECAY = IB_DEFAULTS.critic_pretrain_average
 
     record, (label_nats, input_nats), (layer, critics, x_train, y_train) = pretrain(
         critic_pretrain_average=CRITIC_PRETRAIN_AVERAGE_DECAY, return_parts=True)
@@ -103,9 +107,9 @@ def test_input_map_is_affine_and_keeps_the_bounds_of_a_remapped_critic():
     features = rng.normal(3.0, 0.5, (64, 4)).astype("float32")
     noise, marginal_noise = rng.normal(size=(2, 64, 4)).astype("float32")
     labels = np.eye(3, dtype="float32")[np.arange(64) % 3]
-    mapped = IBCritics(4, 3, hidden_units=(8,), seed=0)
+    mapped = make_critics(4, 3, hidden_units=(8,), seed=0, standardize="unit")
     mapped.adapt(features)
-    plain = IBCritics(4, 3, hidden_units=(8,), seed=0)
+    plain = make_critics(4, 3, hidden_units=(8,), seed=0)
     m, s = features.mean(0), features.std(0)
     t = np.sqrt(features.var(0) + 2.0)
     joint_y, _, joint_x, marginal_x = (np.asarray(v) for v in mapped.scores(
@@ -120,14 +124,15 @@ def test_input_map_is_affine_and_keeps_the_bounds_of_a_remapped_critic():
 
 
 def test_set_input_map_restores_it_and_refuses_another_width():
-    critics = IBCritics(3, 2, hidden_units=(4,), seed=0)
+    critics = make_critics(3, 2, hidden_units=(4,), seed=0, standardize="unit")
     critics.adapt(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 6.0]]))
-    other = IBCritics(3, 2, hidden_units=(4,), seed=0)
+    other = make_critics(3, 2, hidden_units=(4,), seed=0, standardize="unit")
     other.set_input_map(critics.input_map())
     assert other.input_map() == critics.input_map()
     assert critics.input_map()["scale"] == [1.0, 1.0, 2.0]  # the constant unit: 1
     with pytest.raises(ValueError, match="Expected an input map of 2 units"):
-        IBCritics(2, 2, hidden_units=(4,), seed=0).set_input_map(critics.input_map())
+        make_critics(2, 2, hidden_units=(4,), seed=0, standardize="unit").set_input_map(
+            critics.input_map())
 
 
 def test_tolerance_decides_when_a_creeping_estimate_stops():
@@ -158,13 +163,17 @@ def test_resume_mid_layer_restores_the_input_map(tmp_path):
     history of an uninterrupted one (the map comes back from the history, not refitted)."""
     from infodl.run_folder.summary_writer import SummaryWriter
     from infodl.training.ib_layerwise_trainer import LayerwiseIBTrainer
-    from tests.training.ib_problems import blobs, tiny_model
+    from tests.training.ib_problems import (
+        blobs,
+        make_ib_trainer,
+        tiny_model,
+    )
     from tests.training.resume_checks import assert_same_history, assert_same_weights
 
     def fit(log_dir, stop_at=None):
         model = tiny_model(seed=0)
-        trainer = LayerwiseIBTrainer(
-            model, 3, beta=0.1, iterations_per_layer=6, critic_steps=2,
+        trainer = make_ib_trainer(
+            LayerwiseIBTrainer, model, 3, beta=0.1, iterations_per_layer=6, critic_steps=2,
             critic_hidden_units=(8,), batch_size=16, critic_pretrain_steps=4,
             critic_eval_every=2, critic_patience=1, log_every=2, checkpoint_every=2,
             posttrain_steps=20, verbose=0, critic_standardize="global", log_dir=log_dir)
@@ -194,10 +203,9 @@ def test_the_pretraining_check_says_whether_each_critic_is_within_one_fit_std():
             "I_Y_std_bits": 0.08}
     record = {"pretraining": {"steps": 1200, "stopped_by": "rule"},
               "trajectory": [[0, 1.85, 2.19]], "error_bars": [bars]}
-    class Checker(CriticPretraining):  # the mixin's trainer attributes it reads
-        writer, verbose = None, 0
+    from infodl.training.ib_settings import IBTrainerSettings
 
-    checker = Checker()
+    checker = CriticPretraining(IBTrainerSettings(verbose=0))
     checker.check_pretraining("hidden_1", record)
     check = record["pretraining"]["check"]
     assert (check["fit_I_X_L_noise_std_bits"], check["fit_I_Y_L_std_bits"]) == (0.17, 0.08)

@@ -84,7 +84,8 @@ def test_layerwise_ib_run_with_error_bars(tmp_path):
     (["--experiment=ib_layerwise", "--critic_hidden_units=10,x"], "Expected integers"),
     (["--experiment=ib_layerwise", "--noise_variance=0"], "noise_variance > 0"),
     (["--experiment=ib_end_to_end", "--estimate_standardize=rank"],
-     "Expected estimate_standardize in ('auto', 'whiten', 'scale', 'gaussianize', 'none')"),
+     "Expected estimate_standardize in ('auto', 'whiten', 'scale', 'global', 'gaussianize', "
+     "'none')"),
 ])
 def test_bad_flags_end_in_one_error_line(argv, message):
     result = subprocess.run([sys.executable, "run.py", *argv], capture_output=True, text=True,

@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 
 from infodl.models.ib_nets import build_ib_network
-from infodl.run_folder.ib_checkpoint import IBCheckpoints
 from infodl.training.ib_blocks import split_blocks
+from infodl.training.ib_checkpoint import IBCheckpoints
 
 
 def test_save_restore_keep_and_progress(tmp_path):

@@ -11,7 +11,7 @@ uses this format and the `model.fit` runs Keras files.
 
 Example:
     >>> import tensorflow as tf
-    >>> from infodl.run_folder.ib_checkpoint import IBCheckpoints
+    >>> from infodl.training.ib_checkpoint import IBCheckpoints
     >>> checkpoints = IBCheckpoints("runs/ib/checkpoints")
     >>> step = tf.Variable(7)  # any trackables: models, optimizers, generators, variables
     >>> path = checkpoints.save({"step": step}, {"layer": 1, "iteration": 500},
