@@ -20,7 +20,9 @@ Each fit appends one JSON line to --results (default
 point resumes where it stopped: a (task, estimator, seed, N) already in the file is
 skipped. The order is seed-major (every task once before the second seed), the fast
 estimators first. At the end (and with --table_only) the tables of all records are
-written into --docs between marker lines (`benchmarks/beyond_normal_table.py`).
+written into --docs between marker lines (`benchmarks/beyond_normal_table.py`); a MINE
+record's `trusted` there is the library's current rule re-applied to the recorded fit
+(`with_current_trust`), so the table follows the rule, not the code that ran the fit.
 
 Reference: Czyz et al. 2023, "Beyond normal: on the evaluation of mutual information
 estimators" (NeurIPS), the tasks and protocol; Kraskov et al. 2004 (KSG); Belghazi et
@@ -206,7 +208,7 @@ def main(argv=None):
     if not args.no_docs:
         # The tables show the records of this command's tasks, seeds, estimators and N,
         # in a block of their own ("all" for --all): other runs' records stay out.
-        records = [r for r in table.load_records(args.results)
+        records = [with_current_trust(r) for r in table.load_records(args.results)
                    if r["task"] in tasks and r["seed"] in seeds
                    and r["estimator"] in estimators and r["num_samples"] == args.num_samples]
         name = args.block if args.block is not None else ("all" if args.all else "")

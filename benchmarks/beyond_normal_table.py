@@ -94,6 +94,23 @@ def estimator_table(records, estimators):
     return lines
 
 
+def trust_table(records, estimators):
+    """The 2 x 2 table of each estimator with a trust rule (MINE): in the band or not
+    x flagged (`trusted` False) or not, as counts of fits."""
+    lines = ["| estimator | in band, not flagged | in band, flagged | out of band, flagged "
+             "| out of band, not flagged |", "|---|---|---|---|---|"]
+    for estimator in estimators:
+        rows = [r for r in records if r["estimator"] == estimator]
+        if not rows or not estimator.startswith("mine"):
+            continue
+        count = lambda inside, flagged: sum(  # noqa: E731
+            within_band(r["truth"], r["value"]) == inside and (not r["trusted"]) == flagged
+            for r in rows)
+        lines.append(f"| {LABELS.get(estimator, estimator)} | {count(True, False)} | "
+                     f"{count(True, True)} | {count(False, True)} | {count(False, False)} |")
+    return lines if len(lines) > 2 else []
+
+
 def markers(name=""):
     """The (begin, end) marker lines of the table called `name` ("" or "all", ...)."""
     suffix = f" {name}" if name else ""
@@ -113,6 +130,10 @@ def render(records, task_order, estimators, command, name=""):
     lines += task_table(records, task_order, estimators)
     lines += ["", "Per estimator, over every fit above (flagged = `trusted` is False):", ""]
     lines += estimator_table(records, estimators)
+    trust = trust_table(records, estimators)
+    if trust:
+        lines += ["", "The trust flag of the MINE fits above against the band (the rule of "
+                  "`FitResult`, re-applied to each recorded fit), fits:", ""] + trust
     return "\n".join(lines + ["", end])
 
 

@@ -169,6 +169,7 @@ def radius_bound(s, t, max_pairs=10_000, seed=0):
     estimate of I(r(S); r(T)), a lower bound on I(S; T) for any functions r of one side.
 
     Example:
+        >>> from infodl.estimators.fit_result import radius_bound
         >>> rng = np.random.default_rng(0)
         >>> scale = np.sqrt(3.0 / rng.chisquare(3.0, (2000, 1)))   # a shared t scale
         >>> s, t = rng.standard_normal((2000, 5)) * scale, rng.standard_normal((2000, 5)) * scale
