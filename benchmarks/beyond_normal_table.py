@@ -103,11 +103,12 @@ def trust_table(records, estimators):
         rows = [r for r in records if r["estimator"] == estimator]
         if not rows or not estimator.startswith("mine"):
             continue
-        count = lambda inside, flagged: sum(  # noqa: E731
-            within_band(r["truth"], r["value"]) == inside and (not r["trusted"]) == flagged
-            for r in rows)
-        lines.append(f"| {LABELS.get(estimator, estimator)} | {count(True, False)} | "
-                     f"{count(True, True)} | {count(False, True)} | {count(False, False)} |")
+        cells = [sum(within_band(r["truth"], r["value"]) == inside
+                     and (not r["trusted"]) == flagged for r in rows)
+                 for inside, flagged in ((True, False), (True, True), (False, True),
+                                         (False, False))]
+        lines.append(f"| {LABELS.get(estimator, estimator)} | "
+                     + " | ".join(map(str, cells)) + " |")
     return lines if len(lines) > 2 else []
 
 

@@ -36,8 +36,9 @@ without training.
 is negative, when restarts disagree beyond their spread, when the stopping rule
 never fired, when the value is more than 0.1 nats below the radius bound (KSG between
 the sides' log radii, a lower bound computed on the same pairs), or when the MLP critic
-carried the estimate alone in 6 or more input features (`FitResult`). A negative value is a valid lower bound: the critic found no
-dependence it could tell from noise; the true I(S; T) >= 0 may be 0 or small.
+carried the estimate alone in 6 or more input features (`FitResult`). A negative value
+is a valid lower bound: the critic found no dependence it could tell from noise; the
+true I(S; T) >= 0 may be 0 or small.
 
 Example:
     >>> from infodl.estimators import MINE
