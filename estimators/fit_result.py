@@ -16,7 +16,7 @@ RADIUS_MARGIN = 0.1
 # The MLP critic carrying the estimate (the quadratic companion lost on every held-out
 # half of every restart) with at least this many input features in all (d_s + d_t) is
 # flagged: on the Beyond-Normal suite such fits in 10 features (Student-t 5 x 5, the
-# spiral 5 x 5) reported 10-55 % of the truth, those in at most 3 features were within
+# spiral 5 x 5) reported 7-67 % of the truth, those in at most 3 features were within
 # the band (docs/estimators.md, "trust").
 MANY_FEATURES = 6
 
@@ -49,7 +49,7 @@ class FitResult:
       restart, and the critic saw at least 6 input features in all (d_s + d_t): the
       estimate rests on the MLP critic alone, on a dependence that is not Gaussian
       after the input map, in as many dimensions as the suite's tasks where such fits
-      reported 10-55 % of the truth (no cheap bound checks the MLP there).
+      reported 7-67 % of the truth (no cheap bound checks the MLP there).
 
     The last two are computed for `MINE.fit_estimate` on given pairs (`input_features`
     > 0); AA-MINE, whose t is drawn inside, has neither.
