@@ -20,7 +20,9 @@ Each fit appends one JSON line to --results (default
 point resumes where it stopped: a (task, estimator, seed, N) already in the file is
 skipped. The order is seed-major (every task once before the second seed), the fast
 estimators first. At the end (and with --table_only) the tables of all records are
-written into --docs between marker lines (`benchmarks/beyond_normal_table.py`).
+written into --docs between marker lines (`benchmarks/beyond_normal_table.py`); a MINE
+record's `trusted` there is the library's current rule re-applied to the recorded fit
+(`with_current_trust`), so the table follows the rule, not the code that ran the fit.
 
 Reference: Czyz et al. 2023, "Beyond normal: on the evaluation of mutual information
 estimators" (NeurIPS), the tasks and protocol; Kraskov et al. 2004 (KSG); Belghazi et
@@ -96,7 +98,36 @@ def fit(estimator, x, y, seed):
              "half_values": [[round(v, 5) for v in pair] for pair in record.half_values],
              "curves": [[[int(step), round(float(v), 5)] for step, v in curve]
                         for curve in record.curves],
-             "picked": [list(c) for c in record.chosen_critics]})
+             "picked": [list(c) for c in record.chosen_critics],
+             "input_features": record.input_features, "companion": record.companion,
+             "radius_bound": table.finite(record.radius_bound)})
+
+
+def with_current_trust(record, samples=None):
+    """The record with `trusted` and `reason` of the library's current rule
+    (`infodl.estimators.fit_result.doubts`) applied to its recorded fit: a MINE record
+    written before the rule had its inputs gets them from its task (features) and from
+    the same samples (the radius bound, recomputed). Other estimators' records as they are.
+    """
+    if not record["estimator"].startswith("mine") or "picked" not in record:
+        return record
+    from infodl.estimators.fit_result import doubts, radius_bound
+    task = TASKS[record["task"]]
+    radius = record.get("radius_bound")
+    if radius is None:
+        x, y = samples if samples is not None else task.sample(record["num_samples"],
+                                                               record["seed"])
+        if record["estimator"] == "mine-dv-radial":
+            x, y = with_log_radius(x), with_log_radius(y)
+        radius = radius_bound(x, y)
+    features = record.get("input_features")
+    if features is None:
+        features = task.dim_x + task.dim_y + 2 * (record["estimator"] == "mine-dv-radial")
+    reason = doubts(record["value"], np.nan if record.get("std") is None else record["std"],
+                    record.get("half_values", ()), record.get("stopped_early", ()),
+                    record["picked"], features, record.get("companion", True), radius)
+    return {**record, "trusted": not reason, "reason": reason, "radius_bound": radius,
+            "input_features": features}
 
 
 def run(tasks, estimators, seeds, num_samples, results):
@@ -177,7 +208,7 @@ def main(argv=None):
     if not args.no_docs:
         # The tables show the records of this command's tasks, seeds, estimators and N,
         # in a block of their own ("all" for --all): other runs' records stay out.
-        records = [r for r in table.load_records(args.results)
+        records = [with_current_trust(r) for r in table.load_records(args.results)
                    if r["task"] in tasks and r["seed"] in seeds
                    and r["estimator"] in estimators and r["num_samples"] == args.num_samples]
         name = args.block if args.block is not None else ("all" if args.all else "")

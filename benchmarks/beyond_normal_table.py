@@ -94,6 +94,24 @@ def estimator_table(records, estimators):
     return lines
 
 
+def trust_table(records, estimators):
+    """The 2 x 2 table of each estimator with a trust rule (MINE): in the band or not
+    x flagged (`trusted` False) or not, as counts of fits."""
+    lines = ["| estimator | in band, not flagged | in band, flagged | out of band, flagged "
+             "| out of band, not flagged |", "|---|---|---|---|---|"]
+    for estimator in estimators:
+        rows = [r for r in records if r["estimator"] == estimator]
+        if not rows or not estimator.startswith("mine"):
+            continue
+        cells = [sum(within_band(r["truth"], r["value"]) == inside
+                     and (not r["trusted"]) == flagged for r in rows)
+                 for inside, flagged in ((True, False), (True, True), (False, True),
+                                         (False, False))]
+        lines.append(f"| {LABELS.get(estimator, estimator)} | "
+                     + " | ".join(map(str, cells)) + " |")
+    return lines if len(lines) > 2 else []
+
+
 def markers(name=""):
     """The (begin, end) marker lines of the table called `name` ("" or "all", ...)."""
     suffix = f" {name}" if name else ""
@@ -113,6 +131,10 @@ def render(records, task_order, estimators, command, name=""):
     lines += task_table(records, task_order, estimators)
     lines += ["", "Per estimator, over every fit above (flagged = `trusted` is False):", ""]
     lines += estimator_table(records, estimators)
+    trust = trust_table(records, estimators)
+    if trust:
+        lines += ["", "The trust flag of the MINE fits above against the band (the rule of "
+                  "`FitResult`, re-applied to each recorded fit), fits:", ""] + trust
     return "\n".join(lines + ["", end])
 
 

@@ -9,6 +9,16 @@ import numpy as np
 # Restarts "disagree" when their spread exceeds this many times the held-out noise of
 # one restart (half the difference of its two cross-fitted halves, RMS over restarts).
 DISAGREEMENT_FACTOR = 2.0
+# A fit whose value is below the radius bound (KSG between the sides' log radii, a
+# lower bound on I by data processing) by more than this many nats is flagged: KSG's
+# spread in one dimension at N = 5 000 is ~0.02 nats (docs/estimators.md, "trust").
+RADIUS_MARGIN = 0.1
+# The MLP critic carrying the estimate (the quadratic companion lost on every held-out
+# half of every restart) with at least this many input features in all (d_s + d_t) is
+# flagged: on the Beyond-Normal suite such fits in 10 features (Student-t 5 x 5, the
+# spiral 5 x 5) reported 7-67 % of the truth, those in at most 3 features were within
+# the band (docs/estimators.md, "trust").
+MANY_FEATURES = 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +39,20 @@ class FitResult:
     - k > 1 and std > 2 sqrt(mean_r ((a_r - b_r) / 2)^2): the restarts disagree
       beyond the held-out noise of one fit (training, not sampling, sets the value);
     - a restart ran all its steps without the stopping rule firing (the held-out
-      curve was still rising: more steps may give a larger value).
+      curve was still rising: more steps may give a larger value);
+    - value < radius_bound - 0.1 nats: the radius bound, KSG (Kraskov et al. 2004)
+      between log(1 + |s|^2) and log(1 + |t|^2) of the per-feature standardized sides,
+      estimates I(r(S); r(T)) <= I(S; T) (data processing), so the critic missed
+      dependence that a one-dimensional function of each side shows (heavy tails: for
+      a multivariate t it is all of I);
+    - the quadratic companion existed and lost on every held-out half of every
+      restart, and the critic saw at least 6 input features in all (d_s + d_t): the
+      estimate rests on the MLP critic alone, on a dependence that is not Gaussian
+      after the input map, in as many dimensions as the suite's tasks where such fits
+      reported 7-67 % of the truth (no cheap bound checks the MLP there).
+
+    The last two are computed for `MINE.fit_estimate` on given pairs (`input_features`
+    > 0); AA-MINE, whose t is drawn inside, has neither.
 
     Args:
         value: the estimate returned by `fit_estimate` (nats).
@@ -42,6 +65,9 @@ class FitResult:
         chosen_critics: per restart, the critic each held-out half picked.
         half_values: per restart, (a_r, b_r).
         stopped_early: per restart, whether the stopping rule fired.
+        input_features: d_s + d_t, the critic's input features (0: unknown, AA-MINE).
+        companion: whether a quadratic companion was trained beside the critic.
+        radius_bound: the radius bound of the same pairs (NaN: not computed).
 
     Example:
         >>> from infodl.estimators import FitResult
@@ -67,6 +93,9 @@ class FitResult:
     chosen_critics: tuple = ()
     half_values: tuple = ()
     stopped_early: tuple = ()
+    input_features: int = 0
+    companion: bool = False
+    radius_bound: float = math.nan
     reason: str = ""
 
     @property
@@ -76,20 +105,25 @@ class FitResult:
 
     @classmethod
     def from_restarts(cls, values, curves, steps, best_steps, seconds, chosen_critics=(),
-                      half_values=(), stopped_early=()):
+                      half_values=(), stopped_early=(), input_features=0, companion=False,
+                      radius_bound=math.nan):
         """Builds the record from per-restart lists (mean, ddof-1 std, trust)."""
         values = tuple(float(v) for v in values)
         std = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
         half_values = tuple(tuple(float(v) for v in pair) for pair in half_values)
         stopped_early = tuple(bool(s) for s in stopped_early)
         value = float(np.mean(values))
+        chosen_critics = tuple(tuple(c) for c in chosen_critics)
         return cls(value=value, std=std, values=values,
                    curves=tuple(tuple(curve) for curve in curves),
                    steps=tuple(int(s) for s in steps),
                    best_steps=tuple(int(s) for s in best_steps), seconds=float(seconds),
-                   chosen_critics=tuple(tuple(c) for c in chosen_critics),
+                   chosen_critics=chosen_critics,
                    half_values=half_values, stopped_early=stopped_early,
-                   reason=_doubts(value, std, half_values, stopped_early))
+                   input_features=int(input_features), companion=bool(companion),
+                   radius_bound=float(radius_bound),
+                   reason=doubts(value, std, half_values, stopped_early, chosen_critics,
+                                 input_features, companion, radius_bound))
 
     def warn_if_untrusted(self):
         """One `UserWarning` naming the reasons, when not `trusted`."""
@@ -98,7 +132,10 @@ class FitResult:
                           f"{self.reason}.", UserWarning, stacklevel=4)
 
 
-def _doubts(value, std, half_values, stopped_early):
+def doubts(value, std, half_values, stopped_early, chosen_critics=(), input_features=0,
+           companion=False, radius_bound=math.nan):
+    """The reasons (joined by "; ", "" for none) why a fit may not be trusted: the
+    rule of `FitResult`, from its fields (benchmarks re-apply it to recorded fits)."""
     reasons = []
     if value < 0:
         reasons.append("the held-out estimate is negative (a lower bound that found no "
@@ -111,4 +148,43 @@ def _doubts(value, std, half_values, stopped_early):
     if stopped_early and not all(stopped_early):
         reasons.append("the stopping rule never fired (the held-out curve still rose at "
                        "the last step; try more steps)")
+    if value < radius_bound - RADIUS_MARGIN:
+        reasons.append(f"the radius bound {radius_bound:.3g} nats (KSG between the sides' "
+                       "log radii, a lower bound on I) exceeds it by more than "
+                       f"{RADIUS_MARGIN:g} nats: the critic missed dependence")
+    picked = [name for restart in chosen_critics for name in restart]
+    if (companion and input_features >= MANY_FEATURES and picked
+            and all(name == "critic" for name in picked)):
+        reasons.append(f"the MLP critic carries it alone in {input_features} input features "
+                       "(the quadratic companion lost on every held-out half): a "
+                       "non-Gaussian dependence in many dimensions, where the MLP critic "
+                       "can miss much of I at this N (try more samples, restarts or another "
+                       "input map)")
     return "; ".join(reasons)
+
+
+def radius_bound(s, t, max_pairs=10_000, seed=0):
+    """KSG (k = 3) between log(1 + |s|^2) and log(1 + |t|^2) of the per-feature
+    standardized sides, on at most `max_pairs` pairs (a random subset beyond): an
+    estimate of I(r(S); r(T)), a lower bound on I(S; T) for any functions r of one side.
+
+    Example:
+        >>> from infodl.estimators.fit_result import radius_bound
+        >>> rng = np.random.default_rng(0)
+        >>> scale = np.sqrt(3.0 / rng.chisquare(3.0, (2000, 1)))   # a shared t scale
+        >>> s, t = rng.standard_normal((2000, 5)) * scale, rng.standard_normal((2000, 5)) * scale
+        >>> round(radius_bound(s, t), 1)   # the t 5 x 5, nu = 3 of the suite: I = 0.299
+        0.3
+    """
+    from infodl.estimators.ksg import KSGEstimator  # NumPy/SciPy only
+
+    sides = [np.asarray(v, np.float64).reshape(len(v), -1) for v in (s, t)]
+    if len(sides[0]) > max_pairs:
+        keep = np.random.default_rng(seed).choice(len(sides[0]), max_pairs, replace=False)
+        sides = [v[keep] for v in sides]
+    radii = []
+    for values in sides:
+        std = values.std(axis=0)
+        values = (values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)
+        radii.append(np.log1p((values**2).sum(axis=1, keepdims=True)))
+    return float(KSGEstimator(seed=seed).fit_estimate(*radii))

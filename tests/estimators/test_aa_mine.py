@@ -209,6 +209,8 @@ def test_restarts_report_the_spread_of_aa_mine():
     # each restart draws a fresh split, noise, shuffles and critic: the values differ
     assert len(set(fit.values)) > 1, fit.values
     assert fit.std > 0 and fit.std == pytest.approx(np.std(fit.values, ddof=1))
+    # t is drawn inside: neither the radius bound nor the many-features rule applies
+    assert fit.input_features == 0 and np.isnan(fit.radius_bound)
 
 
 def _train_with_fresh_noise(estimator, sampler, x_train, x_val, steps, seed):

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks import beyond_normal, beyond_normal_table
 from benchmarks.beyond_normal_tasks import TASKS
+from infodl.estimators.fit_result import radius_bound
 
 TWO_TASKS = "Normal 1x1,Multinormal 3x3 (dense)"
 
@@ -60,6 +61,32 @@ def test_tables_count_the_band_errors_times_and_flags():
     # in band 0 of 1 flagged, out of band 2 of 2 flagged
     assert "| KSG | 3 | 1/3 (33 %) | 0.483 | 2.00 s | 1 | 0/1 | 2/2 |" in block
     assert "CCA" not in block  # no record, no column
+
+
+def test_tables_re_apply_the_current_trust_rule_to_recorded_mine_fits():
+    """A MINE record written before the radius bound was recorded gets it from the same
+    samples, and its features from the task; the 2 x 2 trust table counts the flags."""
+    name = "Student-t 5x5 nu=3"
+    base = {"task": name, "estimator": "mine-dv", "num_samples": 2000, "truth": 0.299,
+            "std": None, "seconds": 1.0, "trusted": True, "reason": "",
+            "stopped_early": [True], "half_values": [[0.05, 0.05]]}
+    missed = {**base, "seed": 0, "value": 0.05,
+              "picked": [["quadratic_companion", "quadratic_companion"]]}
+    again = beyond_normal.with_current_trust(missed)
+    expected = radius_bound(*TASKS[name].sample(2000, 0))
+    assert again["radius_bound"] == expected and expected > 0.2
+    assert not again["trusted"] and again["reason"].startswith("the radius bound")
+    mlp = {**base, "seed": 1, "value": 0.28, "picked": [["critic", "critic"]],
+           "radius_bound": 0.3}
+    assert "in 10 input features" in beyond_normal.with_current_trust(mlp)["reason"]
+    fine = {**mlp, "seed": 2, "picked": [["critic", "quadratic_companion"]]}
+    assert beyond_normal.with_current_trust(fine)["trusted"]
+    ksg = {**base, "estimator": "ksg", "seed": 0, "value": 0.05}
+    assert beyond_normal.with_current_trust(ksg) is ksg  # no rule of MINE's
+    records = [beyond_normal.with_current_trust(r) for r in (missed, mlp, fine)]
+    lines = beyond_normal_table.trust_table(records, ["mine-dv", "ksg"])
+    # in band: 0.28 flagged (MLP alone), 0.28 not flagged; out of band: 0.05 flagged
+    assert lines[2:] == ["| MINE-DV | 1 | 1 | 1 | 0 |"]
 
 
 def test_cca_baseline_is_the_canonical_correlation_formula():

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from infodl.estimators.fit_result import FitResult
+from infodl.estimators.fit_result import FitResult, radius_bound
 from infodl.estimators.mine import MINE
 from infodl.estimators.pair_sampler import MAX_LABEL_CLASSES
 
@@ -113,6 +113,9 @@ def test_independent_pairs_give_an_untrusted_number_and_one_warning():
     assert ("negative" in fit.reason) == (value < 0)
     assert fit.value == pytest.approx(np.mean(fit.half_values[0]))
     assert not value.trusted and value.reason == fit.reason
+    # the inputs of the radius and many-features rules, from these pairs
+    assert fit.input_features == 3 and fit.companion
+    assert fit.radius_bound == radius_bound(s, t)
 
 
 def test_the_estimate_carries_its_spread_when_restarts_were_asked_for():
@@ -148,3 +151,52 @@ def test_trust_flag_reasons():
     assert unsettled.reason.startswith("the stopping rule never fired")
     with pytest.warns(UserWarning, match="may not be trusted: the stopping rule"):
         unsettled.warn_if_untrusted()
+
+
+def _fit(value, picked=(("critic", "critic"),), features=10, companion=True,
+         radius=float("nan")):
+    return FitResult.from_restarts([value], [()], [10], [10], 1.0, chosen_critics=picked,
+                                   half_values=[(value, value)], stopped_early=[True],
+                                   input_features=features, companion=companion,
+                                   radius_bound=radius)
+
+
+def test_trust_flag_radius_bound_below_and_mlp_alone_in_many_features():
+    """The value more than 0.1 nats below the radius bound; the MLP critic picked on
+    every held-out half with >= 6 input features in all and a companion trained."""
+    quad = (("quadratic_companion", "quadratic_companion"),)
+    assert _fit(0.05, quad, radius=0.30).reason.startswith("the radius bound 0.3 nats")
+    assert _fit(0.21, quad, radius=0.30).trusted  # 0.09 below: within the margin
+    assert _fit(0.50, quad).trusted  # no radius bound computed (NaN)
+    assert "MLP critic carries it alone in 10 input features" in _fit(0.5).reason
+    assert "MLP critic carries it alone in 6 input" in _fit(0.5, features=6).reason
+    assert _fit(0.5, features=5).trusted
+    assert _fit(0.5, features=0).trusted  # unknown (AA-MINE)
+    assert _fit(0.5, companion=False).trusted  # no companion that could have won
+    assert _fit(0.5, (("critic", "quadratic_companion"),)).trusted
+    two = FitResult.from_restarts([0.5, 0.5], [(), ()], [10, 10], [10, 10], 1.0,
+                                  chosen_critics=[("critic",) * 2, ("critic", "quadratic_"
+                                                                    "companion")],
+                                  half_values=[(0.5, 0.5)] * 2, stopped_early=[True] * 2,
+                                  input_features=10, companion=True)
+    assert two.trusted  # the companion won one half of one restart
+    both = _fit(0.05, radius=0.3)
+    assert both.reason.count("; ") == 1 and not both.trusted
+
+
+def test_radius_bound_is_the_mi_of_a_shared_t_scale_and_a_lower_bound_elsewhere():
+    """A multivariate t (identity dispersion) depends on its sides only through their
+    radii: the bound is I itself (Student-t 5 x 5, nu = 3: 0.299 nats). For correlated
+    Gaussian pairs it is far below I; for independent pairs near 0."""
+    rng = np.random.default_rng(0)
+    n = 5000
+    scale = np.sqrt(3.0 / rng.chisquare(3.0, (n, 1)))
+    s, t = rng.standard_normal((n, 5)) * scale, rng.standard_normal((n, 5)) * scale
+    assert abs(radius_bound(s, t) - 0.299) < 0.05
+    x = rng.standard_normal((n, 1))
+    y = 0.8 * x + 0.6 * rng.standard_normal((n, 1))  # I = 0.511 nats
+    assert radius_bound(x, y) < 0.511 - 0.2
+    assert abs(radius_bound(rng.standard_normal((n, 3)), rng.standard_normal((n, 2)))) < 0.03
+    # at most max_pairs pairs: a subset, the same for the same seed
+    assert radius_bound(s, t, max_pairs=1000) == radius_bound(s, t, max_pairs=1000)
+    assert radius_bound(s, t, max_pairs=1000) != radius_bound(s, t)
