@@ -179,8 +179,7 @@ def check_values_against_numpy(summaries, config, step, check_info=True,
     """Re-computes the values logged at `step` from ckpt-`step` of `config.log_dir`."""
     checkpoints = dict(list_checkpoints(pathlib.Path(config.log_dir) / "checkpoints"))
     weights = checkpoint_weights(checkpoints[step])
-    dataset = load_dataset(config.dataset, seed=config.seed,
-                           synthetic_sizes=config.synthetic_sizes)
+    dataset = load_dataset(config.dataset, seed=config.seed)
     probe = standardize(dataset.x_test[:config.probe_size])
     parts, features, _ = numpy_resnet32(weights, probe)
 
@@ -227,14 +226,12 @@ def check_values_against_numpy(summaries, config, step, check_info=True,
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory, request):
-    """ResNet-32, 4 steps of batch 8 (64 + 40 synthetic images: the probe and the
-    held-out set are the first 8 and 40 test images); every callback measures at step 4
-    = the checkpoint."""
+    """ResNet-32, 4 steps of batch 8; every callback measures at step 4 = the checkpoint."""
     log_dir = tmp_path_factory.mktemp("resnet32_measurements")
     config = ResNetConfig(
-        model="resnet32", dataset="synthetic", synthetic_sizes=(64, 40), alpha1=0.2,
-        l1_every=2, alpha2=0.03, batch_size=8, train_steps=4, eval_every=4, mode="train",
-        summary_every=2, block_ratio_every=2, info_every=4, classifier_stats_every=2, probe_size=8,
+        model="resnet32", dataset="synthetic", alpha1=0.2, l1_every=2, alpha2=0.03,
+        batch_size=8, train_steps=4, eval_every=4, mode="train", summary_every=2,
+        block_ratio_every=2, info_every=4, classifier_stats_every=2, probe_size=8,
         info_examples=40, log_dir=str(log_dir), verbose=0)
     results = run(config)
     shared_read_only(request, log_dir)

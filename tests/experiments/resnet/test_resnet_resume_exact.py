@@ -165,7 +165,9 @@ def test_three_step_resume_is_bit_exact(tmp_path, monkeypatch):
 
 def test_three_step_resume_of_a_one_unit_resnet_is_bit_exact(tmp_path, monkeypatch):
     """The default suite's version: the same runs with one narrow unit per stage in
-    place of resnet20's three (the run's code path unchanged, its graphs 3x smaller)."""
+    place of resnet20's three (the run's code path unchanged; half the CPU time of a
+    run, 3.6 s against 7.5 s on this machine). Without the seed states in the
+    checkpoint (restore_checkpoint skipping them) it fails: step 3's dropout masks differ."""
     monkeypatch.setitem(ARCHITECTURES, "resnet20", Architecture(1, (4, 4, 8, 8)))
     state = _three_step_resume(tmp_path, monkeypatch)
     kernels = [a for a in state if a.ndim == 4]
