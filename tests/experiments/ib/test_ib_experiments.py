@@ -55,6 +55,42 @@ def test_end_to_end_ib_run_writes_information_and_model(tmp_path):
     assert "CE − 1·I(Y;Ŷ) + 0.001·I(X;Ŷ+ε)" in ib_end_to_end.summary(results)[0]
 
 
+def test_small_layerwise_ib_run_scores_its_saved_model(tmp_path):
+    """The default suite's layer-wise IB run (the slow test below adds error bars): 3
+    IB iterations per layer with tiny critics (not pretrained) on the 8x8 digits, then
+    10 epochs of the post-trained linear layer on the 10 frozen features. Its
+    results.json is the saved model's accuracy on the 359 test digits, above chance
+    (seed 0 gave 0.67)."""
+    import numpy as np
+
+    from infodl.data import load_dataset
+    from infodl.experiments.ib import layerwise as ib_layerwise
+
+    config = IBLayerwiseConfig(dataset="digits", iterations_per_layer=3, log_every=3,
+                               checkpoint_every=3, posttrain_steps=450,
+                               log_dir=str(tmp_path / "ib"),
+                               **dict(TINY_CRITICS, critic_pretrain_steps=0))
+    results = ib_layerwise.run(config)
+    (run,) = results["runs"]
+    assert run["layers"] == ["hidden_1", "hidden_2", "features"] and run["num_test"] == 359
+    digits = load_dataset("digits", seed=config.seed)
+    model = keras.saving.load_model(run["model_path"])
+    predicted = np.argmax(model.predict(digits.x_test, verbose=0), axis=-1)
+    accuracy = float(np.mean(predicted == digits.y_test))
+    saved = json.loads((tmp_path / "ib" / "results.json").read_text())
+    assert saved["test_accuracy_mean"] == run["test_accuracy"] == pytest.approx(accuracy)
+    assert accuracy > 0.4  # chance: 0.1
+    # one information-plane point per layer at iterations 0 and 3, finite, and the
+    # held-out lower bound on I(Y; L) below H(Y) of the test labels
+    counts = np.bincount(digits.y_test) / len(digits.y_test)
+    label_entropy_bits = float(-np.sum(counts * np.log2(counts)))
+    history = json.loads(open(run["history_path"]).read())
+    for layer in run["layers"]:
+        points = np.array(history["layers"][layer]["trajectory"], dtype=float)
+        assert points[:, 0].tolist() == [0, 3], layer
+        assert np.all(np.isfinite(points)) and np.all(points[:, 2] < label_entropy_bits), layer
+
+
 @pytest.mark.slow
 def test_layerwise_ib_run_with_error_bars(tmp_path):
     from infodl.experiments.ib import layerwise as ib_layerwise

@@ -77,6 +77,77 @@ def test_mirrored_on_two_devices_matches_one_device_and_runs_are_deterministic(t
     assert any(k.startswith("block_ratio/") for k in mirrored[1])  # measured at step 2
 
 
+# The default suite's version of the two tests above and below: a one-unit ResNet (4-8
+# channels, the run's code path unchanged) trains 2 steps on one device, mirrored on two
+# logical CPUs, and in mixed_bfloat16, in one process (mode="train": no evaluation to
+# trace); each run's step-2 checkpoint is restored into a fresh model, whose weights and
+# layer dtypes are compared.
+SMALL_SCALE = r"""
+import json, sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from infodl.models.architectures import ARCHITECTURES, Architecture
+ARCHITECTURES["resnet20"] = Architecture(1, (4, 4, 8, 8))
+from infodl.data import load_dataset
+from infodl.experiments.resnet.config import ResNetConfig
+from infodl.experiments.resnet.experiment import build_compiled_model, dtype_policy, run
+from infodl.run_folder.checkpoints import latest_checkpoint, restore_checkpoint
+from infodl.run_folder.epoch_log import read_epoch_log
+from infodl.training.distribution import make_strategy
+common = dict(model="resnet20", dataset="synthetic", synthetic_sizes=(32, 16), train_steps=2,
+              eval_every=2, alpha1=1e-3, alpha2=0.05, measurements=False, augment=False,
+              deterministic=True, mode="train", verbose=0)
+runs = {"single": dict(batch_size=16),
+        "mirrored": dict(batch_size=8, distribution_strategy="mirrored"),
+        "bfloat16": dict(batch_size=16, dtype_policy="mixed_bfloat16")}
+dataset = load_dataset("synthetic", synthetic_sizes=common["synthetic_sizes"])
+out = {"replicas": make_strategy("mirrored").num_replicas_in_sync}
+for name, settings in runs.items():
+    config = ResNetConfig(log_dir=f"{sys.argv[1]}/{name}", **common, **settings)
+    results = run(config)
+    with dtype_policy(config.dtype_policy):
+        model = build_compiled_model(config, dataset.num_classes, dataset.image_shape)
+    restore_checkpoint(model, latest_checkpoint(f"{config.log_dir}/checkpoints"))
+    out[name] = dict(
+        records=read_epoch_log(f"{config.log_dir}/metrics.jsonl"), results=results,
+        weights={v.path: np.asarray(v).tolist() for v in model.weights},
+        dtypes={layer.name: [layer.compute_dtype, [v.dtype for v in layer.weights]]
+                for layer in model.layers if layer.weights})
+print(json.dumps(out))
+"""
+
+
+def test_small_mirrored_and_bfloat16_steps_match_the_float32_single_device_step(tmp_path):
+    """Two replicas of batch 8 = one device with batch 16 (losses and weights after 2
+    steps to float32 rounding); mixed_bfloat16 computes the convolutions and batch norms
+    in bfloat16 with float32 variables and float32 logits, and follows float32 to the
+    precision of bfloat16 without being equal to it."""
+    out = run_python(SMALL_SCALE, str(tmp_path), timeout=600)
+    single, mirrored, mixed = out["single"], out["mirrored"], out["bfloat16"]
+    assert out["replicas"] == 2
+    assert [r["step"] for r in single["records"]] == [2] and single["results"]["step"] == 2
+    (one,), (two,), (low,) = single["records"], mirrored["records"], mixed["records"]
+    for key in ("loss", "cross_entropy"):
+        assert two[key] == pytest.approx(one[key], rel=1e-5), key
+        assert low[key] == pytest.approx(one[key], rel=1e-2), key
+        assert np.isfinite(low[key])
+    assert low["loss"] != one["loss"]  # bfloat16 arithmetic really ran
+    weights = {name: np.array(value) for name, value in single["weights"].items()}
+    assert set(mirrored["weights"]) == set(weights) == set(mixed["weights"])
+    for name, value in weights.items():
+        scale = np.max(np.abs(value)) + 1e-12
+        if "last_alpha" not in name:  # one replica's regularizer term of its own half batch
+            assert np.max(np.abs(np.array(mirrored["weights"][name]) - value)) < 1e-4 * scale, name
+        if name.endswith("kernel"):
+            assert np.max(np.abs(np.array(mixed["weights"][name]) - value)) < 1e-2 * scale, name
+    assert single["dtypes"]["unit_2_0"] == ["float32", ["float32"] * 10]
+    for layer, (compute, variables) in mixed["dtypes"].items():
+        assert compute == ("float32" if layer == "logits" else "bfloat16"), layer
+        assert set(variables) == {"float32"}, layer
+
+
 def _scalar_steps(log_dir):
     steps = {}
     for path in sorted(pathlib.Path(log_dir).glob("events.out.tfevents.*")):
