@@ -70,10 +70,17 @@ def run(config):
     if dataset_name is None:
         raise ValueError(f"Expected a dataset for {checkpoint}, whose run folder names none. "
                          "Received: dataset=None (pass dataset=mnist, cifar10, ...)")
-    data_dir = config.data_dir or (run_config.get("data_dir")
-                                   if dataset_name == run_config.get("dataset") else None)
+    own = dataset_name == run_config.get("dataset")
+    data_dir = config.data_dir or (run_config.get("data_dir") if own else None)
+    # the run's own data set is the one it trained on: its subset, seed and, for
+    # synthetic data, its sizes (the defaults would score the model on other images)
+    same_data = ({key: run_config[key] for key in ("train_fraction", "seed")
+                  if key in run_config} if own else {})
+    if own and "synthetic_sizes" in run_config:
+        same_data["synthetic_sizes"] = tuple(run_config["synthetic_sizes"])
     dataset = load_dataset(dataset_name, data_dir=data_dir,
-                           allow_partial_files=run_config.get("allow_partial_files", False))
+                           allow_partial_files=run_config.get("allow_partial_files", False),
+                           **same_data)
     model = load_saved_model(checkpoint)
     preprocessing = choose_preprocessing(config.preprocessing, run_config, model.name)
     analysis = FeatureAnalysis(

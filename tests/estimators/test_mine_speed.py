@@ -87,6 +87,7 @@ def test_gains_below_min_delta_do_not_extend_the_fit():
     assert jump.step == 70
 
 
+@pytest.mark.slow  # a secondary check; kept out of the README's 15-minute suite
 def test_a_restart_is_one_fit_call_with_the_batches_of_the_epoch_loop(monkeypatch):
     """Issue 19.2: each restart trains in one Keras `fit` call (a call per 500-step
     epoch cost 0.05-4.5 s of set-up and teardown each); its batches are those of the
@@ -205,6 +206,7 @@ def test_default_fit_schedule_and_accuracy_on_a_gaussian_closed_form():
     assert abs(value - 1.0) <= 0.05
 
 
+@pytest.mark.slow  # a secondary check; kept out of the README's 15-minute suite
 def test_benchmark_sections_keep_their_command_line():
     """The split modules answer through `estimator_accuracy`'s command line."""
     from benchmarks import estimator_accuracy, estimator_families, estimator_speed

@@ -92,6 +92,7 @@ def test_averaged_pretraining_reaches_the_closed_form_and_hands_over_the_average
         np.testing.assert_array_equal(weights.numpy(), average.numpy())
 
 
+@pytest.mark.slow  # a secondary check; kept out of the README's 15-minute suite
 @pytest.mark.parametrize("offset, settings", [(0.0, OLD), (OFFSET, OLD)])
 def test_the_old_pretraining_neither_reaches_it_nor_stops_in_the_same_budget(offset, settings):
     record, (_, input_nats) = pretrain(offset, **settings)

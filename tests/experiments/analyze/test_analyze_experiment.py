@@ -32,6 +32,7 @@ def resnet_run(tmp_path_factory, request):
     log_dir = tmp_path_factory.mktemp("resnet")
     results = run_resnet(ResNetConfig(model="resnet20", dataset="synthetic", train_steps=2,
                                       eval_every=2, batch_size=32, alpha2=0.03,
+                                      synthetic_sizes=(320, 128),
                                       log_dir=str(log_dir), measurements=False, verbose=0))
     report = run(_analysis(log_dir))
     return shared_read_only(request, log_dir), results, report
@@ -53,7 +54,7 @@ def test_numbers_agree_with_the_run_and_the_checkpoint(resnet_run):
     model = keras.saving.load_model(resolve_checkpoint(log_dir)[0], compile=False)
     kernel = np.asarray(model.get_layer("logits").kernel)
     expected = weight_statistics(kernel)
-    assert report["feature_dim"] == 64 and report["test_examples"] == 512
+    assert report["feature_dim"] == 64 and report["test_examples"] == 128
     assert report["weight_zero_fraction"] == pytest.approx(expected["zero_fraction"])
     assert report["weight_column_norms"] == pytest.approx(expected["column_norms"].tolist())
     assert len(report["representative_entries"]) == 10
