@@ -183,6 +183,7 @@ def still_rising(curve, patience, min_delta):
     True when that cannot be told (`patience` < 1, or no evaluation before the window).
 
     Example:
+        >>> from infodl.estimators.fit_result import still_rising
         >>> still_rising([(1, 0.50), (2, 0.52), (3, 0.521), (4, 0.522)], 2, 0.005)  # +0.002
         False
     """
