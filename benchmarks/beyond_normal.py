@@ -100,18 +100,22 @@ def fit(estimator, x, y, seed):
                         for curve in record.curves],
              "picked": [list(c) for c in record.chosen_critics],
              "input_features": record.input_features, "companion": record.companion,
-             "radius_bound": table.finite(record.radius_bound)})
+             "radius_bound": table.finite(record.radius_bound),
+             "patience": record.patience, "min_delta": record.min_delta})
 
 
 def with_current_trust(record, samples=None):
     """The record with `trusted` and `reason` of the library's current rule
     (`infodl.estimators.fit_result.doubts`) applied to its recorded fit: a MINE record
-    written before the rule had its inputs gets them from its task (features) and from
-    the same samples (the radius bound, recomputed). Other estimators' records as they are.
+    written before the rule had its inputs gets them from its task (features), from
+    the same samples (the radius bound, recomputed) and from the fit's defaults (the
+    stopping rule's patience and min_delta: every suite fit runs at the defaults).
+    Other estimators' records as they are.
     """
     if not record["estimator"].startswith("mine") or "picked" not in record:
         return record
     from infodl.estimators.fit_result import doubts, radius_bound
+    from infodl.estimators.mine_fit import DEFAULT_MIN_DELTA, DEFAULT_PATIENCE
     task = TASKS[record["task"]]
     radius = record.get("radius_bound")
     if radius is None:
@@ -125,7 +129,9 @@ def with_current_trust(record, samples=None):
         features = task.dim_x + task.dim_y + 2 * (record["estimator"] == "mine-dv-radial")
     reason = doubts(record["value"], np.nan if record.get("std") is None else record["std"],
                     record.get("half_values", ()), record.get("stopped_early", ()),
-                    record["picked"], features, record.get("companion", True), radius)
+                    record["picked"], features, record.get("companion", True), radius,
+                    record.get("curves", ()), record.get("patience", DEFAULT_PATIENCE),
+                    record.get("min_delta", DEFAULT_MIN_DELTA))
     return {**record, "trusted": not reason, "reason": reason, "radius_bound": radius,
             "input_features": features}
 

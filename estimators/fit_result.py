@@ -38,8 +38,15 @@ class FitResult:
       for these samples and steps);
     - k > 1 and std > 2 sqrt(mean_r ((a_r - b_r) / 2)^2): the restarts disagree
       beyond the held-out noise of one fit (training, not sampling, sets the value);
-    - a restart ran all its steps without the stopping rule firing (the held-out
-      curve was still rising: more steps may give a larger value);
+    - a restart ran all its steps without the stopping rule firing and its held-out
+      curve was still rising: its best over the last `patience` evaluations beat its
+      best before them by more than `min_delta` (more steps may give a larger value).
+      The stopping rule counts evaluations since the curve last beat its *counted*
+      best by more than `min_delta`, so a curve creeping up by just over `min_delta`
+      every few evaluations can reach the step limit although its last `patience`
+      evaluations were flat by the rule's own measure; such a restart is not flagged.
+      With the settings unknown (`patience` 0) or a curve no longer than `patience`,
+      any restart that ran all its steps is;
     - value < radius_bound - 0.1 nats: the radius bound, KSG (Kraskov et al. 2004)
       between log(1 + |s|^2) and log(1 + |t|^2) of the per-feature standardized sides,
       estimates I(r(S); r(T)) <= I(S; T) (data processing), so the critic missed
@@ -68,6 +75,7 @@ class FitResult:
         input_features: d_s + d_t, the critic's input features (0: unknown, AA-MINE).
         companion: whether a quadratic companion was trained beside the critic.
         radius_bound: the radius bound of the same pairs (NaN: not computed).
+        patience, min_delta: the stopping rule's settings (`patience` 0: unknown).
 
     Example:
         >>> from infodl.estimators import FitResult
@@ -96,6 +104,8 @@ class FitResult:
     input_features: int = 0
     companion: bool = False
     radius_bound: float = math.nan
+    patience: int = 0
+    min_delta: float = 0.0
     reason: str = ""
 
     @property
@@ -106,7 +116,7 @@ class FitResult:
     @classmethod
     def from_restarts(cls, values, curves, steps, best_steps, seconds, chosen_critics=(),
                       half_values=(), stopped_early=(), input_features=0, companion=False,
-                      radius_bound=math.nan):
+                      radius_bound=math.nan, patience=0, min_delta=0.0):
         """Builds the record from per-restart lists (mean, ddof-1 std, trust)."""
         values = tuple(float(v) for v in values)
         std = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
@@ -114,16 +124,18 @@ class FitResult:
         stopped_early = tuple(bool(s) for s in stopped_early)
         value = float(np.mean(values))
         chosen_critics = tuple(tuple(c) for c in chosen_critics)
-        return cls(value=value, std=std, values=values,
-                   curves=tuple(tuple(curve) for curve in curves),
+        curves = tuple(tuple(curve) for curve in curves)
+        return cls(value=value, std=std, values=values, curves=curves,
                    steps=tuple(int(s) for s in steps),
                    best_steps=tuple(int(s) for s in best_steps), seconds=float(seconds),
                    chosen_critics=chosen_critics,
                    half_values=half_values, stopped_early=stopped_early,
                    input_features=int(input_features), companion=bool(companion),
-                   radius_bound=float(radius_bound),
+                   radius_bound=float(radius_bound), patience=int(patience),
+                   min_delta=float(min_delta),
                    reason=doubts(value, std, half_values, stopped_early, chosen_critics,
-                                 input_features, companion, radius_bound))
+                                 input_features, companion, radius_bound, curves,
+                                 patience, min_delta))
 
     def warn_if_untrusted(self):
         """One `UserWarning` naming the reasons, when not `trusted`."""
@@ -133,7 +145,7 @@ class FitResult:
 
 
 def doubts(value, std, half_values, stopped_early, chosen_critics=(), input_features=0,
-           companion=False, radius_bound=math.nan):
+           companion=False, radius_bound=math.nan, curves=(), patience=0, min_delta=0.0):
     """The reasons (joined by "; ", "" for none) why a fit may not be trusted: the
     rule of `FitResult`, from its fields (benchmarks re-apply it to recorded fits)."""
     reasons = []
@@ -145,7 +157,9 @@ def doubts(value, std, half_values, stopped_early, chosen_critics=(), input_feat
         if std > DISAGREEMENT_FACTOR * noise:
             reasons.append(f"the restarts disagree (std {std:.3g} nats) beyond the "
                            f"held-out noise of one fit ({noise:.3g} nats)")
-    if stopped_early and not all(stopped_early):
+    curves = tuple(curves) + ((),) * (len(stopped_early) - len(curves))
+    if any(not stopped and still_rising(curve, patience, min_delta)
+           for stopped, curve in zip(stopped_early, curves, strict=False)):
         reasons.append("the stopping rule never fired (the held-out curve still rose at "
                        "the last step; try more steps)")
     if value < radius_bound - RADIUS_MARGIN:
@@ -161,6 +175,22 @@ def doubts(value, std, half_values, stopped_early, chosen_critics=(), input_feat
                        "can miss much of I at this N (try more samples, restarts or another "
                        "input map)")
     return "; ".join(reasons)
+
+
+def still_rising(curve, patience, min_delta):
+    """Whether a held-out curve ((step, value), ...) gained more than `min_delta` over
+    its last `patience` evaluations: max(last patience) > max(earlier) + min_delta.
+    True when that cannot be told (`patience` < 1, or no evaluation before the window).
+
+    Example:
+        >>> from infodl.estimators.fit_result import still_rising
+        >>> still_rising([(1, 0.50), (2, 0.52), (3, 0.521), (4, 0.522)], 2, 0.005)  # +0.002
+        False
+    """
+    values = [float(value) for _, value in curve]
+    if patience < 1 or len(values) <= patience:
+        return True
+    return max(values[-patience:]) > max(values[:-patience]) + min_delta
 
 
 def radius_bound(s, t, max_pairs=10_000, seed=0):

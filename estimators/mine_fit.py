@@ -216,7 +216,8 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
             "radius_bound": radius_bound(s, t)}
     mine.last_fit = FitResult.from_restarts(
         values, curves, steps_run, best_steps, time.perf_counter() - started, chosen,
-        half_values=halves, stopped_early=stopped, **checks_of_pairs)
+        half_values=halves, stopped_early=stopped, patience=settings["patience"],
+        min_delta=settings["min_delta"], **checks_of_pairs)
     mine.last_fit.warn_if_untrusted()
     return Estimate(mine.last_fit.value, mine.last_fit.std, mine.last_fit.reason)
 

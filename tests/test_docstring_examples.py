@@ -6,6 +6,11 @@ are collected with `doctest.DocTestFinder` and run with `doctest.DocTestRunner`;
 docstring starts from a namespace holding only the standard imports `np` (NumPy) and
 `keras`, so an example defines its own inputs and imports the library names it uses.
 
+An example runs without a `UserWarning` at the settings it shows (issue 33: a warning a
+user meets in the first example teaches them to ignore it, e.g. MINE's "may not be
+trusted"); the modules of `WARN_AT_THEIR_SETTINGS` are known exceptions, checked to
+still warn so that the entry goes with the fix.
+
 Option flags for all examples: ELLIPSIS and NORMALIZE_WHITESPACE (NumPy arrays wrap
 their lines differently across versions); an example states any other flag itself.
 Each module runs in a fresh temporary folder (an example that writes files leaves
@@ -20,6 +25,7 @@ quick test and run, with the rest of its module, by `--runslow`
 import doctest
 import importlib
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -28,6 +34,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("analysis", "callbacks", "data", "estimators", "experiments", "models", "training")
 OPTION_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 SLOW = doctest.register_optionflag("SLOW")
+# Modules whose examples warn at the settings they show (known, not yet fixed).
+WARN_AT_THEIR_SETTINGS = {
+    "infodl.estimators.layer_estimator": "MINELayerEstimator's 20-step MINE fits on 200 "
+    "pairs are 'may not be trusted' (too few steps for the stopping rule to fire)",
+    "infodl.training.ib_error_bars": "error_bar_point's 20-step MINE fits (a +SLOW "
+    "example) are 'may not be trusted', as above",
+}
 
 
 def _module_name(path):
@@ -73,14 +86,22 @@ def _run_examples(module_name, tmp_path, monkeypatch, run_slow):
     assert tests, f"{module_name} has '>>>' lines that doctest does not collect"
     runner = doctest.DocTestRunner(optionflags=OPTION_FLAGS)
     report = []
-    for test in tests:
-        for example in test.examples:
-            if example.options.get(SLOW) and not run_slow:
-                example.options[doctest.SKIP] = True
-        test.globs = {"np": np, "keras": keras}
-        runner.run(test, out=report.append, clear_globs=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        for test in tests:
+            for example in test.examples:
+                if example.options.get(SLOW) and not run_slow:
+                    example.options[doctest.SKIP] = True
+            test.globs = {"np": np, "keras": keras}
+            runner.run(test, out=report.append, clear_globs=True)
     if runner.failures:
         pytest.fail("".join(report), pytrace=False)
+    warned = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
+    if module_name in WARN_AT_THEIR_SETTINGS:
+        if run_slow or not _has_slow_examples(module_name):  # else the warning was skipped
+            assert warned, f"{module_name} no longer warns: remove it from WARN_AT_THEIR_SETTINGS"
+    elif warned:
+        pytest.fail(f"{module_name}'s examples warned:\n" + "\n".join(warned), pytrace=False)
 
 
 def _has_slow_examples(module_name):

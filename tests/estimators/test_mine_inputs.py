@@ -153,6 +153,31 @@ def test_trust_flag_reasons():
         unsettled.warn_if_untrusted()
 
 
+def test_a_fit_stopped_by_its_step_limit_on_a_flat_curve_is_not_flagged():
+    """The stopping rule counts evaluations since the curve last beat its *counted* best
+    by more than min_delta; a curve creeping up by just over min_delta every few
+    evaluations resets that count, and the fit can reach its step limit although its
+    last `patience` evaluations gained less than min_delta (the rule's own "flat"). Only
+    a curve that gained more than that over its last `patience` evaluations is "still
+    rising". The curve below is the first 40-task MINE-DV fit of additive noise
+    eps = 0.1 (seed 0) from step 1800, rounded: +0.002 over its last five evaluations."""
+    flat = [(1800, 1.537), (2000, 1.506), (2200, 1.544), (2400, 1.545), (2600, 1.554),
+            (2800, 1.553), (3000, 1.558), (3200, 1.546), (3400, 1.558), (3600, 1.559),
+            (3800, 1.560), (4000, 1.560)]
+    rising = flat[:-1] + [(4000, 1.565)]  # +0.007 > min_delta over the last five
+
+    def record(curve, patience=5, min_delta=0.005):
+        return FitResult.from_restarts([1.585], [curve], [4000], [3900], 1.0,
+                                       half_values=[(1.55, 1.62)], stopped_early=[False],
+                                       patience=patience, min_delta=min_delta)
+    assert record(flat).trusted and record(flat).patience == 5
+    assert record(rising).reason.startswith("the stopping rule never fired")
+    assert not record(flat, min_delta=0.001).trusted  # 0.0018 > 0.001
+    assert not record(flat, patience=7).trusted  # +0.006 over the last seven
+    assert not record(flat[-5:]).trusted  # no evaluation before the window: unknown
+    assert not record(flat, patience=0).trusted  # settings unknown: as before
+
+
 def _fit(value, picked=(("critic", "critic"),), features=10, companion=True,
          radius=float("nan")):
     return FitResult.from_restarts([value], [()], [10], [10], 1.0, chosen_critics=picked,
