@@ -79,6 +79,9 @@ from infodl.seeds import derive_seed
 DEFAULT_STEPS = 4000
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_LEARNING_RATE = 1e-3
+DEFAULT_VALIDATION_FRACTION = 0.2
+DEFAULT_RESTARTS = 1
+DEFAULT_VERBOSE = 1
 # The default schedule decays the learning rate by a cosine to this fraction of it.
 FINAL_LEARNING_RATE_FRACTION = 0.05
 # Held-out evaluations every 200 steps, stop after 5 without a gain of more than
@@ -102,9 +105,10 @@ PREVIOUS_DEFAULTS = {"steps": 4000, "batch_size": 512, "eval_every": 100, "patie
 PREVIOUS_MINE_DEFAULTS = {"standardize": "whiten"}
 
 
-def fit_settings(steps, batch_size, validation_fraction, patience, verbose, eval_every,
-                 learning_rate, restarts, min_steps, steps_per_execution=None,
-                 min_delta=None, fit_call_steps=None):
+def fit_settings(steps=None, batch_size=None, validation_fraction=None, patience=None,
+                 verbose=None, eval_every=None, learning_rate=None, restarts=None,
+                 min_steps=None, steps_per_execution=None, min_delta=None,
+                 fit_call_steps=None):
     """Checks the arguments of `fit_estimate` and fills in the defaults (a dict)."""
     steps = checks.check_integer(DEFAULT_STEPS if steps is None else steps, "steps")
     eval_every = checks.check_integer(
@@ -118,17 +122,21 @@ def fit_settings(steps, batch_size, validation_fraction, patience, verbose, eval
         "batch_size": checks.check_integer(
             DEFAULT_BATCH_SIZE if batch_size is None else batch_size, "batch_size", minimum=2),
         "validation_fraction": checks.check_fraction(
-            validation_fraction, "validation_fraction", include_one=False),
+            DEFAULT_VALIDATION_FRACTION if validation_fraction is None
+            else validation_fraction, "validation_fraction", include_one=False),
         "patience": checks.check_integer(
             DEFAULT_PATIENCE if patience is None else patience, "patience"),
-        "verbose": checks.check_integer(int(verbose) if isinstance(verbose, (bool, np.bool_))
-                                        else verbose, "verbose", minimum=0, maximum=2),
+        "verbose": checks.check_integer(
+            DEFAULT_VERBOSE if verbose is None
+            else int(verbose) if isinstance(verbose, (bool, np.bool_)) else verbose,
+            "verbose", minimum=0, maximum=2),
         "eval_every": eval_every,
         "steps_per_execution": execution_steps(checks.check_integer(
             DEFAULT_STEPS_PER_EXECUTION if steps_per_execution is None
             else steps_per_execution, "steps_per_execution"), eval_every, steps),
         "learning_rate": learning_rate,
-        "restarts": checks.check_integer(restarts, "restarts"),
+        "restarts": checks.check_integer(
+            DEFAULT_RESTARTS if restarts is None else restarts, "restarts"),
         "min_steps": checks.check_integer(
             int(MIN_STEPS_FRACTION * steps) if min_steps is None else min_steps,
             "min_steps", minimum=0),
@@ -137,6 +145,47 @@ def fit_settings(steps, batch_size, validation_fraction, patience, verbose, eval
         "fit_call_steps": checks.check_integer(fit_call_steps, "fit_call_steps",
                                                allow_none=True),
     }
+
+
+# The arguments of `fit_estimate` after the samples (those of `fit_settings`): the keys
+# a wrapper's `fit_settings` dict may hold (`check_fit_arguments`).
+FIT_ARGUMENTS = ("steps", "batch_size", "validation_fraction", "patience", "verbose",
+                 "eval_every", "learning_rate", "restarts", "min_steps",
+                 "steps_per_execution", "min_delta", "fit_call_steps")
+
+
+def check_fit_arguments(settings, own, name="fit_settings"):
+    """Checks the further `fit_estimate` arguments a wrapper passes through (a dict).
+
+    Args:
+        settings: None (every default of `fit_estimate`) or a dict of some of
+            `FIT_ARGUMENTS` (e.g. eval_every, patience, min_delta, min_steps).
+        own: {name: value} of the `fit_estimate` arguments the wrapper sets itself
+            (from its own arguments): given again in `settings` they are an error.
+        name: the wrapper's name of `settings`, for the messages.
+
+    Returns:
+        A copy of `settings` ({} for None), whose values `fit_settings` accepted
+        together with `own`.
+
+    Raises:
+        ValueError: not a dict, a key that is not an argument of `fit_estimate` or
+            one of `own`, or a bad value (`fit_settings`' message).
+    """
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise ValueError(f"Expected {name} a dict of `fit_estimate` arguments or None. "
+                         f"Received: {name}={settings!r}")
+    if not set(settings) <= set(FIT_ARGUMENTS):
+        raise ValueError(f"Expected {name} keys among ({', '.join(FIT_ARGUMENTS)}). "
+                         f"Received: {name}={settings!r}")
+    given_twice = [key for key in FIT_ARGUMENTS if key in settings and key in own]
+    if given_twice:
+        raise ValueError(f"Expected {name} without {', '.join(given_twice)} (set by their "
+                         f"own arguments). Received: {name}={settings!r}")
+    fit_settings(**own, **settings)
+    return dict(settings)
 
 
 def execution_steps(requested, eval_every, steps):
@@ -154,8 +203,8 @@ def is_constant(samples):
     return samples is not None and bool(np.all(samples == samples[:1]))
 
 
-def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fraction=0.2,
-                 patience=None, verbose=1, eval_every=None, learning_rate=None, restarts=1,
+def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fraction=None,
+                 patience=None, verbose=None, eval_every=None, learning_rate=None, restarts=None,
                  min_steps=None, steps_per_execution=None, min_delta=None,
                  fit_call_steps=None):
     """Trains `mine`'s critic with early stopping on held-out pairs; returns their estimate.
@@ -165,10 +214,10 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
         s, t: paired samples (N, ...) (AA-MINE: x alone). A 1-D array is one feature;
             a 1-D integer array is class labels, one-hot encoded.
         steps: critic steps per restart (default 4000).
-        batch_size: pairs per step (default 512).
-        validation_fraction: held-out fraction, in (0, 1).
+        batch_size: pairs per step (default 256).
+        validation_fraction: held-out fraction, in (0, 1) (default 0.2).
         patience: evaluations without a new best before stopping (default 5).
-        verbose: 1 shows a progress bar, 0 nothing.
+        verbose: 1 (default) shows a progress bar, 0 nothing.
         eval_every: steps between held-out evaluations (default 200).
         learning_rate: peak learning rate (default 1e-3) or a schedule.
         restarts: number of independent fits averaged (default 1).
@@ -204,7 +253,8 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
     num_validation = int(round(len(s) * settings["validation_fraction"]))
     if num_validation < 4 or len(s) - num_validation < 2:
         raise ValueError("Expected at least 2 training and 4 held-out pairs. Received: "
-                         f"{len(s)} pairs with validation_fraction={validation_fraction}")
+                         f"{len(s)} pairs with validation_fraction="
+                         f"{settings['validation_fraction']}")
     runs = [fit_once(mine, s, t, restart, num_validation, settings)
             for restart in range(settings["restarts"])]
     values, curves, steps_run, best_steps, chosen, halves, stopped = zip(*runs, strict=True)

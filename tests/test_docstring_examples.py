@@ -8,8 +8,7 @@ docstring starts from a namespace holding only the standard imports `np` (NumPy)
 
 An example runs without a `UserWarning` at the settings it shows (issue 33: a warning a
 user meets in the first example teaches them to ignore it, e.g. MINE's "may not be
-trusted"); the modules of `WARN_AT_THEIR_SETTINGS` are known exceptions, checked to
-still warn so that the entry goes with the fix.
+trusted"); there are no exceptions.
 
 Option flags for all examples: ELLIPSIS and NORMALIZE_WHITESPACE (NumPy arrays wrap
 their lines differently across versions); an example states any other flag itself.
@@ -34,13 +33,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("analysis", "callbacks", "data", "estimators", "experiments", "models", "training")
 OPTION_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 SLOW = doctest.register_optionflag("SLOW")
-# Modules whose examples warn at the settings they show (known, not yet fixed).
-WARN_AT_THEIR_SETTINGS = {
-    "infodl.estimators.layer_estimator": "MINELayerEstimator's 20-step MINE fits on 200 "
-    "pairs are 'may not be trusted' (too few steps for the stopping rule to fire)",
-    "infodl.training.ib_error_bars": "error_bar_point's 20-step MINE fits (a +SLOW "
-    "example) are 'may not be trusted', as above",
-}
 
 
 def _module_name(path):
@@ -97,10 +89,7 @@ def _run_examples(module_name, tmp_path, monkeypatch, run_slow):
     if runner.failures:
         pytest.fail("".join(report), pytrace=False)
     warned = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
-    if module_name in WARN_AT_THEIR_SETTINGS:
-        if run_slow or not _has_slow_examples(module_name):  # else the warning was skipped
-            assert warned, f"{module_name} no longer warns: remove it from WARN_AT_THEIR_SETTINGS"
-    elif warned:
+    if warned:
         pytest.fail(f"{module_name}'s examples warned:\n" + "\n".join(warned), pytrace=False)
 
 

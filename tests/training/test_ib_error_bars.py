@@ -53,8 +53,9 @@ class _Recording:
     def __init__(self, values, *args, **kwargs):
         self.values, self.args, self.kwargs, self.data = values, args, kwargs, None
 
-    def fit_estimate(self, *data, steps=None, restarts=1, verbose=0):
+    def fit_estimate(self, *data, steps=None, restarts=1, verbose=0, **settings):
         self.data, self.steps, self.restarts = data, steps, restarts
+        self.verbose, self.settings = verbose, settings
         values = self.values[:restarts]
         self.last_fit = types.SimpleNamespace(std=float(np.std(values, ddof=1)),
                                               values=tuple(values))
@@ -101,3 +102,57 @@ def test_each_term_has_its_estimator_inputs_and_noise(monkeypatch):
     assert label_fit.kwargs["seed"] == derive_seed(4, "ib_error_bar_label", 0)
     assert input_fit.kwargs["seed"] == derive_seed(4, "ib_error_bar_input", 0)
     assert (label_fit.steps, label_fit.restarts) == (input_fit.steps, input_fit.restarts) == (7, 3)
+
+
+def _stubbed(monkeypatch):
+    """Both estimators replaced by `_Recording` stubs; returns {"mine": ..., "aa_mine": ...}."""
+    built = {}
+
+    def make(key, values):
+        def build(*args, **kwargs):
+            built[key] = _Recording(values, *args, **kwargs)
+            return built[key]
+        return build
+
+    monkeypatch.setattr(ib_error_bars, "MINE", make("mine", [0.25, 0.75]))
+    monkeypatch.setattr(ib_error_bars, "ArchitectureAwareMINE", make("aa_mine", [3.0, 5.0]))
+    return built
+
+
+def _network():
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, keras.layers.Dense(2, name="hidden_1")(inputs))
+
+
+def test_fit_settings_reach_both_fits(monkeypatch):
+    """The further `fit_estimate` arguments go to both estimators' fits, beside the
+    point's own steps, restarts and verbose; None gives neither fit any."""
+    built = _stubbed(monkeypatch)
+    network, images = _network(), np.random.default_rng(0).normal(size=(6, 3))
+    fit_settings = {"eval_every": 7, "patience": 2, "min_delta": 0.0, "batch_size": 16}
+    ib_error_bars.error_bar_point(network, "hidden_1", images, np.arange(6) % 2, 2, 1.0,
+                                  restarts=2, steps=28, verbose=1, fit_settings=fit_settings)
+    for key in ("mine", "aa_mine"):
+        fit = built[key]
+        assert (fit.steps, fit.restarts, fit.verbose) == (28, 2, 1)
+        assert fit.settings == fit_settings and fit.settings is not fit_settings
+    ib_error_bars.error_bar_point(network, "hidden_1", images, np.arange(6) % 2, 2, 1.0,
+                                  restarts=2, steps=28)
+    assert built["mine"].settings == built["aa_mine"].settings == {}
+
+
+@pytest.mark.parametrize("fit_settings, message", [
+    ({"evaluate_every": 7},
+     r"^Expected fit_settings keys among \(steps, batch_size, .*\)\. "
+     r"Received: fit_settings=\{'evaluate_every': 7\}$"),
+    ({"restarts": 3, "steps": 9, "patience": 2},
+     r"^Expected fit_settings without steps, restarts \(set by their own arguments\)"),
+    ({"min_delta": -1.0}, r"^Expected min_delta >= 0"),
+])
+def test_bad_fit_settings_fail_before_any_fit(monkeypatch, fit_settings, message):
+    built = _stubbed(monkeypatch)
+    with pytest.raises(ValueError, match=message):
+        ib_error_bars.error_bar_point(_network(), "hidden_1", np.ones((6, 3)),
+                                      np.arange(6) % 2, 2, 1.0, restarts=2, steps=28,
+                                      fit_settings=fit_settings)
+    assert not built  # no estimator was built
