@@ -87,12 +87,12 @@ class GaussianCopulaEstimator:
                              f"plus one. Received: {num} samples, {dim_x} + {dim_y} features")
         joint = np.hstack([x, y])
         reasons = []
-        tied = 1.0 - np.array([len(np.unique(column)) for column in joint.T]) / num
+        ranks, tied = _ranks(joint)
+        scores = special.ndtri(ranks / (num + 1))  # Phi^-1
         if np.max(tied) > MAX_TIED_FRACTION:
             reasons.append(f"{np.sum(tied > MAX_TIED_FRACTION)} feature(s) with more than "
                            f"{MAX_TIED_FRACTION:.0%} tied samples (discrete or rectified: "
                            "their copula is not Gaussian)")
-        scores = stats.norm.ppf(stats.rankdata(joint, axis=0) / (num + 1))
         covariance = np.atleast_2d(np.cov(scores, rowvar=False))
         logdets = [np.linalg.slogdet(block) for block in (
             covariance[:dim_x, :dim_x], covariance[dim_x:, dim_x:], covariance)]
@@ -105,6 +105,20 @@ class GaussianCopulaEstimator:
             value -= 0.5 * (logdet_bias(dim_x, num) + logdet_bias(dim_y, num)
                             - logdet_bias(dim_x + dim_y, num))
         return Estimate(float(value), reason="; ".join(reasons))
+
+
+def _ranks(values):
+    """(ranks 1..N of each column, the fraction of each column's samples equal to the
+    next smaller one). Ties get their average rank, as in `scipy.stats.rankdata`; where
+    nothing is tied one argsort per column gives the ranks, several times faster."""
+    order = np.argsort(values, axis=0, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=0)
+    tied = np.mean(ordered[1:] == ordered[:-1], axis=0) * (len(values) - 1) / len(values)
+    if np.any(tied):
+        return stats.rankdata(values, axis=0), tied
+    ranks = np.empty(values.shape)
+    np.put_along_axis(ranks, order, np.arange(1.0, len(values) + 1)[:, None], axis=0)
+    return ranks, tied
 
 
 def logdet_bias(dim, num):

@@ -131,3 +131,16 @@ def test_checks_its_argument_and_returns_its_config():
         GaussianCopulaEstimator(correct_bias="yes")
     config = GaussianCopulaEstimator(correct_bias=False).get_config()
     assert GaussianCopulaEstimator(**config).get_config() == {"correct_bias": False}
+
+
+def test_ranks_equal_scipy_rankdata_with_and_without_ties():
+    from scipy import stats
+
+    from infodl.estimators.gaussian_copula import _ranks
+    values = np.random.default_rng(9).standard_normal((500, 3))
+    for data, tied in ((values, 0.0), (np.round(values, 1), None)):
+        ranks, fraction = _ranks(data)
+        np.testing.assert_array_equal(ranks, stats.rankdata(data, axis=0))
+        expected = 1.0 - np.array([len(np.unique(c)) for c in data.T]) / len(data)
+        np.testing.assert_allclose(fraction, expected, atol=1e-12)
+        assert tied is None or np.all(fraction == tied)
