@@ -74,8 +74,10 @@ class FitResult:
     The last three are computed for `MINE.fit_estimate` on given pairs
     (`input_features` > 0); AA-MINE, whose t is drawn inside, has none of them. The
     copula value is left out (NaN) when the copula estimate itself is not trusted
-    (mostly tied features, a singular covariance) or the pairs have fewer samples
-    than features.
+    (negative, mostly tied features, a singular covariance) or the pairs have fewer
+    samples than features. With several features per side the copula value is not a
+    bound (features of one side that are nonlinear functions of each other can lift it
+    above I), so this cause can fire on a right value there.
 
     Args:
         value: the estimate returned by `fit_estimate` (nats).
@@ -248,8 +250,9 @@ def radius_bound(s, t, max_pairs=10_000, seed=0):
 
 def copula_value(s, t, max_pairs=10_000, seed=0):
     """The Gaussian-copula estimate of I(S; T) (`GaussianCopulaEstimator`) on at most
-    `max_pairs` pairs (a random subset beyond), or NaN where it is not trusted (mostly
-    tied features, a singular covariance) or not defined (fewer pairs than features).
+    `max_pairs` pairs (a random subset beyond), or NaN where it is not trusted (negative,
+    mostly tied features, a singular covariance) or not defined (fewer pairs than
+    features).
 
     Example:
         >>> from infodl.estimators.fit_result import copula_value

@@ -85,11 +85,23 @@ def test_bias_correction_removes_the_high_dimensional_excess():
     assert abs(corrected - 1.0) < 0.06, float(corrected)
 
 
-def test_independent_sides_give_about_zero():
+def test_independent_sides_give_about_zero_and_a_negative_value_is_not_trusted():
     rng = np.random.default_rng(5)
-    value = GaussianCopulaEstimator().fit_estimate(rng.standard_normal((5000, 10)),
-                                                   rng.standard_normal((5000, 10)))
-    assert abs(value) < 0.01, float(value)
+    values = [GaussianCopulaEstimator().fit_estimate(rng.standard_normal((5000, 10)),
+                                                     rng.standard_normal((5000, 10)))
+              for _ in range(4)]
+    assert max(abs(v) for v in values) < 0.01, values
+    assert any(v < 0 for v in values)  # the corrected value is centred on 0
+    for value in values:
+        assert value.trusted == (value >= 0)
+        assert value.trusted or "negative" in value.reason
+
+
+def test_not_a_bound_with_nonlinearly_related_features_on_one_side():
+    # Each side as (v, log(1 + v^2)): I is that of (x, y), the copula value exceeds it.
+    x, y = _paired_gaussian(5000, 1, 0.413, seed=10)
+    with_radius = [np.hstack([v, np.log1p(v**2)]) for v in (x, y)]
+    assert GaussianCopulaEstimator().fit_estimate(*with_radius) > 0.413 + 0.05
 
 
 def test_is_below_the_truth_for_a_non_gaussian_one_dimensional_dependence():
