@@ -13,7 +13,10 @@ estimators, each called as a user would at its defaults (`verbose=0` aside):
   `keras.utils.set_random_seed(seed)`;
 - ksg: `KSGEstimator().fit_estimate(x, y)` (k = 3, Kraskov et al.);
 - cca: the Gaussian baseline -1/2 sum_i log(1 - rho_i^2), rho_i the sample's
-  canonical correlations (exact for Gaussian tasks, blind to the rest).
+  canonical correlations (exact for Gaussian tasks, blind to the rest);
+- copula: `GaussianCopulaEstimator().fit_estimate(x, y)`, the bias-corrected Gaussian
+  MI of each feature's normal scores (Ince et al. 2017; exact for Gaussian tasks under
+  any monotone map of each feature).
 
 Each fit appends one JSON line to --results (default
 `benchmarks/results/beyond_normal.jsonl`) as soon as it ends, so a run stopped at any
@@ -46,7 +49,7 @@ import numpy as np  # noqa: E402
 from benchmarks import beyond_normal_table as table  # noqa: E402
 from benchmarks.beyond_normal_tasks import DEFAULT_TASKS, NUM_SAMPLES, TASKS  # noqa: E402
 
-ESTIMATORS = ("ksg", "cca", "mine-dv", "mine-nwj", "mine-infonce")
+ESTIMATORS = ("ksg", "cca", "copula", "mine-dv", "mine-nwj", "mine-infonce")
 # Not in the default run: MINE-DV on each side augmented by its log radius (below).
 CHOICES = (*ESTIMATORS, "mine-dv-radial")
 RESULTS = ROOT / "benchmarks" / "results" / "beyond_normal.jsonl"
@@ -79,6 +82,10 @@ def fit(estimator, x, y, seed):
         from infodl.estimators import KSGEstimator
         value = KSGEstimator(seed=seed).fit_estimate(x, y)
         return float(value), None, value.trusted, value.reason, {}
+    if estimator == "copula":
+        from infodl.estimators import GaussianCopulaEstimator
+        value = GaussianCopulaEstimator().fit_estimate(x, y)
+        return float(value), None, value.trusted, value.reason, {}
     import warnings
 
     import keras
@@ -101,29 +108,37 @@ def fit(estimator, x, y, seed):
              "picked": [list(c) for c in record.chosen_critics],
              "input_features": record.input_features, "companion": record.companion,
              "radius_bound": table.finite(record.radius_bound),
+             "copula_value": table.finite(record.copula_value),
              "patience": record.patience, "min_delta": record.min_delta})
 
 
-def with_current_trust(record, samples=None):
+def with_current_trust(record, samples=None, copula_values=None):
     """The record with `trusted` and `reason` of the library's current rule
     (`infodl.estimators.fit_result.doubts`) applied to its recorded fit: a MINE record
     written before the rule had its inputs gets them from its task (features), from
-    the same samples (the radius bound, recomputed) and from the fit's defaults (the
-    stopping rule's patience and min_delta: every suite fit runs at the defaults).
-    Other estimators' records as they are.
+    the same samples (the radius bound and the Gaussian-copula value, recomputed; the
+    copula value of a plain MINE record is taken from `copula_values`, a dict (task,
+    seed, N) -> the copula estimator's recorded value of the same samples, when it has
+    the key) and from the fit's defaults (the stopping rule's patience and min_delta:
+    every suite fit runs at the defaults). Other estimators' records as they are.
     """
     if not record["estimator"].startswith("mine") or "picked" not in record:
         return record
-    from infodl.estimators.fit_result import doubts, radius_bound
+    from infodl.estimators.fit_result import copula_value, doubts, radius_bound
     from infodl.estimators.mine_fit import DEFAULT_MIN_DELTA, DEFAULT_PATIENCE
     task = TASKS[record["task"]]
-    radius = record.get("radius_bound")
-    if radius is None:
+    radial = record["estimator"] == "mine-dv-radial"
+    radius, copula = record.get("radius_bound"), record.get("copula_value")
+    key = (record["task"], record["seed"], record["num_samples"])
+    if copula is None and not radial and key in (copula_values or {}):
+        copula = copula_values[key]
+    if radius is None or copula is None:
         x, y = samples if samples is not None else task.sample(record["num_samples"],
                                                                record["seed"])
-        if record["estimator"] == "mine-dv-radial":
+        if radial:
             x, y = with_log_radius(x), with_log_radius(y)
-        radius = radius_bound(x, y)
+        radius = radius_bound(x, y) if radius is None else radius
+        copula = copula_value(x, y) if copula is None else copula
     features = record.get("input_features")
     if features is None:
         features = task.dim_x + task.dim_y + 2 * (record["estimator"] == "mine-dv-radial")
@@ -131,9 +146,9 @@ def with_current_trust(record, samples=None):
                     record.get("half_values", ()), record.get("stopped_early", ()),
                     record["picked"], features, record.get("companion", True), radius,
                     record.get("curves", ()), record.get("patience", DEFAULT_PATIENCE),
-                    record.get("min_delta", DEFAULT_MIN_DELTA))
+                    record.get("min_delta", DEFAULT_MIN_DELTA), copula)
     return {**record, "trusted": not reason, "reason": reason, "radius_bound": radius,
-            "input_features": features}
+            "copula_value": copula, "input_features": features}
 
 
 def run(tasks, estimators, seeds, num_samples, results):
@@ -214,7 +229,11 @@ def main(argv=None):
     if not args.no_docs:
         # The tables show the records of this command's tasks, seeds, estimators and N,
         # in a block of their own ("all" for --all): other runs' records stay out.
-        records = [with_current_trust(r) for r in table.load_records(args.results)
+        every = table.load_records(args.results)
+        copula_values = {(r["task"], r["seed"], r["num_samples"]):
+                         r["value"] if r["trusted"] else np.nan
+                         for r in every if r["estimator"] == "copula"}
+        records = [with_current_trust(r, copula_values=copula_values) for r in every
                    if r["task"] in tasks and r["seed"] in seeds
                    and r["estimator"] in estimators and r["num_samples"] == args.num_samples]
         name = args.block if args.block is not None else ("all" if args.all else "")

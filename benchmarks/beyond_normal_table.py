@@ -21,7 +21,8 @@ import numpy as np
 BEGIN = "<!-- beyond_normal table{}: begin (written by python -m benchmarks.beyond_normal) -->"
 END = "<!-- beyond_normal table{}: end -->"
 LABELS = {"mine-dv": "MINE-DV", "mine-nwj": "MINE-NWJ", "mine-infonce": "MINE-InfoNCE",
-          "ksg": "KSG", "cca": "CCA", "mine-dv-radial": "MINE-DV, log radius"}
+          "ksg": "KSG", "cca": "CCA", "copula": "Gaussian copula",
+          "mine-dv-radial": "MINE-DV, log radius"}
 
 
 def within_band(truth, value):

@@ -7,8 +7,10 @@ NumPy estimators (imported eagerly, no TensorFlow):
     `infodl.estimators.prediction_information`, so that the package attribute of that name is
     the module and `import infodl.estimators.prediction_information as m` keeps working.
 NumPy/SciPy names imported on first access (no TensorFlow either): KSGEstimator
-(Kraskov et al.'s k-nearest-neighbour estimator) and Estimate (the float every
-`fit_estimate` returns, with its spread `std` and its trust flag).
+(Kraskov et al.'s k-nearest-neighbour estimator), GaussianCopulaEstimator (the
+bias-corrected Gaussian MI of rank-normalized features, Ince et al. 2017) and
+Estimate (the float every `fit_estimate` returns, with its spread `std` and its trust
+flag).
 Neural estimators (Keras models, TensorFlow or JAX backend; imported on first
 access, so that `from infodl.estimators import BinningEstimator` does not load a backend):
     MINE, ArchitectureAwareMINE, Critic, SeparableCritic, the parts MINE is composed
@@ -41,10 +43,11 @@ from infodl.lazy_exports import lazy_exports
 
 infodl.one_name(__name__)
 
-# Public name -> module that defines it, loaded on first access; all but `KSGEstimator`
-# and `Estimate` (SciPy / plain Python) import Keras and its backend.
+# Public name -> module that defines it, loaded on first access; all but `KSGEstimator`,
+# `GaussianCopulaEstimator` and `Estimate` (SciPy / plain Python) import Keras and its backend.
 _LAZY = {
     "KSGEstimator": ".ksg",
+    "GaussianCopulaEstimator": ".gaussian_copula",
     "MINE": ".mine",
     "ArchitectureAwareMINE": ".aa_mine",
     "Critic": ".critic",

@@ -35,8 +35,10 @@ without training.
 `last_fit.trusted` is False (with `last_fit.reason`, and one warning) when the value
 is negative, when restarts disagree beyond their spread, when the stopping rule
 never fired, when the value is more than 0.1 nats below the radius bound (KSG between
-the sides' log radii, a lower bound computed on the same pairs), or when the MLP critic
-carried the estimate alone in 6 or more input features (`FitResult`). A negative value
+the sides' log radii, a lower bound computed on the same pairs), when the MLP critic
+carried the estimate alone in 7 or more input features, or when the value is below the
+Gaussian-copula estimate of the same pairs by more than max(0.1 nats, 10 %)
+(`FitResult`). A negative value
 is a valid lower bound: the critic found no dependence it could tell from noise; the
 true I(S; T) >= 0 may be 0 or small.
 
@@ -66,7 +68,7 @@ import numpy as np
 
 from infodl import checks
 from infodl.estimators.estimate import Estimate
-from infodl.estimators.fit_result import FitResult, radius_bound
+from infodl.estimators.fit_result import FitResult, copula_value, radius_bound
 from infodl.estimators.held_out_fit import (
     EPOCH_STEPS,
     HeldOutMonitor,
@@ -263,7 +265,7 @@ def fit_estimate(mine, s, t=None, steps=None, batch_size=None, validation_fracti
         checks_of_pairs = {
             "input_features": int(np.prod(s.shape[1:])) + int(np.prod(t.shape[1:])),
             "companion": mine.companion is not None,
-            "radius_bound": radius_bound(s, t)}
+            "radius_bound": radius_bound(s, t), "copula_value": copula_value(s, t)}
     mine.last_fit = FitResult.from_restarts(
         values, curves, steps_run, best_steps, time.perf_counter() - started, chosen,
         half_values=halves, stopped_early=stopped, patience=settings["patience"],

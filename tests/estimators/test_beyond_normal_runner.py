@@ -8,7 +8,8 @@ import pytest
 
 from benchmarks import beyond_normal, beyond_normal_table
 from benchmarks.beyond_normal_tasks import TASKS
-from infodl.estimators.fit_result import radius_bound
+from infodl.estimators import GaussianCopulaEstimator
+from infodl.estimators.fit_result import copula_value, radius_bound
 
 TWO_TASKS = "Normal 1x1,Multinormal 3x3 (dense)"
 
@@ -87,6 +88,32 @@ def test_tables_re_apply_the_current_trust_rule_to_recorded_mine_fits():
     lines = beyond_normal_table.trust_table(records, ["mine-dv", "ksg"])
     # in band: 0.28 flagged (MLP alone), 0.28 not flagged; out of band: 0.05 flagged
     assert lines[2:] == ["| MINE-DV | 1 | 1 | 1 | 0 |"]
+
+
+def test_the_copula_value_of_a_recorded_fit_comes_from_the_copula_record_or_the_samples(
+        tmp_path):
+    """The rule's Gaussian-copula value of a MINE record: its own when recorded, else the
+    copula estimator's record of the same (task, seed, N), else recomputed from the
+    samples; the suite's `copula` estimator records `GaussianCopulaEstimator`'s value."""
+    name = "Multinormal 5x5 (dense)"
+    results = tmp_path / "results.jsonl"
+    beyond_normal.main(["--estimators", "copula", "--tasks", name, "--num_samples", "2000",
+                        "--seeds", "0", "--results", str(results), "--no_docs"])
+    (record,) = beyond_normal_table.load_records(results)
+    x, y = TASKS[name].sample(2000, 0)
+    assert record["value"] == float(GaussianCopulaEstimator().fit_estimate(x, y))
+    assert abs(record["value"] - 0.593) < 0.05 and record["trusted"]
+    low = {"task": name, "estimator": "mine-dv", "seed": 0, "num_samples": 2000,
+           "truth": 0.593, "value": 0.40, "std": None, "seconds": 1.0, "trusted": True,
+           "reason": "", "stopped_early": [True], "half_values": [[0.4, 0.4]],
+           "picked": [["quadratic_companion", "quadratic_companion"]], "radius_bound": 0.0}
+    again = beyond_normal.with_current_trust(low)  # recomputed from the samples
+    assert again["copula_value"] == copula_value(x, y) == record["value"]
+    assert not again["trusted"] and again["reason"].startswith("the Gaussian-copula")
+    given = beyond_normal.with_current_trust(low, copula_values={(name, 0, 2000): 0.45})
+    assert given["copula_value"] == 0.45 and given["trusted"]  # taken, not recomputed
+    own = beyond_normal.with_current_trust({**low, "copula_value": 0.45})
+    assert own["trusted"]
 
 
 def test_cca_baseline_is_the_canonical_correlation_formula():

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from infodl.estimators.fit_result import FitResult, radius_bound
+from infodl.estimators.fit_result import FitResult, copula_value, radius_bound
 from infodl.estimators.mine import MINE
 from infodl.estimators.pair_sampler import MAX_LABEL_CLASSES
 
@@ -116,6 +116,7 @@ def test_independent_pairs_give_an_untrusted_number_and_one_warning():
     # the inputs of the radius and many-features rules, from these pairs
     assert fit.input_features == 3 and fit.companion
     assert fit.radius_bound == radius_bound(s, t)
+    assert fit.copula_value == copula_value(s, t) and abs(fit.copula_value) < 0.05
 
 
 def test_the_estimate_carries_its_spread_when_restarts_were_asked_for():
@@ -179,23 +180,47 @@ def test_a_fit_stopped_by_its_step_limit_on_a_flat_curve_is_not_flagged():
 
 
 def _fit(value, picked=(("critic", "critic"),), features=10, companion=True,
-         radius=float("nan")):
+         radius=float("nan"), copula=float("nan")):
     return FitResult.from_restarts([value], [()], [10], [10], 1.0, chosen_critics=picked,
                                    half_values=[(value, value)], stopped_early=[True],
                                    input_features=features, companion=companion,
-                                   radius_bound=radius)
+                                   radius_bound=radius, copula_value=copula)
+
+
+def test_trust_flag_gaussian_copula_value_above_by_more_than_the_band():
+    """Flagged when the value is below the copula value by more than max(0.1 nats, 10 %)
+    of it: the band's margin, absolute below 1 nat, relative above."""
+    quad = (("quadratic_companion", "quadratic_companion"),)
+    low = _fit(1.30, quad, copula=1.62)  # the dense 50 x 50 Gaussian: 0.32 below
+    assert low.reason.startswith("the Gaussian-copula estimate 1.62 nats")
+    assert _fit(1.47, quad, copula=1.62).trusted  # 0.15 below 1.62: within 10 %
+    assert not _fit(1.45, quad, copula=1.62).trusted  # 0.17 below: beyond 10 %
+    assert _fit(0.31, quad, copula=0.40).trusted  # 0.09 below: within 0.1 nats
+    assert not _fit(0.29, quad, copula=0.40).trusted
+    assert _fit(0.30, quad).trusted  # not computed (NaN)
+    assert _fit(2.0, quad, copula=0.5).trusted  # above the copula value: fine
+
+
+def test_copula_value_of_the_pairs_or_nan_where_it_is_not_trusted():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3000, 4))
+    y = 0.8 * x + 0.6 * rng.standard_normal((3000, 4))  # I = -2 log 0.36 = 2.04 nats
+    assert abs(copula_value(x, np.exp(y)) + 2.0 * np.log(0.36)) < 0.08
+    assert np.isnan(copula_value(x, np.maximum(y, 0.0)))  # rectified: mostly tied
+    assert np.isnan(copula_value(x[:8], y[:8]))  # 8 pairs, 8 features: undefined
+    assert copula_value(x, y, max_pairs=1000) != copula_value(x, y)  # a subset
 
 
 def test_trust_flag_radius_bound_below_and_mlp_alone_in_many_features():
     """The value more than 0.1 nats below the radius bound; the MLP critic picked on
-    every held-out half with >= 6 input features in all and a companion trained."""
+    every held-out half with >= 7 input features in all and a companion trained."""
     quad = (("quadratic_companion", "quadratic_companion"),)
     assert _fit(0.05, quad, radius=0.30).reason.startswith("the radius bound 0.3 nats")
     assert _fit(0.21, quad, radius=0.30).trusted  # 0.09 below: within the margin
     assert _fit(0.50, quad).trusted  # no radius bound computed (NaN)
     assert "MLP critic carries it alone in 10 input features" in _fit(0.5).reason
-    assert "MLP critic carries it alone in 6 input" in _fit(0.5, features=6).reason
-    assert _fit(0.5, features=5).trusted
+    assert "MLP critic carries it alone in 7 input" in _fit(0.5, features=7).reason
+    assert _fit(0.5, features=6).trusted  # the 3 x 3 tasks: fits straddle the band
     assert _fit(0.5, features=0).trusted  # unknown (AA-MINE)
     assert _fit(0.5, companion=False).trusted  # no companion that could have won
     assert _fit(0.5, (("critic", "quadratic_companion"),)).trusted

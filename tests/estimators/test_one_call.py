@@ -41,6 +41,7 @@ FACTORIES = {
     "BinningEstimator": lambda x: (BinningEstimator(num_bins=10, bin_range="adaptive"), {}),
     "KDEEstimator": lambda x: (KDEEstimator(noise_variance=0.05), {}),
     "KSGEstimator": lambda x: (estimators.KSGEstimator(), {}),
+    "GaussianCopulaEstimator": lambda x: (estimators.GaussianCopulaEstimator(), {}),
     "MINE": lambda x: (estimators.MINE(hidden_units=(8,), seed=0), FAST_MINE_FIT),
     "ArchitectureAwareMINE": lambda x: (_aa_mine(), FAST_MINE_FIT),
     "MINELayerEstimator": lambda x: (estimators.MINELayerEstimator(
