@@ -236,10 +236,7 @@ def radius_bound(s, t, max_pairs=10_000, seed=0):
     """
     from infodl.estimators.ksg import KSGEstimator  # NumPy/SciPy only
 
-    sides = [np.asarray(v, np.float64).reshape(len(v), -1) for v in (s, t)]
-    if len(sides[0]) > max_pairs:
-        keep = np.random.default_rng(seed).choice(len(sides[0]), max_pairs, replace=False)
-        sides = [v[keep] for v in sides]
+    sides = _at_most(max_pairs, seed, s, t)
     radii = []
     for values in sides:
         std = values.std(axis=0)
@@ -263,11 +260,18 @@ def copula_value(s, t, max_pairs=10_000, seed=0):
     """
     from infodl.estimators.gaussian_copula import GaussianCopulaEstimator  # SciPy only
 
-    sides = [np.asarray(v, np.float64).reshape(len(v), -1) for v in (s, t)]
-    if len(sides[0]) > max_pairs:
-        keep = np.random.default_rng(seed).choice(len(sides[0]), max_pairs, replace=False)
-        sides = [v[keep] for v in sides]
+    sides = _at_most(max_pairs, seed, s, t)
     if len(sides[0]) <= sides[0].shape[1] + sides[1].shape[1] + 1:
         return math.nan
     value = GaussianCopulaEstimator().fit_estimate(*sides)
     return float(value) if value.trusted else math.nan
+
+
+def _at_most(max_pairs, seed, s, t):
+    """[s, t] as (N, features) float64 arrays, a random subset of `max_pairs` pairs
+    (drawn from `seed`) where there are more."""
+    sides = [np.asarray(v, np.float64).reshape(len(v), -1) for v in (s, t)]
+    if len(sides[0]) > max_pairs:
+        keep = np.random.default_rng(seed).choice(len(sides[0]), max_pairs, replace=False)
+        sides = [v[keep] for v in sides]
+    return sides

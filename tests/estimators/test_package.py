@@ -24,7 +24,11 @@ def test_numpy_estimators_do_not_import_tensorflow():
     code = ("import sys, infodl.estimators, infodl.estimators.binning, infodl.estimators.kde\n"
             "import infodl.estimators.layer_estimator\n"
             "from infodl.estimators import BinningEstimator, KDEEstimator, information_constraint\n"
-            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+            "from infodl.estimators import GaussianCopulaEstimator\n"
+            "import numpy as np\n"
+            "x = np.random.default_rng(0).standard_normal((500, 2))\n"
+            "assert GaussianCopulaEstimator().fit_estimate(x, x[:, :1] + x[:, 1:]) > 0.3\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules))")
     assert _last_line_in_fresh_python(code) == "[]"
 
 
