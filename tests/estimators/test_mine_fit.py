@@ -1,10 +1,13 @@
 """`MINE.fit_estimate` (estimators/mine_fit.py): Gaussian ground truth at the defaults
 and at small settings, restarts, early stopping, argument checks, one compiled step."""
 
+import inspect
+
 import keras
 import numpy as np
 import pytest
 
+from infodl.estimators import mine_fit
 from infodl.estimators.mine import MINE
 from tests.estimators.gaussian_pairs import correlated_gaussians
 
@@ -132,6 +135,31 @@ def test_bad_fit_arguments_raise(kwargs, message):
     s, t = correlated_gaussians(100, 1, 0.5, seed=0)
     with pytest.raises(ValueError, match=message):
         MINE(hidden_units=(4,)).fit_estimate(s, t, verbose=0, **kwargs)
+
+
+def test_fit_arguments_are_those_of_fit_estimate_with_their_defaults():
+    """`FIT_ARGUMENTS` (the keys a wrapper's `fit_settings` may hold) lists the
+    arguments of `fit_estimate` and `fit_settings`, every one None by default there,
+    so each default is written once, in `fit_settings`."""
+    for function, skip in ((mine_fit.fit_estimate, 3), (mine_fit.fit_settings, 0)):
+        parameters = list(inspect.signature(function).parameters.values())[skip:]
+        assert tuple(p.name for p in parameters) == mine_fit.FIT_ARGUMENTS
+        assert all(p.default is None for p in parameters)
+    settings = mine_fit.fit_settings()
+    assert (settings["validation_fraction"], settings["verbose"], settings["restarts"]) == (
+        0.2, 1, 1)
+    # A wrapper's further arguments: checked by name, against its own, and by value.
+    assert mine_fit.check_fit_arguments(None, {"steps": 5}) == {}
+    given = {"eval_every": 5, "min_delta": 0.0}
+    checked = mine_fit.check_fit_arguments(given, {"steps": 10})
+    assert checked == given and checked is not given
+    with pytest.raises(ValueError, match=r"^Expected settings keys among \(steps, .*\)\. "
+                                         r"Received: settings=\{'every': 5\}$"):
+        mine_fit.check_fit_arguments({"every": 5}, {}, name="settings")
+    with pytest.raises(ValueError, match=r"^Expected fit_settings without steps \("):
+        mine_fit.check_fit_arguments({"steps": 5}, {"steps": 10})
+    with pytest.raises(ValueError, match=r"^Expected min_steps >= 0"):
+        mine_fit.check_fit_arguments({"min_steps": -1}, {"steps": 10})
 
 
 def test_numpy_scalars_are_accepted_as_arguments():
