@@ -27,6 +27,8 @@ BACKEND_FREE = {
     "tests/estimators/test_ksg.py": "infodl.estimators.ksg",
     "tests/estimators/test_beyond_normal_tasks.py": "benchmarks.beyond_normal_tasks",
     "tests/estimators/test_beyond_normal_runner.py": "benchmarks.beyond_normal",
+    "tests/estimators/test_gaussian_copula.py": "infodl.estimators.gaussian_copula",
+    "tests/estimators/test_external_samples.py": "benchmarks.external_samples",
 }
 JAX_TEST = "tests/test_backends_and_lint.py::test_library_tests_pass_under_the_jax_backend"
 # Long tests whose backend code another test of the JAX run already takes through (the
