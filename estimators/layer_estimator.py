@@ -6,6 +6,7 @@ from infodl import checks
 from infodl.choices import MINE_STANDARDIZATIONS
 
 from . import _checks
+from .fit_arguments import check_fit_arguments
 
 
 class MINELayerEstimator:
@@ -70,9 +71,6 @@ class MINELayerEstimator:
         self.learning_rate = checks.check_positive(learning_rate, "learning_rate")
         self.standardize = checks.check_choice(standardize, "standardize",
                                                MINE_STANDARDIZATIONS)
-        # Keras loads here, with the checks of MINE's fit (importing this module does not).
-        from infodl.estimators.mine_fit import check_fit_arguments
-
         self.fit_settings = check_fit_arguments(fit_settings, self._own_fit_arguments())
 
     def get_config(self):

@@ -17,8 +17,8 @@ import keras
 import numpy as np
 
 from infodl.estimators.aa_mine import ArchitectureAwareMINE
+from infodl.estimators.fit_arguments import check_fit_arguments
 from infodl.estimators.mine import MINE
-from infodl.estimators.mine_fit import check_fit_arguments
 from infodl.seeds import derive_seed
 from infodl.training.ib_critics import NATS_PER_BIT
 
