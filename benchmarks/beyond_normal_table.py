@@ -22,6 +22,9 @@ BEGIN = "<!-- beyond_normal table{}: begin (written by python -m benchmarks.beyo
 END = "<!-- beyond_normal table{}: end -->"
 LABELS = {"mine-dv": "MINE-DV", "mine-nwj": "MINE-NWJ", "mine-infonce": "MINE-InfoNCE",
           "ksg": "KSG", "cca": "CCA", "copula": "Gaussian copula",
+          "mine-dv-coordinates": "MINE-DV (no radius)",
+          "mine-nwj-coordinates": "MINE-NWJ (no radius)",
+          "mine-infonce-coordinates": "MINE-InfoNCE (no radius)",
           "mine-dv-radial": "MINE-DV, log radius"}
 
 

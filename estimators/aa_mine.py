@@ -67,7 +67,8 @@ class ArchitectureAwareMINE(MINE):
         if not isinstance(network, keras.Model):
             raise ValueError(f"Expected network to be a keras.Model. Received: {type(network)}")
         noise_variance = checks.check_positive(noise_variance, "noise_variance")
-        super().__init__(hidden_units=hidden_units, **kwargs)
+        # P3's critic sees the features as they are: no log radius unless asked.
+        super().__init__(hidden_units=hidden_units, **{"log_radius": False, **kwargs})
         self.network = network
         self.layer = layer
         self.noise_variance = noise_variance

@@ -5,6 +5,7 @@ import math
 import numpy as np
 from scipy import special, stats
 
+from infodl import checks
 from infodl.estimators import _checks
 from infodl.estimators.estimate import Estimate
 
@@ -68,10 +69,7 @@ class GaussianCopulaEstimator:
     """
 
     def __init__(self, correct_bias=True):
-        if not isinstance(correct_bias, (bool, np.bool_)):
-            raise ValueError("Expected correct_bias to be True or False. "
-                             f"Received: correct_bias={correct_bias!r}")
-        self.correct_bias = bool(correct_bias)
+        self.correct_bias = checks.check_bool(correct_bias, "correct_bias")
 
     def get_config(self):
         """Returns the constructor arguments."""

@@ -1,4 +1,4 @@
-"""The input map of one side of MINE's critic: flatten, (Gaussianize,) standardize."""
+"""The input map of one side of MINE's critic: flatten, (log radius,) (Gaussianize,) standardize."""
 
 import keras
 import numpy as np
@@ -45,13 +45,24 @@ class InputStandardizer(keras.layers.Layer):
     for "scale" and "global"); "gaussianize" and "auto" place their knots at the
     quantiles of x + eps drawn once with a fixed seed (`NOISE_SEED`).
 
+    With `log_radius` one feature is appended before the map,
+
+        x -> [x, log(1 + |(x - m) / s|^2)],   m, s the training mean and std per feature,
+
+    a function of x (the map stays injective, I(S; T) unchanged) that hands the critic
+    the radius on which heavy-tailed (multivariate t) and rotated (spiral) dependence
+    lives; the map then runs on d + 1 features.
+
     Args:
         mode: "whiten", "scale", "global", "gaussianize", "auto" or "none".
         noise_variance: sigma^2 >= 0 of the noise the mapped samples carry (0: none).
+        log_radius: append the log radius feature (default False; `MINE`'s default
+            is True for given pairs).
         **kwargs: standard layer arguments (name, dtype, ...).
 
     Returns:
-        Called on (n, ...) samples, the (n, d) standardized features.
+        Called on (n, ...) samples, the (n, d) standardized features ((n, d + 1) with
+        `log_radius`).
 
     Example:
         >>> from infodl.estimators.input_standardizer import InputStandardizer
@@ -67,15 +78,27 @@ class InputStandardizer(keras.layers.Layer):
     appendix C (MINE's critic inputs).
     """
 
-    def __init__(self, mode="whiten", noise_variance=0.0, **kwargs):
+    def __init__(self, mode="whiten", noise_variance=0.0, log_radius=False, **kwargs):
         super().__init__(**kwargs)
         self.mode = checks.check_choice(mode, "mode", STANDARDIZE)
         self.noise_variance = checks.check_non_negative(noise_variance, "noise_variance")
+        self.log_radius = checks.check_bool(log_radius, "log_radius")
+        if self.log_radius and self.noise_variance:
+            raise ValueError("Expected log_radius=False with noise_variance > 0 (the radius "
+                             "of x + eps is not fitted). Received: log_radius=True, "
+                             f"noise_variance={noise_variance}")
         self.knots = self.shift = self.transform = self.gaussianized_features = None
+        self.radius_center = self.radius_scale = None
         self.restored_by_owner = False
 
     def build(self, input_shape):
         width = int(np.prod(tuple(input_shape)[1:]))
+        if self.log_radius:  # before `adapt`: the radius of x itself
+            self.radius_center = self.add_weight(shape=(width,), initializer="zeros",
+                                                 trainable=False, name="radius_center")
+            self.radius_scale = self.add_weight(shape=(width,), initializer="ones",
+                                                trainable=False, name="radius_scale")
+            width += 1
         if self.mode in ("gaussianize", "auto"):
             def identity_knots(shape, dtype=None):  # before `adapt`: the identity map
                 return ops.cast(ops.tile(normal_knots(shape[0])[:, None], (1, shape[1])),
@@ -98,6 +121,8 @@ class InputStandardizer(keras.layers.Layer):
 
     def call(self, values):
         values = mi_bounds.flatten_samples(values)
+        if self.radius_center is not None:
+            values = with_log_radius(values, self.radius_center, self.radius_scale)
         if self.gaussianized_features is not None:
             # A conditional, not a `where` of both: when no feature is chosen (Gaussian
             # inputs) the quantile map is not computed (it was about half of a default
@@ -129,6 +154,14 @@ class InputStandardizer(keras.layers.Layer):
         values = np.asarray(values, "float64").reshape(len(values), -1)
         if not self.built:
             self.build(values.shape)
+        if self.radius_center is not None:
+            center, scale = values.mean(axis=0), values.std(axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            self.radius_center.assign(center.astype("float32"))
+            self.radius_scale.assign(scale.astype("float32"))
+            values = np.asarray(with_log_radius(
+                ops.convert_to_tensor(values, "float32"), self.radius_center,
+                self.radius_scale)).astype("float64")
         noise_variance = self.noise_variance
         if self.knots is not None and noise_variance:  # the quantiles of x + eps
             rng = np.random.default_rng(NOISE_SEED)
@@ -164,12 +197,28 @@ class InputStandardizer(keras.layers.Layer):
         super().load_own_variables(store)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], int(np.prod(tuple(input_shape)[1:])))
+        return (input_shape[0], int(np.prod(tuple(input_shape)[1:])) + self.log_radius)
 
     def get_config(self):
         config = super().get_config()
-        config.update(mode=self.mode, noise_variance=self.noise_variance)
+        config.update(mode=self.mode, noise_variance=self.noise_variance,
+                      log_radius=self.log_radius)
         return config
+
+
+def with_log_radius(values, center, scale):
+    """[x, log(1 + |(x - center) / scale|^2)]: (n, d) features and their log radius.
+
+    Example:
+        >>> from infodl.estimators.input_standardizer import with_log_radius
+        >>> x = np.array([[3.0, 4.0], [0.0, 0.0]], "float32")
+        >>> np.round(np.asarray(with_log_radius(x, np.zeros(2), np.ones(2))), 4).tolist()
+        [[3.0, 4.0, 3.2581], [0.0, 0.0, 0.0]]
+    """
+    values = ops.convert_to_tensor(values, "float32")
+    scaled = (values - ops.cast(center, values.dtype)) / ops.cast(scale, values.dtype)
+    radius = ops.log1p(ops.sum(ops.square(scaled), axis=1, keepdims=True))
+    return ops.concatenate([values, radius], axis=1)
 
 
 def concrete_bool(value):

@@ -62,9 +62,7 @@ class KSGEstimator:
 
     def __init__(self, k=DEFAULT_NEIGHBORS, scale=True, noise=DEFAULT_NOISE, seed=0):
         self.k = checks.check_integer(k, "k")
-        if not isinstance(scale, (bool, np.bool_)):
-            raise ValueError(f"Expected scale to be True or False. Received: scale={scale!r}")
-        self.scale = bool(scale)
+        self.scale = checks.check_bool(scale, "scale")
         self.noise = checks.check_non_negative(noise, "noise")
         self.seed = checks.check_integer(seed, "seed", minimum=0)
         self.last_counts = None

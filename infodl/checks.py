@@ -86,6 +86,13 @@ def check_non_negative(value, name, allow_none=False):
     return check_real(value, name, minimum=0, allow_none=allow_none)
 
 
+def check_bool(value, name):
+    """Returns `value` as a bool if it is True or False (NumPy's bool too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"Expected {name} to be True or False. Received: {name}={value!r}")
+    return bool(value)
+
+
 def check_fraction(value, name, include_zero=False, include_one=True):
     """Returns `value` as a float in (0, 1] (the ends as asked)."""
     return check_real(value, name, minimum=0, maximum=1,

@@ -84,7 +84,8 @@ def test_default_estimators_train_a_quadratic_companion(bound, main):
     mine.selected_critic.assign(1.0)
     assert mine.estimate(s, t, seed=3) == pytest.approx(each[1])
     np.testing.assert_allclose(np.asarray(mine((s, t))),
-                               np.asarray(mine.companion([s, t])), rtol=1e-5, atol=1e-6)
+                               np.asarray(mine.companion(mine.critic_inputs(s, t))),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_custom_critics_get_no_companion_unless_asked():
