@@ -212,7 +212,8 @@ def with_log_radius(values, center, scale):
     Example:
         >>> from infodl.estimators.input_standardizer import with_log_radius
         >>> x = np.array([[3.0, 4.0], [0.0, 0.0]], "float32")
-        >>> np.round(np.asarray(with_log_radius(x, np.zeros(2), np.ones(2))), 4).tolist()
+        >>> features = np.asarray(with_log_radius(x, np.zeros(2), np.ones(2)), "float64")
+        >>> np.round(features, 4).tolist()    # log(1 + 25) = 3.2581
         [[3.0, 4.0, 3.2581], [0.0, 0.0, 0.0]]
     """
     values = ops.convert_to_tensor(values, "float32")
