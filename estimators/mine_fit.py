@@ -99,7 +99,7 @@ from infodl.seeds import derive_seed
 PREVIOUS_DEFAULTS = {"steps": 4000, "batch_size": 512, "eval_every": 100, "patience": 10,
                      "min_steps": 2000, "learning_rate": 1e-3, "steps_per_execution": 1,
                      "min_delta": 0.0, "fit_call_steps": EPOCH_STEPS}
-PREVIOUS_MINE_DEFAULTS = {"standardize": "whiten"}
+PREVIOUS_MINE_DEFAULTS = {"standardize": "whiten", "log_radius": False}
 
 
 

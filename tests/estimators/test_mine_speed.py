@@ -31,9 +31,9 @@ def test_default_fit_settings_are_the_documented_ones():
 
 
 def test_previous_defaults_are_the_fit_issue_19_measured():
-    """The baseline of the speed section: affine whitening, one step per call,
+    """The baseline of the speed section: affine whitening (no log radius), one step per call,
     evaluations every 100 steps, patience 10, every gain counted."""
-    assert mine_fit.PREVIOUS_MINE_DEFAULTS == {"standardize": "whiten"}
+    assert mine_fit.PREVIOUS_MINE_DEFAULTS == {"standardize": "whiten", "log_radius": False}
     settings = mine_fit.fit_settings(verbose=0, validation_fraction=0.2, restarts=1,
                                      **mine_fit.PREVIOUS_DEFAULTS)
     assert (settings["eval_every"], settings["patience"], settings["min_steps"],
