@@ -36,7 +36,8 @@ without training.
 is negative, when restarts disagree beyond their spread, when the stopping rule
 never fired, when the value is more than 0.1 nats below the radius bound (KSG between
 the sides' log radii, a lower bound computed on the same pairs), when the MLP critic
-carried the estimate alone in 7 or more input features, or when the value is below the
+carried the estimate alone in 7 or more input features on a value more than 0.1 nats
+above the radius bound, or when the value is below the
 Gaussian-copula estimate of the same pairs by more than max(0.1 nats, 10 %)
 (`FitResult`). A negative value
 is a valid lower bound: the critic found no dependence it could tell from noise; the

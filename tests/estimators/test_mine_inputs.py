@@ -216,7 +216,8 @@ def test_copula_value_of_the_pairs_or_nan_where_it_is_not_trusted():
 
 def test_trust_flag_radius_bound_below_and_mlp_alone_in_many_features():
     """The value more than 0.1 nats below the radius bound; the MLP critic picked on
-    every held-out half with >= 7 input features in all and a companion trained."""
+    every held-out half with >= 7 input features in all and a companion trained, on a
+    value more than 0.1 nats above the radius bound (or none)."""
     quad = (("quadratic_companion", "quadratic_companion"),)
     assert _fit(0.05, quad, radius=0.30).reason.startswith("the radius bound 0.3 nats")
     assert _fit(0.21, quad, radius=0.30).trusted  # 0.09 below: within the margin
@@ -227,13 +228,19 @@ def test_trust_flag_radius_bound_below_and_mlp_alone_in_many_features():
     assert _fit(0.5, features=0).trusted  # unknown (AA-MINE)
     assert _fit(0.5, companion=False).trusted  # no companion that could have won
     assert _fit(0.5, (("critic", "quadratic_companion"),)).trusted
+    # A value the radius bound accounts for (at most 0.1 nats above it): the t's
+    # dependence, which the log radius hands the MLP; beyond it, flagged.
+    assert _fit(0.30, radius=0.30).trusted and _fit(0.39, radius=0.30).trusted
+    assert "MLP critic carries it alone" in _fit(0.41, radius=0.30).reason
     two = FitResult.from_restarts([0.5, 0.5], [(), ()], [10, 10], [10, 10], 1.0,
                                   chosen_critics=[("critic",) * 2, ("critic", "quadratic_"
                                                                     "companion")],
                                   half_values=[(0.5, 0.5)] * 2, stopped_early=[True] * 2,
                                   input_features=10, companion=True)
     assert two.trusted  # the companion won one half of one restart
-    both = _fit(0.05, radius=0.3)
+    below = _fit(0.05, radius=0.3)  # below the bound: its own cause, not the MLP's
+    assert below.reason.count("; ") == 0 and below.reason.startswith("the radius bound")
+    both = _fit(-0.05)  # negative, and the MLP alone with no radius bound
     assert both.reason.count("; ") == 1 and not both.trusted
 
 
