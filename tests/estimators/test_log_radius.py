@@ -1,7 +1,8 @@
 """MINE's log-radius feature (issue 33, point 4): each side gets one more input,
 log(1 + |(x - mean) / std|^2), a function of x (so I is unchanged) on which the
-dependence of heavy-tailed joints lives. Checked against NumPy, through save and load,
-for files that predate it, and (slow) on the Student-t task it was added for."""
+dependence of heavy-tailed joints lives. Checked against NumPy, for files that predate
+it, and (slow) on the Student-t task it was added for; its statistics through save and
+load in test_standardization.py (`test_auto_choice_survives_save_and_load`)."""
 
 import keras
 import numpy as np
@@ -92,24 +93,6 @@ def test_a_config_without_the_key_is_a_mine_fitted_without_the_radius():
     assert config["log_radius"] is True
     del config["log_radius"]
     assert MINE.from_config(config).log_radius is False
-
-
-def test_radius_statistics_survive_save_and_load(tmp_path):
-    values = shifted_samples(2000, seed=3)
-    s, t = values[:, :2], values[:, 2:]
-    mine = MINE(hidden_units=(8,), seed=0)
-    mine.fit_estimate(s, t, steps=40, batch_size=128, eval_every=20, verbose=0)
-    np.testing.assert_allclose(np.asarray(mine.first_standardizer.radius_scale),
-                               s[:1600].std(axis=0), rtol=0.5)  # the training split's
-    path = str(tmp_path / "mine.keras")
-    mine.save(path)
-    loaded = keras.models.load_model(path)
-    assert loaded.log_radius
-    for side in ("first_standardizer", "second_standardizer"):
-        for name in ("radius_center", "radius_scale", "shift", "transform"):
-            np.testing.assert_array_equal(np.asarray(getattr(getattr(loaded, side), name)),
-                                          np.asarray(getattr(getattr(mine, side), name)))
-    assert loaded.estimate(s, t, seed=0) == pytest.approx(mine.estimate(s, t, seed=0), abs=1e-5)
 
 
 @pytest.mark.slow

@@ -198,9 +198,10 @@ def test_auto_choice_survives_save_and_load(tmp_path):
     path = str(tmp_path / "mine.keras")
     mine.save(path)
     loaded = keras.models.load_model(path)
-    assert loaded.standardize == "auto"
+    assert loaded.standardize == "auto" and loaded.log_radius
     for side in ("first_standardizer", "second_standardizer"):
-        for name in ("gaussianized_features", "knots", "shift", "transform"):
+        for name in ("gaussianized_features", "knots", "shift", "transform",
+                     "radius_center", "radius_scale"):
             np.testing.assert_array_equal(np.asarray(getattr(getattr(loaded, side), name)),
                                           np.asarray(getattr(getattr(mine, side), name)))
     assert loaded.estimate(s, t, seed=0) == pytest.approx(mine.estimate(s, t, seed=0), abs=1e-5)
