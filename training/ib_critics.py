@@ -115,9 +115,11 @@ class IBCritics:
         # `input_map` / `set_input_map` carry them.
         mode = INPUT_MAP_ALIASES.get(settings.critic_standardize, settings.critic_standardize)
         self.input_map_mode = mode
-        self.clean_map = InputStandardizer(mode, noise_variance=0.0, name="clean_map")
+        # Every setting of the estimators' parts passed: their defaults do not reach the IB.
+        self.clean_map = InputStandardizer(mode, noise_variance=0.0, log_radius=False,
+                                           name="clean_map")
         self.noisy_map = InputStandardizer(mode, noise_variance=self.noise_variance,
-                                           name="noisy_map")
+                                           log_radius=False, name="noisy_map")
         for input_map in (self.clean_map, self.noisy_map):
             input_map.build((None, self.feature_dim))
         # log of the moving averages of E_Q[e^D] of (D_y, D_x), and whether they started

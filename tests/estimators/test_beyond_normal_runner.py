@@ -78,8 +78,10 @@ def test_tables_re_apply_the_current_trust_rule_to_recorded_mine_fits():
     assert again["radius_bound"] == expected and expected > 0.2
     assert not again["trusted"] and again["reason"].startswith("the radius bound")
     mlp = {**base, "seed": 1, "value": 0.28, "picked": [["critic", "critic"]],
-           "radius_bound": 0.3}
+           "radius_bound": 0.15}  # the MLP alone, 0.13 above the radius bound
     assert "in 10 input features" in beyond_normal.with_current_trust(mlp)["reason"]
+    at_bound = {**mlp, "radius_bound": 0.3}  # the MLP alone at the bound: the t's case
+    assert beyond_normal.with_current_trust(at_bound)["trusted"]
     fine = {**mlp, "seed": 2, "picked": [["critic", "quadratic_companion"]]}
     assert beyond_normal.with_current_trust(fine)["trusted"]
     ksg = {**base, "estimator": "ksg", "seed": 0, "value": 0.05}

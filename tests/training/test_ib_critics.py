@@ -164,9 +164,9 @@ def test_each_critic_can_train_on_its_own_rows_of_a_batch():
 
 def test_a_change_of_the_estimators_defaults_does_not_reach_the_ib(monkeypatch):
     """The IB critics pass every setting of the estimators' parts: with other defaults of
-    `Critic` (negative slope, quadratic units) and `InputStandardizer` (mode, noise) the
-    same IB settings build the same critics and input maps, whose scores and step agree
-    to the bit."""
+    `Critic` (negative slope, quadratic units) and `InputStandardizer` (mode, noise, log
+    radius) the same IB settings build the same critics and input maps, whose scores and
+    step agree to the bit."""
     from infodl.estimators.critic import Critic
     from infodl.estimators.input_standardizer import InputStandardizer
 
@@ -184,7 +184,7 @@ def test_a_change_of_the_estimators_defaults_does_not_reach_the_ib(monkeypatch):
 
     reference = build_and_step()
     monkeypatch.setattr(Critic.__init__, "__defaults__", ((5,), 0.5, None, 3, 2.0))
-    monkeypatch.setattr(InputStandardizer.__init__, "__defaults__", ("gaussianize", 1.0))
+    monkeypatch.setattr(InputStandardizer.__init__, "__defaults__", ("gaussianize", 1.0, True))
     assert Critic().negative_slope == 0.5  # the new defaults do apply where not passed
     changed = build_and_step()
     for want, got in zip(reference[0], changed[0], strict=True):
