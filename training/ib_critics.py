@@ -115,7 +115,6 @@ class IBCritics:
         # `input_map` / `set_input_map` carry them.
         mode = INPUT_MAP_ALIASES.get(settings.critic_standardize, settings.critic_standardize)
         self.input_map_mode = mode
-        # Every setting of the estimators' parts passed: their defaults do not reach the IB.
         self.clean_map = InputStandardizer(mode, noise_variance=0.0, log_radius=False,
                                            name="clean_map")
         self.noisy_map = InputStandardizer(mode, noise_variance=self.noise_variance,
