@@ -62,12 +62,11 @@ class MINE(keras.Model):
             True for the built-in critics, False for a layer).
         log_radius: append to each side its log radius log(1 + |z|^2), z the features
             scaled by their training mean and std, before the map (`InputStandardizer`;
-            a function of the side, so I(S; T) is unchanged). Default True: the
-            dependence of heavy-tailed joints (multivariate t) lives in the radius,
-            which an MLP on the coordinates does not find from a few thousand pairs
-            (docs/estimators.md, "Beyond-Normal"). Default: True for the built-in
-            critics, False for a layer (it sees the inputs' own widths) and for
-            `ArchitectureAwareMINE`.
+            a function of the side, so I(S; T) is unchanged): the dependence of
+            heavy-tailed joints (multivariate t) lives in the radius, which an MLP on
+            the coordinates does not find from a few thousand pairs (docs/estimators.md,
+            "The log radius"). None (default): True for the built-in critics, False for
+            a layer (it sees the inputs' own widths) and for `ArchitectureAwareMINE`.
         **kwargs: standard model arguments (name, ...).
 
     Returns:
