@@ -124,17 +124,15 @@ class InputStandardizer(keras.layers.Layer):
         if self.radius_center is not None:
             values = with_log_radius(values, self.radius_center, self.radius_scale)
         if self.gaussianized_features is not None:
-            # A conditional, not a `where` of both: when no feature is chosen (Gaussian
-            # inputs) the quantile map is not computed (it was about half of a default
-            # critic step's time at d = 5; docs/estimators.md, "Speed").
-            chosen, flat = self.gaussianized_features > 0.5, values
-            mapped = concrete_bool(ops.any(chosen))
-            if mapped is None:  # traced: the branch is taken at run time
-                values = ops.cond(ops.any(chosen),
-                                  lambda: ops.where(chosen, gaussianized(flat, self.knots), flat),
-                                  lambda: flat)
-            elif mapped:  # eager: a Python branch (an eager JAX `cond` compiles each call)
-                values = ops.where(chosen, gaussianized(flat, self.knots), flat)
+            chosen = self.gaussianized_features > 0.5
+            if self.radius_center is None:
+                values = _through_chosen_knots(values, self.knots, chosen)
+            else:  # features and radius apart: Gaussian features skip the map
+                knots = ops.convert_to_tensor(self.knots)
+                values = ops.concatenate([
+                    _through_chosen_knots(values[:, :-1], knots[:, :-1], chosen[:-1]),
+                    _through_chosen_knots(values[:, -1:], knots[:, -1:], chosen[-1:])],
+                    axis=1)
         elif self.knots is not None:
             values = gaussianized(values, self.knots)
         if self.shift is not None:
@@ -220,6 +218,24 @@ def with_log_radius(values, center, scale):
     scaled = (values - ops.cast(center, values.dtype)) / ops.cast(scale, values.dtype)
     radius = ops.log1p(ops.sum(ops.square(scaled), axis=1, keepdims=True))
     return ops.concatenate([values, radius], axis=1)
+
+
+def _through_chosen_knots(values, knots, chosen):
+    """The chosen columns of (n, d) values through `gaussianized`, the others as they are.
+
+    A conditional, not a `where` of both: when no column is chosen (Gaussian features)
+    the quantile map is not computed (it was about half of a default critic step's time
+    at d = 5; docs/estimators.md, "Speed"). The map is per column, so a block of columns
+    mapped alone gets the numbers the whole would.
+    """
+    mapped = concrete_bool(ops.any(chosen))
+    if mapped is None:  # traced: the branch is taken at run time
+        return ops.cond(ops.any(chosen),
+                        lambda: ops.where(chosen, gaussianized(values, knots), values),
+                        lambda: values)
+    if mapped:  # eager: a Python branch (an eager JAX `cond` compiles each call)
+        return ops.where(chosen, gaussianized(values, knots), values)
+    return values
 
 
 def concrete_bool(value):

@@ -7,12 +7,16 @@ load in test_standardization.py (`test_auto_choice_survives_save_and_load`)."""
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from benchmarks.beyond_normal_tasks import TASKS
+from infodl.estimators import input_standardizer
 from infodl.estimators.aa_mine import ArchitectureAwareMINE
 from infodl.estimators.input_standardizer import InputStandardizer, with_log_radius
 from infodl.estimators.mine import MINE
+from infodl.estimators.standardization import gaussianized, standardized
 from tests.estimators.gaussian_pairs import correlated_gaussians
+from tests.estimators.test_standardization import traced
 
 
 def numpy_log_radius(values):
@@ -52,6 +56,53 @@ def test_whitened_output_has_identity_covariance_on_d_plus_one_features(mode):
     mapped = np.asarray(standardizer(values), "float64")
     assert standardizer.compute_output_shape((None, 3)) == (None, 4)
     np.testing.assert_allclose(np.cov(mapped, rowvar=False), np.eye(4), atol=2e-3)
+
+
+def features_and_radius(kind, num=3000, seed=3):
+    """(n, 3) samples: Gaussian (only the radius column is mapped by "auto"), or with
+    a Student-t first feature (a feature and the radius are mapped)."""
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal((num, 3))
+    if kind == "t feature":
+        values[:, 0] = rng.standard_t(1, num)
+    return values.astype("float32")
+
+
+@pytest.mark.parametrize("kind, widths", [("gaussian", [1]), ("t feature", [3, 1])])
+def test_auto_maps_features_and_radius_apart_with_the_numbers_of_the_whole_map(
+        monkeypatch, kind, widths):
+    """The quantile map runs on the features only when one of them is chosen and on the
+    radius column alone otherwise (Gaussian features skip it, as without the radius);
+    the map is per column, so the output is that of the whole (d + 1)-column map: bit for
+    bit eagerly and under tf.function, within float32 rounding under jax.jit (XLA fuses
+    the two shapes differently)."""
+    values = features_and_radius(kind)
+    standardizer = InputStandardizer("auto", log_radius=True)
+    standardizer.adapt(values)
+    chosen = np.asarray(standardizer.gaussianized_features) > 0.5
+    assert chosen[-1] and chosen[:-1].any() == (kind != "gaussian")
+
+    def whole_map(x):  # the (d + 1) columns through one `where`, as before the split
+        x = with_log_radius(x, standardizer.radius_center, standardizer.radius_scale)
+        x = ops.where(chosen, gaussianized(x, standardizer.knots), x)
+        return standardized(x, standardizer.shift, standardizer.transform)
+
+    probe = np.concatenate([values, 4 * features_and_radius("t feature", 500, seed=4)])
+    mapped_widths = []
+
+    def recording(x, knots):
+        mapped_widths.append(int(x.shape[1]))
+        return gaussianized(x, knots)
+
+    monkeypatch.setattr(input_standardizer, "gaussianized", recording)
+    np.testing.assert_array_equal(np.asarray(standardizer(probe)), np.asarray(whole_map(probe)))
+    assert mapped_widths == widths
+    got, expected = (np.asarray(traced(function)(probe)) for function in (standardizer,
+                                                                          whole_map))
+    if keras.backend.backend() == "jax":
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_bad_arguments_are_refused_in_one_line():
