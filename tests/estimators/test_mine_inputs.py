@@ -42,24 +42,28 @@ def quiet_estimate(mine, s, t, **kwargs):
 
 
 def test_a_1d_array_is_one_feature():
-    """(n,) is read as (n, 1): the same estimate, bit for bit."""
+    """(n,) is read as (n, 1) by the pair check `fit_estimate` and `estimate` share: a
+    fit on the 1-D array scores the column the same, bit for bit."""
     s, _, _ = labelled_pairs()
     t = (s[:, 0] + np.random.default_rng(1).standard_normal(len(s))).astype("float32")
-    flat = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, t)
-    column = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, t[:, None])
-    assert_same(flat, column)
+    mine = MINE(hidden_units=(8,), seed=0)
+    quiet_estimate(mine, s, t)
+    assert mine.estimate(s, t, seed=0) == mine.estimate(s, t[:, None], seed=0)
 
 
 def test_integer_labels_give_the_estimate_of_their_one_hot_rows():
-    """Labels 0..C-1 are one-hot encoded for the user (an invertible map)."""
+    """Labels 0..C-1 are one-hot encoded for the user (an invertible map) by the pair
+    check `fit_estimate` and `estimate` share: a fit on the labels scores their one-hot
+    rows and shifted ids the same, bit for bit; a float array stays one numeric feature
+    (so the fitted MINE, three wide, refuses it)."""
     s, labels, one_hot = labelled_pairs()
-    from_labels = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, labels)
-    from_one_hot = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, one_hot)
-    assert_same(from_labels, from_one_hot)
-    shifted = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, labels + 10)  # ids 10..12
-    assert_same(shifted, from_one_hot)
-    floats = quiet_estimate(MINE(hidden_units=(8,), seed=0), s, labels.astype("float32"))
-    assert abs(floats - from_one_hot) > 1e-4  # a float array stays one numeric feature
+    mine = MINE(hidden_units=(8,), seed=0)
+    quiet_estimate(mine, s, labels)
+    from_labels = mine.estimate(s, labels, seed=0)
+    assert from_labels == mine.estimate(s, one_hot, seed=0)
+    assert from_labels == mine.estimate(s, labels + 10, seed=0)  # ids 10..12
+    with pytest.raises(ValueError, match=r"widths \(2, 3\).*Received: widths \(2, 1\)"):
+        mine.estimate(s, labels.astype("float32"), seed=0)
 
 
 def test_too_many_integer_labels_are_refused_in_one_line():
