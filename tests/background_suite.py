@@ -29,6 +29,7 @@ BACKEND_FREE = {
     "tests/estimators/test_beyond_normal_runner.py": "benchmarks.beyond_normal",
     "tests/estimators/test_gaussian_copula.py": "infodl.estimators.gaussian_copula",
     "tests/estimators/test_external_samples.py": "benchmarks.external_samples",
+    "tests/estimators/test_external_speed.py": "benchmarks.external_speed",
 }
 JAX_TEST = "tests/test_backends_and_lint.py::test_library_tests_pass_under_the_jax_backend"
 # Long tests whose backend code another test of the JAX run already takes through (the
