@@ -8,6 +8,7 @@ import pytest
 from keras import ops
 from scipy import stats
 
+from infodl.estimators import standardization
 from infodl.estimators.input_standardizer import InputStandardizer
 from infodl.estimators.mine import MINE
 from infodl.estimators.standardization import (
@@ -58,6 +59,27 @@ def test_map_equals_numpy_interpolation_and_sends_knots_to_normal_quantiles():
                                rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(got[-256:], np.tile(normal_knots()[:, None], (1, 4)),
                                atol=2e-5)
+
+
+@pytest.mark.parametrize("count", [5, 17, 256])  # fewer knots than a block, a short last block
+def test_segment_search_is_numpys_searchsorted(count):
+    """The two-level count of knots at or below each value gives the index of
+    `np.searchsorted(..., side="right") - 1` (0 below the first knot and for NaN), also
+    for values equal to a knot and far beyond the ends."""
+    rng = np.random.default_rng(count)
+    values = rng.standard_t(2, (3000, 3)).astype("float32")
+    knots = quantile_knots(values, count)
+    probe = np.concatenate([values[:500], 40 * values[500:600], knots,
+                            np.nextafter(knots, np.float32(np.inf)),
+                            np.full((2, 3), np.nan, "float32"),
+                            np.float32([[1e30] * 3, [-1e30] * 3])])
+    index = ops.convert_to_numpy(standardization._last_knot_at_or_below(
+        ops.convert_to_tensor(probe), standardization._knot_lookup(
+            ops.convert_to_tensor(knots)), count))
+    expected = np.stack([np.searchsorted(knots[:, j], probe[:, j], side="right") - 1
+                         for j in range(3)], axis=1)
+    expected = np.where(np.isnan(probe), 0, np.maximum(expected, 0))
+    np.testing.assert_array_equal(index, expected)
 
 
 def test_map_is_strictly_increasing_and_gives_normal_marginals():
