@@ -78,6 +78,12 @@ JAX_DESELECTED = (
     "tests/callbacks/test_block_ratio.py::test_resnet32_logs_fifteen_blocks_equal_to_numpy[input-block_ratio]",
     "tests/estimators/test_mine_fit.py::test_fit_estimate_recovers_gaussian_mi[infonce-64]",
     "tests/estimators/test_one_call.py::test_mine_estimate_keeps_its_meaning",
+    # seeding (set_random_seed and seed=) is Python-side around the fit ([False] stays),
+    # the held-out halves are split and scored by NumPy and the fit loop the other MINE
+    # tests run, AA-MINE's loading by test_aa_mine_saved_before_the_split_loads_...
+    "tests/estimators/test_mine_inputs.py::test_the_same_call_gives_the_same_estimate[True]",
+    "tests/estimators/test_mine_fit.py::test_each_half_scores_the_critic_picked_on_the_other_half",
+    "tests/estimators/test_aa_mine.py::test_save_weights_and_config_restore_the_estimator",
 )
 
 
