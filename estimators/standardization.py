@@ -131,10 +131,9 @@ def gaussianized(values, knots):
     Inside the knots: linear interpolation (the segment found by counting the knots at
     or below each value, every 16th knot and then those of its block). Beyond them:
     level_end +- log(1 + slope |x - knot_end|), which leaves the end knot with the slope
-    from it to the knot TAIL_SPAN_KNOTS further in (their
-    distance floored at 1e-3 of the knot range) and grows only logarithmically, so
-    heavy-tailed outliers stay near the normal's range. Strictly increasing, so
-    invertible.
+    from it to the knot TAIL_SPAN_KNOTS further in (their distance floored at 1e-3 of
+    the knot range) and grows only logarithmically, so heavy-tailed outliers stay near
+    the normal's range. Strictly increasing, so invertible.
     """
     count = knots.shape[0]
     level_values = normal_knots(count).astype(standardize_dtype(values.dtype))
