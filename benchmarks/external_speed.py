@@ -86,7 +86,7 @@ def timed_fit(arm, samples, task, seed, bmi_python):
     return json.loads(lines[-1])
 
 
-def ratios(fits, arms):
+def ratios(fits):
     """{(task, arm): [mine-dv seconds / arm seconds per pair]} for every arm but mine-dv."""
     table = {}
     for (task, pair, arm), fit in fits.items():
@@ -98,7 +98,7 @@ def ratios(fits, arms):
 
 def summary(fits, tasks, arms):
     """The per-task median ratios and their geometric mean over the tasks, as lines."""
-    lines, table = [], ratios(fits, arms)
+    lines, table = [], ratios(fits)
     for arm in arms[1:]:
         medians = [statistics.median(table[task, arm]) for task in tasks]
         for task, median in zip(tasks, medians, strict=True):
