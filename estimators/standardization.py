@@ -129,7 +129,7 @@ def gaussianized(values, knots):
     knots[:, j] to `normal_knots` (strictly increasing knots, e.g. `quantile_knots`).
 
     Inside the knots: linear interpolation (the segment found by counting the knots at
-    or below each value, every 16th knot and then those of its block). Beyond them:
+    or below each value, every SEARCH_BLOCK-th knot, then those of its block). Beyond them:
     level_end +- log(1 + slope |x - knot_end|), which leaves the end knot with the slope
     from it to the knot TAIL_SPAN_KNOTS further in (their distance floored at 1e-3 of
     the knot range) and grows only logarithmically, so heavy-tailed outliers stay near
